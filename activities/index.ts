@@ -1,0 +1,13 @@
+import type { ActivityDeps } from './deps';
+import { createProjectActivities } from './projects';
+
+export type { ActivityDeps } from './deps';
+
+/** Every activity the worker registers, each area built by its own factory from the same dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createProjectActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

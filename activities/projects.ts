@@ -1,0 +1,8 @@
+import type { ActivityDeps } from './deps';
+import { createProjectEventActivities } from './project-events';
+
+export function createProjectActivities(deps: ActivityDeps) {
+  return {
+    ...createProjectEventActivities(deps),
+  };
+}

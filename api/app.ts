@@ -1,0 +1,91 @@
+import crypto from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { HttpError, MalformedError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors';
+import { RouteRegistry, type AppDeps } from './registry';
+import { registerDocsRoutes, mountDocsPage } from './routes/docs';
+import { registerHealthRoutes } from './routes/health';
+import { registerAuthRoutes } from './routes/auth';
+import { registerUserRoutes } from './routes/users';
+import { registerOrganisationRoutes } from './routes/organisations';
+import { registerRegionRoutes } from './routes/regions';
+import { registerAuditRoutes } from './routes/audit';
+
+export type { AppDeps } from './registry';
+
+/** Every route of the product, in one registry: the app mounts it and the OpenAPI document is built from it. */
+export function buildRegistry(): RouteRegistry {
+  const registry = new RouteRegistry();
+  registerHealthRoutes(registry);
+  registerAuthRoutes(registry);
+  registerUserRoutes(registry);
+  registerOrganisationRoutes(registry);
+  registerRegionRoutes(registry);
+  registerAuditRoutes(registry);
+  registerDocsRoutes(registry);
+  return registry;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/** The app factory: no listen here, so tests drive it with supertest and the CLI decides where it listens. */
+export function createApp(deps: AppDeps, registry = buildRegistry()): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.get('X-Request-Id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = (res.locals.route as string | undefined) ?? 'unmatched';
+      deps.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      if (route !== '/healthz' && route !== '/metrics') {
+        deps.log.info('request', { requestId, method: req.method, route, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 });
+      }
+    });
+    next();
+  });
+
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const hasBody = Number(req.get('Content-Length') ?? 0) > 0 || req.get('Transfer-Encoding') !== undefined;
+    if (BODY_METHODS.has(req.method) && hasBody && !req.is('application/json')) return next(new UnsupportedMediaTypeError(req.get('Content-Type')));
+    next();
+  });
+  app.use(express.json({ limit: deps.config.bodyLimitBytes, strict: true, type: 'application/json' }));
+
+  mountDocsPage(app);
+  const router = express.Router();
+  registry.mount(router, deps);
+  app.use(router);
+
+  app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`route ${req.method} ${req.path}`)));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const httpError = toHttpError(err, deps.config.bodyLimitBytes);
+    if (httpError.status >= 500) deps.log.error('request failed', { requestId: res.locals.requestId, err, path: req.originalUrl });
+    for (const [k, v] of Object.entries(httpError.headers)) res.setHeader(k, v);
+    res.status(httpError.status).type('application/problem+json').send(JSON.stringify({ ...httpError.toProblem(req.originalUrl), requestId: res.locals.requestId }));
+  });
+  return app;
+}
+
+function toHttpError(err: unknown, limit: number): HttpError {
+  if (err instanceof HttpError) return err;
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e?.type === 'entity.too.large') return new PayloadTooLargeError(limit);
+  if (e?.type === 'entity.parse.failed') return new MalformedError(`The body is not valid JSON: ${e.message ?? ''}`.trim());
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new UnsupportedMediaTypeError(e.message);
+  if (e?.status === 400) return new MalformedError(e.message ?? 'Malformed request');
+  return new HttpError(500, 'internal', 'Internal server error', 'Something went wrong; the request id identifies it in the logs.');
+}

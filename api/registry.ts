@@ -1,0 +1,171 @@
+import crypto from 'node:crypto';
+import type { Request, Response, Router } from 'express';
+import type { Knex } from 'knex';
+import type { Client } from '@temporalio/client';
+import type { Role } from '../db/repositories/users';
+import { principalForToken, type Principal } from './auth';
+import { ForbiddenError, HttpError, type Problem, UnauthorizedError, ConflictError, BusinessRuleError, ValidationError } from './errors';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import { validateRequest } from './validation';
+
+export interface ApiConfig {
+  bodyLimitBytes: number;
+  tokenTtlMs: number;
+  loginMaxFailures: number;
+  loginLockMs: number;
+  temporalUiUrl?: string;
+}
+
+export interface AppDeps {
+  db: Knex;
+  temporal: { client: Client; taskQueue: string } | null;
+  config: ApiConfig;
+  log: Logger;
+  metrics: Metrics;
+  clock: () => Date;
+}
+
+/** Who may call a route: a list of roles, any signed-in user, or anyone. */
+export type Access = readonly Role[] | 'authenticated' | 'public';
+
+export interface Reply {
+  status?: number;
+  body?: unknown;
+  /** For non-JSON answers (CSV exports, the docs page). */
+  raw?: { contentType: string; data: string | Buffer; filename?: string };
+  headers?: Record<string, string>;
+}
+
+export interface RouteContext<P = Record<string, string>, Q = Record<string, unknown>, B = unknown> {
+  params: P;
+  query: Q;
+  body: B;
+  user: Principal;
+  requestId: string;
+  log: Logger;
+  deps: AppDeps;
+}
+
+export interface RouteSpec {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  path: string; // express style, e.g. /api/v1/users/:id
+  operationId: string; // also the schema id: api/schemas/<operationId>.json
+  summary: string;
+  tag: string;
+  access: Access;
+  /** Status of a successful answer (documented in OpenAPI). */
+  status?: number;
+  /** Answers something other than JSON (documented as such). */
+  produces?: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  handler: (ctx: RouteContext<any, any, any>) => Promise<Reply>;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,200}$/;
+
+export class RouteRegistry {
+  readonly routes: RouteSpec[] = [];
+
+  add(spec: RouteSpec): void {
+    if (this.routes.some((r) => r.operationId === spec.operationId)) throw new Error(`duplicate operationId ${spec.operationId}`);
+    this.routes.push(spec);
+  }
+
+  mount(router: Router, deps: AppDeps): void {
+    for (const spec of this.routes) {
+      router[spec.method](spec.path, async (req: Request, res: Response) => {
+        res.locals.route = spec.path;
+        const requestId = res.locals.requestId as string;
+        const log = deps.log.child({ requestId });
+        const user = spec.access === 'public' ? null : await authenticate(req, deps);
+        if (user && Array.isArray(spec.access) && !spec.access.some((r) => user.roles.includes(r))) {
+          throw new ForbiddenError(`Only ${spec.access.join(', ')} may call ${spec.operationId}.`);
+        }
+        const parts = validateRequest(spec.operationId, {
+          params: { ...req.params },
+          query: { ...(req.query as Record<string, unknown>) },
+          body: req.body,
+        });
+        const ctx: RouteContext = {
+          params: parts.params as Record<string, string>,
+          query: parts.query,
+          body: parts.body,
+          user: user as Principal,
+          requestId,
+          log,
+          deps,
+        };
+        const key = req.get('Idempotency-Key');
+        const reply = spec.method === 'post' && key !== undefined && user ? await withIdempotency(deps.db, user.id, key, req, () => spec.handler(ctx)) : await spec.handler(ctx);
+        send(res, spec, reply);
+      });
+    }
+  }
+}
+
+function send(res: Response, spec: RouteSpec, reply: Reply): void {
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+  res.status(reply.status ?? spec.status ?? 200);
+  if (reply.raw) {
+    res.type(reply.raw.contentType);
+    if (reply.raw.filename) res.attachment(reply.raw.filename);
+    res.send(reply.raw.data);
+  } else if (reply.body === undefined) {
+    res.end();
+  } else {
+    res.json(reply.body);
+  }
+}
+
+async function authenticate(req: Request, deps: AppDeps): Promise<Principal> {
+  const header = req.get('Authorization');
+  const match = header?.match(/^Bearer ([A-Za-z0-9_-]{20,100})$/);
+  if (!match) throw new UnauthorizedError(header ? 'The Authorization header must be "Bearer <token>".' : 'A bearer token is required.');
+  const principal = await principalForToken(deps.db, match[1], deps.clock());
+  if (!principal) throw new UnauthorizedError('The token is unknown, expired or revoked, or the account is disabled.');
+  return principal;
+}
+
+function requestHash(req: Request): string {
+  return crypto.createHash('sha256').update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
+}
+
+/**
+ * A retry with the same Idempotency-Key and body gets the first answer again and changes nothing;
+ * the same key with another body is refused (422), as is a retry while the first is still running (409).
+ * Server errors are not kept, so a retry after one runs again.
+ */
+async function withIdempotency(db: Knex, userId: string, key: string, req: Request, run: () => Promise<Reply>): Promise<Reply> {
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new ValidationError([{ field: '/headers/Idempotency-Key', rule: 'pattern', message: 'must be 1-200 characters of A-Z a-z 0-9 _ . : -' }]);
+  }
+  const hash = requestHash(req);
+  const inserted = await db('idempotency_keys')
+    .insert({ user_id: userId, key, method: req.method, path: req.originalUrl, request_hash: hash })
+    .onConflict(['user_id', 'key'])
+    .ignore()
+    .returning('key');
+  if (inserted.length === 0) {
+    const prior = await db('idempotency_keys').where({ user_id: userId, key }).first();
+    if (!prior || prior.request_hash !== hash) {
+      throw new BusinessRuleError([{ field: '/headers/Idempotency-Key', rule: 'idempotency-key-reused', message: 'was already used with a different request' }]);
+    }
+    if (prior.status === null) throw new ConflictError('A request with this Idempotency-Key is still being processed; retry shortly.');
+    const stored = prior.response as { status?: number; body?: unknown; error?: Problem };
+    if (stored.error) throw HttpError.fromProblem(stored.error, { 'Idempotent-Replayed': 'true' });
+    return { status: stored.status, body: stored.body, headers: { 'Idempotent-Replayed': 'true' } };
+  }
+  try {
+    const reply = await run();
+    await db('idempotency_keys').where({ user_id: userId, key }).update({ status: reply.status ?? 200, response: JSON.stringify({ status: reply.status, body: reply.body }) });
+    return reply;
+  } catch (err) {
+    if (err instanceof HttpError && err.status < 500) {
+      await db('idempotency_keys').where({ user_id: userId, key }).update({ status: err.status, response: JSON.stringify({ error: err.toProblem() }) });
+    } else {
+      await db('idempotency_keys').where({ user_id: userId, key }).delete();
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { ValidationError, type FieldError } from './errors';
+
+export type JsonSchema = Record<string, unknown>;
+
+const SCHEMA_DIR = path.join(__dirname, 'schemas');
+
+// One ajv instance for the whole process; each schema is compiled once, at load.
+const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true, allowUnionTypes: true });
+addFormats(ajv);
+ajv.addFormat('iso-duration', /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/);
+
+const schemas = new Map<string, JsonSchema>();
+const validators = new Map<string, ValidateFunction>();
+
+function loadSchemas(): void {
+  const files = fs.readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json')).sort();
+  for (const file of files) {
+    const schema = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, file), 'utf8')) as JsonSchema;
+    const id = file.replace(/\.json$/, '');
+    if (schema.$id !== id) throw new Error(`schema ${file} must have "$id": "${id}"`);
+    schemas.set(id, schema);
+    ajv.addSchema(schema);
+  }
+  for (const id of schemas.keys()) if (id !== 'common') validators.set(id, ajv.getSchema(id) as ValidateFunction);
+}
+loadSchemas();
+
+export function getSchema(id: string): JsonSchema {
+  const schema = schemas.get(id);
+  if (!schema) throw new Error(`no schema "${id}" in api/schemas`);
+  return schema;
+}
+
+export function allSchemaIds(): string[] {
+  return [...schemas.keys()];
+}
+
+function fieldOf(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  if (e.keyword === 'required') return `${e.instancePath}/${String(p.missingProperty)}`;
+  if (e.keyword === 'additionalProperties') return `${e.instancePath}/${String(p.additionalProperty)}`;
+  return e.instancePath || '/';
+}
+
+function messageOf(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  if (e.keyword === 'additionalProperties') return 'is not a known field';
+  if (e.keyword === 'enum') return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  return e.message ?? e.keyword;
+}
+
+export function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const e of errors ?? []) {
+    const fe = { field: fieldOf(e), rule: e.keyword, message: messageOf(e) };
+    const k = `${fe.field}|${fe.rule}|${fe.message}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(fe);
+    }
+  }
+  return out;
+}
+
+type Part = Record<string, unknown>;
+
+/** Query and path values arrive as strings: coerce them to the types the operation's schema declares. */
+function resolve(s: JsonSchema | undefined): JsonSchema | undefined {
+  let cur = s;
+  for (let i = 0; cur && typeof cur.$ref === 'string' && i < 10; i++) cur = ajv.getSchema(cur.$ref)?.schema as JsonSchema | undefined;
+  return cur;
+}
+
+function coerce(values: Part, partSchema: JsonSchema | undefined): Part {
+  const props = (resolve(partSchema)?.properties ?? {}) as Record<string, JsonSchema>;
+  const out: Part = {};
+  for (const [key, raw] of Object.entries(values)) {
+    const s = props[key];
+    out[key] = s ? coerceValue(raw, s) : raw;
+  }
+  return out;
+}
+
+function coerceValue(raw: unknown, schema: JsonSchema): unknown {
+  const s = resolve(schema) ?? {};
+  const type = s.type;
+  if (type === 'array') {
+    const items = (s.items ?? {}) as JsonSchema;
+    const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [raw];
+    return list.map((v) => coerceValue(v, items));
+  }
+  if (typeof raw !== 'string') return raw;
+  if ((type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  if (type === 'boolean' && (raw === 'true' || raw === 'false')) return raw === 'true';
+  return raw;
+}
+
+export interface RequestParts {
+  params: Part;
+  query: Part;
+  body?: unknown;
+}
+
+/** Validates {params, query, body} against the operation's schema; returns the coerced, defaulted parts. */
+export function validateRequest(operationId: string, parts: RequestParts): RequestParts {
+  const schema = getSchema(operationId);
+  const validate = validators.get(operationId)!;
+  const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  const candidate: RequestParts = { params: coerce(parts.params, props.params), query: coerce(parts.query, props.query) };
+  if (parts.body !== undefined) candidate.body = parts.body;
+  if (!validate(candidate)) throw new ValidationError(toFieldErrors(validate.errors));
+  return candidate;
+}

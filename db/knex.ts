@@ -1,0 +1,29 @@
+import knexFactory, { type Knex } from 'knex';
+import { migrationSource } from './migrations';
+
+export type Db = Knex;
+
+export interface DbOptions {
+  url: string;
+  poolMax?: number;
+}
+
+/** One knex instance per process; migrations come from a static list so they load the same under tsx, jest and Docker. */
+export function createDb({ url, poolMax = 10 }: DbOptions): Db {
+  return knexFactory({
+    client: 'pg',
+    connection: url,
+    pool: { min: 0, max: poolMax },
+    migrations: { migrationSource, tableName: 'knex_migrations' },
+  });
+}
+
+export async function migrateLatest(db: Db): Promise<string[]> {
+  const [, names] = (await db.migrate.latest()) as [number, string[]];
+  return names;
+}
+
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const [, pending] = (await db.migrate.list()) as [unknown[], { file: string }[]];
+  return pending.map((p) => p.file);
+}

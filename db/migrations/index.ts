@@ -1,0 +1,20 @@
+import type { Knex } from 'knex';
+import * as platform from './20261123000100_platform';
+import * as lifecycle from './20261123000200_lifecycle';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+// Ordered by name; add each new migration here as well as in its own file.
+const migrations: Record<string, Migration> = {
+  '20261123000100_platform': platform,
+  '20261123000200_lifecycle': lifecycle,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name],
+};

@@ -1,0 +1,81 @@
+import { computeColour, indicatorLagPct, spendingDeviationPct, worseColour, type ColourFacts } from '../../workflows/rules/colour';
+import { defaultProgrammeRules } from '../../workflows/rules/programme-rules';
+
+// overdue 1/2/3, spending 10/20/30, lag 10/20/30, complaints 1/2/3, supervision below 80/70/60
+const rules = defaultProgrammeRules().monitoring.colour;
+const calm: ColourFacts = { overdueReports: 0, spendingDeviationPct: 0, indicatorLagPct: 0, complaints: 0, supervisionIndex: 90 };
+
+describe('computeColour', () => {
+  it('when nothing reaches a threshold, it is green with no reasons', () => {
+    expect(computeColour(rules, calm)).toEqual({ colour: 'green', reasons: [] });
+  });
+
+  it('when 2 reports are overdue, it is yellow and says so with the threshold', () => {
+    expect(computeColour(rules, { ...calm, overdueReports: 2 })).toEqual({ colour: 'yellow', reasons: ['2 overdue monthly reports (yellow at 2)'] });
+  });
+
+  it('when a fact sits exactly on the blue threshold, it triggers blue', () => {
+    expect(computeColour(rules, { ...calm, complaints: 1 })).toEqual({ colour: 'blue', reasons: ['1 complaint (blue at 1)'] });
+    expect(computeColour(rules, { ...calm, overdueReports: 1 }).reasons).toEqual(['1 overdue monthly report (blue at 1)']);
+  });
+
+  it('when a fact is just below the blue threshold, it stays green', () => {
+    expect(computeColour(rules, { ...calm, spendingDeviationPct: 9.9 }).colour).toBe('green');
+  });
+
+  it('when several facts trigger, it takes the worst colour and lists every reason', () => {
+    const r = computeColour(rules, { overdueReports: 1, spendingDeviationPct: 35, indicatorLagPct: 12.5, complaints: 0, supervisionIndex: 75 });
+    expect(r.colour).toBe('red');
+    expect(r.reasons).toEqual([
+      '1 overdue monthly report (blue at 1)',
+      'spending 35% off plan (red at 30%)',
+      'indicators 12.5% behind schedule (blue at 10%)',
+      'supervision index 75 (blue below 80)',
+    ]);
+  });
+
+  it('when the supervision index equals a threshold, it does not trigger that colour (strictly below)', () => {
+    expect(computeColour(rules, { ...calm, supervisionIndex: 70 })).toEqual({ colour: 'blue', reasons: ['supervision index 70 (blue below 80)'] });
+    expect(computeColour(rules, { ...calm, supervisionIndex: 59.9 })).toEqual({ colour: 'red', reasons: ['supervision index 59.9 (red below 60)'] });
+  });
+
+  it('when there has been no supervision visit yet, the index plays no part', () => {
+    expect(computeColour(rules, { ...calm, supervisionIndex: null })).toEqual({ colour: 'green', reasons: [] });
+  });
+});
+
+describe('worseColour', () => {
+  it('when comparing, red beats yellow beats blue beats green', () => {
+    expect(worseColour('blue', 'yellow')).toBe('yellow');
+    expect(worseColour('red', 'green')).toBe('red');
+  });
+});
+
+describe('spendingDeviationPct', () => {
+  it('when spending is above or below plan, it gives the absolute percent deviation to 1 decimal', () => {
+    expect(spendingDeviationPct(120_000, 100_000)).toBe(20);
+    expect(spendingDeviationPct(70_000, 100_000)).toBe(30);
+    expect(spendingDeviationPct(100_000, 300_000)).toBe(66.7);
+  });
+
+  it('when nothing was planned to date, nothing spent is 0 and anything spent is 100', () => {
+    expect(spendingDeviationPct(0, 0)).toBe(0);
+    expect(spendingDeviationPct(1, 0)).toBe(100);
+  });
+});
+
+describe('indicatorLagPct', () => {
+  it('when achievement trails time, it gives the gap in points to 1 decimal', () => {
+    expect(indicatorLagPct(0.5, 0.3)).toBe(20);
+    expect(indicatorLagPct(2 / 3, 0.5)).toBe(16.7);
+  });
+
+  it('when achievement is ahead of time, the lag is 0', () => {
+    expect(indicatorLagPct(0.4, 0.6)).toBe(0);
+  });
+
+  it('when shares fall outside 0..1, it clamps them', () => {
+    expect(indicatorLagPct(1.2, 0.9)).toBe(10);
+    expect(indicatorLagPct(0.5, -0.1)).toBe(50);
+  });
+});

@@ -1,0 +1,69 @@
+import { checkEligibility, gradeAtLeast, type EligibilityOrganisation, type EligibilityProposal } from '../../workflows/rules/eligibility';
+import { defaultProgrammeRules } from '../../workflows/rules/programme-rules';
+
+const rules = defaultProgrammeRules().eligibility;
+const org: EligibilityOrganisation = { grade: '4A', staffCount: 6, certifiedSocialWorkerCount: 4, volunteerCount: 30 };
+const proposal: EligibilityProposal = { amountAskedFen: 20_000_000, targetGroups: ['elderly'] };
+
+describe('checkEligibility', () => {
+  it('when the organisation meets 6430 exactly and asks for the cap, it passes', () => {
+    expect(checkEligibility(rules, org, proposal)).toEqual([]);
+  });
+
+  it('when the grade is 2A under a 3A rule, it names both grades', () => {
+    expect(checkEligibility(rules, { ...org, grade: '2A' }, proposal)).toEqual([
+      { field: '/organisation/grade', rule: 'min-grade', message: "the organisation's grade is 2A; this programme requires 3A or better" },
+    ]);
+  });
+
+  it('when the organisation is ungraded, it fails the grade rule', () => {
+    const v = checkEligibility(rules, { ...org, grade: null }, proposal);
+    expect(v).toEqual([expect.objectContaining({ rule: 'min-grade', message: 'the organisation has no grade; this programme requires 3A or better' })]);
+  });
+
+  it('when no grade rule is set, an ungraded organisation passes', () => {
+    expect(checkEligibility({}, { ...org, grade: null }, proposal)).toEqual([]);
+  });
+
+  it('when the team is short on every count, it gives one violation per count naming required and actual', () => {
+    const v = checkEligibility(rules, { ...org, staffCount: 5, certifiedSocialWorkerCount: 3, volunteerCount: 12 }, proposal);
+    expect(v).toEqual([
+      { field: '/organisation/staffCount', rule: 'min-staff', message: 'the organisation has 5 staff; this programme requires at least 6' },
+      { field: '/organisation/certifiedSocialWorkerCount', rule: 'min-certified-social-workers', message: 'the organisation has 3 certified social workers; this programme requires at least 4' },
+      { field: '/organisation/volunteerCount', rule: 'min-volunteers', message: 'the organisation has 12 volunteers; this programme requires at least 30' },
+    ]);
+  });
+
+  it('when the amount asked is 1 fen over the cap, it reports budget-cap in yuan', () => {
+    expect(checkEligibility(rules, org, { ...proposal, amountAskedFen: 20_000_001 })).toEqual([
+      { field: '/proposal/amountAskedFen', rule: 'budget-cap', message: 'the proposal asks for 200,000.01 yuan; this programme funds at most 200,000.00 yuan' },
+    ]);
+  });
+
+  it('when the proposal serves none of the required groups, it reports required-target-groups', () => {
+    const v = checkEligibility({ requiredTargetGroups: ['elderly', 'children'] }, org, { ...proposal, targetGroups: ['migrants'] });
+    expect(v).toEqual([expect.objectContaining({
+      field: '/proposal/targetGroups', rule: 'required-target-groups',
+      message: 'the proposal serves migrants; this programme requires at least one of elderly, children',
+    })]);
+  });
+
+  it('when the proposal serves one of the required groups, it passes', () => {
+    expect(checkEligibility({ requiredTargetGroups: ['elderly', 'children'] }, org, { ...proposal, targetGroups: ['children', 'migrants'] })).toEqual([]);
+  });
+
+  it('when every rule fails at once, it reports all six', () => {
+    const v = checkEligibility({ ...rules, requiredTargetGroups: ['children'] },
+      { grade: '1A', staffCount: 0, certifiedSocialWorkerCount: 0, volunteerCount: 0 }, { amountAskedFen: 30_000_000, targetGroups: [] });
+    expect(v.map((x) => x.rule)).toEqual(['min-grade', 'min-staff', 'min-certified-social-workers', 'min-volunteers', 'budget-cap', 'required-target-groups']);
+  });
+});
+
+describe('gradeAtLeast', () => {
+  it('when comparing grades, 5A is at least 3A and 3A is at least 3A but 2A is not', () => {
+    expect(gradeAtLeast('5A', '3A')).toBe(true);
+    expect(gradeAtLeast('3A', '3A')).toBe(true);
+    expect(gradeAtLeast('2A', '3A')).toBe(false);
+    expect(gradeAtLeast(null, '1A')).toBe(false);
+  });
+});

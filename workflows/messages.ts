@@ -1,0 +1,124 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { Stage } from './stages';
+import type { Colour } from './rules/colour';
+import type { EvaluationGrade } from './rules/evaluation';
+import type { ProgrammeRules } from './rules/programme-rules';
+
+// ---- the project lifecycle --------------------------------------------------------------------
+
+export interface ProjectInput {
+  projectId: string;
+  programmeId: string;
+  organisationId: string;
+  regionPath: string;
+  rules: ProgrammeRules;
+  /** Carried across continue-as-new. */
+  state?: ProjectState;
+}
+
+export interface PanelSeat {
+  reviewerId: string;
+  dueAt: string;
+  remindAt: string | null;
+  reminded: boolean;
+  lateNotified: boolean;
+  scored: boolean;
+  total: number | null;
+}
+
+export interface ReportDue {
+  period: number;
+  periodStart: string;
+  dueAt: string;
+  submitted: boolean;
+  overdue: boolean;
+}
+
+export interface Rectification {
+  id: string;
+  cause: 'red_grade' | 'failed_evaluation';
+  dueAt: string;
+  planned: boolean;
+  overdueNotified: boolean;
+}
+
+export interface EvaluationSeat {
+  evaluatorId: string;
+  submitted: boolean;
+  grade: EvaluationGrade | null;
+}
+
+export interface AgreementTerms {
+  amountFen: number;
+  startDate: string; // YYYY-MM-DD
+  endDate: string;
+  tranches: { name: string; amountFen: number; releaseOn: string }[];
+  fundingSources: { funderOrganisationId: string | null; name: string; kind: 'government' | 'cash' | 'goods' | 'services'; valueFen: number }[];
+}
+
+export interface ProjectState {
+  stage: Stage;
+  version: number;
+  colour: Colour;
+  colourReasons: string[];
+  panel: PanelSeat[];
+  revisionDueAt: string | null;
+  contestId: string | null;
+  agreement: { startDate: string; endDate: string; amountFen: number; finalTrancheFen: number; reportsFrom: string } | null;
+  /** Reports come due one period at a time: the outstanding ones and the next. */
+  reports: ReportDue[];
+  submittedPeriods: number[];
+  complaints: number;
+  supervisionIndex: number | null;
+  rectification: Rectification | null;
+  evaluations: { mid_term: EvaluationSeat | null; final: EvaluationSeat | null };
+}
+
+/** What the query answers: the live state plus what waits for whom. */
+export interface ProjectView extends ProjectState {
+  projectId: string;
+  openDeadlines: { kind: string; dueAt: string; who: string }[];
+  pendingActions: { action: string; who: string }[];
+}
+
+export interface Actor {
+  actorId: string;
+}
+
+export const getState = defineQuery<ProjectView>('getState');
+
+export const submitDesign = defineUpdate<ProjectView, [Actor]>('submitDesign');
+export const assignPanel = defineUpdate<ProjectView, [Actor & { reviewerIds: string[] }]>('assignPanel');
+export const reassignReviewer = defineUpdate<ProjectView, [Actor & { fromReviewerId: string; toReviewerId: string }]>('reassignReviewer');
+export const submitReviewScore = defineUpdate<ProjectView, [Actor & { scores: Record<string, number>; comments: string }]>('submitReviewScore');
+export const decideReview = defineUpdate<ProjectView, [Actor & { decision: 'approve' | 'revise' | 'reject'; comment: string }]>('decideReview');
+export const withdrawProject = defineUpdate<ProjectView, [Actor & { reason: string }]>('withdrawProject');
+
+export const enterContest = defineUpdate<ProjectView, [Actor & { contestId: string }]>('enterContest');
+export const leaveContest = defineUpdate<ProjectView, [Actor & { contestId: string; reason: string }]>('leaveContest');
+export const awardContest = defineUpdate<ProjectView, [Actor & { contestId: string; agreement: AgreementTerms }]>('awardContest');
+export const fundDirectly = defineUpdate<ProjectView, [Actor & { agreement: AgreementTerms }]>('fundDirectly');
+
+export interface ServiceRecordInput {
+  id: string;
+  activity: string;
+  heldOn: string;
+  place: string;
+  peopleServed: number;
+  volunteers: { volunteerId: string; hours: number }[];
+}
+export const recordServiceRecord = defineUpdate<ProjectView, [Actor & { record: ServiceRecordInput }]>('recordServiceRecord');
+export const recordSpending = defineUpdate<ProjectView, [Actor & { entry: { id: string; budgetItem: string; amountFen: number; spentOn: string; note: string } }]>('recordSpending');
+export const completeMilestone = defineUpdate<ProjectView, [Actor & { seq: number; note: string }]>('completeMilestone');
+export const submitMonthlyReport = defineUpdate<ProjectView, [Actor & { period: number; summary: string; indicatorProgress: { name: string; achieved: number }[] }]>('submitMonthlyReport');
+export const recordSupervisionVisit = defineUpdate<ProjectView, [Actor & { visit: { id: string; visitedOn: string; scores: Record<string, number>; notes: string } }]>('recordSupervisionVisit');
+export const recordComplaint = defineUpdate<ProjectView, [Actor & { complaint: { id: string; receivedOn: string; description: string } }]>('recordComplaint');
+export const recordQuarterlyReview = defineUpdate<ProjectView, [Actor & { review: { id: string; quarter: string; heldOn: string; notes: string; attendees: string[] } }]>('recordQuarterlyReview');
+export const submitRectificationPlan = defineUpdate<ProjectView, [Actor & { plan: string }]>('submitRectificationPlan');
+export const completeRectification = defineUpdate<ProjectView, [Actor & { note: string }]>('completeRectification');
+
+export type EvaluationKind = 'mid_term' | 'final';
+export const assignEvaluator = defineUpdate<ProjectView, [Actor & { kind: EvaluationKind; evaluatorId: string }]>('assignEvaluator');
+export const submitEvaluation = defineUpdate<ProjectView, [Actor & { kind: EvaluationKind; scores: Record<string, number>; comments: string }]>('submitEvaluation');
+export const closeProject = defineUpdate<ProjectView, [Actor & { finalReport: string }]>('closeProject');
+export const orderRectification = defineUpdate<ProjectView, [Actor & { reason: string }]>('orderRectification');

@@ -1,0 +1,256 @@
+/** The rules of a programme (call for proposals), kept as data so officers can tune them per round. */
+import { addDuration, isZeroDuration, parseDuration } from './duration';
+import { isNonNegativeInteger, jsonPointer, violation, type RuleViolation } from './violations';
+
+export type Grade = '1A' | '2A' | '3A' | '4A' | '5A';
+export type TargetGroup =
+  | 'elderly'
+  | 'children'
+  | 'new_employment_workers'
+  | 'migrants'
+  | 'people_with_disabilities'
+  | 'women_and_families'
+  | 'others';
+
+export interface EligibilityRules {
+  minGrade?: Grade;
+  minStaff?: number;
+  minCertifiedSocialWorkers?: number;
+  minVolunteers?: number;
+  budgetCapFen?: number;
+  /** The proposal must serve at least one of these groups. */
+  requiredTargetGroups?: TargetGroup[];
+}
+
+export interface Criterion { key: string; name: string; weight: number; minScore: number; maxScore: number }
+
+export interface ReviewRules {
+  criteria: Criterion[];
+  panelSize: number;
+  /** ISO 8601 duration after assignment by which a reviewer must score. */
+  reviewerDeadline: string;
+  /** ISO 8601 duration after assignment at which a reviewer who has not scored is reminded; shorter than the deadline. */
+  reviewerReminder: string;
+  /** ISO 8601 duration an applicant has to resubmit a proposal sent back for revision. */
+  revisionDeadline: string;
+}
+
+/** A fact at or beyond the threshold triggers that colour. */
+export interface ColourThresholds { blue: number; yellow: number; red: number }
+
+export interface ColourRules {
+  overdueReports: ColourThresholds;
+  spendingDeviationPct: ColourThresholds;
+  indicatorLagPct: ColourThresholds;
+  complaints: ColourThresholds;
+  /** Lower is worse: an index strictly below `blue` triggers blue, and so on; so blue > yellow > red. */
+  supervisionIndexBelow: ColourThresholds;
+  rectificationDeadline: string;
+}
+
+export interface Dimension { key: string; name: string; weight: number }
+
+export interface MonitoringRules {
+  /** 'P1M' in production, 'PT2S' in tests. */
+  reportInterval: string;
+  reportGrace: string;
+  colour: ColourRules;
+  supervisionDimensions: Dimension[];
+}
+
+/** outputs, outcomes, satisfaction, coverage, funds, professionalism, sustainability */
+export interface Indicator { key: string; name: string; weight: number }
+/** 优秀 >= excellent > 良好 >= good > 合格 >= pass > 不合格 */
+export interface GradeThresholds { excellent: number; good: number; pass: number }
+/** Share (0..100 percent) of the final tranche released for each grade. */
+export interface SubsidyRule { excellent: number; good: number; pass: number; fail: number }
+export interface EvaluationRules { indicators: Indicator[]; thresholds: GradeThresholds; subsidy: SubsidyRule; failAction: 'hold' | 'clawback' }
+
+export interface ProgrammeRules {
+  eligibility: EligibilityRules;
+  review: ReviewRules;
+  monitoring: MonitoringRules;
+  evaluation: EvaluationRules;
+}
+
+/** Any fixed instant will do for comparing two durations; the 31st makes month clamping visible. */
+const REFERENCE_INSTANT = '2001-01-31T00:00:00Z';
+
+function checkWeighted(items: { key: string; weight: number }[], path: string[], what: string): RuleViolation[] {
+  const out: RuleViolation[] = [];
+  const seen = new Set<string>();
+  items.forEach((it, i) => {
+    if (!it.key) out.push(violation(jsonPointer(...path, i, 'key'), 'key-required', `${what} ${i + 1} has no key`));
+    else if (seen.has(it.key)) out.push(violation(jsonPointer(...path, i, 'key'), 'duplicate-key', `${what} key "${it.key}" appears more than once`));
+    seen.add(it.key);
+    if (!Number.isFinite(it.weight) || it.weight < 0) {
+      out.push(violation(jsonPointer(...path, i, 'weight'), 'weight-non-negative', `${what} "${it.key}" has weight ${it.weight}; weights must be 0 or more`));
+    }
+  });
+  const sum = items.reduce((s, it) => s + it.weight, 0);
+  // A tolerance lets 33.33 + 33.33 + 33.34 through despite float rounding.
+  if (!(Math.abs(sum - 100) < 1e-6)) {
+    out.push(violation(jsonPointer(...path), 'weights-sum-100', `${what} weights sum to ${sum}; they must sum to 100`));
+  }
+  return out;
+}
+
+function checkDuration(value: string, path: string[]): RuleViolation[] {
+  const d = parseDuration(value);
+  if (!d) return [violation(jsonPointer(...path), 'duration-invalid', `"${value}" is not an ISO 8601 duration such as P1M or P5D`)];
+  if (isZeroDuration(d)) return [violation(jsonPointer(...path), 'duration-zero', `"${value}" is a zero duration; it must be longer than zero`)];
+  return [];
+}
+
+function checkEligibilityRules(e: EligibilityRules): RuleViolation[] {
+  const out: RuleViolation[] = [];
+  for (const k of ['minStaff', 'minCertifiedSocialWorkers', 'minVolunteers'] as const) {
+    const v = e[k];
+    if (v !== undefined && !isNonNegativeInteger(v)) {
+      out.push(violation(jsonPointer('eligibility', k), 'non-negative-count', `${k} is ${v}; it must be a whole number of 0 or more`));
+    }
+  }
+  if (e.budgetCapFen !== undefined && !isNonNegativeInteger(e.budgetCapFen)) {
+    out.push(violation('/eligibility/budgetCapFen', 'non-negative-fen', `budgetCapFen is ${e.budgetCapFen}; it must be a whole number of fen, 0 or more`));
+  }
+  return out;
+}
+
+function checkReviewRules(r: ReviewRules): RuleViolation[] {
+  const out = checkWeighted(r.criteria, ['review', 'criteria'], 'criterion');
+  r.criteria.forEach((c, i) => {
+    if (!(Number.isFinite(c.minScore) && Number.isFinite(c.maxScore) && c.minScore < c.maxScore)) {
+      out.push(violation(jsonPointer('review', 'criteria', i), 'score-range', `criterion "${c.key}" scores from ${c.minScore} to ${c.maxScore}; minScore must be below maxScore`));
+    }
+  });
+  if (!Number.isSafeInteger(r.panelSize) || r.panelSize < 1) {
+    out.push(violation('/review/panelSize', 'panel-size', `panelSize is ${r.panelSize}; a panel needs at least 1 reviewer`));
+  }
+  const durations = (['reviewerDeadline', 'reviewerReminder', 'revisionDeadline'] as const).flatMap((k) => checkDuration(r[k], ['review', k]));
+  out.push(...durations);
+  const valid = (s: string) => parseDuration(s) !== null;
+  if (valid(r.reviewerDeadline) && valid(r.reviewerReminder)
+    && addDuration(REFERENCE_INSTANT, r.reviewerReminder) >= addDuration(REFERENCE_INSTANT, r.reviewerDeadline)) {
+    out.push(violation('/review/reviewerReminder', 'reminder-before-deadline', `the reminder (${r.reviewerReminder}) must come before the deadline (${r.reviewerDeadline})`));
+  }
+  return out;
+}
+
+function checkColourRules(c: ColourRules): RuleViolation[] {
+  const out: RuleViolation[] = [];
+  for (const k of ['overdueReports', 'spendingDeviationPct', 'indicatorLagPct', 'complaints'] as const) {
+    const { blue, yellow, red } = c[k];
+    // A threshold of 0 would colour every project, so each must be above 0.
+    if (![blue, yellow, red].every((v) => Number.isFinite(v) && v > 0)) {
+      out.push(violation(jsonPointer('monitoring', 'colour', k), 'threshold-positive', `${k} thresholds are ${blue}/${yellow}/${red}; each must be above 0`));
+    }
+    if (!(blue <= yellow && yellow <= red)) {
+      out.push(violation(jsonPointer('monitoring', 'colour', k), 'colour-thresholds-order', `${k} thresholds are blue ${blue}, yellow ${yellow}, red ${red}; they must rise: blue <= yellow <= red`));
+    }
+  }
+  const { blue, yellow, red } = c.supervisionIndexBelow;
+  if (![blue, yellow, red].every((v) => Number.isFinite(v) && v >= 0 && v <= 100)) {
+    out.push(violation('/monitoring/colour/supervisionIndexBelow', 'threshold-range', `supervisionIndexBelow thresholds are ${blue}/${yellow}/${red}; each must be within 0..100`));
+  }
+  if (!(blue >= yellow && yellow >= red)) {
+    out.push(violation('/monitoring/colour/supervisionIndexBelow', 'colour-thresholds-order', `supervisionIndexBelow thresholds are blue ${blue}, yellow ${yellow}, red ${red}; a lower index is worse, so they must fall: blue >= yellow >= red`));
+  }
+  out.push(...checkDuration(c.rectificationDeadline, ['monitoring', 'colour', 'rectificationDeadline']));
+  return out;
+}
+
+function checkMonitoringRules(m: MonitoringRules): RuleViolation[] {
+  return [
+    ...checkDuration(m.reportInterval, ['monitoring', 'reportInterval']),
+    ...checkDuration(m.reportGrace, ['monitoring', 'reportGrace']),
+    ...checkColourRules(m.colour),
+    ...checkWeighted(m.supervisionDimensions, ['monitoring', 'supervisionDimensions'], 'supervision dimension'),
+  ];
+}
+
+function checkEvaluationRules(e: EvaluationRules): RuleViolation[] {
+  const out = checkWeighted(e.indicators, ['evaluation', 'indicators'], 'indicator');
+  const { excellent, good, pass } = e.thresholds;
+  if (![excellent, good, pass].every((v) => Number.isFinite(v) && v >= 0 && v <= 100)) {
+    out.push(violation('/evaluation/thresholds', 'grade-thresholds-range', `grade thresholds are ${excellent}/${good}/${pass}; each must be within 0..100`));
+  }
+  if (!(excellent > good && good > pass)) {
+    out.push(violation('/evaluation/thresholds', 'grade-thresholds-order', `grade thresholds are excellent ${excellent}, good ${good}, pass ${pass}; they must fall strictly: excellent > good > pass`));
+  }
+  const s = e.subsidy;
+  const shares = [s.excellent, s.good, s.pass, s.fail];
+  if (!shares.every((v) => Number.isFinite(v) && v >= 0 && v <= 100)) {
+    out.push(violation('/evaluation/subsidy', 'subsidy-share-range', `subsidy shares are ${shares.join('/')}; each must be a percentage within 0..100`));
+  }
+  if (!(s.excellent >= s.good && s.good >= s.pass && s.pass >= s.fail)) {
+    out.push(violation('/evaluation/subsidy', 'subsidy-share-order', `subsidy shares are ${shares.join('/')}; a better grade must never receive less (excellent >= good >= pass >= fail)`));
+  }
+  // With clawback a failed project gets nothing; a non-zero fail share would contradict that.
+  if (e.failAction === 'clawback' && s.fail !== 0) {
+    out.push(violation('/evaluation/subsidy/fail', 'clawback-fail-share', `the fail share is ${s.fail}%; it must be 0 when failAction is clawback`));
+  }
+  return out;
+}
+
+/** The cross-field checks a JSON Schema cannot express. Empty means the rules are consistent. */
+export function checkProgrammeRules(rules: ProgrammeRules): RuleViolation[] {
+  return [
+    ...checkEligibilityRules(rules.eligibility),
+    ...checkReviewRules(rules.review),
+    ...checkMonitoringRules(rules.monitoring),
+    ...checkEvaluationRules(rules.evaluation),
+  ];
+}
+
+/** Realistic Haining values: 3A or better, the "6430" team rule, a 200,000 yuan cap, monthly reports. */
+export function defaultProgrammeRules(): ProgrammeRules {
+  return {
+    eligibility: { minGrade: '3A', minStaff: 6, minCertifiedSocialWorkers: 4, minVolunteers: 30, budgetCapFen: 20_000_000 },
+    review: {
+      criteria: [
+        { key: 'needFit', name: 'Fit with community needs (需求契合度)', weight: 25, minScore: 0, maxScore: 10 },
+        { key: 'design', name: 'Objectives, indicators and activity plan (项目设计)', weight: 25, minScore: 0, maxScore: 10 },
+        { key: 'team', name: 'Team professionalism (团队专业性)', weight: 20, minScore: 0, maxScore: 10 },
+        { key: 'budget', name: 'Budget soundness (预算合理性)', weight: 15, minScore: 0, maxScore: 10 },
+        { key: 'sustainability', name: 'Sustainability (可持续性)', weight: 15, minScore: 0, maxScore: 10 },
+      ],
+      panelSize: 5,
+      reviewerDeadline: 'P7D',
+      reviewerReminder: 'P5D',
+      revisionDeadline: 'P14D',
+    },
+    monitoring: {
+      reportInterval: 'P1M',
+      reportGrace: 'P5D',
+      colour: {
+        overdueReports: { blue: 1, yellow: 2, red: 3 },
+        spendingDeviationPct: { blue: 10, yellow: 20, red: 30 },
+        indicatorLagPct: { blue: 10, yellow: 20, red: 30 },
+        complaints: { blue: 1, yellow: 2, red: 3 },
+        supervisionIndexBelow: { blue: 80, yellow: 70, red: 60 },
+        rectificationDeadline: 'P30D',
+      },
+      supervisionDimensions: [
+        { key: 'serviceQuality', name: 'Service quality (服务质量)', weight: 25 },
+        { key: 'professionalMethod', name: 'Professional method (专业方法)', weight: 20 },
+        { key: 'records', name: 'Case records and files (档案记录)', weight: 15 },
+        { key: 'volunteerEngagement', name: 'Volunteer engagement (志愿者参与)', weight: 20 },
+        { key: 'teamDevelopment', name: 'Team development (团队建设)', weight: 20 },
+      ],
+    },
+    evaluation: {
+      indicators: [
+        { key: 'outputs', name: 'Outputs delivered (服务产出)', weight: 20 },
+        { key: 'outcomes', name: 'Outcomes reached (服务成效)', weight: 20 },
+        { key: 'satisfaction', name: 'Beneficiary satisfaction (满意度)', weight: 15 },
+        { key: 'coverage', name: 'Service coverage (服务覆盖面)', weight: 10 },
+        { key: 'funds', name: 'Use of funds (资金使用)', weight: 15 },
+        { key: 'professionalism', name: 'Professionalism (专业性)', weight: 10 },
+        { key: 'sustainability', name: 'Sustainability (可持续性)', weight: 10 },
+      ],
+      thresholds: { excellent: 90, good: 80, pass: 60 },
+      subsidy: { excellent: 100, good: 90, pass: 70, fail: 0 },
+      failAction: 'hold',
+    },
+  };
+}
