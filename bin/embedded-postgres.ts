@@ -8,6 +8,8 @@ export interface EmbeddedPg {
   url: (database: string) => string;
   createDatabase: (name: string, template?: string) => Promise<void>;
   stop: () => Promise<void>;
+  /** Synchronous last resort when the process exits without a clean stop. */
+  kill: () => void;
 }
 
 const USER = 'postgres';
@@ -106,6 +108,9 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
       }
     },
     stop: () => stopPostgres(child, exited),
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGQUIT');
+    },
   };
 }
 

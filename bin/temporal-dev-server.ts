@@ -5,6 +5,7 @@ export interface TemporalDevServer {
   address: string;
   uiUrl: string;
   stop: () => Promise<void>;
+  kill: () => void;
 }
 
 /**
@@ -50,6 +51,9 @@ export async function startTemporalDevServer(opts: {
     address: `127.0.0.1:${opts.port}`,
     uiUrl: `http://127.0.0.1:${opts.uiPort}`,
     stop: () => stopChild(child, exited),
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
   };
 }
 

@@ -1,0 +1,80 @@
+import type { Knex } from 'knex';
+import { WorkflowUpdateFailedError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import { projectLifecycle } from '../workflows/project-lifecycle';
+import { getState, type ProjectView } from '../workflows/messages';
+import type { ProgrammeRules } from '../workflows/rules/programme-rules';
+import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError, UnavailableError, type FieldError } from './errors';
+import type { AppDeps } from './registry';
+
+export const projectWorkflowId = (projectId: string) => `project-${projectId}`;
+
+function temporalOf(deps: Pick<AppDeps, 'temporal'>) {
+  if (!deps.temporal) throw new UnavailableError('Temporal is not configured for this process.');
+  return deps.temporal;
+}
+
+/** Starts the lifecycle of a project whose row was just committed; an existing workflow with that id is kept. */
+export async function startProjectWorkflow(
+  deps: Pick<AppDeps, 'temporal'>,
+  input: { projectId: string; programmeId: string; organisationId: string; regionPath: string; rules: ProgrammeRules },
+): Promise<void> {
+  const { client, taskQueue } = temporalOf(deps);
+  try {
+    await client.workflow.start(projectLifecycle, { workflowId: projectWorkflowId(input.projectId), taskQueue, args: [input] });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+async function currentStage(db: Knex, projectId: string): Promise<string> {
+  const row = await db('projects').where({ id: projectId }).first('stage');
+  if (!row) throw new NotFoundError('project');
+  return row.stage as string;
+}
+
+/**
+ * Runs a stage move on the project's workflow and maps what the workflow refuses onto HTTP:
+ * an illegal move → 409 naming the current stage, a broken rule → 422, a conflict → 409.
+ * The update id comes from the Idempotency-Key when there is one, so a retried request is the same update.
+ */
+export async function executeProjectUpdate<A extends object>(
+  deps: Pick<AppDeps, 'temporal' | 'db'>,
+  projectId: string,
+  update: UpdateDefinition<ProjectView, [A]>,
+  args: A,
+  updateId?: string,
+): Promise<ProjectView> {
+  const { client } = temporalOf(deps);
+  const handle = client.workflow.getHandle(projectWorkflowId(projectId));
+  try {
+    return await handle.executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) });
+  } catch (err) {
+    throw await toHttpError(deps.db, projectId, update.name, err);
+  }
+}
+
+export async function queryProject(deps: Pick<AppDeps, 'temporal'>, projectId: string): Promise<ProjectView | null> {
+  const { client } = temporalOf(deps);
+  try {
+    return await client.workflow.getHandle(projectWorkflowId(projectId)).query(getState);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  }
+}
+
+export async function toHttpError(db: Knex, projectId: string, move: string, err: unknown): Promise<Error> {
+  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const details = (cause.details?.[0] ?? {}) as { currentStage?: string; errors?: FieldError[] };
+    if (cause.type === 'IllegalMove') return new IllegalMoveError(details.currentStage ?? (await currentStage(db, projectId)), move, cause.message);
+    if (cause.type === 'BusinessRule') return new BusinessRuleError(details.errors ?? [{ field: '/body', rule: 'business-rule', message: cause.message }]);
+    if (cause.type === 'Conflict') return new ConflictError(cause.message, { currentStage: await currentStage(db, projectId) });
+  }
+  // A finished lifecycle (closed, rejected, withdrawn) takes no more moves.
+  if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test(String((err as Error)?.message))) {
+    return new IllegalMoveError(await currentStage(db, projectId), move);
+  }
+  return err as Error;
+}

@@ -1,0 +1,312 @@
+import http from 'node:http';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { generatePassword, hashPassword } from '../api/auth';
+import { createLogger, type Logger } from '../api/logger';
+import { createMetrics, type Metrics } from '../api/metrics';
+import { createDb, migrateLatest, type Db } from '../db/knex';
+import { ROLES, type Role } from '../db/repositories/users';
+import { loadConfig, ConfigError, type Config } from './config';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { acquireDataLock } from './lock';
+import { findTemporalCli } from './temporal-cli';
+import { startTemporalDevServer } from './temporal-dev-server';
+import { createWorker } from './worker';
+
+const USAGE = `usage: fuhua <command>
+
+  start                 the whole local stack: embedded PostgreSQL (unless DATABASE_URL), a Temporal dev
+                        server (unless TEMPORAL_ADDRESS), migrations, worker and API in one process
+  api                   the HTTP API alone (needs DATABASE_URL and TEMPORAL_ADDRESS)
+  worker                the Temporal worker alone (needs DATABASE_URL and TEMPORAL_ADDRESS)
+  migrate [latest|rollback|status]
+                        database migrations (needs DATABASE_URL)
+  create-user --login L --password P --roles r1,r2 [--name N] [--organisation ID] [--region ID]
+                        create an account (needs DATABASE_URL)`;
+
+/** Steps run in reverse order on shutdown. */
+type Stop = { name: string; run: () => Promise<void> };
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...args] = argv;
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`configuration: ${err.message}`);
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  switch (command) {
+    case 'start':
+      return start(config, log);
+    case 'api':
+      return runApi(config, log);
+    case 'worker':
+      return runWorker(config, log);
+    case 'migrate':
+      return migrate(config, log, args[0] ?? 'latest');
+    case 'create-user':
+      return createUserCommand(config, args);
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(USAGE + '\n');
+      return;
+    default:
+      fail(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+function fail(message: string): never {
+  process.stderr.write(`fuhua: ${message}\n`);
+  process.exit(2);
+}
+
+function requireExternal(config: Config, what: string): { databaseUrl: string; temporalAddress: string } {
+  if (!config.databaseUrl || !config.temporalAddress) {
+    fail(`\`fuhua ${what}\` runs against existing servers: set DATABASE_URL and TEMPORAL_ADDRESS (or use \`npm start\` for the local stack)`);
+  }
+  return { databaseUrl: config.databaseUrl, temporalAddress: config.temporalAddress };
+}
+
+/** Graceful shutdown on SIGINT/SIGTERM: the steps run in reverse order of start; a second signal forces exit. */
+function onShutdown(log: Logger, stops: Stop[], lastResort: (() => void)[] = []): void {
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      log.warn('second signal: exiting now', { signal });
+      lastResort.forEach((k) => k());
+      process.exit(1);
+    }
+    stopping = true;
+    log.info('shutting down', { signal });
+    for (const step of [...stops].reverse()) {
+      try {
+        await step.run();
+        log.info('stopped', { part: step.name });
+      } catch (err) {
+        log.error('stop failed', { part: step.name, err });
+      }
+    }
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('exit', () => lastResort.forEach((k) => k()));
+}
+
+async function connectTemporal(address: string, namespace: string): Promise<{ client: Client; connection: Connection }> {
+  const connection = await Connection.connect({ address });
+  return { client: new Client({ connection, namespace }), connection };
+}
+
+function listen(config: Config, db: Db, client: Client, log: Logger, metrics: Metrics, temporalUiUrl?: string): Promise<{ server: http.Server; stop: Stop }> {
+  const app = createApp({
+    db,
+    temporal: { client, taskQueue: config.taskQueue },
+    config: { bodyLimitBytes: config.bodyLimitBytes, tokenTtlMs: config.tokenTtlMs, loginMaxFailures: config.loginMaxFailures, loginLockMs: config.loginLockMs, temporalUiUrl },
+    log,
+    metrics,
+    clock: () => new Date(),
+  });
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${config.port} is taken: set PORT to another port`) : err),
+    );
+    server.listen(config.port, config.host, () => {
+      const stop: Stop = {
+        name: 'api',
+        // Stop accepting, let requests in flight finish (then drop idle keep-alive connections).
+        run: () =>
+          new Promise<void>((done) => {
+            const force = setTimeout(() => server.closeAllConnections(), 15_000);
+            server.close(() => {
+              clearTimeout(force);
+              done();
+            });
+            server.closeIdleConnections();
+          }),
+      };
+      resolve({ server, stop });
+    });
+  });
+}
+
+/** On a first start with no admin, create `admin` from FUHUA_ADMIN_PASSWORD or a generated password printed once. */
+async function ensureAdmin(db: Db, config: Config): Promise<string | null> {
+  const existing = await db('users').whereRaw("'admin' = ANY(roles)").first('id');
+  if (existing) return null;
+  const password = config.adminPassword ?? generatePassword();
+  await db('users').insert({ login: 'admin', display_name: 'Administrator', password_hash: await hashPassword(password), roles: ['admin'] }).onConflict(db.raw('(lower(login))')).ignore();
+  return config.adminPassword ? '(from FUHUA_ADMIN_PASSWORD)' : password;
+}
+
+async function start(config: Config, log: Logger): Promise<void> {
+  const started = Date.now();
+  const stops: Stop[] = [];
+  const lastResort: (() => void)[] = [];
+  onShutdown(log, stops, lastResort);
+  let release: () => void;
+  try {
+    release = acquireDataLock(config.dataDir);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  stops.push({ name: 'lock', run: async () => release() });
+  lastResort.push(release);
+  const progress = (line: string) => process.stderr.write(`[fuhua] ${line}\n`);
+
+  try {
+    const [databaseUrl, temporal] = await Promise.all([
+      (async () => {
+        if (config.databaseUrl) return config.databaseUrl;
+        progress(`starting PostgreSQL (embedded) on 127.0.0.1:${config.pgPort}, data in ${path.join(config.dataDir, 'postgres')}`);
+        const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.pgPort, log: (l) => log.debug(l, { source: 'postgres' }) });
+        stops.push({ name: 'postgres', run: pg.stop });
+        lastResort.push(pg.kill);
+        await pg.createDatabase('fuhua');
+        return pg.url('fuhua');
+      })(),
+      (async () => {
+        if (config.temporalAddress) return { address: config.temporalAddress, uiUrl: undefined };
+        const cliPath = await findTemporalCli({ log: progress });
+        progress(`starting Temporal dev server on 127.0.0.1:${config.temporalPort}, data in ${path.join(config.dataDir, 'temporal.sqlite')}`);
+        const server = await startTemporalDevServer({
+          cliPath,
+          dbFile: path.join(config.dataDir, 'temporal.sqlite'),
+          port: config.temporalPort,
+          uiPort: config.temporalUiPort,
+          namespace: config.temporalNamespace,
+          log: (l) => log.debug(l, { source: 'temporal' }),
+        });
+        stops.push({ name: 'temporal', run: server.stop });
+        lastResort.push(server.kill);
+        return { address: server.address, uiUrl: server.uiUrl };
+      })(),
+    ]);
+
+    const db = createDb({ url: databaseUrl });
+    stops.push({ name: 'database pool', run: () => db.destroy() });
+    const applied = await migrateLatest(db);
+    if (applied.length) progress(`applied migrations: ${applied.join(', ')}`);
+    const adminPassword = await ensureAdmin(db, config);
+
+    const { client, connection } = await connectTemporal(temporal.address, config.temporalNamespace);
+    stops.push({ name: 'temporal client', run: () => connection.close() });
+    const metrics = createMetrics();
+    const worker = await createWorker({ address: temporal.address, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics });
+    const running = worker.run();
+    stops.push({ name: 'worker', run: () => shutdownWorker(worker, running) });
+    const { stop } = await listen(config, db, client, log, metrics, temporal.uiUrl);
+    stops.push(stop);
+
+    const base = `http://${config.host}:${config.port}`;
+    const lines = [
+      '',
+      `Fuhua is ready (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      `  API:          ${base}/api/v1`,
+      `  API docs:     ${base}/docs`,
+      `  Health:       ${base}/readyz`,
+      temporal.uiUrl ? `  Temporal UI:  ${temporal.uiUrl}` : `  Temporal:     ${temporal.address}`,
+      ...(adminPassword ? [`  First start: sign in as "admin" with password ${adminPassword}  (shown once)`] : []),
+      '  Ctrl-C stops everything.',
+      '',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  } catch (err) {
+    process.stderr.write(`fuhua: could not start: ${(err as Error).message}\n`);
+    for (const step of [...stops].reverse()) await step.run().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+async function shutdownWorker(worker: Worker, running: Promise<void>): Promise<void> {
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+  await running;
+}
+
+async function runApi(config: Config, log: Logger): Promise<void> {
+  const { databaseUrl, temporalAddress } = requireExternal(config, 'api');
+  const stops: Stop[] = [];
+  onShutdown(log, stops);
+  const db = createDb({ url: databaseUrl });
+  stops.push({ name: 'database pool', run: () => db.destroy() });
+  const { client, connection } = await connectTemporal(temporalAddress, config.temporalNamespace);
+  stops.push({ name: 'temporal client', run: () => connection.close() });
+  const { stop } = await listen(config, db, client, log, createMetrics());
+  stops.push(stop);
+  log.info('api listening', { url: `http://${config.host}:${config.port}` });
+}
+
+async function runWorker(config: Config, log: Logger): Promise<void> {
+  const { databaseUrl, temporalAddress } = requireExternal(config, 'worker');
+  const stops: Stop[] = [];
+  onShutdown(log, stops);
+  const db = createDb({ url: databaseUrl });
+  stops.push({ name: 'database pool', run: () => db.destroy() });
+  const { client, connection } = await connectTemporal(temporalAddress, config.temporalNamespace);
+  stops.push({ name: 'temporal client', run: () => connection.close() });
+  const metrics = createMetrics();
+  if (config.workerMetricsPort) {
+    const server = http.createServer((req, res) => {
+      if (req.url !== '/metrics') return void res.writeHead(404).end();
+      void metrics.registry.metrics().then((text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text));
+    });
+    server.listen(config.workerMetricsPort, config.host);
+    stops.push({ name: 'metrics', run: () => new Promise((r) => server.close(() => r())) });
+  }
+  const worker = await createWorker({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics });
+  const running = worker.run();
+  stops.push({ name: 'worker', run: () => shutdownWorker(worker, running) });
+  log.info('worker running', { taskQueue: config.taskQueue });
+}
+
+async function migrate(config: Config, log: Logger, action: string): Promise<void> {
+  if (!config.databaseUrl) fail('`fuhua migrate` needs DATABASE_URL (`npm start` migrates its embedded database itself)');
+  const db = createDb({ url: config.databaseUrl, poolMax: 2 });
+  try {
+    if (action === 'latest') log.info('migrated', { applied: await migrateLatest(db) });
+    else if (action === 'rollback') log.info('rolled back', { result: await db.migrate.rollback() });
+    else if (action === 'status') {
+      const [done, pending] = (await db.migrate.list()) as [{ name: string }[], { file: string }[]];
+      process.stdout.write(JSON.stringify({ applied: done.map((d) => d.name), pending: pending.map((p) => p.file) }, null, 2) + '\n');
+    } else fail(`unknown migrate action "${action}" (latest, rollback, status)`);
+  } finally {
+    await db.destroy();
+  }
+}
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function createUserCommand(config: Config, args: string[]): Promise<void> {
+  if (!config.databaseUrl) fail('`fuhua create-user` needs DATABASE_URL');
+  const login = flag(args, 'login');
+  const password = flag(args, 'password');
+  const roles = (flag(args, 'roles') ?? '').split(',').filter(Boolean) as Role[];
+  if (!login || !password || roles.length === 0) fail('create-user needs --login, --password and --roles');
+  const unknown = roles.filter((r) => !ROLES.includes(r));
+  if (unknown.length) fail(`unknown role(s) ${unknown.join(', ')}; roles are ${ROLES.join(', ')}`);
+  if (password.length < 10) fail('--password must be at least 10 characters');
+  const db = createDb({ url: config.databaseUrl, poolMax: 2 });
+  try {
+    const [row] = await db('users')
+      .insert({ login, display_name: flag(args, 'name') ?? login, password_hash: await hashPassword(password), roles, organisation_id: flag(args, 'organisation') ?? null, region_id: flag(args, 'region') ?? null })
+      .returning(['id', 'login']);
+    process.stdout.write(JSON.stringify(row) + '\n');
+  } finally {
+    await db.destroy();
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`fuhua: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+import crypto from 'node:crypto';
+import type { Stack } from './stack';
+import { creditCode } from './stack';
+import { defaultProgrammeRules, type ProgrammeRules } from '../../workflows/rules/programme-rules';
+import { startProjectWorkflow, executeProjectUpdate } from '../../api/project-service';
+import { submitDesign, assignPanel, submitReviewScore, decideReview } from '../../workflows/messages';
+import type { Proposal } from '../../workflows/rules/proposal';
+
+let seq = 0;
+
+/** Rules for tests: the default rules with second-long durations and a panel of one. */
+export function testRules(overrides: Partial<ProgrammeRules> = {}): ProgrammeRules {
+  const rules = defaultProgrammeRules();
+  rules.review = { ...rules.review, panelSize: 1, reviewerDeadline: 'PT1H', reviewerReminder: 'PT30M', revisionDeadline: 'PT1H' };
+  rules.monitoring = { ...rules.monitoring, reportInterval: 'P30D', reportGrace: 'P5D' };
+  return { ...rules, ...overrides };
+}
+
+export function sampleProposal(amountAskedFen = 10_000_000): Proposal {
+  return {
+    targetGroups: ['elderly'],
+    objectives: [{ description: 'Reduce isolation of elderly people living alone', indicators: [{ name: 'home visits', unit: 'visits', target: 120 }] }],
+    milestones: [{ name: 'Volunteer team trained', due: '2027-03-31' }],
+    team: { staff: 6, certifiedSocialWorkers: 4, volunteers: 30, lead: 'Li Hua' },
+    budgetLines: [{ item: 'Activities', amountFen: amountAskedFen }],
+    amountAskedFen,
+    coFundingFen: 0,
+  };
+}
+
+export interface Seeded {
+  cityId: string;
+  communityId: string;
+  communityPath: string;
+  organisationId: string;
+  programmeId: string;
+  rules: ProgrammeRules;
+}
+
+/** A city → district → street → community tree, a 4A social-work organisation and an open programme, inserted directly. */
+export async function seedProgramme(stack: Stack, rules: ProgrammeRules = testRules()): Promise<Seeded> {
+  const n = ++seq;
+  const ids = Array.from({ length: 4 }, () => crypto.randomUUID());
+  const levels = ['city', 'district', 'street', 'community'] as const;
+  let path = '/';
+  for (let i = 0; i < 4; i++) {
+    path += `${ids[i]}/`;
+    await stack.db('regions').insert({ id: ids[i], parent_id: i ? ids[i - 1] : null, level: levels[i], name: `${levels[i]} ${n}`, path });
+  }
+  const [org] = await stack.db('organisations')
+    .insert({ name: `Social work centre ${n}`, kind: 'social_work_organisation', grade: '4A', credit_code: creditCode(900000 + n + Math.floor(Math.random() * 90000)), staff_count: 8, certified_social_worker_count: 5, volunteer_count: 40, region_id: ids[3] })
+    .returning('id');
+  const [programme] = await stack.db('programmes').insert({ name: `Programme ${n}`, region_id: ids[0], rules: JSON.stringify(rules) }).returning('id');
+  return { cityId: ids[0], communityId: ids[3], communityPath: path, organisationId: org.id, programmeId: programme.id, rules };
+}
+
+/** A project row in `design` and its running workflow. */
+export async function seedProject(stack: Stack, s: Seeded, opts: { organisationId?: string; title?: string; amountAskedFen?: number } = {}): Promise<string> {
+  const proposal = sampleProposal(opts.amountAskedFen);
+  const organisationId = opts.organisationId ?? s.organisationId;
+  const [row] = await stack.db('projects')
+    .insert({
+      programme_id: s.programmeId, organisation_id: organisationId, region_id: s.communityId, region_level: 'community', region_path: s.communityPath,
+      title: opts.title ?? `Project ${++seq}`, stage: 'design', draft: JSON.stringify(proposal), amount_asked_fen: proposal.amountAskedFen, target_groups: proposal.targetGroups,
+    })
+    .returning('id');
+  await startProjectWorkflow(stack.deps, { projectId: row.id, programmeId: s.programmeId, organisationId, regionPath: s.communityPath, rules: s.rules });
+  return row.id as string;
+}
+
+/** Drives a project through design and review to `approved` with the workflow's own updates (panel of one). */
+export async function seedApprovedProject(stack: Stack, s: Seeded, reviewerId: string, opts: Parameters<typeof seedProject>[2] = {}): Promise<string> {
+  const projectId = await seedProject(stack, s, opts);
+  await executeProjectUpdate(stack.deps, projectId, submitDesign, { actorId: reviewerId });
+  await executeProjectUpdate(stack.deps, projectId, assignPanel, { actorId: reviewerId, reviewerIds: [reviewerId] });
+  const scores = Object.fromEntries(s.rules.review.criteria.map((c) => [c.key, c.maxScore]));
+  await executeProjectUpdate(stack.deps, projectId, submitReviewScore, { actorId: reviewerId, scores, comments: 'good' });
+  await executeProjectUpdate(stack.deps, projectId, decideReview, { actorId: reviewerId, decision: 'approve', comment: 'approved' });
+  return projectId;
+}
