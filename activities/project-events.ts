@@ -230,7 +230,7 @@ async function colourFacts(trx: Knex.Transaction, projectId: string, at: Date): 
   const achieved = shares.length ? shares.reduce((s, x) => s + x, 0) / shares.length : 1;
   // Too early to judge progress before a report is due: no lag until the first report exists.
   return {
-    spendingDeviationPct: planned > 0 || Number(spent?.total ?? 0) > 0 ? spendingDeviationPct(Number(spent?.total ?? 0), planned) : 0,
+    spendingDeviationPct: spendingDeviationPct(Number(spent?.total ?? 0), planned, Number(agreement.amount_fen)),
     indicatorLagPct: latest ? indicatorLagPct(elapsed, achieved) : 0,
   };
 }

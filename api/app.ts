@@ -9,6 +9,13 @@ import { registerUserRoutes } from './routes/users';
 import { registerOrganisationRoutes } from './routes/organisations';
 import { registerRegionRoutes } from './routes/regions';
 import { registerAuditRoutes } from './routes/audit';
+import { registerProjectRoutes } from './routes/projects';
+import { registerReviewRoutes } from './routes/project-review';
+import { registerDeliveryRoutes } from './routes/project-delivery';
+import { registerEvaluationRoutes } from './routes/project-evaluation';
+import { registerTaskRoutes } from './routes/tasks';
+import { registerProgrammeRoutes } from './routes/programmes';
+import { registerDemandRoutes } from './routes/demand';
 
 export type { AppDeps } from './registry';
 
@@ -21,6 +28,13 @@ export function buildRegistry(): RouteRegistry {
   registerOrganisationRoutes(registry);
   registerRegionRoutes(registry);
   registerAuditRoutes(registry);
+  registerProjectRoutes(registry);
+  registerReviewRoutes(registry);
+  registerDeliveryRoutes(registry);
+  registerEvaluationRoutes(registry);
+  registerTaskRoutes(registry);
+  registerProgrammeRoutes(registry);
+  registerDemandRoutes(registry);
   registerDocsRoutes(registry);
   return registry;
 }

@@ -6,39 +6,65 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** Keyset paging on (created_at desc, id desc): stable under inserts and fast at any depth. */
-export async function keysetPage<Row extends { id: string; created_at: Date }, T>(
+/** One key of a descending sort, with the PostgreSQL type its cursor value is cast back to. */
+export interface SortKey {
+  column: string; // a qualified column, written by code (never from the request)
+  type: 'integer' | 'timestamptz' | 'uuid';
+}
+
+const VALID: Record<SortKey['type'], (v: unknown) => boolean> = {
+  integer: (v) => Number.isSafeInteger(v),
+  timestamptz: (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:\d{2})?)$/.test(v) && !Number.isNaN(Date.parse(v.replace(/(\.\d{3})\d+/, '$1'))),
+  uuid: (v) => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v),
+};
+
+/**
+ * Keyset paging over any descending sort keys (the last must be unique, e.g. the id).
+ * The cursor carries the keys as PostgreSQL prints them, timestamps to the microsecond: rows written in one
+ * transaction share `created_at`, and a millisecond cursor would skip every one of them after the first page.
+ */
+export async function sortedPage<Row, T>(
+  db: Knex | Knex.Transaction,
   query: Knex.QueryBuilder,
-  opts: { limit: number; cursor?: string; table: string },
+  keys: SortKey[],
+  opts: { limit: number; cursor?: string },
   map: (row: Row) => T,
 ): Promise<Page<T>> {
-  const { limit, cursor, table } = opts;
-  if (cursor) {
-    const [at, id] = decodeCursor(cursor);
-    query.whereRaw(`(${table}.created_at, ${table}.id) < (?, ?)`, [at, id]);
+  const columns = keys.map((k) => k.column).join(', ');
+  query.select(db.raw(`json_build_array(${columns})::text as page_key`));
+  if (opts.cursor) {
+    query.whereRaw(`(${columns}) < (${keys.map((k) => `?::${k.type}`).join(', ')})`, decodeCursor(opts.cursor, keys) as Knex.Value[]);
   }
-  const rows = (await query.orderBy([
-    { column: `${table}.created_at`, order: 'desc' },
-    { column: `${table}.id`, order: 'desc' },
-  ]).limit(limit + 1)) as Row[];
-  const more = rows.length > limit;
-  const page = more ? rows.slice(0, limit) : rows;
+  const rows = (await query.orderBy(keys.map((k) => ({ column: k.column, order: 'desc' as const }))).limit(opts.limit + 1)) as (Row & { page_key: string })[];
+  const more = rows.length > opts.limit;
+  const page = more ? rows.slice(0, opts.limit) : rows;
   const last = page[page.length - 1];
-  return { items: page.map(map), nextCursor: more && last ? encodeCursor(last.created_at, last.id) : null };
+  return {
+    items: page.map(({ page_key: _key, ...row }) => map(row as unknown as Row)),
+    nextCursor: more && last ? Buffer.from(last.page_key).toString('base64url') : null,
+  };
 }
 
-function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
+function decodeCursor(cursor: string, keys: SortKey[]): unknown[] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && /^[0-9a-f-]{36}$/.test(String(v[1]))) {
-      return [v[0], String(v[1])];
-    }
+    if (Array.isArray(v) && v.length === keys.length && keys.every((k, i) => VALID[k.type](v[i]))) return v;
   } catch {
     // fall through
   }
   throw new ValidationError([{ field: '/query/cursor', rule: 'cursor', message: 'is not a cursor this API gave out' }]);
+}
+
+/** Newest first on (created_at, id): the usual order of a list. */
+export function keysetPage<Row, T>(db: Knex | Knex.Transaction, query: Knex.QueryBuilder, opts: { limit: number; cursor?: string; table: string }, map: (row: Row) => T): Promise<Page<T>> {
+  return sortedPage(db, query, [{ column: `${opts.table}.created_at`, type: 'timestamptz' }, { column: `${opts.table}.id`, type: 'uuid' }], opts, map);
+}
+
+/** `%text%` for LIKE/ILIKE with the text's own % _ and \ taken literally. */
+export function containsPattern(text: string): string {
+  return `%${escapeLike(text)}%`;
+}
+
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
 }

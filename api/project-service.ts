@@ -54,13 +54,22 @@ export async function executeProjectUpdate<A extends object>(
   }
 }
 
-export async function queryProject(deps: Pick<AppDeps, 'temporal'>, projectId: string): Promise<ProjectView | null> {
+/** The live state, or null when the workflow is finished or no worker answers in time (the record still answers). */
+export async function queryProject(deps: Pick<AppDeps, 'temporal'>, projectId: string, timeoutMs = 3000): Promise<ProjectView | null> {
   const { client } = temporalOf(deps);
+  let timer: NodeJS.Timeout | undefined;
   try {
-    return await client.workflow.getHandle(projectWorkflowId(projectId)).query(getState);
+    return await Promise.race([
+      client.workflow.getHandle(projectWorkflowId(projectId)).query(getState),
+      new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), timeoutMs);
+      }),
+    ]);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return null;
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -43,6 +43,8 @@ export interface RouteContext<P = Record<string, string>, Q = Record<string, unk
   body: B;
   user: Principal;
   requestId: string;
+  /** The request's Idempotency-Key, when sent: stage moves use it as the Temporal update id. */
+  idempotencyKey?: string;
   log: Logger;
   deps: AppDeps;
 }
@@ -63,6 +65,7 @@ export interface RouteSpec {
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,200}$/;
+const STALE_IN_PROGRESS_MS = 60_000;
 
 export class RouteRegistry {
   readonly routes: RouteSpec[] = [];
@@ -97,6 +100,7 @@ export class RouteRegistry {
           deps,
         };
         const key = req.get('Idempotency-Key');
+        if (key !== undefined && user) ctx.idempotencyKey = `${user.id}:${key}`;
         const reply = spec.method === 'post' && key !== undefined && user ? await withIdempotency(deps.db, user.id, key, req, () => spec.handler(ctx)) : await spec.handler(ctx);
         send(res, spec, reply);
       });
@@ -151,7 +155,12 @@ async function withIdempotency(db: Knex, userId: string, key: string, req: Reque
     if (!prior || prior.request_hash !== hash) {
       throw new BusinessRuleError([{ field: '/headers/Idempotency-Key', rule: 'idempotency-key-reused', message: 'was already used with a different request' }]);
     }
-    if (prior.status === null) throw new ConflictError('A request with this Idempotency-Key is still being processed; retry shortly.');
+    if (prior.status === null) {
+      // A request that died mid-way (process killed) leaves its row unfinished: after a while a retry takes it over.
+      if (Date.now() - new Date(prior.created_at).getTime() < STALE_IN_PROGRESS_MS) throw new ConflictError('A request with this Idempotency-Key is still being processed; retry shortly.');
+      await db('idempotency_keys').where({ user_id: userId, key }).delete();
+      return withIdempotency(db, userId, key, req, run);
+    }
     const stored = prior.response as { status?: number; body?: unknown; error?: Problem };
     if (stored.error) throw HttpError.fromProblem(stored.error, { 'Idempotent-Replayed': 'true' });
     return { status: stored.status, body: stored.body, headers: { 'Idempotent-Replayed': 'true' } };

@@ -70,9 +70,15 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldEr
 type Part = Record<string, unknown>;
 
 /** Query and path values arrive as strings: coerce them to the types the operation's schema declares. */
+// Looks the target up in the loaded files: ajv.getSchema would compile it as a root, where strict mode refuses `default` (the page limit).
 function resolve(s: JsonSchema | undefined): JsonSchema | undefined {
   let cur = s;
-  for (let i = 0; cur && typeof cur.$ref === 'string' && i < 10; i++) cur = ajv.getSchema(cur.$ref)?.schema as JsonSchema | undefined;
+  for (let i = 0; cur && typeof cur.$ref === 'string' && i < 10; i++) {
+    const [id, pointer = ''] = cur.$ref.split('#');
+    let target: unknown = schemas.get(id);
+    for (const key of pointer.split('/').slice(1)) target = (target as Record<string, unknown> | undefined)?.[key];
+    cur = target as JsonSchema | undefined;
+  }
   return cur;
 }
 
@@ -82,6 +88,11 @@ function coerce(values: Part, partSchema: JsonSchema | undefined): Part {
   for (const [key, raw] of Object.entries(values)) {
     const s = props[key];
     out[key] = s ? coerceValue(raw, s) : raw;
+  }
+  // ajv's useDefaults does not look through $ref, so defaults of referenced schemas (limit) are filled in here.
+  for (const [key, s] of Object.entries(props)) {
+    const fallback = resolve(s)?.default;
+    if (!(key in out) && fallback !== undefined) out[key] = fallback;
   }
   return out;
 }
@@ -112,7 +123,9 @@ export function validateRequest(operationId: string, parts: RequestParts): Reque
   const validate = validators.get(operationId)!;
   const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
   const candidate: RequestParts = { params: coerce(parts.params, props.params), query: coerce(parts.query, props.query) };
-  if (parts.body !== undefined) candidate.body = parts.body;
+  // An empty JSON object on an operation that takes no body is the same as no body.
+  const emptyObject = typeof parts.body === 'object' && parts.body !== null && !Array.isArray(parts.body) && Object.keys(parts.body).length === 0;
+  if (parts.body !== undefined && !(emptyObject && !props.body)) candidate.body = parts.body;
   if (!validate(candidate)) throw new ValidationError(toFieldErrors(validate.errors));
   return candidate;
 }

@@ -22,7 +22,7 @@ const USAGE = `usage: fuhua <command>
   api                   the HTTP API alone (needs DATABASE_URL and TEMPORAL_ADDRESS)
   worker                the Temporal worker alone (needs DATABASE_URL and TEMPORAL_ADDRESS)
   migrate [latest|rollback|status]
-                        database migrations (needs DATABASE_URL)
+                        database migrations (needs DATABASE_URL); latest also creates the first admin
   create-user --login L --password P --roles r1,r2 [--name N] [--organisation ID] [--region ID]
                         create an account (needs DATABASE_URL)`;
 
@@ -270,7 +270,12 @@ async function migrate(config: Config, log: Logger, action: string): Promise<voi
   if (!config.databaseUrl) fail('`fuhua migrate` needs DATABASE_URL (`npm start` migrates its embedded database itself)');
   const db = createDb({ url: config.databaseUrl, poolMax: 2 });
   try {
-    if (action === 'latest') log.info('migrated', { applied: await migrateLatest(db) });
+    if (action === 'latest') {
+      log.info('migrated', { applied: await migrateLatest(db) });
+      // Production runs `migrate` once before the API and worker: that is where the first admin appears.
+      const adminPassword = await ensureAdmin(db, config);
+      if (adminPassword) process.stdout.write(`First start: sign in as "admin" with password ${adminPassword}  (shown once)\n`);
+    }
     else if (action === 'rollback') log.info('rolled back', { result: await db.migrate.rollback() });
     else if (action === 'status') {
       const [done, pending] = (await db.migrate.list()) as [{ name: string }[], { file: string }[]];

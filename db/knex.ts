@@ -24,6 +24,7 @@ export async function migrateLatest(db: Db): Promise<string[]> {
 }
 
 export async function pendingMigrations(db: Db): Promise<string[]> {
-  const [, pending] = (await db.migrate.list()) as [unknown[], { file: string }[]];
-  return pending.map((p) => p.file);
+  // The static source lists migrations by name, so knex hands back names here (not {file} objects as from a folder).
+  const [, pending] = (await db.migrate.list()) as [unknown[], string[]];
+  return pending.map((p) => migrationSource.getMigrationName(p));
 }

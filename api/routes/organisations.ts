@@ -1,7 +1,7 @@
 import { findOrganisation, isValidCreditCode, toOrganisation, type OrganisationRow } from '../../db/repositories/organisations';
 import { writeAudit } from '../../db/repositories/audit';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { keysetPage } from '../paging';
+import { containsPattern, keysetPage } from '../paging';
 import type { RouteRegistry } from '../registry';
 import { checkReferences } from './users';
 
@@ -52,8 +52,8 @@ export function registerOrganisationRoutes(registry: RouteRegistry): void {
       if (query.kind) q.where('kind', query.kind);
       if (query.grade) q.where('grade', query.grade);
       if (query.regionId) q.where('region_id', query.regionId);
-      if (query.q) q.whereILike('name', `%${query.q}%`);
-      return { body: await keysetPage(q, { limit: query.limit, cursor: query.cursor, table: 'organisations' }, toOrganisation) };
+      if (query.q) q.whereILike('name', containsPattern(query.q));
+      return { body: await keysetPage(deps.db, q, { limit: query.limit, cursor: query.cursor, table: 'organisations' }, toOrganisation) };
     },
   });
 

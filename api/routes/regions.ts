@@ -1,7 +1,7 @@
 import { childLevel, findRegion, toRegion, type RegionRow } from '../../db/repositories/regions';
 import { writeAudit } from '../../db/repositories/audit';
 import { BusinessRuleError, ConflictError, NotFoundError } from '../errors';
-import { keysetPage } from '../paging';
+import { containsPattern, keysetPage } from '../paging';
 import type { RouteRegistry } from '../registry';
 
 const duplicateCode = (err: unknown) => (err as { code?: string }).code === '23505';
@@ -18,13 +18,13 @@ export function registerRegionRoutes(registry: RouteRegistry): void {
       const q = deps.db<RegionRow>('regions').select('regions.*');
       if (query.parentId) q.where('parent_id', query.parentId);
       if (query.level) q.where('level', query.level);
-      if (query.q) q.whereILike('name', `%${query.q}%`);
+      if (query.q) q.whereILike('name', containsPattern(query.q));
       if (query.within) {
         const root = await findRegion(deps.db, query.within);
         if (!root) throw new NotFoundError('region');
         q.where('path', 'like', `${root.path}%`);
       }
-      return { body: await keysetPage(q, { limit: query.limit, cursor: query.cursor, table: 'regions' }, toRegion) };
+      return { body: await keysetPage(deps.db, q, { limit: query.limit, cursor: query.cursor, table: 'regions' }, toRegion) };
     },
   });
 

@@ -3,7 +3,7 @@ import { hashPassword } from '../auth';
 import { findUser, toUser, type Role, type UserRow } from '../../db/repositories/users';
 import { writeAudit } from '../../db/repositories/audit';
 import { BusinessRuleError, ConflictError, NotFoundError, type FieldError } from '../errors';
-import { keysetPage } from '../paging';
+import { containsPattern, keysetPage } from '../paging';
 import type { RouteRegistry } from '../registry';
 
 interface UserInput {
@@ -39,8 +39,8 @@ export function registerUserRoutes(registry: RouteRegistry): void {
       const q = deps.db<UserRow>('users').select('users.*');
       if (query.role) q.whereRaw('? = ANY(roles)', [query.role]);
       if (query.organisationId) q.where('organisation_id', query.organisationId);
-      if (query.q) q.where((w) => w.whereILike('login', `%${query.q}%`).orWhereILike('display_name', `%${query.q}%`));
-      return { body: await keysetPage<UserRow, ReturnType<typeof toUser>>(q, { limit: query.limit, cursor: query.cursor, table: 'users' }, toUser) };
+      if (query.q) q.where((w) => w.whereILike('login', containsPattern(query.q)).orWhereILike('display_name', containsPattern(query.q)));
+      return { body: await keysetPage<UserRow, ReturnType<typeof toUser>>(deps.db, q, { limit: query.limit, cursor: query.cursor, table: 'users' }, toUser) };
     },
   });
 

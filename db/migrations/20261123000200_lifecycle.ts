@@ -69,6 +69,7 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('amount_asked_fen').notNullable().defaultTo(0);
     t.jsonb('draft').notNullable();
     t.integer('current_version').notNullable().defaultTo(0);
+    t.uuid('supervisor_id').references('users.id');
     t.uuid('created_by').references('users.id');
     ts(t);
     ts(t, 'updated_at');

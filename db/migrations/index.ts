@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as platform from './20261123000100_platform';
 import * as lifecycle from './20261123000200_lifecycle';
+import * as demand from './20261123000250_demand';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -11,6 +12,7 @@ interface Migration {
 const migrations: Record<string, Migration> = {
   '20261123000100_platform': platform,
   '20261123000200_lifecycle': lifecycle,
+  '20261123000250_demand': demand,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -52,15 +52,19 @@ describe('worseColour', () => {
 });
 
 describe('spendingDeviationPct', () => {
-  it('when spending is above or below plan, it gives the absolute percent deviation to 1 decimal', () => {
-    expect(spendingDeviationPct(120_000, 100_000)).toBe(20);
-    expect(spendingDeviationPct(70_000, 100_000)).toBe(30);
-    expect(spendingDeviationPct(100_000, 300_000)).toBe(66.7);
+  it('when spending is above or below the plan to date, it gives the deviation as a percent of the budget to 1 decimal', () => {
+    expect(spendingDeviationPct(120_000, 100_000, 100_000)).toBe(20);
+    expect(spendingDeviationPct(70_000, 100_000, 200_000)).toBe(15);
+    expect(spendingDeviationPct(100_000, 300_000, 600_000)).toBe(33.3);
   });
 
-  it('when nothing was planned to date, nothing spent is 0 and anything spent is 100', () => {
-    expect(spendingDeviationPct(0, 0)).toBe(0);
-    expect(spendingDeviationPct(1, 0)).toBe(100);
+  it('when early spending meets an empty plan to date, it counts against the whole budget, not as 100%', () => {
+    expect(spendingDeviationPct(100_000, 0, 5_000_000)).toBe(2);
+  });
+
+  it('when the budget is zero, nothing spent is 0 and anything spent is 100', () => {
+    expect(spendingDeviationPct(0, 0, 0)).toBe(0);
+    expect(spendingDeviationPct(1, 0, 0)).toBe(100);
   });
 });
 

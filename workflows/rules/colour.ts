@@ -61,12 +61,13 @@ export function computeColour(rules: ColourRules, facts: ColourFacts): ColourRes
 }
 
 /**
- * Absolute percent deviation of actual spending from the plan to date, 1 decimal.
- * Spending against a zero plan counts as 100% off plan (the ratio itself would be infinite).
+ * How far spending is off the plan to date, as a percent of the whole budget, 1 decimal. Measured
+ * against the whole budget, not the plan to date, so buying materials in the first week is not "100%
+ * off plan"; a zero budget with anything spent counts as 100.
  */
-export function spendingDeviationPct(spentFen: number, plannedFen: number): number {
-  if (plannedFen === 0) return spentFen === 0 ? 0 : 100;
-  return roundTo((Math.abs(spentFen - plannedFen) / plannedFen) * 100, 1);
+export function spendingDeviationPct(spentFen: number, plannedToDateFen: number, budgetFen: number): number {
+  if (budgetFen <= 0) return spentFen === 0 ? 0 : 100;
+  return roundTo((Math.abs(spentFen - plannedToDateFen) / budgetFen) * 100, 1);
 }
 
 /** How far achievement trails elapsed time, in percentage points (0 when ahead), 1 decimal. Shares clamp to 0..1. */

@@ -1,0 +1,108 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../bin/config';
+
+const CWD = '/srv/fuhua';
+
+function errorOf(env: NodeJS.ProcessEnv): unknown {
+  try {
+    loadConfig(env, CWD);
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+describe('loadConfig defaults', () => {
+  test('with no variables set, every setting takes its documented default', () => {
+    expect(loadConfig({}, CWD)).toEqual({
+      host: '127.0.0.1',
+      port: 3000,
+      databaseUrl: null,
+      dataDir: path.join(CWD, '.data'),
+      pgPort: 5488,
+      temporalAddress: null,
+      temporalNamespace: 'default',
+      temporalPort: 7233,
+      temporalUiPort: 8233,
+      taskQueue: 'fuhua',
+      adminPassword: null,
+      tokenTtlMs: 12 * 3600_000,
+      loginMaxFailures: 5,
+      loginLockMs: 15 * 60_000,
+      bodyLimitBytes: 1024 * 1024,
+      logLevel: 'info',
+      workerMetricsPort: null,
+    });
+  });
+
+  test('empty strings count as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '', TEMPORAL_ADDRESS: '', FUHUA_TOKEN_TTL: '', FUHUA_ADMIN_PASSWORD: '' }, CWD)).toEqual(loadConfig({}, CWD));
+  });
+
+  test('valid values are parsed: numbers, URLs, host:port and ISO 8601 durations', () => {
+    const config = loadConfig(
+      {
+        PORT: '8080',
+        HOST: '0.0.0.0',
+        DATABASE_URL: 'postgresql://fuhua:secret@db.internal:5432/fuhua',
+        TEMPORAL_ADDRESS: 'temporal.internal:7233',
+        FUHUA_TOKEN_TTL: 'P1DT2H30M',
+        FUHUA_LOGIN_LOCK: 'PT90S',
+        FUHUA_ADMIN_PASSWORD: 'ten-chars!',
+        FUHUA_DATA_DIR: '/var/lib/fuhua',
+        FUHUA_WORKER_METRICS_PORT: '9464',
+      },
+      CWD,
+    );
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'postgresql://fuhua:secret@db.internal:5432/fuhua',
+      temporalAddress: 'temporal.internal:7233',
+      tokenTtlMs: (26 * 60 + 30) * 60_000,
+      loginLockMs: 90_000,
+      adminPassword: 'ten-chars!',
+      dataDir: '/var/lib/fuhua',
+      workerMetricsPort: 9464,
+    });
+  });
+});
+
+describe('loadConfig refuses bad values with a ConfigError naming the variable', () => {
+  test.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '3000x'],
+    ['PORT', '8.5'],
+    ['DATABASE_URL', 'not a url'],
+    ['DATABASE_URL', 'mysql://db.internal/fuhua'],
+    ['DATABASE_URL', 'db.internal:5432'],
+    ['TEMPORAL_ADDRESS', 'localhost'],
+    ['TEMPORAL_ADDRESS', 'http://temporal:7233'],
+    ['TEMPORAL_ADDRESS', 'temporal:port'],
+    ['FUHUA_TOKEN_TTL', '12h'],
+    ['FUHUA_TOKEN_TTL', 'PT0S'],
+    ['FUHUA_TOKEN_TTL', 'P'],
+    ['FUHUA_TOKEN_TTL', 'PT'],
+    ['FUHUA_TOKEN_TTL', 'P1M'],
+    ['FUHUA_TOKEN_TTL', '3600'],
+    ['FUHUA_ADMIN_PASSWORD', 'short'],
+    ['FUHUA_ADMIN_PASSWORD', '123456789'],
+  ])('%s=%j', (name, value) => {
+    const thrown = errorOf({ [name]: value });
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as Error).message).toContain(name);
+  });
+
+  test('a refused DATABASE_URL is named without echoing its password', () => {
+    const thrown = errorOf({ DATABASE_URL: 'mysql://fuhua:hunter2-secret@db/fuhua' });
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as Error).message).toContain('DATABASE_URL');
+    expect((thrown as Error).message).not.toContain('hunter2-secret');
+  });
+
+  test('a short FUHUA_ADMIN_PASSWORD is not echoed in the message', () => {
+    expect(() => loadConfig({ FUHUA_ADMIN_PASSWORD: 'sesame' }, CWD)).toThrow(/FUHUA_ADMIN_PASSWORD must be at least 10 characters$/);
+  });
+});
