@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Fuhua production image: `node bin/fuhua.js api|worker|migrate`.
 # TypeScript runs through tsx, which is a runtime dependency, so the image needs production dependencies only
 # (no compile step). See docker-compose.yml for the full stack.

@@ -261,9 +261,9 @@ export async function projectLifecycle(input: ProjectInput): Promise<ProjectView
 
   const agreementRules = (terms: m.AgreementTerms): RuleViolation[] => {
     const errors: RuleViolation[] = [];
-    if (terms.endDate <= terms.startDate) errors.push({ field: '/body/agreement/endDate', rule: 'after-start', message: 'must be after the start date' });
+    if (terms.endDate <= terms.startDate) errors.push({ field: '/body/endDate', rule: 'after-start', message: 'must be after the start date' });
     const tranches = terms.tranches.reduce((s, t) => s + t.amountFen, 0);
-    if (tranches !== terms.amountFen) errors.push({ field: '/body/agreement/tranches', rule: 'tranches-sum', message: `tranches add up to ${tranches} fen, the agreement is for ${terms.amountFen} fen` });
+    if (tranches !== terms.amountFen) errors.push({ field: '/body/tranches', rule: 'tranches-sum', message: `tranches add up to ${tranches} fen, the agreement is for ${terms.amountFen} fen` });
     return errors;
   };
 

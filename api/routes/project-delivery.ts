@@ -6,7 +6,8 @@ import {
 import { checkSupervisionScores } from '../../workflows/rules/supervision';
 import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import { writeAudit } from '../../db/repositories/audit';
-import { BusinessRuleError, ForbiddenError, NotFoundError, type FieldError } from '../errors';
+import { BusinessRuleError, ForbiddenError, IllegalMoveError, NotFoundError, type FieldError } from '../errors';
+import { isTerminal, moveAllowed, type Stage } from '../../workflows/stages';
 import { loadVisibleProject, requireApplicant, requireOfficer } from '../project-access';
 import { executeProjectUpdate } from '../project-service';
 import type { RouteRegistry } from '../registry';
@@ -152,6 +153,8 @@ export function registerDeliveryRoutes(registry: RouteRegistry): void {
       const project = await loadVisibleProject(deps.db, user, params.id);
       requireApplicant(user, project);
       const input = body as { budgetItem: string; amountFen: number; spentOn: string; note?: string };
+      // Before delivery there are no approved budget lines to check against: name the stage, not the line.
+      if (!moveAllowed(project.stage as Stage, 'recordSpending')) throw new IllegalMoveError(project.stage, 'recordSpending');
       const version = await deps.db('design_versions').where({ project_id: project.id }).orderBy('version', 'desc').first('proposal');
       const items = ((version?.proposal?.budgetLines ?? []) as { item: string }[]).map((b) => b.item);
       if (!items.includes(input.budgetItem)) throw new BusinessRuleError([{ field: '/body/budgetItem', rule: 'budget-line', message: `is not a budget line of the proposal (${items.join(', ')})` }]);
@@ -221,6 +224,8 @@ export function registerDeliveryRoutes(registry: RouteRegistry): void {
       const project = await loadVisibleProject(deps.db, user, params.id);
       requireOfficer(user, project);
       const { supervisorId } = body as { supervisorId: string };
+      // A closed, rejected or withdrawn project has nothing left to supervise: its task could never be done.
+      if (isTerminal(project.stage as Stage)) throw new IllegalMoveError(project.stage, 'assignSupervisor');
       const errors = await independenceProblems(deps.db, [supervisorId], project, 'supervisor', '/body/supervisorId');
       if (errors.length) throw new BusinessRuleError(errors);
       await deps.db.transaction(async (trx) => {

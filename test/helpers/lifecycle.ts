@@ -68,24 +68,25 @@ export function agreementTerms(amountFen = 5_000_000, finalFen = 2_000_000) {
 export const rubricScores = (rules: ProgrammeRules, below = 0) => Object.fromEntries(rules.review.criteria.map((c) => [c.key, c.maxScore - below]));
 export const indicatorScores = (rules: ProgrammeRules, score: number) => Object.fromEntries(rules.evaluation.indicators.map((i) => [i.key, score]));
 
-export type Target = 'review' | 'approved' | 'delivery' | 'evaluation' | 'closed';
-const ORDER: Target[] = ['review', 'approved', 'delivery', 'evaluation', 'closed'];
+export type Target = 'design' | 'review' | 'approved' | 'delivery' | 'evaluation' | 'closed';
+const ORDER: Target[] = ['design', 'review', 'approved', 'delivery', 'evaluation', 'closed'];
 
 /** Drives a project in design through the API, one legal move at a time, until it reaches `target` (panel of one: the cast's reviewer). */
 export async function driveTo(stack: Stack, cast: Cast, rules: ProgrammeRules, id: string, target: Target): Promise<void> {
   const app = as(stack, cast.applicant);
   const off = as(stack, cast.officer);
   const upTo = ORDER.indexOf(target);
-  expectStatus(await app.post(`/api/v1/projects/${id}/design/submit`), 200);
   if (upTo < 1) return;
+  expectStatus(await app.post(`/api/v1/projects/${id}/design/submit`), 200);
+  if (upTo < 2) return;
   expectStatus(await off.post(`/api/v1/projects/${id}/review/panel`, { reviewerIds: [cast.reviewer.id] }), 200);
   expectStatus(await as(stack, cast.reviewer).put(`/api/v1/projects/${id}/review/score`, { scores: rubricScores(rules, 1), comments: 'sound' }), 200);
   expectStatus(await off.post(`/api/v1/projects/${id}/review/decision`, { decision: 'approve', comment: 'fund it' }), 200);
-  if (upTo < 2) return;
-  expectStatus(await off.post(`/api/v1/projects/${id}/agreement`, agreementTerms()), 200);
   if (upTo < 3) return;
-  expectStatus(await off.post(`/api/v1/projects/${id}/evaluations`, { kind: 'final', evaluatorId: cast.evaluator.id }), 200);
+  expectStatus(await off.post(`/api/v1/projects/${id}/agreement`, agreementTerms()), 200);
   if (upTo < 4) return;
+  expectStatus(await off.post(`/api/v1/projects/${id}/evaluations`, { kind: 'final', evaluatorId: cast.evaluator.id }), 200);
+  if (upTo < 5) return;
   expectStatus(await as(stack, cast.evaluator).put(`/api/v1/projects/${id}/evaluations/final`, { scores: indicatorScores(rules, 92), comments: 'fine' }), 200);
   expectStatus(await off.post(`/api/v1/projects/${id}/close`, { finalReport: 'done' }), 200);
 }

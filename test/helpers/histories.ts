@@ -1,0 +1,29 @@
+import path from 'node:path';
+import * as proto from '@temporalio/proto';
+import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
+import type { History } from '@temporalio/common/lib/proto-utils';
+
+// The standard Temporal history JSON (as the CLI and the UI download it), written and read with the
+// protobufjs copy that @temporalio/proto itself resolves. The SDK's historyToJSON/historyFromJSON
+// (@temporalio/common/lib/proto-utils) throw "type must be a Type" in this install: @temporalio/common
+// carries its own nested protobufjs, whose protojson refuses the types built by @temporalio/proto's copy.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [path.dirname(require.resolve('@temporalio/proto/package.json'))] })) as {
+  toJson(type: unknown, message: unknown): unknown;
+  fromJson(type: unknown, json: unknown, options?: { ignoreUnknownFields?: boolean }): unknown;
+};
+const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
+const HistoryMessage = proto.temporal.api.history.v1.History;
+
+export function historyToJson(history: History): string {
+  return `${JSON.stringify(protojson.toJson(historyType, HistoryMessage.fromObject(history)), null, 2)}\n`;
+}
+
+/** A History message (not JSON) for Worker.runReplayHistories, which would otherwise parse JSON with the failing SDK helper. */
+export function historyFromJson(text: string): History {
+  return HistoryMessage.fromObject(protojson.fromJson(historyType, JSON.parse(text), { ignoreUnknownFields: true }) as object);
+}
+
+export function eventTypes(history: History): string[] {
+  return (JSON.parse(historyToJson(history)) as { events: { eventType: string }[] }).events.map((e) => e.eventType);
+}

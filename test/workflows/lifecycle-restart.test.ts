@@ -1,0 +1,142 @@
+import crypto from 'node:crypto';
+import type { Response } from 'supertest';
+import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
+import { as, eventually } from '../helpers/api';
+import { seedProgramme, testRules, type Seeded } from '../helpers/projects';
+import { createProject, driveTo, expectStatus, seedNeed, today, type Cast } from '../helpers/lifecycle';
+import { createActivities } from '../../activities';
+import type { ProjectEventInput } from '../../activities/project-events';
+import { executeProjectUpdate } from '../../api/project-service';
+import { recordServiceRecord, type ProjectView } from '../../workflows/messages';
+
+// A report falls due 4 s + 1 s after funding, so its timer is pending when the worker stops.
+const base = testRules();
+const rules = testRules({ monitoring: { ...base.monitoring, reportInterval: 'PT4S', reportGrace: 'PT1S' } });
+
+let stack: Stack;
+let s: Seeded;
+let needId: string;
+let cast: Cast;
+let applicant: TestUser;
+let officer: TestUser;
+
+beforeAll(async () => {
+  stack = await startStack();
+  s = await seedProgramme(stack, rules);
+  needId = await seedNeed(stack, s.communityId);
+  const [a, o, r, e] = await Promise.all([
+    createUser(stack, ['applicant'], { organisationId: s.organisationId }),
+    createUser(stack, ['officer'], { regionId: s.cityId }),
+    createUser(stack, ['reviewer']),
+    createUser(stack, ['evaluator']),
+  ]);
+  [applicant, officer] = [a, o];
+  cast = { applicant: a, officer: o, reviewer: r, evaluator: e };
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const kindCounts = async (projectId: string) =>
+  Object.fromEntries((await stack.db('project_events').where({ project_id: projectId }).groupBy('kind').select('kind', stack.db.raw('count(*)::int as n'))).map((r) => [r.kind, r.n]));
+const timeBank = async (volunteerId: string) =>
+  stack.db('time_bank_entries').where({ volunteer_id: volunteerId }).select(stack.db.raw('count(*)::int as entries, coalesce(sum(hours), 0)::float as hours')).first();
+
+test('with the worker stopped mid-delivery, moves wait; after a restart the project carries on, timers fire, and nothing is done twice', async () => {
+  const id = await createProject(stack, applicant, s, needId);
+  await driveTo(stack, cast, rules, id, 'delivery');
+  const fundedAt = Date.now();
+  const app = as(stack, applicant);
+  const [v1, v2] = await Promise.all(['张伟', '刘洋'].map(async (name) => expectStatus(await app.post('/api/v1/volunteers', { name }), 201).body.id as string));
+
+  await stack.stopWorker();
+  const rec1 = { activity: 'Home visits', heldOn: today(), place: 'Block 3', peopleServed: 8, volunteers: [{ volunteerId: v1, hours: 3 }, { volunteerId: v2, hours: 2 }] };
+  const rec2 = { activity: 'Tea afternoon', heldOn: today(), place: 'Community hall', peopleServed: 15, volunteers: [{ volunteerId: v1, hours: 1.5 }] };
+  const direct = { id: crypto.randomUUID(), activity: 'Phone round', heldOn: today(), place: 'Office', peopleServed: 20, volunteers: [{ volunteerId: v2, hours: 1 }] };
+  let settled = 0;
+  const track = <T>(p: PromiseLike<T>): Promise<T> => {
+    const started = Promise.resolve(p);
+    started.then(() => settled++, () => settled++);
+    return started;
+  };
+  const pending = {
+    rec1: track<Response>(app.post(`/api/v1/projects/${id}/service-records`, rec1, { 'Idempotency-Key': 'restart-rec-1' })),
+    rec2: track<Response>(app.post(`/api/v1/projects/${id}/service-records`, rec2, { 'Idempotency-Key': 'restart-rec-2' })),
+    spend: track<Response>(app.post(`/api/v1/projects/${id}/spending`, { budgetItem: 'Activities', amountFen: 80_000, spentOn: today() }, { 'Idempotency-Key': 'restart-spend-1' })),
+    // The same Temporal update id twice (an API process retrying after a crash): one update.
+    direct1: track<ProjectView>(executeProjectUpdate(stack.deps, id, recordServiceRecord, { actorId: applicant.id, record: direct }, 'restart-direct')),
+    direct2: track<ProjectView>(executeProjectUpdate(stack.deps, id, recordServiceRecord, { actorId: applicant.id, record: direct }, 'restart-direct')),
+  };
+
+  await sleep(1_000);
+  expect(settled).toBe(0);
+  // A client retrying while its first request still waits is told to retry later, not queued twice.
+  const impatient = await app.post(`/api/v1/projects/${id}/service-records`, rec1, { 'Idempotency-Key': 'restart-rec-1' });
+  expect(impatient.status).toBe(409);
+  expect(await stack.db('service_records').where({ project_id: id })).toEqual([]);
+  expect(await stack.db('project_events').where({ project_id: id, kind: 'reportOverdue' })).toEqual([]);
+
+  // Let the first report fall due while no worker runs, then start one.
+  await sleep(Math.max(0, fundedAt + 6_000 - Date.now()));
+  expect(settled).toBe(0);
+  await stack.startWorker();
+
+  const [r1, r2, spend, d1, d2] = await Promise.all([pending.rec1, pending.rec2, pending.spend, pending.direct1, pending.direct2]);
+  expect([r1.status, r2.status, spend.status]).toEqual([201, 201, 201]);
+  expect(d1.stage).toBe('delivery');
+  expect(d2.stage).toBe('delivery');
+
+  // The timer that fell due during the outage fires once; the next one, armed after the restart, fires too.
+  await eventually(async () => expect((await stack.db('project_events').where({ project_id: id, kind: 'reportOverdue' }).orderBy('id')).map((e) => e.data.period)).toEqual([1]), 20_000);
+  await eventually(async () => expect((await stack.db('project_events').where({ project_id: id, kind: 'reportOverdue' }).orderBy('id')).map((e) => e.data.period).slice(0, 2)).toEqual([1, 2]), 20_000);
+  expect(await stack.db('tasks').where({ project_id: id, kind: 'monthly_report' }).orderBy('key').limit(2).select('key')).toEqual([{ key: `${id}:report-overdue:1` }, { key: `${id}:report-overdue:2` }]);
+
+  // A retry after the restart replays the first answer.
+  const retry = await app.post(`/api/v1/projects/${id}/service-records`, rec1, { 'Idempotency-Key': 'restart-rec-1' });
+  expect(retry.status).toBe(201);
+  expect(retry.headers['idempotent-replayed']).toBe('true');
+  expect(retry.body.id).toBe(r1.body.id);
+
+  const records = await stack.db('service_records').where({ project_id: id }).orderBy('activity').select('id', 'activity', 'volunteer_hours');
+  expect(records.map((r) => [r.activity, Number(r.volunteer_hours)])).toEqual([['Home visits', 5], ['Phone round', 1], ['Tea afternoon', 1.5]]);
+  expect(await timeBank(v1)).toEqual({ entries: 2, hours: 4.5 });
+  expect(await timeBank(v2)).toEqual({ entries: 2, hours: 3 });
+  expect(await stack.db('spending_entries').where({ project_id: id }).select('amount_fen')).toEqual([{ amount_fen: '80000' }]);
+
+  // One event per move; report timers go on firing (one event per period), so they are checked by period.
+  const { reportOverdue, ...moves } = await kindCounts(id);
+  expect(moves).toEqual({ designSubmitted: 1, panelAssigned: 1, reviewScored: 1, reviewDecided: 1, fundedDirectly: 1, serviceRecorded: 3, spendingRecorded: 1 });
+  expect(reportOverdue).toBeGreaterThanOrEqual(2);
+  const twice = await stack.db('project_events').where({ project_id: id })
+    .groupByRaw("kind, coalesce(data->>'id', data->>'period')").havingRaw('count(*) > 1').select('kind');
+  expect(twice).toEqual([]);
+  expect((await stack.db('projects').where({ id }).first('stage')).stage).toBe('delivery');
+  const live = await as(stack, officer).get(`/api/v1/projects/${id}`);
+  expect(live.body.live).toMatchObject({ stage: 'delivery', submittedPeriods: [] });
+});
+
+test('applying the same project event twice writes it once: the second call reports applied: false', async () => {
+  const id = await createProject(stack, applicant, s, needId);
+  const [volunteer] = await stack.db('volunteers').insert({ name: '陈静' }).returning('id');
+  const acts = createActivities({ db: stack.db, clock: () => new Date(), log: stack.deps.log, temporal: stack.client });
+  const record = { id: crypto.randomUUID(), activity: 'Visits', heldOn: today(), place: 'Hall', peopleServed: 4, volunteers: [{ volunteerId: volunteer.id as string, hours: 2.5 }] };
+  const input: ProjectEventInput = {
+    key: `${id}:direct-apply`, projectId: id, at: new Date().toISOString(), kind: 'serviceRecorded', actorId: applicant.id, stage: 'design', colour: 'green',
+    data: { id: record.id }, write: { op: 'serviceRecord', record },
+    openTasks: [{ key: `${id}:direct-apply-task`, userId: officer.id, kind: 'note', title: 'Look at this', dueAt: null }],
+  };
+  expect(await acts.applyProjectEvent(input)).toEqual({ applied: true });
+  expect(await acts.applyProjectEvent({ ...input, at: new Date().toISOString() })).toEqual({ applied: false });
+  expect(await stack.db('project_events').where({ event_key: input.key }).select('kind')).toEqual([{ kind: 'serviceRecorded' }]);
+  expect(await stack.db('service_records').where({ id: record.id })).toHaveLength(1);
+  expect(await timeBank(volunteer.id)).toEqual({ entries: 1, hours: 2.5 });
+  expect(await stack.db('tasks').where({ project_id: id, kind: 'note' })).toHaveLength(1);
+
+  // The colour recompute is idempotent by its key as well.
+  const colour = { projectId: id, key: `${id}:direct-colour`, at: new Date().toISOString(), overdueReports: 0, complaints: 3, supervisionIndex: null, colourRules: rules.monitoring.colour };
+  const first = await acts.recomputeColour(colour);
+  expect(first).toMatchObject({ colour: 'red', changed: true });
+  expect(await acts.recomputeColour(colour)).toEqual(first);
+  expect(await stack.db('colour_changes').where({ project_id: id }).select('from_colour', 'to_colour')).toEqual([{ from_colour: 'green', to_colour: 'red' }]);
+});
