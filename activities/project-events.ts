@@ -99,6 +99,7 @@ async function applyWrite(trx: Knex.Transaction, ev: ProjectEventInput, w: Proje
       const hours = r.volunteers.reduce((s, v) => s + v.hours, 0);
       await trx('service_records').insert({ id: r.id, project_id: projectId, activity: r.activity, held_on: r.heldOn, place: r.place, people_served: r.peopleServed, volunteer_hours: hours, recorded_by: ev.actorId, created_at: at });
       if (r.volunteers.length) {
+        await checkDailyHours(trx, r);
         await trx('time_bank_entries').insert(r.volunteers.map((v) => ({ volunteer_id: v.volunteerId, service_record_id: r.id, hours: v.hours, points: Math.round(v.hours * POINTS_PER_HOUR), created_at: at })));
       }
       return;
@@ -145,6 +146,26 @@ async function applyWrite(trx: Knex.Transaction, ev: ProjectEventInput, w: Proje
     case 'closure':
       return; // the final report travels in the event's data
   }
+}
+
+/**
+ * The API refuses more than 24 hours a day for a volunteer before it asks the workflow; this repeats the
+ * check under a lock on the volunteers, so two records racing for the same day cannot both pass.
+ */
+async function checkDailyHours(trx: Knex.Transaction, r: ServiceRecordInput): Promise<void> {
+  const ids = r.volunteers.map((v) => v.volunteerId);
+  await trx('volunteers').whereIn('id', ids).orderBy('id').forUpdate().select('id');
+  const sameDay = await trx('time_bank_entries as t')
+    .join('service_records as s', 's.id', 't.service_record_id')
+    .where('s.held_on', r.heldOn)
+    .whereIn('t.volunteer_id', ids)
+    .groupBy('t.volunteer_id')
+    .select('t.volunteer_id', trx.raw('sum(t.hours)::float as hours'));
+  const errors = r.volunteers.flatMap((v, i) => {
+    const total = (sameDay.find((d) => d.volunteer_id === v.volunteerId)?.hours ?? 0) + v.hours;
+    return total > 24 ? [{ field: `/body/volunteers/${i}/hours`, rule: 'hours-per-day', message: `would make ${total} hours on ${r.heldOn}; a day has 24` }] : [];
+  });
+  if (errors.length) throw ApplicationFailure.create({ type: 'BusinessRule', message: errors.map((e) => e.message).join('; '), details: [{ errors }], nonRetryable: true });
 }
 
 export function createProjectEventActivities({ db, log }: ActivityDeps) {
@@ -235,6 +256,3 @@ async function colourFacts(trx: Knex.Transaction, projectId: string, at: Date): 
   };
 }
 
-export function businessFailure(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: 'BusinessRule', message, nonRetryable: true });
-}

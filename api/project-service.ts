@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { WorkflowUpdateFailedError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { projectLifecycle } from '../workflows/project-lifecycle';
 import { getState, type ProjectView } from '../workflows/messages';
 import type { ProgrammeRules } from '../workflows/rules/programme-rules';
@@ -74,7 +74,9 @@ export async function queryProject(deps: Pick<AppDeps, 'temporal'>, projectId: s
 }
 
 export async function toHttpError(db: Knex, projectId: string, move: string, err: unknown): Promise<Error> {
-  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+  let cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+  // A rule an activity enforces under its lock arrives wrapped in the activity's failure.
+  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
   if (cause instanceof ApplicationFailure) {
     const details = (cause.details?.[0] ?? {}) as { currentStage?: string; errors?: FieldError[] };
     if (cause.type === 'IllegalMove') return new IllegalMoveError(details.currentStage ?? (await currentStage(db, projectId)), move, cause.message);
