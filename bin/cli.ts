@@ -230,27 +230,27 @@ async function shutdownWorker(worker: Worker, running: Promise<void>): Promise<v
   await running;
 }
 
-async function runApi(config: Config, log: Logger): Promise<void> {
-  const { databaseUrl, temporalAddress } = requireExternal(config, 'api');
+/** The shared start of `api` and `worker` run alone: existing servers, a pool, a client, shutdown on signal. */
+async function connectExternal(config: Config, log: Logger, what: string): Promise<{ db: Db; client: Client; stops: Stop[]; temporalAddress: string }> {
+  const { databaseUrl, temporalAddress } = requireExternal(config, what);
   const stops: Stop[] = [];
   onShutdown(log, stops);
   const db = createDb({ url: databaseUrl });
   stops.push({ name: 'database pool', run: () => db.destroy() });
   const { client, connection } = await connectTemporal(temporalAddress, config.temporalNamespace);
   stops.push({ name: 'temporal client', run: () => connection.close() });
+  return { db, client, stops, temporalAddress };
+}
+
+async function runApi(config: Config, log: Logger): Promise<void> {
+  const { db, client, stops } = await connectExternal(config, log, 'api');
   const { stop } = await listen(config, db, client, log, createMetrics());
   stops.push(stop);
   log.info('api listening', { url: `http://${config.host}:${config.port}` });
 }
 
 async function runWorker(config: Config, log: Logger): Promise<void> {
-  const { databaseUrl, temporalAddress } = requireExternal(config, 'worker');
-  const stops: Stop[] = [];
-  onShutdown(log, stops);
-  const db = createDb({ url: databaseUrl });
-  stops.push({ name: 'database pool', run: () => db.destroy() });
-  const { client, connection } = await connectTemporal(temporalAddress, config.temporalNamespace);
-  stops.push({ name: 'temporal client', run: () => connection.close() });
+  const { db, client, stops, temporalAddress } = await connectExternal(config, log, 'worker');
   const metrics = createMetrics();
   if (config.workerMetricsPort) {
     const server = http.createServer((req, res) => {
