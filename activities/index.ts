@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createProjectActivities } from './projects';
+import { createContestActivities } from './contests';
 
 export type { ActivityDeps } from './deps';
 
@@ -7,6 +8,7 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createProjectActivities(deps),
+    ...createContestActivities(deps),
   };
 }
 

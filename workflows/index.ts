@@ -1,2 +1,3 @@
 // The workflow bundle's entry: workflow functions only.
 export { projectLifecycle } from './project-lifecycle';
+export { ventureContest } from './venture-contest';

@@ -122,3 +122,68 @@ export const assignEvaluator = defineUpdate<ProjectView, [Actor & { kind: Evalua
 export const submitEvaluation = defineUpdate<ProjectView, [Actor & { kind: EvaluationKind; scores: Record<string, number>; comments: string }]>('submitEvaluation');
 export const closeProject = defineUpdate<ProjectView, [Actor & { finalReport: string }]>('closeProject');
 export const orderRectification = defineUpdate<ProjectView, [Actor & { reason: string }]>('orderRectification');
+
+// ---- the venture contest ----------------------------------------------------------------------
+import type { ContestMove, ContestPhase } from './contest-rules/phases';
+import type { ContestSettings } from './contest-rules/settings';
+
+export interface ContestInput {
+  contestId: string;
+  /** Carried across continue-as-new. */
+  state?: ContestState;
+}
+
+export interface ContestRoundState {
+  index: number;
+  key: string;
+  openedAt: string;
+  deadlineAt: string;
+  remindAt: string | null;
+  reminded: boolean;
+  lateNotified: boolean;
+  closedAt: string | null;
+  rankingId: string | null;
+}
+
+/** What the contest workflow holds: the phase, the deadlines and the decisions; entries, sheets and pledges live in PostgreSQL. */
+export interface ContestState {
+  phase: ContestPhase;
+  /** Frozen when entries open. */
+  settings: ContestSettings | null;
+  entriesCloseAt: string | null;
+  entriesClosedAt: string | null;
+  rounds: ContestRoundState[];
+  currentRound: number | null;
+  /** The final ranking snapshot (set when the last round closes) and when it was published. */
+  rankingId: string | null;
+  publishedAt: string | null;
+  award: {
+    decidedAt: string;
+    awardedEntryIds: string[];
+    notAwardedEntryIds: string[];
+    subscribedFen: number;
+    matchingFen: number;
+    projectsMoved: number;
+    projectMoveFailures: { entryId: string; error: string }[];
+  } | null;
+  cancelled: { at: string; reason: string } | null;
+}
+
+export interface ContestView extends ContestState {
+  contestId: string;
+  allowedMoves: ContestMove[];
+  openDeadlines: { kind: string; dueAt: string }[];
+}
+
+export const getContestState = defineQuery<ContestView>('getContestState');
+
+export const openEntries = defineUpdate<ContestView, [Actor]>('openEntries');
+export const closeEntries = defineUpdate<ContestView, [Actor]>('closeEntries');
+export const startJudging = defineUpdate<ContestView, [Actor]>('startJudging');
+/** `allowMissing` closes the round although some assigned sheets are missing (those judges simply do not count). */
+export const closeRound = defineUpdate<ContestView, [Actor & { allowMissing?: boolean }]>('closeRound');
+export const publishRanking = defineUpdate<ContestView, [Actor]>('publishRanking');
+/** Allocates the matching pool, decides the awards and moves every entry's project: awarded ones to delivery, the rest back to the library. */
+export const awardEntries = defineUpdate<ContestView, [Actor & { startDate: string; endDate: string; finalTranchePercent: number }]>('awardEntries');
+export const closeContest = defineUpdate<ContestView, [Actor]>('closeContest');
+export const cancelContest = defineUpdate<ContestView, [Actor & { reason: string }]>('cancelContest');

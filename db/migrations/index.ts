@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as platform from './20261123000100_platform';
 import * as lifecycle from './20261123000200_lifecycle';
 import * as demand from './20261123000250_demand';
+import * as contests from './20261123000300_contests';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '20261123000100_platform': platform,
   '20261123000200_lifecycle': lifecycle,
   '20261123000250_demand': demand,
+  '20261123000300_contests': contests,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

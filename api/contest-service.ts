@@ -1,0 +1,106 @@
+import type { Knex } from 'knex';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import { ventureContest } from '../workflows/venture-contest';
+import type { ContestView } from '../workflows/messages';
+import { findContest, type ContestRow } from '../db/repositories/contests';
+import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError, UnavailableError, type FieldError } from './errors';
+import type { AppDeps } from './registry';
+import type { Principal } from './auth';
+import { hasRole } from './auth';
+
+export const contestWorkflowId = (contestId: string) => `contest-${contestId}`;
+
+function temporalOf(deps: Pick<AppDeps, 'temporal'>) {
+  if (!deps.temporal) throw new UnavailableError('Temporal is not configured for this process.');
+  return deps.temporal;
+}
+
+export async function startContestWorkflow(deps: Pick<AppDeps, 'temporal'>, contestId: string): Promise<void> {
+  const { client, taskQueue } = temporalOf(deps);
+  try {
+    await client.workflow.start(ventureContest, { workflowId: contestWorkflowId(contestId), taskQueue, args: [{ contestId }] });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+async function phaseOf(db: Knex, contestId: string): Promise<string> {
+  const row = await db('contests').where({ id: contestId }).first('phase');
+  if (!row) throw new NotFoundError('contest');
+  return row.phase as string;
+}
+
+/**
+ * Runs a phase move on the contest's workflow and maps its refusals onto HTTP: an illegal move → 409 naming the
+ * current phase (in `currentStage`), a broken rule → 422 with the rule and whatever the activity attached (the
+ * entries no judges can cover, the sheets missing), a conflict → 409. With an Idempotency-Key the update id is
+ * derived from it, so a request retried after its first attempt died is the same update, not a second move.
+ */
+export async function executeContestUpdate<A extends object>(
+  deps: Pick<AppDeps, 'temporal' | 'db'>,
+  contestId: string,
+  update: UpdateDefinition<ContestView, [A]>,
+  move: string,
+  args: A,
+  updateId?: string,
+): Promise<ContestView> {
+  const { client } = temporalOf(deps);
+  try {
+    return await client.workflow.getHandle(contestWorkflowId(contestId)).executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) });
+  } catch (err) {
+    const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+    if (cause instanceof ApplicationFailure) {
+      const { errors, currentStage, ...extensions } = (cause.details?.[0] ?? {}) as { errors?: FieldError[]; currentStage?: string } & Record<string, unknown>;
+      if (cause.type === 'IllegalMove') throw new IllegalMoveError(currentStage ?? (await phaseOf(deps.db, contestId)), move, cause.message);
+      if (cause.type === 'BusinessRule') throw new BusinessRuleError(errors ?? [{ field: '/body', rule: 'business-rule', message: cause.message }], cause.message, extensions);
+      if (cause.type === 'Conflict') throw new ConflictError(cause.message, { currentStage: currentStage ?? (await phaseOf(deps.db, contestId)) });
+    }
+    // A closed contest's workflow has finished: it takes no more moves.
+    if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test(String((err as Error)?.message))) {
+      throw new IllegalMoveError(await phaseOf(deps.db, contestId), move);
+    }
+    throw err;
+  }
+}
+
+/** Organisers run the contests they created and those in their region scope; admins run all. */
+export function runsContest(user: Principal, c: Pick<ContestRow, 'created_by' | 'region_path'>): boolean {
+  if (hasRole(user, 'admin')) return true;
+  if (!hasRole(user, 'organiser')) return false;
+  return c.created_by === user.id || user.regionPath === null || c.region_path.startsWith(user.regionPath);
+}
+
+export async function isJudge(db: Knex | Knex.Transaction, contestId: string, userId: string): Promise<boolean> {
+  return !!(await db('contest_judges').where({ contest_id: contestId, user_id: userId }).first('user_id'));
+}
+
+/** A contest the user may see: organisers in scope and its judges always; everyone else once it is open (not draft). */
+export async function visibleContest(db: Knex, user: Principal, contestId: string): Promise<ContestRow> {
+  const c = await findContest(db, contestId);
+  if (!c) throw new NotFoundError('contest');
+  if (runsContest(user, c)) return c;
+  if (c.phase !== 'draft') return c;
+  if (await isJudge(db, contestId, user.id)) return c;
+  throw new NotFoundError('contest');
+}
+
+/** A contest the user runs; to anyone else it does not exist (404), as with every object outside one's scope. */
+export async function runContest(db: Knex, user: Principal, contestId: string): Promise<ContestRow> {
+  const c = await visibleContest(db, user, contestId);
+  if (!runsContest(user, c)) throw new NotFoundError('contest');
+  return c;
+}
+
+/** The contest row held FOR SHARE: phase moves lock it FOR NO KEY UPDATE, so the phase read here holds until commit. */
+export async function shareContest(trx: Knex.Transaction, contestId: string): Promise<ContestRow> {
+  const c = await trx<ContestRow>('contests').where({ id: contestId }).forShare().first();
+  if (!c) throw new NotFoundError('contest');
+  return c;
+}
+
+export function requirePhase(c: Pick<ContestRow, 'phase'>, phases: string[], move: string): void {
+  if (!phases.includes(c.phase)) {
+    throw new IllegalMoveError(c.phase, move, `"${move}" is not allowed while the contest's phase is "${c.phase}" (allowed in: ${phases.join(', ')})`);
+  }
+}

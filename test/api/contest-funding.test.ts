@@ -1,0 +1,188 @@
+import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
+import { seedProgramme, type Seeded } from '../helpers/projects';
+import { as } from '../helpers/api';
+import { allAssignments, contestBody, enterProjects, expectStatus, onlineRound, openContest, seedApprovedProjects, seedOrganisation, sum } from '../helpers/contests';
+
+let stack: Stack;
+let s: Seeded;
+let organiser: TestUser;
+let reviewer: TestUser;
+let judge: TestUser;
+let id: string;
+let entries: { E1: string; E2: string; E3: string; E4: string; U: string };
+const path = (p = '') => `/api/v1/contests/${id}${p}`;
+const count = async (table: string, where: Record<string, unknown>) => Number((await stack.db(table).where(where).count({ n: '*' }).first())?.n ?? 0);
+const fenOf = async (table: string, rowId: string, column: string) => Number((await stack.db(table).where({ id: rowId }).first(column))[column]);
+
+async function funders(n: number, name: string): Promise<{ orgId: string; users: TestUser[] }> {
+  const orgId = await seedOrganisation(stack, s, { name, kind: 'company' });
+  const users = await Promise.all(Array.from({ length: n }, () => createUser(stack, ['funder'], { organisationId: orgId })));
+  return { orgId, users };
+}
+const pledge = async (u: TestUser, kind: string, valueFen: number) => expectStatus(await as(stack, u).post(path('/pledges'), { kind, valueFen }), 201).body.id as string;
+const subscribe = (u: TestUser, pledgeId: string, entryId: string, amountFen: number) => as(stack, u).post(path('/subscriptions'), { pledgeId, entryId, amountFen });
+
+// A contest taken to `results`: five entries, one judge, E1..E4 scored, U left unscored (so it is not ranked).
+beforeAll(async () => {
+  stack = await startStack();
+  s = await seedProgramme(stack);
+  [organiser, reviewer, judge] = await Promise.all([createUser(stack, ['organiser'], { regionId: s.cityId }), createUser(stack, ['reviewer', 'officer']), createUser(stack, ['reviewer'])]);
+  const asks = [600_000, 800_000, 800_000, 100_000, 100_000];
+  const projectIds = await seedApprovedProjects(stack, s, reviewer, asks.map((amountAskedFen, i) => ({ organisationId: s.organisationId, title: `Funding ${i}`, amountAskedFen })));
+  id = await openContest(stack, organiser, contestBody(s, { rounds: [onlineRound({ judgesPerEntry: 1 })] }));
+  const ids = await enterProjects(stack, organiser, id, projectIds.map((projectId) => ({ projectId, trackKey: 'elderly' })));
+  entries = { E1: ids[0], E2: ids[1], E3: ids[2], E4: ids[3], U: ids[4] };
+  expectStatus(await as(stack, organiser).post(path('/close-entries')), 200);
+  expectStatus(await as(stack, organiser).post(path('/judges'), { userIds: [judge.id] }), 200);
+  expectStatus(await as(stack, organiser).post(path('/start-judging')), 200);
+  for (const a of await allAssignments(stack, organiser, id, 'preliminary')) {
+    if (a.entryId !== entries.U) expectStatus(await as(stack, judge).put(path(`/rounds/preliminary/scores/${a.entryId}`), { scores: { need: 8, design: 7 } }), 200);
+  }
+  expectStatus(await as(stack, organiser).post(path('/close-round'), { allowMissing: true }), 200);
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+describe('bad input, each refused with problem+json and nothing written', () => {
+  let f: { orgId: string; users: TestUser[] };
+  let pledgeId: string;
+  beforeAll(async () => {
+    f = await funders(1, 'Bad input funder');
+  });
+
+  test('a pledge of zero or less is refused with 400 naming valueFen', async () => {
+    for (const valueFen of [0, -5]) {
+      const res = await as(stack, f.users[0]).post(path('/pledges'), { kind: 'cash', valueFen });
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: '/body/valueFen', rule: 'minimum' })]);
+    }
+    expect(await count('contest_pledges', { contest_id: id })).toBe(0);
+  });
+
+  test('a subscription while the contest is not in funding is refused with 409 naming the phase', async () => {
+    pledgeId = await pledge(f.users[0], 'cash', 500_000);
+    const res = await subscribe(f.users[0], pledgeId, entries.E4, 10_000);
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ currentStage: 'results', move: 'subscribe' });
+    expect(await count('contest_subscriptions', { contest_id: id })).toBe(0);
+    expectStatus(await as(stack, organiser).post(path('/publish-ranking')), 200);
+  });
+
+  test('a subscription beyond what the pledge has left, or beyond what the entry still needs, says how much is left', async () => {
+    const small = await pledge(f.users[0], 'services', 30_000);
+    const overPledge = await subscribe(f.users[0], small, entries.E4, 30_001);
+    expect(overPledge.status).toBe(422);
+    expect(overPledge.body).toMatchObject({ remainingFen: 30_000, pledgeRemainingFen: 30_000, entryRemainingFen: 100_000, errors: [expect.objectContaining({ field: '/body/amountFen', rule: 'pledge-remaining' })] });
+    expect(overPledge.body.errors[0].message).toContain('300.00 yuan');
+    const overNeed = await subscribe(f.users[0], pledgeId, entries.E4, 100_001);
+    expect(overNeed.status).toBe(422);
+    expect(overNeed.body).toMatchObject({ remainingFen: 100_000, errors: [expect.objectContaining({ rule: 'entry-need' })] });
+    expect(await count('contest_subscriptions', { contest_id: id })).toBe(0);
+    expect(await fenOf('contest_pledges', small, 'allocated_fen')).toBe(0);
+    expect(await fenOf('contest_entries', entries.E4, 'subscribed_fen')).toBe(0);
+  });
+
+  test('a subscription to an entry that is not ranked is refused with 422', async () => {
+    const ranking = expectStatus(await as(stack, f.users[0]).get(path('/ranking')), 200).body;
+    expect(ranking.overall.map((r: { entryId: string }) => r.entryId)).not.toContain(entries.U);
+    expect(ranking.unscoredEntryIds).toEqual([entries.U]);
+    const res = await subscribe(f.users[0], pledgeId, entries.U, 10_000);
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: '/body/entryId', rule: 'entry-ranked' })]);
+    expect(await count('contest_subscriptions', { contest_id: id })).toBe(0);
+  });
+
+  test('a retried subscription with the same Idempotency-Key is answered again and counted once', async () => {
+    const send = () => as(stack, f.users[0]).post(path('/subscriptions'), { pledgeId, entryId: entries.E4, amountFen: 40_000 }, { 'Idempotency-Key': 'subscribe-e4-once' });
+    const first = expectStatus(await send(), 201);
+    const again = expectStatus(await send(), 201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.id).toBe(first.body.id);
+    expect(await count('contest_subscriptions', { entry_id: entries.E4 })).toBe(1);
+    expect(await fenOf('contest_entries', entries.E4, 'subscribed_fen')).toBe(40_000);
+    expect(await fenOf('contest_pledges', pledgeId, 'allocated_fen')).toBe(40_000);
+  });
+});
+
+test('funders racing for the same entry and for the same pledge never over-allocate, and the totals are exact to the fen', async () => {
+  // Race 1: four funder organisations (five people each) subscribe 50,000 to E1, which asks 600,000: twelve fit.
+  const orgs = await Promise.all([1, 2, 3, 4].map((n) => funders(5, `Racing funder ${n}`)));
+  const pledges = await Promise.all(orgs.map((o) => pledge(o.users[0], 'cash', 300_000)));
+  // Race 2: five people of one organisation draw 70,000 each from one 1,000,000 pledge for E2 and E3: fourteen fit.
+  const shared = await funders(5, 'Shared pledge funder');
+  const big = await pledge(shared.users[0], 'goods', 1_000_000);
+
+  const race1 = orgs.flatMap((o, i) => o.users.map((u) => () => subscribe(u, pledges[i], entries.E1, 50_000)));
+  const race2 = Array.from({ length: 20 }, (_, i) => () => subscribe(shared.users[i % 5], big, i % 2 ? entries.E2 : entries.E3, 70_000));
+  const results = await Promise.all([...race1, ...race2].map((go) => go()));
+  const [r1, r2] = [results.slice(0, 20), results.slice(20)];
+
+  expect(r1.map((r) => r.status).sort()).toEqual([...Array(12).fill(201), ...Array(8).fill(422)]);
+  for (const r of r1.filter((x) => x.status === 422)) expect(r.body).toMatchObject({ remainingFen: 0, errors: [expect.objectContaining({ rule: 'entry-need' })] });
+  expect(r2.map((r) => r.status).sort()).toEqual([...Array(14).fill(201), ...Array(6).fill(422)]);
+  for (const r of r2.filter((x) => x.status === 422)) expect(r.body).toMatchObject({ remainingFen: 20_000, errors: [expect.objectContaining({ rule: 'pledge-remaining' })] });
+
+  // The database agrees with itself and with the answers: no entry past its ask, no pledge past its value.
+  const subs = await stack.db('contest_subscriptions').where({ contest_id: id }).select('pledge_id', 'entry_id', 'amount_fen');
+  const total = (pred: (x: { pledge_id: string; entry_id: string }) => boolean) => sum(subs.filter(pred).map((x) => Number(x.amount_fen)));
+  expect(total((x) => x.entry_id === entries.E1)).toBe(600_000);
+  expect(await fenOf('contest_entries', entries.E1, 'subscribed_fen')).toBe(600_000);
+  for (const p of pledges) expect(await fenOf('contest_pledges', p, 'allocated_fen')).toBe(total((x) => x.pledge_id === p));
+  expect(sum(await Promise.all(pledges.map((p) => fenOf('contest_pledges', p, 'allocated_fen'))))).toBe(600_000);
+  expect(await fenOf('contest_pledges', big, 'allocated_fen')).toBe(980_000);
+  expect(total((x) => x.pledge_id === big)).toBe(980_000);
+  expect((await fenOf('contest_entries', entries.E2, 'subscribed_fen')) + (await fenOf('contest_entries', entries.E3, 'subscribed_fen'))).toBe(980_000);
+  for (const e of [entries.E2, entries.E3]) expect(await fenOf('contest_entries', e, 'subscribed_fen')).toBe(total((x) => x.entry_id === e));
+
+  // The answers each carried the running totals, and the results agree.
+  const results2 = expectStatus(await as(stack, organiser).get(path('/results')), 200).body;
+  expect(results2.totals.overall.subscribedFen).toBe(600_000 + 980_000 + 40_000);
+  expect(results2.totals.byKind).toMatchObject({ cash: 640_000, goods: 980_000, services: 0 });
+  expect(results2.entries.find((e: { entryId: string }) => e.entryId === entries.E1)).toMatchObject({ subscribedFen: 600_000, remainingNeedFen: 0 });
+});
+
+test('after the award every move but closing is refused with 409 naming the phase, and so are pledges and subscriptions', async () => {
+  const f = await funders(1, 'Late funder');
+  const p = await pledge(f.users[0], 'cash', 10_000);
+  expectStatus(await as(stack, organiser).post(path('/award'), { startDate: '2027-01-01', endDate: '2027-06-30', finalTranchePercent: 20 }), 200);
+  const before = await count('contest_subscriptions', { contest_id: id });
+  for (const [move, body] of [['open-entries', {}], ['close-entries', {}], ['start-judging', {}], ['close-round', {}], ['publish-ranking', {}], ['award', { startDate: '2027-01-01', endDate: '2027-06-30' }], ['cancel', { reason: 'too late' }]] as const) {
+    const res = await as(stack, organiser).post(path(`/${move}`), body);
+    expect({ move, status: res.status, currentStage: res.body.currentStage }).toEqual({ move, status: 409, currentStage: 'awarded' });
+  }
+  const sub = await subscribe(f.users[0], p, entries.E4, 1_000);
+  expect({ status: sub.status, currentStage: sub.body.currentStage }).toEqual({ status: 409, currentStage: 'awarded' });
+  const pl = await as(stack, f.users[0]).post(path('/pledges'), { kind: 'cash', valueFen: 1_000 });
+  expect({ status: pl.status, currentStage: pl.body.currentStage }).toEqual({ status: 409, currentStage: 'awarded' });
+  expect(await count('contest_subscriptions', { contest_id: id })).toBe(before);
+  // E1 was fully subscribed: its agreement is the 600,000 with 20% held back; U (not ranked) is back in the library.
+  const e1 = await stack.db('contest_entries').where({ id: entries.E1 }).first();
+  expect(e1.status).toBe('awarded');
+  expect((await stack.db('agreements').where({ project_id: e1.project_id }).first()).tranches).toEqual([
+    { name: '首期 (first tranche)', amountFen: 480_000, releaseOn: '2027-01-01' },
+    { name: '尾款 (final tranche, after evaluation)', amountFen: 120_000, releaseOn: '2027-06-30' },
+  ]);
+  const u = await stack.db('contest_entries').where({ id: entries.U }).first();
+  expect(u.status).toBe('not_awarded');
+  expect((await stack.db('projects').where({ id: u.project_id }).first()).stage).toBe('approved');
+  expectStatus(await as(stack, organiser).post(path('/close')), 200);
+});
+
+test('more judges per entry than judges free of conflict: starting judging is refused with 422 naming the entries that cannot be covered', async () => {
+  const orgB = await seedOrganisation(stack, s, { name: 'Conflicted org' });
+  const [member, free] = await Promise.all([createUser(stack, ['reviewer'], { organisationId: orgB }), createUser(stack, ['reviewer'])]);
+  const other = await createUser(stack, ['reviewer']);
+  const [pA, pB] = await seedApprovedProjects(stack, s, reviewer, [{ organisationId: s.organisationId, title: 'Covered', amountAskedFen: 50_000 }, { organisationId: orgB, title: 'Not covered', amountAskedFen: 50_000 }]);
+  const cid = await openContest(stack, organiser, contestBody(s, { rounds: [onlineRound({ judgesPerEntry: 3 })] }));
+  const [, eB] = await enterProjects(stack, organiser, cid, [{ projectId: pA, trackKey: 'elderly' }, { projectId: pB, trackKey: 'children' }]);
+  expectStatus(await as(stack, organiser).post(`/api/v1/contests/${cid}/close-entries`), 200);
+  expectStatus(await as(stack, organiser).post(`/api/v1/contests/${cid}/judges`, { userIds: [member.id, free.id, other.id] }), 200);
+  const res = await as(stack, organiser).post(`/api/v1/contests/${cid}/start-judging`);
+  expect(res.status).toBe(422);
+  expect(res.body.errors).toEqual([expect.objectContaining({ field: `/entries/${eB}`, rule: 'judges-free-of-conflict' })]);
+  expect(res.body.uncoverable).toEqual([expect.objectContaining({ entryId: eB, title: 'Not covered', eligibleJudges: 2 })]);
+  expect(await count('contest_assignments', { contest_id: cid })).toBe(0);
+  expect((await stack.db('contests').where({ id: cid }).first()).phase).toBe('screening');
+});

@@ -1,0 +1,283 @@
+import * as wf from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { Activities } from '../activities';
+import type { RoundTimes } from '../activities/contest-common';
+import * as m from './messages';
+import type { Actor, ContestInput, ContestState, ContestView } from './messages';
+import { allowedMoves, nextPhase, type ContestMove, type ContestPhase } from './contest-rules/phases';
+import { addDuration, durationMs, isIsoDate, parseInstant } from './rules/duration';
+import type { RuleViolation } from './contest-rules/violations';
+
+const acts = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2, nonRetryableErrorTypes: ['BusinessRule', 'IllegalMove', 'NotFound'] },
+});
+
+// Moving projects calls one project workflow after another: long, so it heartbeats.
+const moves = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
+});
+
+/** Entries whose projects one activity call moves; the call repeats until none is left. */
+const MOVE_BATCH = 50;
+
+export function initialContestState(): ContestState {
+  return {
+    phase: 'draft',
+    settings: null,
+    entriesCloseAt: null,
+    entriesClosedAt: null,
+    rounds: [],
+    currentRound: null,
+    rankingId: null,
+    publishedAt: null,
+    award: null,
+    cancelled: null,
+  };
+}
+
+function illegal(phase: ContestPhase, move: string, detail?: string): wf.ApplicationFailure {
+  return wf.ApplicationFailure.create({
+    type: 'IllegalMove',
+    message: detail ?? `"${move}" is not allowed while the contest's phase is "${phase}"`,
+    details: [{ currentStage: phase, move }],
+    nonRetryable: true,
+  });
+}
+
+function businessRule(errors: RuleViolation[]): wf.ApplicationFailure {
+  return wf.ApplicationFailure.create({ type: 'BusinessRule', message: errors.map((e) => `${e.field}: ${e.message}`).join('; '), details: [{ errors }], nonRetryable: true });
+}
+
+function conflict(message: string, phase: ContestPhase): wf.ApplicationFailure {
+  return wf.ApplicationFailure.create({ type: 'Conflict', message, details: [{ currentStage: phase }], nonRetryable: true });
+}
+
+/** An activity's refusal (a broken rule, the database's phase) reaches the caller as itself, not wrapped. */
+function unwrap(err: unknown): never {
+  if (err instanceof wf.ActivityFailure && err.cause instanceof wf.ApplicationFailure && err.cause.nonRetryable) throw err.cause;
+  throw err;
+}
+
+const nowIso = () => new Date().toISOString();
+
+/**
+ * One workflow per contest (id `contest-<id>`): it owns the phase, the entry and judging deadlines and the
+ * decisions (the final ranking, the awards). Entries, judges' sheets, pledges and subscriptions are bulk data the
+ * API writes to PostgreSQL in transactions, never one update each: the engine's history would not hold them.
+ */
+export async function ventureContest(input: ContestInput): Promise<ContestView> {
+  const { contestId } = input;
+  const state: ContestState = input.state ?? initialContestState();
+  let changes = 0;
+
+  // Handlers run one at a time: each awaits its activities, and the next must see the state it left.
+  let lock: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = lock.then(fn);
+    lock = run.catch(() => undefined);
+    return run;
+  };
+
+  const isLastRound = () => state.settings !== null && state.currentRound === state.settings.rounds.length - 1;
+  const currentRound = () => (state.currentRound === null ? null : state.rounds[state.currentRound] ?? null);
+
+  function view(): ContestView {
+    const openDeadlines: ContestView['openDeadlines'] = [];
+    if (state.phase === 'open' && state.entriesCloseAt) openDeadlines.push({ kind: 'entries_close', dueAt: state.entriesCloseAt });
+    const round = currentRound();
+    if (state.phase === 'judging' && round && !round.closedAt) {
+      if (round.remindAt && !round.reminded) openDeadlines.push({ kind: `judging_reminder:${round.key}`, dueAt: round.remindAt });
+      openDeadlines.push({ kind: `judging_deadline:${round.key}`, dueAt: round.deadlineAt });
+    }
+    return { ...state, contestId, allowedMoves: allowedMoves(state.phase), openDeadlines };
+  }
+
+  function requireMove(move: ContestMove): void {
+    if (nextPhase(state.phase, move, { isLastRound: isLastRound() }) === null) throw illegal(state.phase, move);
+  }
+
+  /** Deadlines of round `index` opened now: the judging deadline, and the reminder that long before it. */
+  function roundTimes(index: number): RoundTimes {
+    const r = state.settings!.rounds[index];
+    const openedAt = nowIso();
+    const deadlineAt = addDuration(openedAt, r.judgingDeadline);
+    let remindAt: string | null = null;
+    if (r.reminderBefore) {
+      const at = parseInstant(deadlineAt) - durationMs(r.reminderBefore);
+      if (at > parseInstant(openedAt)) remindAt = new Date(at).toISOString();
+    }
+    return { openedAt, deadlineAt, remindAt };
+  }
+
+  /** Registers an update: the validator refuses an illegal move before anything is written; the handler re-checks under the lock. */
+  function on<A extends Actor>(def: UpdateDefinition<ContestView, [A]>, move: ContestMove, check: (a: A) => void, apply: (a: A) => Promise<void>): void {
+    wf.setHandler(
+      def,
+      (a: A) =>
+        exclusive(async () => {
+          requireMove(move);
+          check(a);
+          try {
+            await apply(a);
+          } catch (err) {
+            unwrap(err);
+          }
+          changes++;
+          return view();
+        }),
+      {
+        validator: (a: A) => {
+          requireMove(move);
+          check(a);
+        },
+      },
+    );
+  }
+
+  wf.setHandler(m.getContestState, view);
+
+  const none = () => undefined;
+
+  on(m.openEntries, 'openEntries', none, async (a) => {
+    const r = await acts.openContestEntries({ contestId, actorId: a.actorId, at: nowIso() });
+    state.settings = r.settings;
+    state.entriesCloseAt = r.entriesCloseAt;
+    state.phase = 'open';
+  });
+
+  async function doCloseEntries(actorId: string | null): Promise<void> {
+    await acts.closeContestEntries({ contestId, actorId, at: nowIso() });
+    state.phase = 'screening';
+    state.entriesClosedAt = nowIso();
+  }
+  on(m.closeEntries, 'closeEntries', none, (a) => doCloseEntries(a.actorId));
+
+  on(m.startJudging, 'startJudging', none, async (a) => {
+    const times = roundTimes(0);
+    await acts.openContestRound({ contestId, actorId: a.actorId, at: times.openedAt, roundIndex: 0, times });
+    state.rounds = [{ index: 0, key: state.settings!.rounds[0].key, ...times, reminded: false, lateNotified: false, closedAt: null, rankingId: null }];
+    state.currentRound = 0;
+    state.phase = 'judging';
+  });
+
+  on(m.closeRound, 'closeRound', none, async (a) => {
+    const index = state.currentRound!;
+    const last = isLastRound();
+    const next = last ? null : roundTimes(index + 1);
+    const r = await acts.closeContestRound({ contestId, actorId: a.actorId, at: nowIso(), roundIndex: index, allowMissing: a.allowMissing ?? false, next });
+    state.rounds[index] = { ...state.rounds[index], closedAt: r.closedAt, rankingId: r.rankingId };
+    if (last) {
+      state.rankingId = r.finalRankingId;
+      state.phase = 'results';
+    } else {
+      state.rounds.push({ index: index + 1, key: state.settings!.rounds[index + 1].key, ...next!, reminded: false, lateNotified: false, closedAt: null, rankingId: null });
+      state.currentRound = index + 1;
+    }
+  });
+
+  on(m.publishRanking, 'publishRanking', none, async (a) => {
+    const r = await acts.publishContestRanking({ contestId, actorId: a.actorId, at: nowIso() });
+    state.publishedAt = r.publishedAt;
+    state.phase = 'funding';
+  });
+
+  /** Moves every decided entry's project, a batch at a time, until none is left. */
+  async function moveProjects(actorId: string, reason: string): Promise<{ moved: number; failures: { entryId: string; error: string }[] }> {
+    let moved = 0;
+    const failures: { entryId: string; error: string }[] = [];
+    for (;;) {
+      const r = await moves.moveContestProjects({ contestId, actorId, reason, batch: MOVE_BATCH });
+      moved += r.moved;
+      failures.push(...r.failures);
+      if (r.remaining === 0 || r.moved + r.failures.length === 0) break;
+    }
+    return { moved, failures };
+  }
+
+  on(m.awardEntries, 'award', (a) => {
+    const errors: RuleViolation[] = [];
+    if (!isIsoDate(a.startDate)) errors.push({ field: '/body/startDate', rule: 'date', message: 'must be a date YYYY-MM-DD' });
+    if (!isIsoDate(a.endDate)) errors.push({ field: '/body/endDate', rule: 'date', message: 'must be a date YYYY-MM-DD' });
+    else if (a.endDate <= a.startDate) errors.push({ field: '/body/endDate', rule: 'after-start', message: 'must be after the start date' });
+    if (!(a.finalTranchePercent >= 0 && a.finalTranchePercent <= 100)) errors.push({ field: '/body/finalTranchePercent', rule: 'percent', message: 'must be between 0 and 100' });
+    if (errors.length) throw businessRule(errors);
+  }, async (a) => {
+    const decided = await acts.decideContestAwards({ contestId, actorId: a.actorId, at: nowIso(), startDate: a.startDate, endDate: a.endDate, finalTranchePercent: a.finalTranchePercent });
+    state.phase = 'awarded';
+    state.award = { decidedAt: nowIso(), ...decided, projectsMoved: 0, projectMoveFailures: [] };
+    const r = await moveProjects(a.actorId, 'not awarded in the contest; back to the project library');
+    state.award.projectsMoved = r.moved;
+    state.award.projectMoveFailures = r.failures;
+  });
+
+  on(m.closeContest, 'close', () => {
+    if (state.award && state.award.projectsMoved + state.award.projectMoveFailures.length < state.award.awardedEntryIds.length + state.award.notAwardedEntryIds.length) {
+      throw conflict('the awarded projects are still being moved; close the contest once they are', state.phase);
+    }
+  }, async (a) => {
+    await acts.closeContestRecord({ contestId, actorId: a.actorId, at: nowIso() });
+    state.phase = 'closed';
+  });
+
+  on(m.cancelContest, 'cancel', none, async (a) => {
+    await acts.cancelContestRecord({ contestId, actorId: a.actorId, at: nowIso(), reason: a.reason });
+    state.phase = 'closed';
+    state.cancelled = { at: nowIso(), reason: a.reason };
+    await moveProjects(a.actorId, `contest cancelled: ${a.reason}`);
+  });
+
+  // ---- timers -----------------------------------------------------------------------------------
+  function nextDeadline(): number | null {
+    const times: string[] = [];
+    if (state.phase === 'open' && state.entriesCloseAt) times.push(state.entriesCloseAt);
+    const round = currentRound();
+    if (state.phase === 'judging' && round && !round.closedAt) {
+      if (round.remindAt && !round.reminded) times.push(round.remindAt);
+      if (!round.lateNotified) times.push(round.deadlineAt);
+    }
+    return times.length ? Math.min(...times.map(parseInstant)) : null;
+  }
+
+  /** What a passing deadline does. A failure is logged, not thrown: a timer must never end the contest. */
+  async function processDue(): Promise<void> {
+    const now = Date.now();
+    const due = (iso: string) => parseInstant(iso) <= now;
+    try {
+      if (state.phase === 'open' && state.entriesCloseAt && due(state.entriesCloseAt)) await doCloseEntries(null);
+      const round = currentRound();
+      if (state.phase === 'judging' && round && !round.closedAt) {
+        if (round.remindAt && !round.reminded && due(round.remindAt)) {
+          round.reminded = true;
+          await acts.remindContestJudges({ contestId, roundIndex: round.index, at: nowIso() });
+        }
+        if (!round.lateNotified && due(round.deadlineAt)) {
+          round.lateNotified = true;
+          await acts.notifyContestDeadline({ contestId, roundIndex: round.index, at: nowIso() });
+        }
+      }
+    } catch (err) {
+      wf.log.warn('contest deadline handling failed', { contestId, error: String(err) });
+      if (state.phase === 'open') state.entriesCloseAt = null; // do not retry in a hot loop; the organiser closes entries by hand
+    }
+  }
+
+  // A function, not an inline comparison: handlers change the phase while the loop awaits.
+  const open = () => state.phase !== 'closed';
+  while (open()) {
+    const next = nextDeadline();
+    const seen = changes;
+    const wake = () => changes !== seen || wf.workflowInfo().continueAsNewSuggested;
+    if (next === null) await wf.condition(wake);
+    else await wf.condition(wake, Math.max(1, next - Date.now()));
+    await exclusive(processDue);
+    if (open() && wf.workflowInfo().continueAsNewSuggested) {
+      await wf.condition(wf.allHandlersFinished);
+      await wf.continueAsNew<typeof ventureContest>({ contestId, state });
+    }
+  }
+  await wf.condition(wf.allHandlersFinished);
+  return view();
+}
