@@ -1,0 +1,32 @@
+// The bare engine baseline of the lifecycle section: one workflow per "lifecycle" with one update handler that
+// calls no-op activities and returns. No database, no HTTP, no validation: what the engine alone costs.
+import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+
+export interface BareStep {
+  /** No-op activities this update awaits (the product's moves await one or two). */
+  activities: number;
+  /** The last update of the lifecycle: the workflow completes after it, as a project does when closed. */
+  last: boolean;
+}
+
+export const bareStep = defineUpdate<number, [BareStep]>('bareStep');
+
+export interface BareActivities {
+  noop(): Promise<void>;
+}
+
+const { noop } = proxyActivities<BareActivities>({ startToCloseTimeout: '30 seconds' });
+
+export async function bareLifecycle(): Promise<number> {
+  let handled = 0;
+  let done = false;
+  setHandler(bareStep, async (step: BareStep) => {
+    for (let i = 0; i < step.activities; i++) await noop();
+    handled += 1;
+    if (step.last) done = true;
+    return handled;
+  });
+  await condition(() => done);
+  await condition(allHandlersFinished);
+  return handled;
+}

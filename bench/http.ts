@@ -1,0 +1,154 @@
+// Section "http" (issue 2): an authenticated `GET /api/v1/me` on the running `fuhua start` stack under 50
+// connections, beside a bare Express route in its own process, measured in the same run.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { launchFuhua, type FuhuaProcess } from './startup';
+import {
+  LOOPBACK, REPO_ROOT, cpuByKind, freePorts, heading, loadavg1, log, onCleanup, portOpen, print, round, signal, sleep, table, target, tempDir,
+  type TargetResult,
+} from './util';
+import fs from 'node:fs';
+
+const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS || 50);
+const DURATION_S = Number(process.env.BENCH_HTTP_DURATION || 10);
+const WARMUP_S = 2;
+
+export interface LoadResult {
+  name: string;
+  url: string;
+  connections: number;
+  durationS: number;
+  requests: number;
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** CPU microseconds per request, by process kind (server side) and for the load generator. */
+  cpuUsPerRequest: Record<string, number>;
+  loadavgBefore: number;
+}
+
+export interface HttpResult {
+  authenticated: LoadResult;
+  bare: LoadResult;
+  publicNoDb: LoadResult;
+  ratio: number;
+}
+
+async function load(name: string, url: string, headers: Record<string, string>, serverPid: number): Promise<LoadResult> {
+  const opts = { url, headers, connections: CONNECTIONS, pipelining: 1, timeout: 10 };
+  await autocannon({ ...opts, duration: WARMUP_S });
+  const loadavgBefore = loadavg1();
+  const cpu0 = cpuByKind(serverPid);
+  const self0 = process.cpuUsage();
+  const r = await autocannon({ ...opts, duration: DURATION_S });
+  const self = process.cpuUsage(self0);
+  const cpu1 = cpuByKind(serverPid);
+  const requests = r.requests.total;
+  const per = (seconds: number) => round((seconds * 1e6) / Math.max(1, requests), 0);
+  const cpuUsPerRequest: Record<string, number> = {};
+  for (const k of Object.keys(cpu1)) cpuUsPerRequest[k] = per(cpu1[k] - (cpu0[k] ?? 0));
+  cpuUsPerRequest['load generator (autocannon)'] = per((self.user + self.system) / 1e6);
+  const res: LoadResult = {
+    name, url, connections: CONNECTIONS, durationS: DURATION_S, requests, rps: round(r.requests.average, 0),
+    p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max,
+    non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, cpuUsPerRequest, loadavgBefore,
+  };
+  log(`${name}: ${res.rps} req/s, p50 ${res.p50} ms, p99 ${res.p99} ms, non-2xx ${res.non2xx}, errors ${res.errors}`);
+  return res;
+}
+
+/** The bare Express route in its own process. */
+async function startBare(port: number): Promise<{ pid: number; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'run-ts.js'), path.join(__dirname, 'bare-server.ts')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, BENCH_BARE_PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = onCleanup('bare express server', async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    signal(child.pid!, 'SIGTERM');
+    const t = setTimeout(() => signal(child.pid!, 'SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(t);
+  });
+  const deadline = Date.now() + 30_000;
+  while (!(await portOpen(port))) {
+    if (child.exitCode !== null) throw new Error('the bare server exited before it listened');
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error('the bare server did not listen within 30 s');
+    }
+    await sleep(50);
+  }
+  return { pid: child.pid!, stop };
+}
+
+export async function runHttp(running: FuhuaProcess | null): Promise<{ result: HttpResult; targets: TargetResult[] }> {
+  heading(`http: authenticated GET /api/v1/me vs a bare Express route (${CONNECTIONS} connections, ${DURATION_S} s after ${WARMUP_S} s warm-up)`);
+  let fuhua = running;
+  let own: (() => Promise<unknown>) | null = null;
+  if (!fuhua) {
+    const root = tempDir('fuhua-bench-http-');
+    const [api, pg, temporal, ui] = await freePorts(4);
+    log(`starting a fresh fuhua stack for the http section (api ${api})`);
+    const { proc } = await launchFuhua(path.join(root, 'data'), { api, pg, temporal, ui }, 'http');
+    fuhua = proc;
+    own = async () => {
+      await proc.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    };
+  }
+  try {
+    const login = await fetch(`${fuhua.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'admin', password: fuhua.adminPassword }),
+    });
+    if (login.status !== 200) throw new Error(`admin login failed: ${login.status} ${await login.text()}`);
+    const { token } = (await login.json()) as { token: string };
+    const me = await fetch(`${fuhua.baseUrl}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    if (me.status !== 200) throw new Error(`GET /api/v1/me answered ${me.status}`);
+    await me.arrayBuffer();
+
+    const [barePort] = await freePorts(1);
+    const bare = await startBare(barePort);
+    try {
+      const authenticated = await load('authenticated GET /api/v1/me', `${fuhua.baseUrl}/api/v1/me`, { authorization: `Bearer ${token}` }, fuhua.pid);
+      const bareResult = await load('bare express GET /bare', `http://${LOOPBACK}:${barePort}/bare`, {}, bare.pid);
+      // Where the gap comes from: the product's middleware and logging without the database (a public route).
+      const publicNoDb = await load('product GET /healthz (no auth, no db)', `${fuhua.baseUrl}/healthz`, {}, fuhua.pid);
+      const result: HttpResult = { authenticated, bare: bareResult, publicNoDb, ratio: round(authenticated.rps / bareResult.rps, 3) };
+      printHttp(result);
+      const errs = authenticated.non2xx + authenticated.errors + authenticated.timeouts;
+      return {
+        result,
+        targets: [
+          target('http', 'authenticated >= 50% of bare throughput', `${(result.ratio * 100).toFixed(1)}% (${authenticated.rps} vs ${bareResult.rps} req/s)`, result.ratio >= 0.5),
+          target('http', `authenticated p99 < 20 ms at ${CONNECTIONS} connections`, `${authenticated.p99} ms (p50 ${authenticated.p50} ms)`, authenticated.p99 < 20),
+          target('http', 'authenticated: no errors or non-2xx', String(errs), errs === 0),
+        ],
+      };
+    } finally {
+      await bare.stop();
+    }
+  } finally {
+    if (own) await own();
+  }
+}
+
+function printHttp(r: HttpResult): void {
+  const rows = [r.authenticated, r.bare, r.publicNoDb].map((x) => [x.name, x.rps, x.p50, x.p90, x.p99, x.max, x.requests, x.non2xx + x.errors + x.timeouts, x.loadavgBefore]);
+  print(table(rows, ['route', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'requests', 'errors', 'load1']));
+  print(`ratio authenticated/bare throughput: ${(r.ratio * 100).toFixed(1)}%`);
+  print('CPU per request (µs), by process:');
+  for (const x of [r.authenticated, r.bare, r.publicNoDb]) {
+    print(`  ${x.name}: ${Object.entries(x.cpuUsPerRequest).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+}
