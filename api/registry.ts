@@ -3,7 +3,8 @@ import type { Request, Response, Router } from 'express';
 import type { Knex } from 'knex';
 import type { Client } from '@temporalio/client';
 import type { Role } from '../db/repositories/users';
-import { principalForToken, type Principal } from './auth';
+import { hashToken, principalForToken, type Principal } from './auth';
+import type { SessionCache } from './session-cache';
 import { ForbiddenError, HttpError, type Problem, UnauthorizedError, ConflictError, BusinessRuleError, ValidationError } from './errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
@@ -11,6 +12,8 @@ import { validateRequest } from './validation';
 
 export interface ApiConfig {
   bodyLimitBytes: number;
+  /** How long a signed-in principal is kept in this process (0: every request asks the database). */
+  sessionCacheMs?: number;
   tokenTtlMs: number;
   loginMaxFailures: number;
   loginLockMs: number;
@@ -24,6 +27,8 @@ export interface AppDeps {
   log: Logger;
   metrics: Metrics;
   clock: () => Date;
+  /** Set by createApp when not given. */
+  sessions?: SessionCache;
 }
 
 /** Who may call a route: a list of roles, any signed-in user, or anyone. */
@@ -126,7 +131,11 @@ async function authenticate(req: Request, deps: AppDeps): Promise<Principal> {
   const header = req.get('Authorization');
   const match = header?.match(/^Bearer ([A-Za-z0-9_-]{20,100})$/);
   if (!match) throw new UnauthorizedError(header ? 'The Authorization header must be "Bearer <token>".' : 'A bearer token is required.');
-  const principal = await principalForToken(deps.db, match[1], deps.clock());
+  const now = deps.clock();
+  const cached = deps.sessions?.get(hashToken(match[1]), now.getTime());
+  if (cached) return cached;
+  const principal = await principalForToken(deps.db, match[1], now);
+  if (principal) deps.sessions?.set(principal, now.getTime());
   if (!principal) throw new UnauthorizedError('The token is unknown, expired or revoked, or the account is disabled.');
   return principal;
 }

@@ -16,6 +16,10 @@ import { startEmbeddedPostgres } from '../bin/embedded-postgres';
 import { findTemporalCli } from '../bin/temporal-cli';
 import { startTemporalDevServer } from '../bin/temporal-dev-server';
 import { createWorker } from '../bin/worker';
+import { loadConfig } from '../bin/config';
+
+// The product's defaults, as `npm start` runs them (environment variables apply here too).
+const defaults = loadConfig();
 import { createDb, migrateLatest, type Db } from '../db/knex';
 import type { BareActivities } from './bare-workflow';
 import { LOOPBACK, REPO_ROOT, cpuByKind, freePorts, log, onCleanup, processesMentioning, round, signal, sleep, tempDir } from './util';
@@ -74,8 +78,8 @@ export async function startBenchStack(opts: { bare?: boolean; worker?: 'in-proce
     const bundlePath = path.join(dir, 'workflow-bundle.js');
     fs.writeFileSync(bundlePath, bundle.code);
 
-    // As `fuhua start`: one knex pool (default size) shared by the API and the worker.
-    const db = createDb({ url: pgUrl });
+    // As `fuhua start`: one knex pool (FUHUA_DB_POOL) shared by the API and the worker.
+    const db = createDb({ url: pgUrl, poolMax: defaults.dbPoolMax });
     stops.push(onCleanup('bench db pool', () => db.destroy()));
     await migrateLatest(db);
 
@@ -94,7 +98,7 @@ export async function startBenchStack(opts: { bare?: boolean; worker?: 'in-proce
     if (opts.worker === 'child') {
       workerPid = await startWorkerProcess(dir, pgUrl, temporal.address, client, stops);
     } else {
-      const worker = await createWorker({ address: temporal.address, namespace: 'default', taskQueue: TASK_QUEUE, db, client, log: appLog, metrics, workflowBundlePath: bundlePath });
+      const worker = await createWorker({ address: temporal.address, namespace: 'default', taskQueue: TASK_QUEUE, db, client, log: appLog, metrics, workflowBundlePath: bundlePath, maxCachedWorkflows: defaults.workerCachedWorkflows });
       const running = worker.run();
       stops.push(onCleanup('bench worker', async () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -117,7 +121,7 @@ export async function startBenchStack(opts: { bare?: boolean; worker?: 'in-proce
     const app = createApp({
       db,
       temporal: { client, taskQueue: TASK_QUEUE },
-      config: { bodyLimitBytes: 1024 * 1024, tokenTtlMs: 12 * 3600_000, loginMaxFailures: 5, loginLockMs: 15 * 60_000 },
+      config: { bodyLimitBytes: defaults.bodyLimitBytes, tokenTtlMs: defaults.tokenTtlMs, loginMaxFailures: defaults.loginMaxFailures, loginLockMs: defaults.loginLockMs, sessionCacheMs: defaults.sessionCacheMs },
       log: appLog,
       metrics,
       clock: () => new Date(),

@@ -107,7 +107,14 @@ function listen(config: Config, db: Db, client: Client, log: Logger, metrics: Me
   const app = createApp({
     db,
     temporal: { client, taskQueue: config.taskQueue },
-    config: { bodyLimitBytes: config.bodyLimitBytes, tokenTtlMs: config.tokenTtlMs, loginMaxFailures: config.loginMaxFailures, loginLockMs: config.loginLockMs, temporalUiUrl },
+    config: {
+      bodyLimitBytes: config.bodyLimitBytes,
+      tokenTtlMs: config.tokenTtlMs,
+      loginMaxFailures: config.loginMaxFailures,
+      loginLockMs: config.loginLockMs,
+      sessionCacheMs: config.sessionCacheMs,
+      temporalUiUrl,
+    },
     log,
     metrics,
     clock: () => new Date(),
@@ -190,7 +197,7 @@ async function start(config: Config, log: Logger): Promise<void> {
       })(),
     ]);
 
-    const db = createDb({ url: databaseUrl });
+    const db = createDb({ url: databaseUrl, poolMax: config.dbPoolMax });
     stops.push({ name: 'database pool', run: () => db.destroy() });
     const applied = await migrateLatest(db);
     if (applied.length) progress(`applied migrations: ${applied.join(', ')}`);
@@ -199,7 +206,7 @@ async function start(config: Config, log: Logger): Promise<void> {
     const { client, connection } = await connectTemporal(temporal.address, config.temporalNamespace);
     stops.push({ name: 'temporal client', run: () => connection.close() });
     const metrics = createMetrics();
-    const worker = await createWorker({ address: temporal.address, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics });
+    const worker = await createWorker({ address: temporal.address, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics, maxCachedWorkflows: config.workerCachedWorkflows });
     const running = worker.run();
     stops.push({ name: 'worker', run: () => shutdownWorker(worker, running) });
     const { stop } = await listen(config, db, client, log, metrics, temporal.uiUrl);
@@ -235,7 +242,7 @@ async function connectExternal(config: Config, log: Logger, what: string): Promi
   const { databaseUrl, temporalAddress } = requireExternal(config, what);
   const stops: Stop[] = [];
   onShutdown(log, stops);
-  const db = createDb({ url: databaseUrl });
+  const db = createDb({ url: databaseUrl, poolMax: config.dbPoolMax });
   stops.push({ name: 'database pool', run: () => db.destroy() });
   const { client, connection } = await connectTemporal(temporalAddress, config.temporalNamespace);
   stops.push({ name: 'temporal client', run: () => connection.close() });
@@ -260,7 +267,7 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
     server.listen(config.workerMetricsPort, config.host);
     stops.push({ name: 'metrics', run: () => new Promise((r) => server.close(() => r())) });
   }
-  const worker = await createWorker({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics });
+  const worker = await createWorker({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics, maxCachedWorkflows: config.workerCachedWorkflows });
   const running = worker.run();
   stops.push({ name: 'worker', run: () => shutdownWorker(worker, running) });
   log.info('worker running', { taskQueue: config.taskQueue });

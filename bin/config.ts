@@ -21,6 +21,9 @@ export interface Config {
   bodyLimitBytes: number;
   logLevel: LogLevel;
   workerMetricsPort: number | null;
+  sessionCacheMs: number;
+  dbPoolMax: number;
+  workerCachedWorkflows: number;
 }
 
 /** Every variable the product reads, with its default and meaning: the README's configuration table is this list. */
@@ -43,6 +46,9 @@ export const CONFIG_VARIABLES: { name: string; default: string; meaning: string 
   { name: 'FUHUA_LOGIN_LOCK', default: 'PT15M', meaning: 'How long such a lock lasts (ISO 8601 duration)' },
   { name: 'FUHUA_BODY_LIMIT', default: '1048576', meaning: 'Largest request body in bytes (413 beyond)' },
   { name: 'FUHUA_WORKER_METRICS_PORT', default: '(unset: off)', meaning: "Port where the worker process serves /metrics when run alone (`fuhua worker`)" },
+  { name: 'FUHUA_SESSION_CACHE_MS', default: '5000', meaning: 'How long an API process keeps a signed-in session in memory (0: ask the database every request); another process may honour a revoked token that long' },
+  { name: 'FUHUA_DB_POOL', default: '20', meaning: 'Largest number of PostgreSQL connections per process' },
+  { name: 'FUHUA_WORKER_CACHED_WORKFLOWS', default: '500', meaning: 'Workflows the worker keeps in memory between tasks (others are replayed from history when they next run)' },
   { name: 'LOG_LEVEL', default: 'info', meaning: 'debug, info, warn, error or silent' },
 ];
 
@@ -101,5 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     bodyLimitBytes: int(env, 'FUHUA_BODY_LIMIT', 1024 * 1024, 1024, 100 * 1024 * 1024),
     logLevel,
     workerMetricsPort: metricsPort,
+    sessionCacheMs: int(env, 'FUHUA_SESSION_CACHE_MS', 5000, 0, 600_000),
+    dbPoolMax: int(env, 'FUHUA_DB_POOL', 20, 1, 500),
+    workerCachedWorkflows: int(env, 'FUHUA_WORKER_CACHED_WORKFLOWS', 500, 1, 100_000),
   };
 }

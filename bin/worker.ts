@@ -34,6 +34,8 @@ export interface WorkerOptions {
   clock?: () => Date;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled from source. */
   workflowBundlePath?: string;
+  /** Workflows kept in memory between tasks; the SDK's default grows with the machine's memory. */
+  maxCachedWorkflows?: number;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -69,6 +71,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
       ],
     },
     shutdownGraceTime: '10s',
+    ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
   });
   // Close the connection once the worker has drained.
   const run = worker.run.bind(worker);

@@ -64,6 +64,7 @@ export function registerAuthRoutes(registry: RouteRegistry): void {
         await trx('sessions').where({ token_hash: user.tokenHash }).whereNull('revoked_at').update({ revoked_at: deps.clock() });
         await writeAudit(trx, { actorId: user.id, action: 'logout', objectType: 'user', objectId: user.id, requestId });
       });
+      deps.sessions?.forgetToken(user.tokenHash);
       return { status: 204 };
     },
   });
@@ -114,6 +115,7 @@ export function registerAuthRoutes(registry: RouteRegistry): void {
         await trx('sessions').where({ user_id: user.id }).whereNot({ token_hash: user.tokenHash }).whereNull('revoked_at').update({ revoked_at: deps.clock() });
         await writeAudit(trx, { actorId: user.id, action: 'change-password', objectType: 'user', objectId: user.id, requestId });
       });
+      deps.sessions?.forgetUser(user.id);
       return { status: 204 };
     },
   });

@@ -126,6 +126,7 @@ export function registerUserRoutes(registry: RouteRegistry): void {
         await writeAudit(trx, { actorId: user.id, action: 'update', objectType: 'user', objectId: params.id, before: toUser(before), after: toUser(after), requestId });
         return after;
       });
+      deps.sessions?.forgetUser(params.id); // roles, scope or access changed: the next request reads them afresh
       return { body: toUser(row) };
     },
   });
