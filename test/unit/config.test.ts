@@ -32,6 +32,9 @@ describe('loadConfig defaults', () => {
       bodyLimitBytes: 1024 * 1024,
       logLevel: 'info',
       workerMetricsPort: null,
+      sessionCacheMs: 5000,
+      dbPoolMax: 20,
+      workerCachedWorkflows: 500,
     });
   });
 
