@@ -1,4 +1,5 @@
 import { jsonPointer, type RuleViolation } from './violations';
+import { isZeroDuration, parseDuration } from '../rules/duration';
 
 export type NormalisationMethod = 'raw_mean' | 'trimmed_mean' | 'z_score';
 
@@ -41,8 +42,6 @@ export interface ContestSettings {
 
 export const NORMALISATION_METHODS: readonly NormalisationMethod[] = ['raw_mean', 'trimmed_mean', 'z_score'];
 
-const DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-
 export interface ParsedDuration {
   /** True when any component is non-zero. */
   positive: boolean;
@@ -50,14 +49,12 @@ export interface ParsedDuration {
   seconds: number | null;
 }
 
-/** Parses an ISO 8601 duration (`PnYnMnWnDTnHnMnS`); null when malformed. */
+/** An ISO 8601 duration (`PnYnMnWnDTnHnMnS`) by the same parser as the programme rules; null when malformed. */
 export function parseIsoDuration(text: string): ParsedDuration | null {
-  const m = DURATION.exec(text);
-  if (!m) return null;
-  const [y, mo, w, d, h, mi, s] = m.slice(1).map((v) => (v === undefined ? 0 : Number(v)));
-  const positive = [y, mo, w, d, h, mi, s].some((v) => v > 0);
-  const seconds = y > 0 || mo > 0 ? null : (((w * 7 + d) * 24 + h) * 60 + mi) * 60 + s;
-  return { positive, seconds };
+  const d = parseDuration(text);
+  if (!d) return null;
+  const seconds = d.years > 0 || d.months > 0 ? null : (((d.weeks * 7 + d.days) * 24 + d.hours) * 60 + d.minutes) * 60 + d.seconds;
+  return { positive: !isZeroDuration(d), seconds };
 }
 
 /** Checks contest settings; an empty list means they are usable. */
