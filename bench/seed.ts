@@ -2,6 +2,7 @@
 // (1 city, 10 districts, 50 streets, 500 communities), social-work organisations, programmes, one survey and
 // need per community, and signed-in users for every role the lifecycle needs.
 import crypto from 'node:crypto';
+import { creditCodeCheckChar } from '../db/repositories/organisations';
 import { hashPassword } from '../api/auth';
 import type { Role } from '../db/repositories/users';
 import { defaultProgrammeRules, type ProgrammeRules } from '../workflows/rules/programme-rules';
@@ -45,11 +46,8 @@ const ORGANISATIONS = 50;
 
 /** A valid unified social credit code (GB 32100-2015 check character). */
 export function creditCode(seed: number): string {
-  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-  const weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
   const body = ('52330000' + String(seed).padStart(9, '0')).slice(0, 17);
-  const sum = [...body].reduce((s, ch, i) => s + alphabet.indexOf(ch) * weights[i], 0);
-  return body + alphabet[(31 - (sum % 31)) % 31];
+  return body + creditCodeCheckChar(body)!;
 }
 
 async function login(baseUrl: string, loginName: string): Promise<string> {

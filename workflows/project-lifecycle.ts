@@ -5,6 +5,7 @@ import type { ProjectEventInput, TaskSpec } from '../activities/project-events';
 import * as m from './messages';
 import type { Actor, ProjectInput, ProjectState, ProjectView } from './messages';
 import { isTerminal, moveAllowed, DELIVERING, type Move, type Stage } from './stages';
+import { serialiser } from './serialise';
 import { addDuration, parseInstant } from './rules/duration';
 import { weightedTotal } from './rules/review';
 import { evaluationScore, gradeFor, subsidyFor } from './rules/evaluation';
@@ -64,13 +65,7 @@ export async function projectLifecycle(input: ProjectInput): Promise<ProjectView
   let handled = 0;
   let changes = 0;
 
-  // Handlers run one at a time: each awaits its activity, and the next must see the state it left.
-  let lock: Promise<unknown> = Promise.resolve();
-  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = lock.then(fn);
-    lock = run.catch(() => undefined);
-    return run;
-  };
+  const exclusive = serialiser();
 
   const officers = (kind: string, title: string, key: string, dueAt: string | null = null): TaskSpec => ({ key, role: 'officer', regionPath, kind, title, dueAt });
   const applicants = (kind: string, title: string, key: string, dueAt: string | null = null): TaskSpec => ({ key, role: 'applicant', organisationId, kind, title, dueAt });

@@ -7,6 +7,7 @@ import type { Actor, ContestInput, ContestState, ContestView } from './messages'
 import { allowedMoves, nextPhase, type ContestMove, type ContestPhase } from './contest-rules/phases';
 import { addDuration, durationMs, isIsoDate, parseInstant } from './rules/duration';
 import type { RuleViolation } from './contest-rules/violations';
+import { serialiser } from './serialise';
 
 const acts = wf.proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -73,13 +74,7 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
   const state: ContestState = input.state ?? initialContestState();
   let changes = 0;
 
-  // Handlers run one at a time: each awaits its activities, and the next must see the state it left.
-  let lock: Promise<unknown> = Promise.resolve();
-  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = lock.then(fn);
-    lock = run.catch(() => undefined);
-    return run;
-  };
+  const exclusive = serialiser();
 
   const isLastRound = () => state.settings !== null && state.currentRound === state.settings.rounds.length - 1;
   const currentRound = () => (state.currentRound === null ? null : state.rounds[state.currentRound] ?? null);

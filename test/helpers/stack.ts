@@ -10,6 +10,7 @@ import { createMetrics } from '../../api/metrics';
 import { createWorker } from '../../bin/worker';
 import { createDb, type Db } from '../../db/knex';
 import { hashPassword } from '../../api/auth';
+import { creditCodeCheckChar } from '../../db/repositories/organisations';
 import { TEMPLATE_DB, withDatabase } from './shared';
 import type { Role } from '../../db/repositories/users';
 
@@ -113,9 +114,6 @@ export async function createUser(stack: Stack, roles: Role[], extra: { organisat
 
 /** Valid unified social credit codes for test organisations. */
 export function creditCode(seed: number): string {
-  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-  const weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
   const body = ('52330000' + String(seed).padStart(9, '0')).slice(0, 17);
-  const sum = [...body].reduce((s, ch, i) => s + alphabet.indexOf(ch) * weights[i], 0);
-  return body + alphabet[(31 - (sum % 31)) % 31];
+  return body + creditCodeCheckChar(body)!;
 }
