@@ -74,14 +74,16 @@ function requireExternal(config: Config, what: string): { databaseUrl: string; t
 
 /** Graceful shutdown on SIGINT/SIGTERM: the steps run in reverse order of start; a second signal forces exit. */
 function onShutdown(log: Logger, stops: Stop[], lastResort: (() => void)[] = []): void {
-  let stopping = false;
+  let stoppingSince = 0;
   const shutdown = async (signal: string) => {
-    if (stopping) {
+    if (stoppingSince) {
+      // npm forwards the terminal's Ctrl-C, so one keypress arrives twice: only a later one means "now".
+      if (Date.now() - stoppingSince < 2000) return;
       log.warn('second signal: exiting now', { signal });
       lastResort.forEach((k) => k());
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     log.info('shutting down', { signal });
     for (const step of [...stops].reverse()) {
       try {
