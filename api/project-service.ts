@@ -17,7 +17,7 @@ function temporalOf(deps: Pick<AppDeps, 'temporal'>) {
 /** Starts the lifecycle of a project whose row was just committed; an existing workflow with that id is kept. */
 export async function startProjectWorkflow(
   deps: Pick<AppDeps, 'temporal'>,
-  input: { projectId: string; programmeId: string; organisationId: string; regionPath: string; rules: ProgrammeRules },
+  input: { projectId: string; programmeId: string; organisationId: string; regionPath: string; rules: ProgrammeRules; maxUpdatesPerRun?: number },
 ): Promise<void> {
   const { client, taskQueue } = temporalOf(deps);
   try {

@@ -12,6 +12,8 @@ export interface ProjectInput {
   organisationId: string;
   regionPath: string;
   rules: ProgrammeRules;
+  /** Updates one run handles before continuing as new (default MAX_UPDATES_PER_RUN; tests use a few). */
+  maxUpdatesPerRun?: number;
   /** Carried across continue-as-new. */
   state?: ProjectState;
 }

@@ -62,6 +62,7 @@ const nowIso = () => new Date().toISOString();
 export async function projectLifecycle(input: ProjectInput): Promise<ProjectView> {
   const { projectId, rules, organisationId, regionPath } = input;
   const state: ProjectState = input.state ?? initialState();
+  const maxUpdates = input.maxUpdatesPerRun ?? MAX_UPDATES_PER_RUN;
   let handled = 0;
   let changes = 0;
 
@@ -259,6 +260,7 @@ export async function projectLifecycle(input: ProjectInput): Promise<ProjectView
     if (terms.endDate <= terms.startDate) errors.push({ field: '/body/endDate', rule: 'after-start', message: 'must be after the start date' });
     const tranches = terms.tranches.reduce((s, t) => s + t.amountFen, 0);
     if (tranches !== terms.amountFen) errors.push({ field: '/body/tranches', rule: 'tranches-sum', message: `tranches add up to ${tranches} fen, the agreement is for ${terms.amountFen} fen` });
+    if (!terms.fundingSources?.length) errors.push({ field: '/body/fundingSources', rule: 'funding-sources', message: 'name at least one source of the money' });
     return errors;
   };
 
@@ -544,11 +546,11 @@ export async function projectLifecycle(input: ProjectInput): Promise<ProjectView
   while (!isTerminal(state.stage)) {
     const next = nextDeadline();
     const seen = changes;
-    const wake = () => changes !== seen || wf.workflowInfo().continueAsNewSuggested || handled >= MAX_UPDATES_PER_RUN;
+    const wake = () => changes !== seen || wf.workflowInfo().continueAsNewSuggested || handled >= maxUpdates;
     if (next === null) await wf.condition(wake);
     else await wf.condition(wake, Math.max(1, next - Date.now()));
     await exclusive(processDue);
-    if (!isTerminal(state.stage) && (wf.workflowInfo().continueAsNewSuggested || handled >= MAX_UPDATES_PER_RUN)) {
+    if (!isTerminal(state.stage) && (wf.workflowInfo().continueAsNewSuggested || handled >= maxUpdates)) {
       await wf.condition(wf.allHandlersFinished);
       await wf.continueAsNew<typeof projectLifecycle>({ ...input, state });
     }

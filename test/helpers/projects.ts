@@ -55,7 +55,7 @@ export async function seedProgramme(stack: Stack, rules: ProgrammeRules = testRu
 }
 
 /** A project row in `design` and its running workflow. */
-export async function seedProject(stack: Stack, s: Seeded, opts: { organisationId?: string; title?: string; amountAskedFen?: number } = {}): Promise<string> {
+export async function seedProject(stack: Stack, s: Seeded, opts: { organisationId?: string; title?: string; amountAskedFen?: number; maxUpdatesPerRun?: number } = {}): Promise<string> {
   const proposal = sampleProposal(opts.amountAskedFen);
   const organisationId = opts.organisationId ?? s.organisationId;
   const [row] = await stack.db('projects')
@@ -64,7 +64,7 @@ export async function seedProject(stack: Stack, s: Seeded, opts: { organisationI
       title: opts.title ?? `Project ${++seq}`, stage: 'design', draft: JSON.stringify(proposal), amount_asked_fen: proposal.amountAskedFen, target_groups: proposal.targetGroups,
     })
     .returning('id');
-  await startProjectWorkflow(stack.deps, { projectId: row.id, programmeId: s.programmeId, organisationId, regionPath: s.communityPath, rules: s.rules });
+  await startProjectWorkflow(stack.deps, { projectId: row.id, programmeId: s.programmeId, organisationId, regionPath: s.communityPath, rules: s.rules, maxUpdatesPerRun: opts.maxUpdatesPerRun });
   return row.id as string;
 }
 
