@@ -6,6 +6,7 @@ import type { ContestView } from '../workflows/messages';
 import { findContest, type ContestRow } from '../db/repositories/contests';
 import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError, UnavailableError, type FieldError } from './errors';
 import type { AppDeps } from './registry';
+import { awaitUpdate, type UpdateDeps } from './updates';
 import type { Principal } from './auth';
 import { hasRole } from './auth';
 
@@ -38,7 +39,7 @@ async function phaseOf(db: Knex, contestId: string): Promise<string> {
  * derived from it, so a request retried after its first attempt died is the same update, not a second move.
  */
 export async function executeContestUpdate<A extends object>(
-  deps: Pick<AppDeps, 'temporal' | 'db'>,
+  deps: UpdateDeps,
   contestId: string,
   update: UpdateDefinition<ContestView, [A]>,
   move: string,
@@ -47,8 +48,9 @@ export async function executeContestUpdate<A extends object>(
 ): Promise<ContestView> {
   const { client } = temporalOf(deps);
   try {
-    return await client.workflow.getHandle(contestWorkflowId(contestId)).executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) });
+    return await awaitUpdate(deps, client.workflow.getHandle(contestWorkflowId(contestId)).executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) }));
   } catch (err) {
+    if (err instanceof UnavailableError) throw err;
     const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
     if (cause instanceof ApplicationFailure) {
       const { errors, currentStage, ...extensions } = (cause.details?.[0] ?? {}) as { errors?: FieldError[]; currentStage?: string } & Record<string, unknown>;

@@ -126,7 +126,8 @@ export class TooManyRequestsError extends HttpError {
 }
 
 export class UnavailableError extends HttpError {
-  constructor(detail: string) {
+  constructor(detail: string, retryAfterSeconds?: number) {
     super(503, 'unavailable', 'Service unavailable', detail);
+    if (retryAfterSeconds) this.headers = { 'Retry-After': String(retryAfterSeconds) };
   }
 }

@@ -6,8 +6,10 @@ import { getState, type ProjectView } from '../workflows/messages';
 import type { ProgrammeRules } from '../workflows/rules/programme-rules';
 import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError, UnavailableError, type FieldError } from './errors';
 import type { AppDeps } from './registry';
+import { awaitUpdate, type UpdateDeps } from './updates';
 
 export const projectWorkflowId = (projectId: string) => `project-${projectId}`;
+
 
 function temporalOf(deps: Pick<AppDeps, 'temporal'>) {
   if (!deps.temporal) throw new UnavailableError('Temporal is not configured for this process.');
@@ -39,7 +41,7 @@ async function currentStage(db: Knex, projectId: string): Promise<string> {
  * The update id comes from the Idempotency-Key when there is one, so a retried request is the same update.
  */
 export async function executeProjectUpdate<A extends object>(
-  deps: Pick<AppDeps, 'temporal' | 'db'>,
+  deps: UpdateDeps,
   projectId: string,
   update: UpdateDefinition<ProjectView, [A]>,
   args: A,
@@ -48,8 +50,9 @@ export async function executeProjectUpdate<A extends object>(
   const { client } = temporalOf(deps);
   const handle = client.workflow.getHandle(projectWorkflowId(projectId));
   try {
-    return await handle.executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) });
+    return await awaitUpdate(deps, handle.executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) }));
   } catch (err) {
+    if (err instanceof UnavailableError) throw err;
     throw await toHttpError(deps.db, projectId, update.name, err);
   }
 }

@@ -14,6 +14,8 @@ export interface ApiConfig {
   bodyLimitBytes: number;
   /** How long a signed-in principal is kept in this process (0: every request asks the database). */
   sessionCacheMs?: number;
+  /** How long a request waits for its workflow update before answering 503 (the move may still complete). */
+  updateTimeoutMs?: number;
   tokenTtlMs: number;
   loginMaxFailures: number;
   loginLockMs: number;

@@ -115,6 +115,7 @@ function listen(config: Config, db: Db, client: Client, log: Logger, metrics: Me
       loginMaxFailures: config.loginMaxFailures,
       loginLockMs: config.loginLockMs,
       sessionCacheMs: config.sessionCacheMs,
+      updateTimeoutMs: config.updateTimeoutMs,
       temporalUiUrl,
     },
     log,

@@ -33,6 +33,7 @@ describe('loadConfig defaults', () => {
       logLevel: 'info',
       workerMetricsPort: null,
       sessionCacheMs: 5000,
+      updateTimeoutMs: 25000,
       dbPoolMax: 20,
       workerCachedWorkflows: 500,
     });

@@ -1,0 +1,40 @@
+import { startStack, createUser, type Stack } from '../helpers/stack';
+import { as } from '../helpers/api';
+import { seedProgramme, type Seeded } from '../helpers/projects';
+import { createProject, driveTo, expectStatus, seedNeed, today, type Cast } from '../helpers/lifecycle';
+
+let stack: Stack;
+let s: Seeded;
+let cast: Cast;
+
+beforeAll(async () => {
+  stack = await startStack({ config: { updateTimeoutMs: 1500 } });
+  s = await seedProgramme(stack);
+  cast = {
+    applicant: await createUser(stack, ['applicant'], { organisationId: s.organisationId }),
+    officer: await createUser(stack, ['officer']),
+    reviewer: await createUser(stack, ['reviewer']),
+    evaluator: await createUser(stack, ['evaluator']),
+  };
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+test('when no worker answers in time, a move gets 503 with Retry-After, and the retry with the same key gets the one result', async () => {
+  const id = await createProject(stack, cast.applicant, s, await seedNeed(stack, s.communityId));
+  await driveTo(stack, cast, s.rules, id, 'delivery');
+  const app = as(stack, cast.applicant);
+  const record = { activity: 'Home visits', heldOn: today(), place: 'Block 3', peopleServed: 8, volunteers: [] };
+
+  await stack.stopWorker();
+  const late = await app.post(`/api/v1/projects/${id}/service-records`, record, { 'Idempotency-Key': 'slow-visit' });
+  expect(late.status).toBe(503);
+  expect(late.headers['retry-after']).toBe('5');
+  expect(late.body.detail).toMatch(/Idempotency-Key/);
+
+  await stack.startWorker();
+  const retried = expectStatus(await app.post(`/api/v1/projects/${id}/service-records`, record, { 'Idempotency-Key': 'slow-visit' }), 201);
+  expect(await stack.db('service_records').where({ project_id: id }).select('id')).toEqual([{ id: retried.body.id }]);
+  expect(await stack.db('project_events').where({ project_id: id, kind: 'serviceRecorded' }).count({ n: '*' }).first()).toEqual({ n: '1' });
+});
