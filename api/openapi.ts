@@ -47,6 +47,7 @@ const ERROR_STATUSES: Record<string, string> = {
   '413': 'Body too large',
   '415': 'Body is not application/json',
   '422': 'A business rule refuses the request',
+  '503': 'A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down',
 };
 
 function operation(route: RouteSpec): Json {
@@ -62,8 +63,10 @@ function operation(route: RouteSpec): Json {
   for (const [code, description] of Object.entries(ERROR_STATUSES)) {
     if (route.access === 'public' && (code === '401' || code === '403')) continue;
     if (!body && (code === '413' || code === '415')) continue;
+    if (code === '503' && route.method === 'get') continue;
     responses[code] = { description, ...problem };
   }
+  if (route.operationId === 'auth.login') responses['429'] = { description: 'Too many failed sign-ins: the account is locked for a while (Retry-After)', ...problem };
   return {
     operationId: route.operationId,
     summary: route.summary,
