@@ -1,7 +1,7 @@
-import { startStack, createUser, type Stack } from '../helpers/stack';
+import { startStack, type Stack } from '../helpers/stack';
 import { as } from '../helpers/api';
 import { seedProgramme, type Seeded } from '../helpers/projects';
-import { createProject, driveTo, seedNeed, today, type Cast } from '../helpers/lifecycle';
+import { createCast, createProject, driveTo, seedNeed, today, type Cast } from '../helpers/lifecycle';
 
 let stack: Stack;
 let s: Seeded;
@@ -10,12 +10,7 @@ let cast: Cast;
 beforeAll(async () => {
   stack = await startStack();
   s = await seedProgramme(stack);
-  cast = {
-    applicant: await createUser(stack, ['applicant'], { organisationId: s.organisationId }),
-    officer: await createUser(stack, ['officer']),
-    reviewer: await createUser(stack, ['reviewer']),
-    evaluator: await createUser(stack, ['evaluator']),
-  };
+  cast = await createCast(stack, s);
 });
 afterAll(async () => {
   await stack.close();

@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import type { Stack, TestUser } from './stack';
+import { createUser, type Stack, type TestUser } from './stack';
 import { as } from './api';
 import { sampleProposal, type Seeded } from './projects';
 import type { Proposal } from '../../workflows/rules/proposal';
@@ -11,6 +11,17 @@ export interface Cast {
   officer: TestUser;
   reviewer: TestUser;
   evaluator: TestUser;
+}
+
+/** An applicant of the seeded organisation, an officer over its city, a reviewer and an evaluator. */
+export async function createCast(stack: Stack, s: Seeded): Promise<Cast> {
+  const [applicant, officer, reviewer, evaluator] = await Promise.all([
+    createUser(stack, ['applicant'], { organisationId: s.organisationId }),
+    createUser(stack, ['officer'], { regionId: s.cityId }),
+    createUser(stack, ['reviewer']),
+    createUser(stack, ['evaluator']),
+  ]);
+  return { applicant, officer, reviewer, evaluator };
 }
 
 export const today = () => new Date().toISOString().slice(0, 10);

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import type { Response } from 'supertest';
-import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
+import { startStack, type Stack, type TestUser } from '../helpers/stack';
 import { as, eventually } from '../helpers/api';
 import { seedProgramme, testRules, type Seeded } from '../helpers/projects';
-import { createProject, driveTo, expectStatus, seedNeed, today, type Cast } from '../helpers/lifecycle';
+import { createCast, createProject, driveTo, expectStatus, seedNeed, today, type Cast } from '../helpers/lifecycle';
 import { createActivities } from '../../activities';
 import type { ProjectEventInput } from '../../activities/project-events';
 import { executeProjectUpdate } from '../../api/project-service';
@@ -24,14 +24,8 @@ beforeAll(async () => {
   stack = await startStack();
   s = await seedProgramme(stack, rules);
   needId = await seedNeed(stack, s.communityId);
-  const [a, o, r, e] = await Promise.all([
-    createUser(stack, ['applicant'], { organisationId: s.organisationId }),
-    createUser(stack, ['officer'], { regionId: s.cityId }),
-    createUser(stack, ['reviewer']),
-    createUser(stack, ['evaluator']),
-  ]);
-  [applicant, officer] = [a, o];
-  cast = { applicant: a, officer: o, reviewer: r, evaluator: e };
+  cast = await createCast(stack, s);
+  ({ applicant, officer } = cast);
 });
 afterAll(async () => {
   await stack.close();
