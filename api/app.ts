@@ -19,6 +19,7 @@ import { registerReviewRoutes } from './routes/project-review';
 import { registerDeliveryRoutes } from './routes/project-delivery';
 import { registerEvaluationRoutes } from './routes/project-evaluation';
 import { registerTaskRoutes } from './routes/tasks';
+import { registerTrancheRoutes } from './routes/project-tranches';
 import { registerProgrammeRoutes } from './routes/programmes';
 import { registerDemandRoutes } from './routes/demand';
 
@@ -41,6 +42,7 @@ export function buildRegistry(): RouteRegistry {
   registerReviewRoutes(registry);
   registerDeliveryRoutes(registry);
   registerEvaluationRoutes(registry);
+  registerTrancheRoutes(registry);
   registerTaskRoutes(registry);
   registerProgrammeRoutes(registry);
   registerDemandRoutes(registry);

@@ -3,6 +3,7 @@ import * as platform from './20261123000100_platform';
 import * as lifecycle from './20261123000200_lifecycle';
 import * as demand from './20261123000250_demand';
 import * as contests from './20261123000300_contests';
+import * as tranches from './20261123000400_tranches';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '20261123000200_lifecycle': lifecycle,
   '20261123000250_demand': demand,
   '20261123000300_contests': contests,
+  '20261123000400_tranches': tranches,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
