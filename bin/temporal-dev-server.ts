@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { Connection } from '@temporalio/client';
 
 export interface TemporalDevServer {
   address: string;
@@ -46,6 +47,25 @@ export async function startTemporalDevServer(opts: {
       throw new Error('the Temporal dev server did not listen within 60 s');
     }
     await new Promise((r) => setTimeout(r, 100));
+  }
+  // An open port is not a ready frontend: wait until it answers a real call.
+  for (;;) {
+    try {
+      const connection = await Connection.connect({ address: `127.0.0.1:${opts.port}`, connectTimeout: 2000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        await connection.workflowService.describeNamespace({ namespace: opts.namespace });
+        break;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`the Temporal dev server did not become ready: ${(err as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
   return {
     address: `127.0.0.1:${opts.port}`,
