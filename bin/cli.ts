@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import http from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -43,6 +44,12 @@ async function main(argv: string[]): Promise<void> {
     case 'start':
       return start(config, log);
     case 'api':
+      if (config.apiProcesses > 1 && cluster.isPrimary) {
+        const stops: Stop[] = [];
+        onShutdown(log, stops);
+        stops.push(await forkApiProcesses(config, log, {}));
+        return;
+      }
       return runApi(config, log);
     case 'worker':
       return runWorker(config, log);
@@ -212,8 +219,13 @@ async function start(config: Config, log: Logger): Promise<void> {
     const worker = await createWorker({ address: temporal.address, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics, maxCachedWorkflows: config.workerCachedWorkflows });
     const running = worker.run();
     stops.push({ name: 'worker', run: () => shutdownWorker(worker, running) });
-    const { stop } = await listen(config, db, client, log, metrics, temporal.uiUrl);
-    stops.push(stop);
+    if (config.apiProcesses > 1) {
+      // The API in its own processes, sharing the port, so it can use more than one core.
+      stops.push(await forkApiProcesses(config, log, { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address }));
+    } else {
+      const { stop } = await listen(config, db, client, log, metrics, temporal.uiUrl);
+      stops.push(stop);
+    }
 
     const base = `http://${config.host}:${config.port}`;
     const lines = [
@@ -250,6 +262,48 @@ async function connectExternal(config: Config, log: Logger, what: string): Promi
   const { client, connection } = await connectTemporal(temporalAddress, config.temporalNamespace);
   stops.push({ name: 'temporal client', run: () => connection.close() });
   return { db, client, stops, temporalAddress };
+}
+
+/**
+ * `FUHUA_API_PROCESSES` API processes sharing one port (node:cluster), each with its own pool and client;
+ * one that dies is replaced. The returned step stops them all gracefully.
+ */
+async function forkApiProcesses(config: Config, log: Logger, env: Record<string, string>): Promise<Stop> {
+  cluster.setupPrimary({ exec: path.join(__dirname, 'fuhua.js'), args: ['api'] });
+  let stopping = false;
+  const fork = () => cluster.fork({ ...env, FUHUA_API_PROCESSES: String(config.apiProcesses) });
+  const listening = Array.from({ length: config.apiProcesses }, () => new Promise<void>((resolve, reject) => {
+    const w = fork();
+    w.once('listening', () => resolve());
+    w.once('exit', (code) => reject(new Error(`an API process exited (code ${code}) before it listened`)));
+  }));
+  cluster.on('exit', (w, code, signal) => {
+    if (stopping) return;
+    log.error('API process died; starting another', { pid: w.process.pid, code, signal });
+    fork();
+  });
+  await Promise.all(listening);
+  log.info('api processes listening', { processes: config.apiProcesses, url: `http://${config.host}:${config.port}` });
+  return {
+    name: 'api processes',
+    run: async () => {
+      stopping = true;
+      await Promise.all(
+        Object.values(cluster.workers ?? {}).map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              if (!w || w.isDead()) return resolve();
+              const force = setTimeout(() => w.process.kill('SIGKILL'), 20_000);
+              w.once('exit', () => {
+                clearTimeout(force);
+                resolve();
+              });
+              w.process.kill('SIGTERM');
+            }),
+        ),
+      );
+    },
+  };
 }
 
 async function runApi(config: Config, log: Logger): Promise<void> {

@@ -23,6 +23,7 @@ export interface Config {
   workerMetricsPort: number | null;
   sessionCacheMs: number;
   updateTimeoutMs: number;
+  apiProcesses: number;
   dbPoolMax: number;
   workerCachedWorkflows: number;
 }
@@ -49,6 +50,7 @@ export const CONFIG_VARIABLES: { name: string; default: string; meaning: string 
   { name: 'FUHUA_WORKER_METRICS_PORT', default: '(unset: off)', meaning: "Port where the worker process serves /metrics when run alone (`fuhua worker`)" },
   { name: 'FUHUA_SESSION_CACHE_MS', default: '5000', meaning: 'How long an API process keeps a signed-in session in memory (0: ask the database every request); another process may honour a revoked token that long' },
   { name: 'FUHUA_UPDATE_TIMEOUT_MS', default: '25000', meaning: 'How long a request waits for its stage move before answering 503 with Retry-After (the move may still complete; retry with the same Idempotency-Key)' },
+  { name: 'FUHUA_API_PROCESSES', default: '1', meaning: 'API processes sharing the port (node:cluster), to use more than one core; with `start` they run beside the process that holds PostgreSQL, Temporal and the worker' },
   { name: 'FUHUA_DB_POOL', default: '20', meaning: 'Largest number of PostgreSQL connections per process' },
   { name: 'FUHUA_WORKER_CACHED_WORKFLOWS', default: '500', meaning: 'Workflows the worker keeps in memory between tasks (others are replayed from history when they next run)' },
   { name: 'LOG_LEVEL', default: 'info', meaning: 'debug, info, warn, error or silent' },
@@ -111,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     workerMetricsPort: metricsPort,
     sessionCacheMs: int(env, 'FUHUA_SESSION_CACHE_MS', 5000, 0, 600_000),
     updateTimeoutMs: int(env, 'FUHUA_UPDATE_TIMEOUT_MS', 25_000, 1000, 600_000),
+    apiProcesses: int(env, 'FUHUA_API_PROCESSES', 1, 1, 64),
     dbPoolMax: int(env, 'FUHUA_DB_POOL', 20, 1, 500),
     workerCachedWorkflows: int(env, 'FUHUA_WORKER_CACHED_WORKFLOWS', 500, 1, 100_000),
   };

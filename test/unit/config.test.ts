@@ -34,6 +34,7 @@ describe('loadConfig defaults', () => {
       workerMetricsPort: null,
       sessionCacheMs: 5000,
       updateTimeoutMs: 25000,
+      apiProcesses: 1,
       dbPoolMax: 20,
       workerCachedWorkflows: 500,
     });
