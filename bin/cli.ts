@@ -219,6 +219,7 @@ async function start(config: Config, log: Logger): Promise<void> {
     const worker = await createWorker({ address: temporal.address, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics, maxCachedWorkflows: config.workerCachedWorkflows });
     const running = worker.run();
     stops.push({ name: 'worker', run: () => shutdownWorker(worker, running) });
+    if (config.workerMetricsPort) stops.push(serveWorkerMetrics(config, config.workerMetricsPort, metrics));
     if (config.apiProcesses > 1) {
       // The API in its own processes, sharing the port, so it can use more than one core.
       stops.push(await forkApiProcesses(config, log, { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address }));
@@ -250,6 +251,16 @@ async function start(config: Config, log: Logger): Promise<void> {
 async function shutdownWorker(worker: Worker, running: Promise<void>): Promise<void> {
   if (worker.getState() === 'RUNNING') worker.shutdown();
   await running;
+}
+
+/** The worker's metrics on a port of their own, where no API in the same process serves /metrics. */
+function serveWorkerMetrics(config: Config, port: number, metrics: Metrics): Stop {
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/metrics') return void res.writeHead(404).end();
+    void metrics.registry.metrics().then((text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text));
+  });
+  server.listen(port, config.host);
+  return { name: 'metrics', run: () => new Promise((r) => server.close(() => r())) };
 }
 
 /** The shared start of `api` and `worker` run alone: existing servers, a pool, a client, shutdown on signal. */
@@ -316,14 +327,7 @@ async function runApi(config: Config, log: Logger): Promise<void> {
 async function runWorker(config: Config, log: Logger): Promise<void> {
   const { db, client, stops, temporalAddress } = await connectExternal(config, log, 'worker');
   const metrics = createMetrics();
-  if (config.workerMetricsPort) {
-    const server = http.createServer((req, res) => {
-      if (req.url !== '/metrics') return void res.writeHead(404).end();
-      void metrics.registry.metrics().then((text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text));
-    });
-    server.listen(config.workerMetricsPort, config.host);
-    stops.push({ name: 'metrics', run: () => new Promise((r) => server.close(() => r())) });
-  }
+  if (config.workerMetricsPort) stops.push(serveWorkerMetrics(config, config.workerMetricsPort, metrics));
   const worker = await createWorker({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics, maxCachedWorkflows: config.workerCachedWorkflows });
   const running = worker.run();
   stops.push({ name: 'worker', run: () => shutdownWorker(worker, running) });

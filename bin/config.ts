@@ -47,7 +47,7 @@ export const CONFIG_VARIABLES: { name: string; default: string; meaning: string 
   { name: 'FUHUA_LOGIN_MAX_FAILURES', default: '5', meaning: 'Failed sign-ins in a row that lock an account' },
   { name: 'FUHUA_LOGIN_LOCK', default: 'PT15M', meaning: 'How long such a lock lasts (ISO 8601 duration)' },
   { name: 'FUHUA_BODY_LIMIT', default: '1048576', meaning: 'Largest request body in bytes (413 beyond)' },
-  { name: 'FUHUA_WORKER_METRICS_PORT', default: '(unset: off)', meaning: "Port where the worker process serves /metrics when run alone (`fuhua worker`)" },
+  { name: 'FUHUA_WORKER_METRICS_PORT', default: '(unset: off)', meaning: 'Port where the worker serves its own /metrics (for `fuhua worker`, or `fuhua start` with several API processes)' },
   { name: 'FUHUA_SESSION_CACHE_MS', default: '5000', meaning: 'How long an API process keeps a signed-in session in memory (0: ask the database every request); another process may honour a revoked token that long' },
   { name: 'FUHUA_UPDATE_TIMEOUT_MS', default: '25000', meaning: 'How long a request waits for its stage move before answering 503 with Retry-After (the move may still complete; retry with the same Idempotency-Key)' },
   { name: 'FUHUA_API_PROCESSES', default: '1', meaning: 'API processes sharing the port (node:cluster), to use more than one core; with `start` they run beside the process that holds PostgreSQL, Temporal and the worker' },
