@@ -165,7 +165,7 @@ async function checkDailyHours(trx: Knex.Transaction, r: ServiceRecordInput): Pr
     const total = (sameDay.find((d) => d.volunteer_id === v.volunteerId)?.hours ?? 0) + v.hours;
     return total > 24 ? [{ field: `/body/volunteers/${i}/hours`, rule: 'hours-per-day', message: `would make ${total} hours on ${r.heldOn}; a day has 24` }] : [];
   });
-  if (errors.length) throw ApplicationFailure.create({ type: 'BusinessRule', message: errors.map((e) => e.message).join('; '), details: [{ errors }], nonRetryable: true });
+  if (errors.length) throw ApplicationFailure.create({ type: 'BusinessRule', message: errors.map((e) => `${e.field}: ${e.message}`).join('; '), details: [{ errors }], nonRetryable: true });
 }
 
 export function createProjectEventActivities({ db, log }: ActivityDeps) {

@@ -69,8 +69,7 @@ export function hasRole(p: Principal, ...roles: Role[]): boolean {
 }
 
 /** One indexed query per request: the live session joined to an enabled user and its region scope. */
-export async function principalForToken(db: Knex, token: string, now: Date): Promise<Principal | null> {
-  const tokenHash = hashToken(token);
+export async function principalForTokenHash(db: Knex, tokenHash: string, now: Date): Promise<Principal | null> {
   const row = (await db('sessions as s')
     .join('users as u', 'u.id', 's.user_id')
     .leftJoin('regions as r', 'r.id', 'u.region_id')

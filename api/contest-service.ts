@@ -1,21 +1,16 @@
 import type { Knex } from 'knex';
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { ventureContest } from '../workflows/venture-contest';
 import type { ContestView } from '../workflows/messages';
 import { findContest, type ContestRow } from '../db/repositories/contests';
-import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError, UnavailableError, type FieldError } from './errors';
+import { IllegalMoveError, NotFoundError } from './errors';
 import type { AppDeps } from './registry';
-import { awaitUpdate, type UpdateDeps } from './updates';
+import { executeWorkflowUpdate, temporalOf, type UpdateDeps } from './updates';
 import type { Principal } from './auth';
 import { hasRole } from './auth';
 
 export const contestWorkflowId = (contestId: string) => `contest-${contestId}`;
-
-function temporalOf(deps: Pick<AppDeps, 'temporal'>) {
-  if (!deps.temporal) throw new UnavailableError('Temporal is not configured for this process.');
-  return deps.temporal;
-}
 
 export async function startContestWorkflow(deps: Pick<AppDeps, 'temporal'>, contestId: string): Promise<void> {
   const { client, taskQueue } = temporalOf(deps);
@@ -46,24 +41,7 @@ export async function executeContestUpdate<A extends object>(
   args: A,
   updateId?: string,
 ): Promise<ContestView> {
-  const { client } = temporalOf(deps);
-  try {
-    return await awaitUpdate(deps, client.workflow.getHandle(contestWorkflowId(contestId)).executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) }));
-  } catch (err) {
-    if (err instanceof UnavailableError) throw err;
-    const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
-    if (cause instanceof ApplicationFailure) {
-      const { errors, currentStage, ...extensions } = (cause.details?.[0] ?? {}) as { errors?: FieldError[]; currentStage?: string } & Record<string, unknown>;
-      if (cause.type === 'IllegalMove') throw new IllegalMoveError(currentStage ?? (await phaseOf(deps.db, contestId)), move, cause.message);
-      if (cause.type === 'BusinessRule') throw new BusinessRuleError(errors ?? [{ field: '/body', rule: 'business-rule', message: cause.message }], cause.message, extensions);
-      if (cause.type === 'Conflict') throw new ConflictError(cause.message, { currentStage: currentStage ?? (await phaseOf(deps.db, contestId)) });
-    }
-    // A closed contest's workflow has finished: it takes no more moves.
-    if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test(String((err as Error)?.message))) {
-      throw new IllegalMoveError(await phaseOf(deps.db, contestId), move);
-    }
-    throw err;
-  }
+  return executeWorkflowUpdate(deps, { workflowId: contestWorkflowId(contestId), move, currentStage: () => phaseOf(deps.db, contestId) }, update, args, updateId);
 }
 
 /** Organisers run the contests they created and those in their region scope; admins run all. */

@@ -1,20 +1,14 @@
 import type { Knex } from 'knex';
-import { WorkflowUpdateFailedError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { ActivityFailure, ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { projectLifecycle } from '../workflows/project-lifecycle';
 import { getState, type ProjectView } from '../workflows/messages';
 import type { ProgrammeRules } from '../workflows/rules/programme-rules';
-import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError, UnavailableError, type FieldError } from './errors';
+import { NotFoundError } from './errors';
 import type { AppDeps } from './registry';
-import { awaitUpdate, type UpdateDeps } from './updates';
+import { executeWorkflowUpdate, temporalOf, type UpdateDeps } from './updates';
 
 export const projectWorkflowId = (projectId: string) => `project-${projectId}`;
-
-
-function temporalOf(deps: Pick<AppDeps, 'temporal'>) {
-  if (!deps.temporal) throw new UnavailableError('Temporal is not configured for this process.');
-  return deps.temporal;
-}
 
 /** Starts the lifecycle of a project whose row was just committed; an existing workflow with that id is kept. */
 export async function startProjectWorkflow(
@@ -47,14 +41,7 @@ export async function executeProjectUpdate<A extends object>(
   args: A,
   updateId?: string,
 ): Promise<ProjectView> {
-  const { client } = temporalOf(deps);
-  const handle = client.workflow.getHandle(projectWorkflowId(projectId));
-  try {
-    return await awaitUpdate(deps, handle.executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) }));
-  } catch (err) {
-    if (err instanceof UnavailableError) throw err;
-    throw await toHttpError(deps.db, projectId, update.name, err);
-  }
+  return executeWorkflowUpdate(deps, { workflowId: projectWorkflowId(projectId), move: update.name, currentStage: () => currentStage(deps.db, projectId) }, update, args, updateId);
 }
 
 /** The live state, or null when the workflow is finished or no worker answers in time (the record still answers). */
@@ -74,21 +61,4 @@ export async function queryProject(deps: Pick<AppDeps, 'temporal'>, projectId: s
   } finally {
     clearTimeout(timer);
   }
-}
-
-export async function toHttpError(db: Knex, projectId: string, move: string, err: unknown): Promise<Error> {
-  let cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
-  // A rule an activity enforces under its lock arrives wrapped in the activity's failure.
-  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
-  if (cause instanceof ApplicationFailure) {
-    const details = (cause.details?.[0] ?? {}) as { currentStage?: string; errors?: FieldError[] };
-    if (cause.type === 'IllegalMove') return new IllegalMoveError(details.currentStage ?? (await currentStage(db, projectId)), move, cause.message);
-    if (cause.type === 'BusinessRule') return new BusinessRuleError(details.errors ?? [{ field: '/body', rule: 'business-rule', message: cause.message }]);
-    if (cause.type === 'Conflict') return new ConflictError(cause.message, { currentStage: await currentStage(db, projectId) });
-  }
-  // A finished lifecycle (closed, rejected, withdrawn) takes no more moves.
-  if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test(String((err as Error)?.message))) {
-    return new IllegalMoveError(await currentStage(db, projectId), move);
-  }
-  return err as Error;
 }

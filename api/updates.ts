@@ -1,7 +1,14 @@
-import { UnavailableError } from './errors';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import { BusinessRuleError, ConflictError, IllegalMoveError, UnavailableError, type FieldError } from './errors';
 import type { AppDeps } from './registry';
 
 export type UpdateDeps = Pick<AppDeps, 'temporal' | 'db'> & { config?: Pick<AppDeps['config'], 'updateTimeoutMs'> };
+
+export function temporalOf(deps: Pick<AppDeps, 'temporal'>) {
+  if (!deps.temporal) throw new UnavailableError('Temporal is not configured for this process.');
+  return deps.temporal;
+}
 
 /**
  * A request does not wait for ever on a move whose worker is down or whose activity keeps failing: after
@@ -19,5 +26,39 @@ export async function awaitUpdate<T>(deps: UpdateDeps, run: Promise<T>): Promise
     return await Promise.race([run, late]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs a move on a workflow (a project's stage move, a contest's phase move) and maps what it refuses onto
+ * HTTP: an illegal move → 409 naming the current stage or phase, a broken rule → 422 with its fields and
+ * whatever the workflow attached, a conflict → 409. A finished workflow takes no more moves (409). With an
+ * update id (from the Idempotency-Key) a retried request is the same update, not a second move.
+ */
+export async function executeWorkflowUpdate<R, A extends object>(
+  deps: UpdateDeps,
+  target: { workflowId: string; move: string; currentStage: () => Promise<string> },
+  update: UpdateDefinition<R, [A]>,
+  args: A,
+  updateId?: string,
+): Promise<R> {
+  const handle = temporalOf(deps).client.workflow.getHandle(target.workflowId);
+  try {
+    return await awaitUpdate(deps, handle.executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) }));
+  } catch (err) {
+    if (err instanceof UnavailableError) throw err;
+    let cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+    // A rule an activity enforces under its lock arrives wrapped in the activity's failure.
+    while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
+    if (cause instanceof ApplicationFailure) {
+      const { errors, currentStage, ...extensions } = (cause.details?.[0] ?? {}) as { errors?: FieldError[]; currentStage?: string } & Record<string, unknown>;
+      if (cause.type === 'IllegalMove') throw new IllegalMoveError(currentStage ?? (await target.currentStage()), target.move, cause.message);
+      if (cause.type === 'BusinessRule') throw new BusinessRuleError(errors ?? [{ field: '/body', rule: 'business-rule', message: cause.message }], cause.message, extensions);
+      if (cause.type === 'Conflict') throw new ConflictError(cause.message, { currentStage: currentStage ?? (await target.currentStage()) });
+    }
+    if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test(String((err as Error)?.message))) {
+      throw new IllegalMoveError(await target.currentStage(), target.move);
+    }
+    throw err;
   }
 }
