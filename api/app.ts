@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { HttpError, MalformedError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors';
 import { RouteRegistry, type AppDeps } from './registry';
+import { SubscriptionDesk } from './subscription-desk';
 import { SessionCache } from './session-cache';
 import { registerDocsRoutes, mountDocsPage } from './routes/docs';
 import { registerHealthRoutes } from './routes/health';
@@ -56,6 +57,7 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 /** The app factory: no listen here, so tests drive it with supertest and the CLI decides where it listens. */
 export function createApp(deps: AppDeps, registry = buildRegistry()): express.Express {
   deps.sessions ??= new SessionCache(deps.config.sessionCacheMs ?? 5000);
+  deps.subscriptions ??= new SubscriptionDesk(deps.db);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

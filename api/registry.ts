@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Role } from '../db/repositories/users';
 import { hashToken, principalForTokenHash, type Principal } from './auth';
 import type { SessionCache } from './session-cache';
+import type { SubscriptionDesk } from './subscription-desk';
 import { ForbiddenError, HttpError, type Problem, UnauthorizedError, ConflictError, BusinessRuleError, ValidationError } from './errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
@@ -31,6 +32,8 @@ export interface AppDeps {
   clock: () => Date;
   /** Set by createApp when not given. */
   sessions?: SessionCache;
+  /** Set by createApp when not given: decides funders' subscriptions in batches. */
+  subscriptions?: SubscriptionDesk;
 }
 
 /** Who may call a route: a list of roles, any signed-in user, or anyone. */

@@ -146,42 +146,6 @@ async function results(db: Knex, user: Principal, c: ContestRow) {
   };
 }
 
-interface SubscriptionLook {
-  phase: string;
-  funder_organisation_id: string | null;
-  pledge_left: string | number | null;
-  entry_status: string | null;
-  entry_left: string | number | null;
-  rank: number | null;
-}
-
-/** Every reason to refuse a subscription, in the order a caller should hear them; the same rules with or without locks. */
-function checkSubscription(look: SubscriptionLook | undefined, amountFen: number, org: string): void {
-  // A draft is invisible to funders; a pledge of another funder is not theirs to see.
-  if (!look || look.phase === 'draft') throw new NotFoundError('contest');
-  requirePhase({ phase: look.phase as ContestRow['phase'] }, ['funding'], 'subscribe');
-  if (look.funder_organisation_id !== org) throw new NotFoundError('pledge');
-  if (look.entry_status === null) throw new NotFoundError('entry');
-  if (look.entry_status !== 'entered' || look.rank === null) {
-    throw new BusinessRuleError([{ field: '/body/entryId', rule: 'entry-ranked', message: 'only entries in the published ranking can be subscribed' }]);
-  }
-  const pledgeLeft = fen(look.pledge_left);
-  const entryLeft = fen(look.entry_left);
-  const left = { pledgeRemainingFen: pledgeLeft, entryRemainingFen: entryLeft };
-  if (amountFen > pledgeLeft) {
-    throw new BusinessRuleError(
-      [{ field: '/body/amountFen', rule: 'pledge-remaining', message: `the pledge has ${pledgeLeft} fen (${fenToYuan(pledgeLeft)} yuan) left` }],
-      undefined, { remainingFen: pledgeLeft, ...left },
-    );
-  }
-  if (amountFen > entryLeft) {
-    throw new BusinessRuleError(
-      [{ field: '/body/amountFen', rule: 'entry-need', message: `the entry still needs ${entryLeft} fen (${fenToYuan(entryLeft)} yuan)` }],
-      undefined, { remainingFen: entryLeft, ...left },
-    );
-  }
-}
-
 export function registerContestFundingRoutes(registry: RouteRegistry): void {
   registry.add({
     method: 'post',
@@ -233,68 +197,11 @@ export function registerContestFundingRoutes(registry: RouteRegistry): void {
     handler: async ({ params, body, user, deps, requestId }) => {
       const input = body as { pledgeId: string; entryId: string; amountFen: number };
       const org = funderOrganisation(user);
-      // A first look without locks. During funding a pledge's allocation and an entry's subscriptions only grow,
-      // so a request too large now is too large for good: it is refused here without queueing on the rows that
-      // racing funders are waiting for. Whatever passes is checked again under the locks.
-      const look = (await deps.db.raw(
-        `select c.phase, p.funder_organisation_id, p.value_fen - p.allocated_fen as pledge_left,
-                e.status as entry_status, e.amount_asked_fen - e.subscribed_fen - e.matching_fen as entry_left, r.rank
-         from contests c
-         left join contest_pledges p on p.id = ? and p.contest_id = c.id
-         left join contest_entries e on e.id = ? and e.contest_id = c.id
-         left join contest_ranking_entries r on r.entry_id = e.id and r.ranking_id = c.final_ranking_id
-         where c.id = ?`,
-        [input.pledgeId, input.entryId, params.id],
-      )).rows[0] as SubscriptionLook | undefined;
-      checkSubscription(look, input.amountFen, org);
-
-      const result = await deps.db.transaction(async (trx) => {
-        // The contest FOR SHARE (phase moves lock it FOR NO KEY UPDATE), the pledge FOR UPDATE, then the entry
-        // FOR UPDATE: always pledge before entry, so funders racing for the same rows queue and never deadlock.
-        // Few statements while the entry is locked, since every racing funder waits on it.
-        const head = (await trx.raw(
-          `select p.*, c.phase from contest_pledges p join contests c on c.id = p.contest_id
-           where p.id = ? and p.contest_id = ? for update of p for share of c`,
-          [input.pledgeId, params.id],
-        )).rows[0] as (PledgeRow & { phase: string }) | undefined;
-        if (!head) throw new NotFoundError('pledge');
-        const entry = (await trx.raw(
-          `select e.*, r.rank from contest_entries e
-           join contests c on c.id = e.contest_id
-           left join contest_ranking_entries r on r.entry_id = e.id and r.ranking_id = c.final_ranking_id
-           where e.id = ? and e.contest_id = ? for update of e`,
-          [input.entryId, params.id],
-        )).rows[0] as (ContestEntryRow & { rank: number | null }) | undefined;
-        checkSubscription(
-          {
-            phase: head.phase, funder_organisation_id: head.funder_organisation_id, pledge_left: fen(head.value_fen) - fen(head.allocated_fen),
-            entry_status: entry?.status ?? null, entry_left: entry ? fen(entry.amount_asked_fen) - fen(entry.subscribed_fen) - fen(entry.matching_fen) : null, rank: entry?.rank ?? null,
-          },
-          input.amountFen, org,
-        );
-        // The subscription and both running totals in one statement.
-        const written = (await trx.raw(
-          `with s as (
-             insert into contest_subscriptions (contest_id, pledge_id, entry_id, funder_organisation_id, kind, amount_fen, created_by)
-             values (?, ?, ?, ?, ?, ?, ?) returning *),
-           p as (update contest_pledges set allocated_fen = allocated_fen + ? where id = ? returning value_fen, allocated_fen),
-           e as (update contest_entries set subscribed_fen = subscribed_fen + ? where id = ? returning amount_asked_fen, subscribed_fen, matching_fen)
-           select s.*, p.value_fen as pledge_value_fen, p.allocated_fen as pledge_allocated_fen, e.amount_asked_fen as entry_asked_fen,
-                  e.subscribed_fen as entry_subscribed_fen, e.matching_fen as entry_matching_fen
-           from s, p, e`,
-          [params.id, head.id, input.entryId, org, head.kind, input.amountFen, user.id, input.amountFen, head.id, input.amountFen, input.entryId],
-        )).rows[0] as SubscriptionRow & { pledge_value_fen: string; pledge_allocated_fen: string; entry_asked_fen: string; entry_subscribed_fen: string; entry_matching_fen: string };
-        await writeAudit(trx, { actorId: user.id, action: 'subscribe', objectType: 'contest_entry', objectId: input.entryId, after: toSubscription(written), requestId });
-        return written;
-      });
+      // Decided with the other subscriptions to this contest arriving at the same time (see SubscriptionDesk).
+      const done = await deps.subscriptions!.subscribe({ contestId: params.id, pledgeId: input.pledgeId, entryId: input.entryId, amountFen: input.amountFen, funderOrganisationId: org, userId: user.id, requestId });
       return {
         status: 201,
-        body: {
-          ...toSubscription(result),
-          pledgeRemainingFen: fen(result.pledge_value_fen) - fen(result.pledge_allocated_fen),
-          entrySubscribedFen: fen(result.entry_subscribed_fen),
-          entryRemainingFen: fen(result.entry_asked_fen) - fen(result.entry_subscribed_fen) - fen(result.entry_matching_fen),
-        },
+        body: { ...toSubscription(done.row), pledgeRemainingFen: done.pledgeRemainingFen, entrySubscribedFen: done.entrySubscribedFen, entryRemainingFen: done.entryRemainingFen },
       };
     },
   });

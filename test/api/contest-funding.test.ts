@@ -1,3 +1,4 @@
+import { createApp } from '../../api/app';
 import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
 import { seedProgramme, type Seeded } from '../helpers/projects';
 import { as } from '../helpers/api';
@@ -141,6 +142,46 @@ test('funders racing for the same entry and for the same pledge never over-alloc
   expect(results2.totals.overall.subscribedFen).toBe(600_000 + 980_000 + 40_000);
   expect(results2.totals.byKind).toMatchObject({ cash: 640_000, goods: 980_000, services: 0 });
   expect(results2.entries.find((e: { entryId: string }) => e.entryId === entries.E1)).toMatchObject({ subscribedFen: 600_000, remainingNeedFen: 0 });
+});
+
+test('two API processes deciding their own batches at once never deadlock nor over-allocate, and each answer tells the totals right after its own subscription', async () => {
+  // A second app with its own subscription desk on the same database, as a second API process would be.
+  const other = { ...stack, app: createApp({ ...stack.deps, subscriptions: undefined }) };
+  // E2 and E3 have 310,000 left each. Three funders pledge 110,000 each and send ten subscriptions of 20,000 each,
+  // half through each process, alternating entries, so batches lock pledges and entries in every order. Only the
+  // pledges bind: fifteen requests at most reach one entry, 300,000.
+  const orgs = await Promise.all([1, 2, 3].map((n) => funders(2, `Two-process funder ${n}`)));
+  const pledges = await Promise.all(orgs.map((o) => pledge(o.users[0], 'services', 110_000)));
+  const sends = orgs.flatMap((o, f) =>
+    Array.from({ length: 10 }, (_, k) => () =>
+      as(k % 2 ? other : stack, o.users[k % 2]).post(path('/subscriptions'), { pledgeId: pledges[f], entryId: (f + k) % 2 ? entries.E2 : entries.E3, amountFen: 20_000 })),
+  );
+  const before = (await fenOf('contest_entries', entries.E2, 'subscribed_fen')) + (await fenOf('contest_entries', entries.E3, 'subscribed_fen'));
+  const replies = await Promise.all(sends.map((go) => go()));
+
+  pledges.forEach((pledgeId, f) => {
+    const mine = replies.slice(f * 10, f * 10 + 10);
+    // Five of ten fit in 110,000; the other five hear that 10,000 is left.
+    expect(mine.filter((r) => r.status === 201)).toHaveLength(5);
+    for (const r of mine.filter((x) => x.status !== 201)) expect(r.body).toMatchObject({ status: 422, remainingFen: 10_000, errors: [expect.objectContaining({ rule: 'pledge-remaining' })] });
+    // Whatever the batching, the answers on one pledge are the five steps down from 110,000, each told once.
+    const left = mine.filter((r) => r.status === 201).map((r) => r.body.pledgeRemainingFen as number).sort((a, b) => b - a);
+    expect(left).toEqual([90_000, 70_000, 50_000, 30_000, 10_000]);
+    expect(mine.every((r) => r.status !== 201 || r.body.pledgeId === pledgeId)).toBe(true);
+  });
+  for (const e of [entries.E2, entries.E3]) {
+    const told = replies.filter((r) => r.status === 201 && r.body.entryId === e).map((r) => r.body.entrySubscribedFen as number).sort((a, b) => a - b);
+    const final = await fenOf('contest_entries', e, 'subscribed_fen');
+    // Each answer on an entry names a distinct running total, 20,000 apart, the last of them what the entry holds now.
+    expect(told.at(-1)).toBe(final);
+    told.forEach((t, i) => expect(final - t).toBe((told.length - 1 - i) * 20_000));
+  }
+  const after = (await fenOf('contest_entries', entries.E2, 'subscribed_fen')) + (await fenOf('contest_entries', entries.E3, 'subscribed_fen'));
+  expect(after - before).toBe(15 * 20_000);
+  for (const p of pledges) expect(await fenOf('contest_pledges', p, 'allocated_fen')).toBe(100_000);
+  // Every accepted subscription has its audit row, with the request that made it.
+  const audited = await stack.db('audit_log').where({ action: 'subscribe' }).whereIn('object_id', [entries.E2, entries.E3]).whereRaw("after->>'pledgeId' = any(?)", [pledges]).count({ n: '*' }).first();
+  expect(Number(audited?.n)).toBe(15);
 });
 
 test('after the award every move but closing is refused with 409 naming the phase, and so are pledges and subscriptions', async () => {
