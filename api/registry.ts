@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Request, Response, Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import type { Knex } from 'knex';
 import type { Client } from '@temporalio/client';
 import type { Role } from '../db/repositories/users';
@@ -86,8 +86,18 @@ export class RouteRegistry {
   }
 
   mount(router: Router, deps: AppDeps): void {
+    // Routes grouped by the static start of their path (`/api/v1/contests`), each group its own router: a request is
+    // matched against the routes of its group, not against every route in turn.
+    const groups = new Map<string, Router>();
     for (const spec of this.routes) {
-      router[spec.method](spec.path, async (req: Request, res: Response) => {
+      const prefix = staticPrefix(spec.path);
+      let group = groups.get(prefix);
+      if (!group) {
+        group = express.Router();
+        groups.set(prefix, group);
+        router.use(prefix, group);
+      }
+      group[spec.method](spec.path.slice(prefix.length) || '/', async (req: Request, res: Response) => {
         res.locals.route = spec.path;
         const requestId = res.locals.requestId as string;
         const log = deps.log.child({ requestId });
@@ -116,6 +126,16 @@ export class RouteRegistry {
       });
     }
   }
+}
+
+/** Up to the first three segments of a route's path, stopping at the first parameter: `/api/v1/contests`. */
+export function staticPrefix(routePath: string): string {
+  const fixed: string[] = [];
+  for (const segment of routePath.split('/').slice(1, 4)) {
+    if (segment.startsWith(':') || segment === '') break;
+    fixed.push(segment);
+  }
+  return `/${fixed.join('/')}`;
 }
 
 function send(res: Response, spec: RouteSpec, reply: Reply): void {
