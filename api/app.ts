@@ -57,7 +57,12 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 /** The app factory: no listen here, so tests drive it with supertest and the CLI decides where it listens. */
 export function createApp(deps: AppDeps, registry = buildRegistry()): express.Express {
   deps.sessions ??= new SessionCache(deps.config.sessionCacheMs ?? 5000);
-  deps.subscriptions ??= new SubscriptionDesk(deps.db);
+  deps.subscriptions ??= new SubscriptionDesk(deps.db, {
+    onBatch: (size, seconds) => {
+      deps.metrics.subscriptionBatchSize.observe(size);
+      deps.metrics.subscriptionBatchDuration.observe(seconds);
+    },
+  });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

@@ -67,12 +67,6 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-export interface SubscriptionDeskStats {
-  batches: number;
-  subscriptions: number;
-  largestBatch: number;
-}
-
 /** PostgreSQL's deadlock and serialisation failures: the whole batch rolled back and may simply run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 3;
@@ -89,13 +83,17 @@ const MAX_ATTEMPTS = 3;
  */
 export class SubscriptionDesk {
   private readonly queues = new Map<string, Pending[]>();
-  readonly stats: SubscriptionDeskStats = { batches: 0, subscriptions: 0, largestBatch: 0 };
+  private readonly maxBatch: number;
+  private readonly onBatch?: (size: number, seconds: number) => void;
 
+  /** `onBatch` hears each batch's size and time (the metrics); `maxBatch` caps a batch. */
   constructor(
     private readonly db: Knex,
-    private readonly maxBatch = 500,
-    private readonly onBatch?: (size: number, seconds: number) => void,
-  ) {}
+    opts: { maxBatch?: number; onBatch?: (size: number, seconds: number) => void } = {},
+  ) {
+    this.maxBatch = opts.maxBatch ?? 500;
+    this.onBatch = opts.onBatch;
+  }
 
   subscribe(req: SubscriptionRequest): Promise<Subscribed> {
     return new Promise<Subscribed>((resolve, reject) => {
@@ -126,9 +124,6 @@ export class SubscriptionDesk {
       } catch (err) {
         for (const p of batch) p.reject(err);
       }
-      this.stats.batches++;
-      this.stats.subscriptions += batch.length;
-      this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
       this.onBatch?.(batch.length, (performance.now() - t0) / 1000);
     }
     this.queues.delete(contestId);
@@ -137,7 +132,7 @@ export class SubscriptionDesk {
   private async decide(contestId: string, reqs: SubscriptionRequest[]): Promise<(Subscribed | { error: unknown })[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction((trx) => decideBatch(trx, contestId, reqs));
+        return await decideBatch(this.db, contestId, reqs);
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (attempt >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw err;
@@ -161,93 +156,119 @@ interface EntryState {
   rank: number | null;
 }
 
-/** One batch in one transaction; the answers come back in the order of the requests. */
-async function decideBatch(trx: Knex.Transaction, contestId: string, reqs: SubscriptionRequest[]): Promise<(Subscribed | { error: unknown })[]> {
-  // The contest FOR SHARE: phase moves lock it FOR NO KEY UPDATE, so the contest cannot leave funding under us.
-  const contest = (await trx.raw('select phase, final_ranking_id from contests where id = ? for share', [contestId])).rows[0] as
-    | { phase: string; final_ranking_id: string | null }
-    | undefined;
-  const pledges = new Map<string, PledgeState>();
-  const entries = new Map<string, EntryState>();
-  if (contest?.phase === 'funding') {
-    const pledgeIds = [...new Set(reqs.map((r) => r.pledgeId))];
-    const entryIds = [...new Set(reqs.map((r) => r.entryId))];
-    const pledgeRows = (await trx.raw(
-      `select id, funder_organisation_id, kind, value_fen, allocated_fen from contest_pledges
-       where contest_id = ? and id = any(?::uuid[]) order by id for update`,
-      [contestId, pledgeIds],
-    )).rows as (PledgeState & { id: string })[];
-    for (const p of pledgeRows) pledges.set(p.id, { ...p, value_fen: fen(p.value_fen), allocated_fen: fen(p.allocated_fen) });
-    const entryRows = (await trx.raw(
-      `select e.id, e.status, e.amount_asked_fen, e.subscribed_fen, e.matching_fen, r.rank from contest_entries e
-       left join contest_ranking_entries r on r.entry_id = e.id and r.ranking_id = ?
-       where e.contest_id = ? and e.id = any(?::uuid[]) order by e.id for update of e`,
-      [contest.final_ranking_id, contestId, entryIds],
-    )).rows as (EntryState & { id: string })[];
-    for (const e of entryRows) {
+/** The node-postgres connection under knex: multi-statement text (the simple query protocol) and literal escaping. */
+interface PgConnection {
+  query(sql: string): Promise<PgResult | PgResult[]>;
+  escapeLiteral(value: string): string;
+}
+interface PgResult {
+  rows: Record<string, unknown>[];
+}
+
+/**
+ * One batch in one transaction, in two round trips to PostgreSQL: BEGIN and the locking reads, then the writes and
+ * COMMIT. Under load the API's event loop is busy with HTTP, and every round trip waits its turn there, so the batch
+ * is sent as few times as it can be: statement text with every value escaped as a literal (the simple query protocol
+ * takes several statements at once, where bound parameters would take one). The answers come back in request order.
+ */
+async function decideBatch(db: Knex, contestId: string, reqs: SubscriptionRequest[]): Promise<(Subscribed | { error: unknown })[]> {
+  const conn = (await db.client.acquireConnection()) as PgConnection;
+  let open = false;
+  try {
+    const lit = (v: string) => conn.escapeLiteral(v);
+    const ids = (values: string[]) => `array[${[...new Set(values)].map(lit).join(',')}]::uuid[]`;
+    open = true;
+    // The contest FOR SHARE (phase moves lock it FOR NO KEY UPDATE, so it cannot leave funding under us), then its
+    // pledges and its entries FOR UPDATE in id order, pledges first: batches of several API processes queue, and
+    // never deadlock. now() is the transaction's time, the created_at of every subscription it writes.
+    const read = (await conn.query(
+      `begin;
+       select phase, final_ranking_id, now() as at from contests where id = ${lit(contestId)} for share;
+       select id, funder_organisation_id, kind, value_fen, allocated_fen from contest_pledges
+         where contest_id = ${lit(contestId)} and id = any(${ids(reqs.map((r) => r.pledgeId))}) order by id for update;
+       select e.id, e.status, e.amount_asked_fen, e.subscribed_fen, e.matching_fen, r.rank from contest_entries e
+         join contests c on c.id = e.contest_id
+         left join contest_ranking_entries r on r.entry_id = e.id and r.ranking_id = c.final_ranking_id
+         where e.contest_id = ${lit(contestId)} and e.id = any(${ids(reqs.map((r) => r.entryId))}) order by e.id for update of e;`,
+    )) as PgResult[];
+    const contest = read[1].rows[0] as { phase: string; final_ranking_id: string | null; at: Date } | undefined;
+    const pledges = new Map<string, PledgeState>();
+    for (const p of read[2].rows as unknown as (PledgeState & { id: string })[]) {
+      pledges.set(p.id, { ...p, value_fen: fen(p.value_fen), allocated_fen: fen(p.allocated_fen) });
+    }
+    const entries = new Map<string, EntryState>();
+    for (const e of read[3].rows as unknown as (EntryState & { id: string })[]) {
       entries.set(e.id, { ...e, amount_asked_fen: fen(e.amount_asked_fen), subscribed_fen: fen(e.subscribed_fen), matching_fen: fen(e.matching_fen) });
     }
-  }
 
-  // Each request in arrival order, against the totals as the requests before it in this batch left them.
-  const accepted: { i: number; id: string; req: SubscriptionRequest; kind: SubscriptionRow['kind']; after: Omit<Subscribed, 'row'> }[] = [];
-  const outcomes: (Subscribed | { error: unknown } | null)[] = reqs.map((req, i) => {
-    const pledge = pledges.get(req.pledgeId);
-    const entry = entries.get(req.entryId);
-    const look: SubscriptionLook | undefined = contest && {
-      phase: contest.phase,
-      funderOrganisationId: pledge?.funder_organisation_id ?? null,
-      pledgeLeftFen: pledge ? pledge.value_fen - pledge.allocated_fen : null,
-      entryStatus: entry?.status ?? null,
-      entryLeftFen: entry ? entry.amount_asked_fen - entry.subscribed_fen - entry.matching_fen : null,
-      rank: entry?.rank ?? null,
-    };
-    try {
-      checkSubscription(look, req.amountFen, req.funderOrganisationId);
-    } catch (error) {
-      return { error };
+    // Each request in arrival order, against the totals as the requests before it in this batch left them.
+    const accepted: { i: number; row: SubscriptionRow; requestId: string; after: Omit<Subscribed, 'row'> }[] = [];
+    const outcomes: (Subscribed | { error: unknown } | null)[] = reqs.map((req, i) => {
+      const pledge = pledges.get(req.pledgeId);
+      const entry = entries.get(req.entryId);
+      const look: SubscriptionLook | undefined = contest && {
+        phase: contest.phase,
+        funderOrganisationId: pledge?.funder_organisation_id ?? null,
+        pledgeLeftFen: pledge ? pledge.value_fen - pledge.allocated_fen : null,
+        entryStatus: entry?.status ?? null,
+        entryLeftFen: entry ? entry.amount_asked_fen - entry.subscribed_fen - entry.matching_fen : null,
+        rank: entry?.rank ?? null,
+      };
+      try {
+        checkSubscription(look, req.amountFen, req.funderOrganisationId);
+      } catch (error) {
+        return { error };
+      }
+      const p = pledge!;
+      const e = entry!;
+      p.allocated_fen += req.amountFen;
+      e.subscribed_fen += req.amountFen;
+      const row: SubscriptionRow = {
+        id: crypto.randomUUID(), contest_id: contestId, pledge_id: req.pledgeId, entry_id: req.entryId, funder_organisation_id: req.funderOrganisationId,
+        kind: p.kind, amount_fen: req.amountFen, created_by: req.userId, created_at: contest!.at,
+      };
+      // What the funder is told is left: the pledge and the entry right after its own subscription.
+      const after = { pledgeRemainingFen: p.value_fen - p.allocated_fen, entrySubscribedFen: e.subscribed_fen, entryRemainingFen: e.amount_asked_fen - e.subscribed_fen - e.matching_fen };
+      accepted.push({ i, row, requestId: req.requestId, after });
+      return null; // answered once written
+    });
+
+    if (accepted.length === 0) {
+      await conn.query('commit');
+      open = false;
+      return outcomes as { error: unknown }[];
     }
-    const p = pledge!;
-    const e = entry!;
-    p.allocated_fen += req.amountFen;
-    e.subscribed_fen += req.amountFen;
-    // What the funder is told is left: the pledge and the entry right after its own subscription.
-    const after = { pledgeRemainingFen: p.value_fen - p.allocated_fen, entrySubscribedFen: e.subscribed_fen, entryRemainingFen: e.amount_asked_fen - e.subscribed_fen - e.matching_fen };
-    accepted.push({ i, id: crypto.randomUUID(), req, kind: p.kind, after });
-    return null; // answered once written
-  });
-  if (accepted.length === 0) return outcomes as { error: unknown }[];
-
-  // Every accepted subscription and both running totals in one statement; the CHECK constraints on the totals
-  // (a pledge never past its value, an entry never past its amount asked) stand behind the checks above.
-  const rows = (await trx.raw(
-    `with input as (
-       select * from jsonb_to_recordset(?::jsonb)
-         as x(id uuid, pledge_id uuid, entry_id uuid, funder_organisation_id uuid, kind text, amount_fen bigint, created_by uuid)),
-     s as (
-       insert into contest_subscriptions (id, contest_id, pledge_id, entry_id, funder_organisation_id, kind, amount_fen, created_by)
-       select id, ?, pledge_id, entry_id, funder_organisation_id, kind, amount_fen, created_by from input returning *),
-     pledge_totals as (
-       update contest_pledges p set allocated_fen = p.allocated_fen + d.amount
-       from (select pledge_id, sum(amount_fen) as amount from input group by pledge_id) d where p.id = d.pledge_id),
-     entry_totals as (
-       update contest_entries e set subscribed_fen = e.subscribed_fen + d.amount
-       from (select entry_id, sum(amount_fen) as amount from input group by entry_id) d where e.id = d.entry_id)
-     select * from s`,
-    [
-      JSON.stringify(accepted.map((a) => ({
-        id: a.id, pledge_id: a.req.pledgeId, entry_id: a.req.entryId, funder_organisation_id: a.req.funderOrganisationId,
-        kind: a.kind, amount_fen: a.req.amountFen, created_by: a.req.userId,
-      }))),
-      contestId,
-    ],
-  )).rows as SubscriptionRow[];
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  await trx('audit_log').insert(accepted.map((a) => ({
-    actor_id: a.req.userId, action: 'subscribe', object_type: 'contest_entry', object_id: a.req.entryId,
-    before: null, after: JSON.stringify(toSubscription(byId.get(a.id)!)), request_id: a.req.requestId,
-  })));
-
-  for (const a of accepted) outcomes[a.i] = { row: byId.get(a.id)!, ...a.after };
-  return outcomes as (Subscribed | { error: unknown })[];
+    // Every accepted subscription, both running totals and the audit rows in one statement; the CHECK constraints on
+    // the totals (a pledge never past its value, an entry never past its amount asked) stand behind the checks above.
+    const input = JSON.stringify(accepted.map((a) => ({
+      id: a.row.id, pledge_id: a.row.pledge_id, entry_id: a.row.entry_id, funder_organisation_id: a.row.funder_organisation_id,
+      kind: a.row.kind, amount_fen: a.row.amount_fen, created_by: a.row.created_by, request_id: a.requestId, after: toSubscription(a.row),
+    })));
+    await conn.query(
+      `with input as (
+         select * from jsonb_to_recordset(${lit(input)}::jsonb)
+           as x(id uuid, pledge_id uuid, entry_id uuid, funder_organisation_id uuid, kind text, amount_fen bigint, created_by uuid, request_id text, after jsonb)),
+       subscriptions as (
+         insert into contest_subscriptions (id, contest_id, pledge_id, entry_id, funder_organisation_id, kind, amount_fen, created_by)
+         select id, ${lit(contestId)}, pledge_id, entry_id, funder_organisation_id, kind, amount_fen, created_by from input),
+       pledge_totals as (
+         update contest_pledges p set allocated_fen = p.allocated_fen + d.amount
+         from (select pledge_id, sum(amount_fen) as amount from input group by pledge_id) d where p.id = d.pledge_id),
+       entry_totals as (
+         update contest_entries e set subscribed_fen = e.subscribed_fen + d.amount
+         from (select entry_id, sum(amount_fen) as amount from input group by entry_id) d where e.id = d.entry_id)
+       insert into audit_log (actor_id, action, object_type, object_id, after, request_id)
+       select created_by, 'subscribe', 'contest_entry', entry_id::text, after, request_id from input;
+       commit;`,
+    );
+    open = false;
+    for (const a of accepted) outcomes[a.i] = { row: a.row, ...a.after };
+    return outcomes as (Subscribed | { error: unknown })[];
+  } catch (err) {
+    // Whatever was begun is rolled back; a connection that cannot even do that is dropped by the pool.
+    if (open) await conn.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    await db.client.releaseConnection(conn);
+  }
 }

@@ -45,7 +45,7 @@ export function registerHealthRoutes(registry: RouteRegistry): void {
     method: 'get',
     path: '/metrics',
     operationId: 'health.metrics',
-    summary: 'Prometheus metrics (HTTP latency by route and status, worker activity metrics, process metrics)',
+    summary: "Prometheus metrics (HTTP latency by route and status, worker activity metrics, the funding desk's batches, process metrics)",
     tag: 'operations',
     access: 'public',
     produces: 'text/plain',

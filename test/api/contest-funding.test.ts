@@ -184,6 +184,32 @@ test('two API processes deciding their own batches at once never deadlock nor ov
   expect(Number(audited?.n)).toBe(15);
 });
 
+test('a batch whose write fails answers 500 to each of its requests, writes nothing, and the next batch goes through', async () => {
+  const f = await funders(1, 'Failing-write funder');
+  const pledgeId = await pledge(f.users[0], 'cash', 50_000);
+  const e4Before = await fenOf('contest_entries', entries.E4, 'subscribed_fen');
+  // The audit row is written last, in the batch's one write statement: refusing it fails the whole batch.
+  await stack.db.raw("create function refuse_subscribe_audit() returns trigger language plpgsql as $$ begin raise exception 'audit refused by the test'; end $$");
+  await stack.db.raw("create trigger refuse_subscribe_audit before insert on audit_log for each row when (new.action = 'subscribe') execute function refuse_subscribe_audit()");
+  try {
+    const replies = await Promise.all([1, 2, 3].map(() => subscribe(f.users[0], pledgeId, entries.E4, 10_000)));
+    for (const r of replies) expect(r.body).toMatchObject({ status: 500, type: expect.stringContaining('internal') });
+    expect(await count('contest_subscriptions', { pledge_id: pledgeId })).toBe(0);
+    expect(await fenOf('contest_pledges', pledgeId, 'allocated_fen')).toBe(0);
+    expect(await fenOf('contest_entries', entries.E4, 'subscribed_fen')).toBe(e4Before);
+  } finally {
+    await stack.db.raw('drop trigger refuse_subscribe_audit on audit_log');
+    await stack.db.raw('drop function refuse_subscribe_audit()');
+  }
+  // The connection went back to the pool clean: the next subscription is written, and counted from zero.
+  const ok = expectStatus(await subscribe(f.users[0], pledgeId, entries.E4, 10_000), 201);
+  expect(ok.body).toMatchObject({ pledgeRemainingFen: 40_000, entrySubscribedFen: e4Before + 10_000 });
+  const listed = expectStatus(await as(stack, f.users[0]).get(path(`/subscriptions?entryId=${entries.E4}`)), 200).body.items as { id: string; createdAt: string }[];
+  const audit = await stack.db('audit_log').where({ action: 'subscribe', object_id: entries.E4 }).whereRaw("after->>'id' = ?", [ok.body.id]).first();
+  // The audit row records the subscription exactly as the API lists it.
+  expect(audit?.after).toEqual(listed.find((x) => x.id === ok.body.id));
+});
+
 test('after the award every move but closing is refused with 409 naming the phase, and so are pledges and subscriptions', async () => {
   const f = await funders(1, 'Late funder');
   const p = await pledge(f.users[0], 'cash', 10_000);
