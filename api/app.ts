@@ -99,9 +99,7 @@ export function createApp(deps: AppDeps, registry = buildRegistry()): express.Ex
   app.use(express.json({ limit: deps.config.bodyLimitBytes, strict: true, type: 'application/json' }));
 
   mountDocsPage(app);
-  const router = express.Router();
-  registry.mount(router, deps);
-  app.use(router);
+  app.use(registry.dispatcher(deps));
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`route ${req.method} ${req.path}`)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
-import express, { type Request, type Response, type Router } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
 import type { Client } from '@temporalio/client';
 import type { Role } from '../db/repositories/users';
 import { hashToken, principalForTokenHash, type Principal } from './auth';
 import type { SessionCache } from './session-cache';
 import type { SubscriptionDesk } from './subscription-desk';
-import { ForbiddenError, HttpError, type Problem, UnauthorizedError, ConflictError, BusinessRuleError, ValidationError } from './errors';
+import { ForbiddenError, HttpError, MalformedError, type Problem, UnauthorizedError, ConflictError, BusinessRuleError, ValidationError } from './errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { validateRequest } from './validation';
@@ -85,57 +85,85 @@ export class RouteRegistry {
     this.routes.push(spec);
   }
 
-  mount(router: Router, deps: AppDeps): void {
-    // Routes grouped by the static start of their path (`/api/v1/contests`), each group its own router: a request is
-    // matched against the routes of its group, not against every route in turn.
-    const groups = new Map<string, Router>();
+  /**
+   * One middleware that finds a request's route in a table built once (by method and number of path segments, then
+   * segment by segment, in registration order) and runs it. Express's router would test the request against every
+   * route's path pattern in turn, layer by layer: about a tenth of the API's CPU under load. As Express by default:
+   * static segments match whatever their case, one trailing slash is ignored, parameters are URI-decoded, HEAD runs GET.
+   */
+  dispatcher(deps: AppDeps): RequestHandler {
+    const table = new Map<string, CompiledRoute[]>();
     for (const spec of this.routes) {
-      const prefix = staticPrefix(spec.path);
-      let group = groups.get(prefix);
-      if (!group) {
-        group = express.Router();
-        groups.set(prefix, group);
-        router.use(prefix, group);
-      }
-      group[spec.method](spec.path.slice(prefix.length) || '/', async (req: Request, res: Response) => {
-        res.locals.route = spec.path;
-        const requestId = res.locals.requestId as string;
-        const log = deps.log.child({ requestId });
-        const user = spec.access === 'public' ? null : await authenticate(req, deps);
-        if (user && Array.isArray(spec.access) && !spec.access.some((r) => user.roles.includes(r))) {
-          throw new ForbiddenError(`Only ${spec.access.join(', ')} may call ${spec.operationId}.`);
-        }
-        const parts = validateRequest(spec.operationId, {
-          params: { ...req.params },
-          query: { ...(req.query as Record<string, unknown>) },
-          body: req.body,
-        });
-        const ctx: RouteContext = {
-          params: parts.params as Record<string, string>,
-          query: parts.query,
-          body: parts.body,
-          user: user as Principal,
-          requestId,
-          log,
-          deps,
-        };
-        const key = req.get('Idempotency-Key');
-        if (key !== undefined && user) ctx.idempotencyKey = `${user.id}:${key}`;
-        const reply = spec.method === 'post' && key !== undefined && user ? await withIdempotency(deps.db, user.id, key, req, () => spec.handler(ctx)) : await spec.handler(ctx);
-        send(res, spec, reply);
-      });
+      const segments = spec.path.split('/').slice(1);
+      const key = `${spec.method.toUpperCase()} ${segments.length}`;
+      const compiled: CompiledRoute = {
+        spec,
+        segments: segments.map((seg) => (seg.startsWith(':') ? { param: seg.slice(1) } : seg.toLowerCase())),
+        run: (req, res, params) => this.run(spec, deps, req, res, params),
+      };
+      table.set(key, [...(table.get(key) ?? []), compiled]);
     }
+    return (req: Request, res: Response, next: NextFunction) => {
+      let pathname = req.path;
+      if (pathname.length > 1 && pathname.endsWith('/')) pathname = pathname.slice(0, -1);
+      const parts = pathname.split('/').slice(1);
+      const candidates = table.get(`${req.method === 'HEAD' ? 'GET' : req.method} ${parts.length}`);
+      if (!candidates) return next();
+      for (const route of candidates) {
+        const params: Record<string, string> = {};
+        const matched = route.segments.every((seg, i) => {
+          if (typeof seg === 'string') return seg === parts[i] || seg === parts[i].toLowerCase();
+          if (parts[i] === '') return false;
+          params[seg.param] = parts[i];
+          return true;
+        });
+        if (!matched) continue;
+        try {
+          for (const k of Object.keys(params)) params[k] = decodeURIComponent(params[k]);
+        } catch {
+          return next(new MalformedError(`A path parameter is not valid percent-encoding: ${req.path}`));
+        }
+        route.run(req, res, params).catch(next);
+        return;
+      }
+      next();
+    };
+  }
+
+  private async run(spec: RouteSpec, deps: AppDeps, req: Request, res: Response, params: Record<string, string>): Promise<void> {
+    res.locals.route = spec.path;
+    const requestId = res.locals.requestId as string;
+    const log = deps.log.child({ requestId });
+    const user = spec.access === 'public' ? null : await authenticate(req, deps);
+    if (user && Array.isArray(spec.access) && !spec.access.some((r) => user.roles.includes(r))) {
+      throw new ForbiddenError(`Only ${spec.access.join(', ')} may call ${spec.operationId}.`);
+    }
+    const parts = validateRequest(spec.operationId, {
+      params,
+      query: { ...(req.query as Record<string, unknown>) },
+      body: req.body,
+    });
+    const ctx: RouteContext = {
+      params: parts.params as Record<string, string>,
+      query: parts.query,
+      body: parts.body,
+      user: user as Principal,
+      requestId,
+      log,
+      deps,
+    };
+    const key = req.get('Idempotency-Key');
+    if (key !== undefined && user) ctx.idempotencyKey = `${user.id}:${key}`;
+    const reply = spec.method === 'post' && key !== undefined && user ? await withIdempotency(deps.db, user.id, key, req, () => spec.handler(ctx)) : await spec.handler(ctx);
+    send(res, spec, reply);
   }
 }
 
-/** Up to the first three segments of a route's path, stopping at the first parameter: `/api/v1/contests`. */
-export function staticPrefix(routePath: string): string {
-  const fixed: string[] = [];
-  for (const segment of routePath.split('/').slice(1, 4)) {
-    if (segment.startsWith(':') || segment === '') break;
-    fixed.push(segment);
-  }
-  return `/${fixed.join('/')}`;
+interface CompiledRoute {
+  spec: RouteSpec;
+  /** Static segments (lower case) and parameters, in path order. */
+  segments: (string | { param: string })[];
+  run: (req: Request, res: Response, params: Record<string, string>) => Promise<void>;
 }
 
 function send(res: Response, spec: RouteSpec, reply: Reply): void {

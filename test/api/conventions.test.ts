@@ -124,6 +124,20 @@ describe('unknown ids', () => {
   test('an unknown route answers 404 problem+json', async () => {
     expectProblem(await get('/api/v1/no-such-thing'), 404, 'not-found');
   });
+
+  test('routes match as Express matches them: a trailing slash and the case of fixed segments do not matter, parameters are decoded, HEAD runs GET', async () => {
+    const org = (await post('/api/v1/organisations', organisation())).body as { id: string; name: string };
+    for (const path of [`/api/v1/organisations/${org.id}/`, `/API/V1/Organisations/${org.id}`, `/api/v1/organisations/${org.id.replace('-', '%2D')}`]) {
+      const res = await get(path);
+      expect({ path, status: res.status, id: res.body.id }).toEqual({ path, status: 200, id: org.id });
+    }
+    const head = await auth(request(stack.app).head(`/api/v1/organisations/${org.id}`));
+    expect(head.status).toBe(200);
+    // A parameter that is not valid percent-encoding, one segment too many or a wrong method: nothing matches wrongly.
+    expectProblem(await get('/api/v1/organisations/%E0%A4%A'), 400, 'malformed');
+    expectProblem(await get(`/api/v1/organisations/${org.id}/extra`), 404, 'not-found');
+    expectProblem(await auth(request(stack.app).delete(`/api/v1/organisations/${org.id}`)), 404, 'not-found');
+  });
 });
 
 describe.each([`'; DROP TABLE users; --`, '<script>alert(1)</script>', `Robert'); DELETE FROM organisations;--`])('hostile text %s', (text) => {
