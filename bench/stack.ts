@@ -34,8 +34,8 @@ export interface BenchStack {
   pgUrl: string;
   client: Client;
   temporalAddress: string;
-  /** Pids of the child servers (for their memory and CPU figures); worker when it runs as its own process. */
-  pids: { temporal: number | null; postgres: number | null; worker: number | null };
+  /** Pids of the child servers (for their memory and CPU figures); worker and API when they run as their own processes. */
+  pids: { temporal: number | null; postgres: number | null; worker: number | null; api: number | null };
   logFile: string;
   log: Logger;
   stop: () => Promise<void>;
@@ -46,8 +46,10 @@ const quietBundler = { info() {}, warn() {}, error: (m: string) => process.stder
 /**
  * `worker: 'child'` runs the worker as production runs it, `node bin/fuhua.js worker` in its own process (its own
  * pool, its own memory figure); by default it runs in this process beside the API, as `fuhua start` does.
+ * `api: { processes }` likewise runs `node bin/fuhua.js api` with FUHUA_API_PROCESSES, so the API does not share a
+ * thread with the load generator; by default the API runs in this process.
  */
-export async function startBenchStack(opts: { bare?: boolean; worker?: 'in-process' | 'child' } = {}): Promise<BenchStack> {
+export async function startBenchStack(opts: { bare?: boolean; worker?: 'in-process' | 'child'; api?: { processes: number } } = {}): Promise<BenchStack> {
   const dir = tempDir('fuhua-bench-stack-');
   const stops: (() => Promise<unknown>)[] = [];
   // Registered first, so it runs last: the servers are gone before their files are removed.
@@ -57,7 +59,7 @@ export async function startBenchStack(opts: { bare?: boolean; worker?: 'in-proce
   };
   try {
     const [pgPort, temporalPort, uiPort, apiPort] = await freePorts(4);
-    const cliPath = await findTemporalCli({ log: () => undefined });
+    const cliPath = await findTemporalCli({ log: (line) => log(`temporal cli: ${line}`) });
     log(`stack in ${dir}: postgres :${pgPort} (fsync on), temporal :${temporalPort} (SQLite WAL), api :${apiPort}`);
     const t0 = performance.now();
     const [pgUrl, temporal, bundle, bareBundle] = await Promise.all([
@@ -118,24 +120,17 @@ export async function startBenchStack(opts: { bare?: boolean; worker?: 'in-proce
       }));
     }
 
-    const app = createApp({
+    let apiPid: number | null = null;
+    if (opts.api) {
+      apiPid = await startApiProcess(dir, pgUrl, temporal.address, apiPort, opts.api.processes, stops);
+    } else await serveInProcess({
       db,
       temporal: { client, taskQueue: TASK_QUEUE },
       config: { bodyLimitBytes: defaults.bodyLimitBytes, tokenTtlMs: defaults.tokenTtlMs, loginMaxFailures: defaults.loginMaxFailures, loginLockMs: defaults.loginLockMs, sessionCacheMs: defaults.sessionCacheMs },
       log: appLog,
       metrics,
       clock: () => new Date(),
-    });
-    const server = http.createServer(app);
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(apiPort, LOOPBACK, () => resolve());
-    });
-    stops.push(onCleanup('bench api server', () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    })));
+    }, apiPort, stops);
     log(`stack ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     return {
@@ -149,6 +144,7 @@ export async function startBenchStack(opts: { bare?: boolean; worker?: 'in-proce
         temporal: processesMentioning(path.join(dir, 'temporal.sqlite'))[0]?.pid ?? null,
         postgres: processesMentioning(path.join(dir, 'pg'))[0]?.pid ?? null,
         worker: workerPid,
+        api: apiPid,
       },
       logFile,
       log: appLog,
@@ -160,24 +156,62 @@ export async function startBenchStack(opts: { bare?: boolean; worker?: 'in-proce
   }
 }
 
-/** `node bin/fuhua.js worker` against our servers; resolves once its pollers are seen on both task types. */
-async function startWorkerProcess(dir: string, pgUrl: string, address: string, client: Client, stops: (() => Promise<unknown>)[]): Promise<number> {
-  const out = fs.openSync(path.join(dir, 'worker.log'), 'a');
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: pgUrl, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', FUHUA_TASK_QUEUE: TASK_QUEUE, LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info' };
-  delete env.PORT;
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fuhua.js'), 'worker'], { cwd: REPO_ROOT, env, stdio: ['ignore', out, out] });
+/** The API in this process, on its own HTTP server. */
+async function serveInProcess(deps: Parameters<typeof createApp>[0], port: number, stops: (() => Promise<unknown>)[]): Promise<void> {
+  const server = http.createServer(createApp(deps));
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, LOOPBACK, () => resolve());
+  });
+  stops.push(onCleanup('bench api server', () => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  })));
+}
+
+/** `node bin/fuhua.js <command>` against our servers, its output in `<dir>/<command>.log`, stopped by SIGTERM at cleanup. */
+function spawnFuhua(dir: string, command: 'worker' | 'api', env: NodeJS.ProcessEnv, stops: (() => Promise<unknown>)[]) {
+  const logFile = path.join(dir, `${command}.log`);
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fuhua.js'), command], { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info', ...env }, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  stops.push(onCleanup('bench worker process', async () => {
+  stops.push(onCleanup(`bench ${command} process`, async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     signal(child.pid!, 'SIGTERM');
     const t = setTimeout(() => signal(child.pid!, 'SIGKILL'), 30_000);
     await exited;
     clearTimeout(t);
   }));
+  const failed = () => (child.exitCode !== null ? new Error(`the ${command} process exited with code ${child.exitCode}; see ${logFile}`) : null);
+  return { pid: child.pid!, failed };
+}
+
+/** `node bin/fuhua.js api` (FUHUA_API_PROCESSES of them sharing the port); resolves once /readyz answers 200. */
+async function startApiProcess(dir: string, pgUrl: string, address: string, port: number, processes: number, stops: (() => Promise<unknown>)[]): Promise<number> {
+  const child = spawnFuhua(dir, 'api', {
+    DATABASE_URL: pgUrl, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', FUHUA_TASK_QUEUE: TASK_QUEUE, PORT: String(port), HOST: LOOPBACK,
+    FUHUA_API_PROCESSES: String(processes), FUHUA_DB_POOL: String(defaults.dbPoolMax),
+  }, stops);
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the worker process exited with code ${child.exitCode}; see ${path.join(dir, 'worker.log')}`);
+    const err = child.failed();
+    if (err) throw err;
+    if (Date.now() > deadline) throw new Error('the api process did not answer /readyz within 120 s');
+    const ready = await fetch(`http://${LOOPBACK}:${port}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false);
+    if (ready) return child.pid;
+    await sleep(250);
+  }
+}
+
+/** `node bin/fuhua.js worker` against our servers; resolves once its pollers are seen on both task types. */
+async function startWorkerProcess(dir: string, pgUrl: string, address: string, client: Client, stops: (() => Promise<unknown>)[]): Promise<number> {
+  const child = spawnFuhua(dir, 'worker', { DATABASE_URL: pgUrl, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', FUHUA_TASK_QUEUE: TASK_QUEUE, PORT: undefined }, stops);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const err = child.failed();
+    if (err) throw err;
     if (Date.now() > deadline) throw new Error('the worker process did not poll within 120 s');
     const polling = await Promise.all(
       [1, 2].map((taskQueueType) =>
@@ -187,12 +221,12 @@ async function startWorkerProcess(dir: string, pgUrl: string, address: string, c
           .catch(() => false),
       ),
     );
-    if (polling.every(Boolean)) return child.pid!;
+    if (polling.every(Boolean)) return child.pid;
     await sleep(250);
   }
 }
 
-// ---- CPU: where the time goes (bench process = API + client (+ worker when in-process); Temporal; PostgreSQL) ----
+// ---- CPU: where the time goes (bench process = client (+ API and worker when in-process); API and worker when their own processes; Temporal; PostgreSQL) ----
 
 export type Cpu = Record<string, number>;
 
@@ -201,6 +235,7 @@ export function cpuNow(stack: BenchStack): Cpu {
   const tree = (pid: number | null) => (pid ? Object.values(cpuByKind(pid)).reduce((a, b) => a + b, 0) : 0);
   const out: Cpu = { bench: (self.user + self.system) / 1e6, temporal: tree(stack.pids.temporal), postgres: tree(stack.pids.postgres) };
   if (stack.pids.worker) out.worker = tree(stack.pids.worker);
+  if (stack.pids.api) out.api = tree(stack.pids.api);
   return out;
 }
 

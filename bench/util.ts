@@ -1,5 +1,6 @@
 // Shared helpers of the benchmark: ports, timing, percentiles, printing, process inspection and cleanup.
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -299,8 +300,10 @@ export class RssSampler {
   peakHeap = 0;
   peakTemporal = 0;
   peakWorker = 0;
+  peakApiTotal = 0;
   private ticks = 0;
-  constructor(private readonly temporalPid: number | null, private readonly workerPid: number | null = null) {}
+  /** `apiPid`: the API when it runs as its own process(es): the root of its process tree. */
+  constructor(private readonly temporalPid: number | null, private readonly workerPid: number | null = null, private readonly apiPid: number | null = null) {}
   start(): this {
     this.timer = setInterval(() => {
       const m = process.memoryUsage();
@@ -309,26 +312,39 @@ export class RssSampler {
       if (this.ticks++ % 10 === 0) {
         if (this.temporalPid) this.peakTemporal = Math.max(this.peakTemporal, (memoryOf(this.temporalPid)?.rssMiB ?? 0) * 2 ** 20);
         if (this.workerPid) this.peakWorker = Math.max(this.peakWorker, (memoryOf(this.workerPid)?.rssMiB ?? 0) * 2 ** 20);
+        if (this.apiPid) {
+          const total = processTree(this.apiPid).reduce((sum, p) => sum + (memoryOf(p.pid)?.rssMiB ?? 0), 0);
+          this.peakApiTotal = Math.max(this.peakApiTotal, total * 2 ** 20);
+        }
       }
     }, 100);
     this.timer.unref();
     return this;
   }
-  stop(): { peakRssMiB: number; peakHeapMiB: number; temporalPeakRssMiB: number | null; workerPeakRssMiB: number | null } {
+  stop(): {
+    peakRssMiB: number; peakHeapMiB: number; temporalPeakRssMiB: number | null; workerPeakRssMiB: number | null;
+    /** The largest API process's own high-water mark, and the peak of all API processes together (sampled). */
+    api: { processes: number; peakRssMiB: number; totalPeakRssMiB: number } | null;
+  } {
     if (this.timer) clearInterval(this.timer);
     const mib = (b: number) => round(b / 2 ** 20, 1);
-    // The worker's own high-water mark (VmHWM) is exact; the 1 s samples may miss a short peak.
+    // A process's own high-water mark (VmHWM) is exact; the 1 s samples may miss a short peak.
     const hwm = this.workerPid ? memoryOf(this.workerPid)?.peakMiB ?? 0 : 0;
+    const apiTree = this.apiPid ? processTree(this.apiPid) : [];
     return {
       peakRssMiB: mib(this.peakRss), peakHeapMiB: mib(this.peakHeap), temporalPeakRssMiB: this.temporalPid ? mib(this.peakTemporal) : null,
       workerPeakRssMiB: this.workerPid ? Math.max(mib(this.peakWorker), hwm) : null,
+      api: this.apiPid
+        ? { processes: apiTree.length, peakRssMiB: Math.max(0, ...apiTree.map((p) => memoryOf(p.pid)?.peakMiB ?? 0)), totalPeakRssMiB: mib(this.peakApiTotal) }
+        : null,
     };
   }
 }
 
-// ---- HTTP (fetch: real connections, keep-alive) ----
+// ---- HTTP (node:http on keep-alive connections: real sockets, and a client light enough not to be the bottleneck) ----
 
 const REQUEST_TIMEOUT_MS = 30_000;
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
 
 export interface Reply {
   status: number;
@@ -337,21 +353,119 @@ export interface Reply {
   ms: number;
 }
 
-export async function call(baseUrl: string, method: string, urlPath: string, token: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+export function call(baseUrl: string, method: string, urlPath: string, token: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   const t0 = performance.now();
-  const res = await fetch(baseUrl + urlPath, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  const payload = body !== undefined ? JSON.stringify(body) : undefined;
+  return new Promise<Reply>((resolve, reject) => {
+    const req = http.request(baseUrl + urlPath, {
+      method,
+      agent,
+      timeout: REQUEST_TIMEOUT_MS,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+        ...headers,
+      },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const ms = performance.now() - t0;
+        let parsed: unknown = text;
+        try {
+          parsed = text ? JSON.parse(text) : null;
+        } catch {
+          // keep the text
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed, ms });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath}: no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    req.on('error', reject);
+    req.end(payload);
   });
-  const text = await res.text();
-  const ms = performance.now() - t0;
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    // keep the text
+}
+
+/**
+ * One keep-alive HTTP/1.1 connection speaking just what the API answers (Content-Length bodies), one request at a
+ * time, as autocannon's connections do: a load generator far lighter than node:http, so that on a 2-core machine the
+ * client does not take the CPU the API is being measured on. For races where each simulated user has its own
+ * connection (the funders); `call` stays the general client.
+ */
+export class RawConnection {
+  private socket: net.Socket | null = null;
+  private buffer: Buffer = Buffer.alloc(0);
+  private pending: { resolve: (r: Reply) => void; reject: (e: Error) => void; t0: number } | null = null;
+
+  constructor(private readonly host: string, private readonly port: number) {}
+
+  static forUrl(baseUrl: string): RawConnection {
+    const u = new URL(baseUrl);
+    return new RawConnection(u.hostname, Number(u.port));
   }
-  return { status: res.status, body: parsed, ms };
+
+  request(method: string, urlPath: string, token: string | null, body?: unknown): Promise<Reply> {
+    if (this.pending) return Promise.reject(new Error('RawConnection: one request at a time'));
+    const payload = body === undefined ? '' : JSON.stringify(body);
+    const head =
+      `${method} ${urlPath} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nConnection: keep-alive\r\n` +
+      (token ? `Authorization: Bearer ${token}\r\n` : '') +
+      (body === undefined ? '' : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n`) +
+      '\r\n';
+    return new Promise<Reply>((resolve, reject) => {
+      this.pending = { resolve, reject, t0: performance.now() };
+      this.connected().write(head + payload);
+    });
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.socket = null;
+  }
+
+  private connected(): net.Socket {
+    if (this.socket) return this.socket;
+    const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+      this.parse();
+    });
+    const fail = (err: Error) => {
+      this.socket = null;
+      this.buffer = Buffer.alloc(0);
+      const p = this.pending;
+      this.pending = null;
+      p?.reject(err);
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error('connection closed')));
+    this.socket = socket;
+    return socket;
+  }
+
+  private parse(): void {
+    const end = this.buffer.indexOf('\r\n\r\n');
+    if (end < 0 || !this.pending) return;
+    const head = this.buffer.subarray(0, end).toString('latin1');
+    const status = Number(head.slice(9, 12));
+    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? NaN);
+    if (!Number.isFinite(length)) {
+      this.socket?.destroy(new Error(`RawConnection: an answer without Content-Length: ${head.split('\r\n')[0]}`));
+      return;
+    }
+    if (this.buffer.length < end + 4 + length) return;
+    const text = this.buffer.subarray(end + 4, end + 4 + length).toString('utf8');
+    this.buffer = this.buffer.subarray(end + 4 + length);
+    const p = this.pending;
+    this.pending = null;
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // keep the text
+    }
+    p.resolve({ status, body: parsed, ms: performance.now() - p.t0 });
+  }
 }
