@@ -109,24 +109,33 @@ export class SubscriptionDesk {
   }
 
   private async drain(contestId: string, queue: Pending[]): Promise<void> {
-    // Let the requests already read off the sockets in this turn of the event loop join the first batch.
-    await new Promise((r) => setImmediate(r));
-    while (queue.length) {
-      const batch = queue.splice(0, this.maxBatch);
-      const t0 = performance.now();
-      try {
-        const outcomes = await this.decide(contestId, batch.map((p) => p.req));
-        batch.forEach((p, i) => {
-          const o = outcomes[i];
-          if ('row' in o) p.resolve(o);
-          else p.reject(o.error);
-        });
-      } catch (err) {
-        for (const p of batch) p.reject(err);
+    try {
+      // Let the requests already read off the sockets in this turn of the event loop join the first batch.
+      await new Promise((r) => setImmediate(r));
+      while (queue.length) {
+        const batch = queue.splice(0, this.maxBatch);
+        const t0 = performance.now();
+        try {
+          const outcomes = await this.decide(contestId, batch.map((p) => p.req));
+          batch.forEach((p, i) => {
+            const o = outcomes[i];
+            if ('row' in o) p.resolve(o);
+            else p.reject(o.error);
+          });
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+        }
+        try {
+          this.onBatch?.(batch.length, (performance.now() - t0) / 1000);
+        } catch {
+          // Metrics never stop the desk.
+        }
       }
-      this.onBatch?.(batch.length, (performance.now() - t0) / 1000);
+    } finally {
+      // Whatever happens, no request is left waiting on a desk that has stopped draining.
+      this.queues.delete(contestId);
+      for (const p of queue.splice(0)) p.reject(new Error('the funding desk stopped before deciding this subscription'));
     }
-    this.queues.delete(contestId);
   }
 
   private async decide(contestId: string, reqs: SubscriptionRequest[]): Promise<(Subscribed | { error: unknown })[]> {

@@ -1,4 +1,5 @@
 import { createApp } from '../../api/app';
+import { SubscriptionDesk } from '../../api/subscription-desk';
 import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
 import { seedProgramme, type Seeded } from '../helpers/projects';
 import { as } from '../helpers/api';
@@ -208,6 +209,17 @@ test('a batch whose write fails answers 500 to each of its requests, writes noth
   const audit = await stack.db('audit_log').where({ action: 'subscribe', object_id: entries.E4 }).whereRaw("after->>'id' = ?", [ok.body.id]).first();
   // The audit row records the subscription exactly as the API lists it.
   expect(audit?.after).toEqual(listed.find((x) => x.id === ok.body.id));
+});
+
+test('a desk whose metrics hook throws goes on deciding: one subscription after another is written', async () => {
+  const desk = new SubscriptionDesk(stack.db, { onBatch: () => { throw new Error('metrics broke (test)'); } });
+  const other = { ...stack, app: createApp({ ...stack.deps, subscriptions: desk }) };
+  const f = await funders(1, 'Broken-metrics funder');
+  const pledgeId = await pledge(f.users[0], 'goods', 20_000);
+  for (const left of [15_000, 10_000]) {
+    const r = expectStatus(await as(other, f.users[0]).post(path('/subscriptions'), { pledgeId, entryId: entries.E4, amountFen: 5_000 }), 201);
+    expect(r.body.pledgeRemainingFen).toBe(left);
+  }
 });
 
 test('after the award every move but closing is refused with 409 naming the phase, and so are pledges and subscriptions', async () => {
