@@ -207,6 +207,40 @@ export function registerContestFundingRoutes(registry: RouteRegistry): void {
   });
 
   registry.add({
+    method: 'post',
+    path: '/api/v1/contests/:id/subscriptions/:subscriptionId/cancel',
+    operationId: 'contestSubscriptions.cancel',
+    summary: "Cancel a subscription while the contest is in funding: its amount goes back to the pledge and the entry needs it again (the funder's organisation, or an organiser)",
+    tag: 'contests',
+    access: ['funder', 'organiser', 'admin'],
+    handler: async ({ params, body, user, deps, requestId }) => {
+      const c = await visibleContest(deps.db, user, params.id);
+      const reason = (body as { reason?: string } | undefined)?.reason ?? null;
+      const done = await deps.db.transaction(async (trx) => {
+        // The same lock order as the funding desk: the contest FOR SHARE, then the pledge, then the entry.
+        requirePhase(await shareContest(trx, c.id), ['funding'], 'cancel a subscription');
+        const sub = (await trx.raw('select * from contest_subscriptions where id = ? and contest_id = ? for update', [params.subscriptionId, c.id])).rows[0] as SubscriptionRow | undefined;
+        // Another funder's subscription does not exist for this one.
+        if (!sub || (!runsContest(user, c) && sub.funder_organisation_id !== user.organisationId)) throw new NotFoundError('subscription');
+        const pledge = (await trx.raw('update contest_pledges set allocated_fen = allocated_fen - ? where id = ? returning value_fen, allocated_fen', [sub.amount_fen, sub.pledge_id])).rows[0] as PledgeRow;
+        const entry = (await trx.raw('update contest_entries set subscribed_fen = subscribed_fen - ? where id = ? returning amount_asked_fen, subscribed_fen, matching_fen', [sub.amount_fen, sub.entry_id])).rows[0] as ContestEntryRow;
+        await trx('contest_subscriptions').where({ id: sub.id }).delete();
+        await writeAudit(trx, { actorId: user.id, action: 'unsubscribe', objectType: 'contest_entry', objectId: sub.entry_id, before: toSubscription(sub), after: { reason }, requestId });
+        return { sub, pledge, entry };
+      });
+      return {
+        body: {
+          ...toSubscription(done.sub),
+          cancelled: true,
+          pledgeRemainingFen: fen(done.pledge.value_fen) - fen(done.pledge.allocated_fen),
+          entrySubscribedFen: fen(done.entry.subscribed_fen),
+          entryRemainingFen: fen(done.entry.amount_asked_fen) - fen(done.entry.subscribed_fen) - fen(done.entry.matching_fen),
+        },
+      };
+    },
+  });
+
+  registry.add({
     method: 'get',
     path: '/api/v1/contests/:id/subscriptions',
     operationId: 'contestSubscriptions.list',

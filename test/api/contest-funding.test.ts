@@ -222,6 +222,36 @@ test('a desk whose metrics hook throws goes on deciding: one subscription after 
   }
 });
 
+test('a funder cancels its own subscription while in funding: the amount goes back to the pledge and the entry, and cancels racing new subscriptions leave the totals exact', async () => {
+  const f = await funders(2, 'Cancelling funder');
+  const other = await funders(1, 'Other funder');
+  const pledgeId = await pledge(f.users[0], 'cash', 30_000);
+  const e4 = () => fenOf('contest_entries', entries.E4, 'subscribed_fen');
+  const before = await e4();
+  const first = expectStatus(await subscribe(f.users[0], pledgeId, entries.E4, 10_000), 201).body;
+  // Another organisation's funder cannot see it, let alone cancel it; a colleague of the same organisation can.
+  expectStatus(await as(stack, other.users[0]).post(path(`/subscriptions/${first.id}/cancel`), {}), 404);
+  const cancelled = expectStatus(await as(stack, f.users[1]).post(path(`/subscriptions/${first.id}/cancel`), { reason: '认购有误 subscribed by mistake' }), 200).body;
+  expect(cancelled).toMatchObject({ id: first.id, amountFen: 10_000, cancelled: true, pledgeRemainingFen: 30_000, entrySubscribedFen: before });
+  expectStatus(await as(stack, f.users[1]).post(path(`/subscriptions/${first.id}/cancel`), {}), 404);
+  expect(await count('contest_subscriptions', { id: first.id })).toBe(0);
+  const audit = await stack.db('audit_log').where({ action: 'unsubscribe', object_id: entries.E4 }).first();
+  expect(audit.before).toMatchObject({ id: first.id, amountFen: 10_000, pledgeId });
+  expect(audit.after).toEqual({ reason: '认购有误 subscribed by mistake' });
+
+  // Three cancels racing three new subscriptions on the same pledge and entry: the totals are the rows, to the fen.
+  const ids = (await Promise.all([1, 2, 3].map(() => subscribe(f.users[0], pledgeId, entries.E4, 5_000)))).map((r) => expectStatus(r, 201).body.id as string);
+  const race = await Promise.all([
+    ...ids.map((sid) => as(stack, f.users[1]).post(path(`/subscriptions/${sid}/cancel`), {})),
+    ...[1, 2, 3].map(() => subscribe(f.users[0], pledgeId, entries.E4, 4_000)),
+  ]);
+  expect(race.map((r) => r.status)).toEqual([200, 200, 200, 201, 201, 201]);
+  const rows = await stack.db('contest_subscriptions').where({ pledge_id: pledgeId });
+  expect(sum(rows.map((r: { amount_fen: string }) => Number(r.amount_fen)))).toBe(12_000);
+  expect(await fenOf('contest_pledges', pledgeId, 'allocated_fen')).toBe(12_000);
+  expect(await e4()).toBe(before + 12_000);
+});
+
 test('after the award every move but closing is refused with 409 naming the phase, and so are pledges and subscriptions', async () => {
   const f = await funders(1, 'Late funder');
   const p = await pledge(f.users[0], 'cash', 10_000);
@@ -235,6 +265,8 @@ test('after the award every move but closing is refused with 409 naming the phas
   expect({ status: sub.status, currentStage: sub.body.currentStage }).toEqual({ status: 409, currentStage: 'awarded' });
   const pl = await as(stack, f.users[0]).post(path('/pledges'), { kind: 'cash', valueFen: 1_000 });
   expect({ status: pl.status, currentStage: pl.body.currentStage }).toEqual({ status: 409, currentStage: 'awarded' });
+  const cancel = await as(stack, f.users[0]).post(path('/subscriptions/00000000-0000-4000-8000-000000000000/cancel'), {});
+  expect({ status: cancel.status, currentStage: cancel.body.currentStage }).toEqual({ status: 409, currentStage: 'awarded' });
   expect(await count('contest_subscriptions', { contest_id: id })).toBe(before);
   // E1 was fully subscribed: its agreement is the 600,000 with 20% held back; U (not ranked) is back in the library.
   const e1 = await stack.db('contest_entries').where({ id: entries.E1 }).first();
