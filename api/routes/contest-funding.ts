@@ -173,6 +173,38 @@ export function registerContestFundingRoutes(registry: RouteRegistry): void {
   });
 
   registry.add({
+    method: 'post',
+    path: '/api/v1/contests/:id/pledges/:pledgeId/withdraw',
+    operationId: 'contestPledges.withdraw',
+    summary: "Withdraw what is left of a pledge before the award: its value comes down to what is already subscribed, or the pledge goes if nothing is (the funder's organisation, or an organiser)",
+    tag: 'contests',
+    access: ['funder', 'organiser', 'admin'],
+    handler: async ({ params, body, user, deps, requestId }) => {
+      const c = await visibleContest(deps.db, user, params.id);
+      const reason = (body as { reason?: string } | undefined)?.reason ?? null;
+      const done = await deps.db.transaction(async (trx) => {
+        // The funding desk's lock order: the contest FOR SHARE, then the pledge.
+        requirePhase(await shareContest(trx, c.id), PLEDGE_PHASES, 'withdraw a pledge');
+        const before = (await trx.raw('select * from contest_pledges where id = ? and contest_id = ? for update', [params.pledgeId, c.id])).rows[0] as PledgeRow | undefined;
+        if (!before || (!runsContest(user, c) && before.funder_organisation_id !== user.organisationId)) throw new NotFoundError('pledge');
+        const allocated = fen(before.allocated_fen);
+        const withdrawnFen = fen(before.value_fen) - allocated;
+        if (withdrawnFen === 0) {
+          throw new BusinessRuleError([{ field: '/params/pledgeId', rule: 'pledge-fully-subscribed', message: 'nothing is left to withdraw: the whole pledge is subscribed (cancel subscriptions first)' }]);
+        }
+        // A pledge with subscriptions keeps what they drew; one without any goes.
+        const after = allocated > 0
+          ? ((await trx.raw('update contest_pledges set value_fen = allocated_fen where id = ? returning *', [before.id])).rows[0] as PledgeRow)
+          : null;
+        if (!after) await trx('contest_pledges').where({ id: before.id }).delete();
+        await writeAudit(trx, { actorId: user.id, action: 'withdraw_pledge', objectType: 'contest', objectId: c.id, before: toPledge(before), after: { pledge: after && toPledge(after), withdrawnFen, reason }, requestId });
+        return { pledge: toPledge(after ?? before), withdrawnFen, removed: !after };
+      });
+      return { body: done };
+    },
+  });
+
+  registry.add({
     method: 'get',
     path: '/api/v1/contests/:id/pledges',
     operationId: 'contestPledges.list',

@@ -252,6 +252,33 @@ test('a funder cancels its own subscription while in funding: the amount goes ba
   expect(await e4()).toBe(before + 12_000);
 });
 
+test('a funder withdraws what is left of a pledge: an unsubscribed pledge goes, a subscribed one comes down to what it gave', async () => {
+  const f = await funders(1, 'Withdrawing funder');
+  const other = await funders(1, 'Bystander funder');
+  const unused = await pledge(f.users[0], 'services', 8_000);
+  const used = await pledge(f.users[0], 'goods', 20_000);
+  expectStatus(await subscribe(f.users[0], used, entries.E4, 5_000), 201);
+  const withdraw = (u: TestUser, pledgeId: string, body: object = {}) => as(stack, u).post(path(`/pledges/${pledgeId}/withdraw`), body);
+
+  expectStatus(await withdraw(other.users[0], unused), 404);
+  const gone = expectStatus(await withdraw(f.users[0], unused, { reason: '服务改期 service rescheduled' }), 200).body;
+  expect(gone).toMatchObject({ removed: true, withdrawnFen: 8_000, pledge: { id: unused, valueFen: 8_000, allocatedFen: 0 } });
+  expect(await count('contest_pledges', { id: unused })).toBe(0);
+  expectStatus(await subscribe(f.users[0], unused, entries.E4, 1_000), 404);
+
+  const kept = expectStatus(await withdraw(f.users[0], used), 200).body;
+  expect(kept).toMatchObject({ removed: false, withdrawnFen: 15_000, pledge: { id: used, valueFen: 5_000, allocatedFen: 5_000, remainingFen: 0 } });
+  const more = await subscribe(f.users[0], used, entries.E4, 1_000);
+  expect(more.body).toMatchObject({ status: 422, remainingFen: 0, errors: [expect.objectContaining({ rule: 'pledge-remaining' })] });
+  const again = await withdraw(f.users[0], used);
+  expect(again.body).toMatchObject({ status: 422, errors: [expect.objectContaining({ field: '/params/pledgeId', rule: 'pledge-fully-subscribed' })] });
+  const audit = await stack.db('audit_log').where({ action: 'withdraw_pledge', object_id: id }).orderBy('id');
+  expect(audit.map((a: { after: { withdrawnFen: number; reason: string | null } }) => a.after)).toEqual([
+    expect.objectContaining({ withdrawnFen: 8_000, reason: '服务改期 service rescheduled', pledge: null }),
+    expect.objectContaining({ withdrawnFen: 15_000, reason: null }),
+  ]);
+});
+
 test('after the award every move but closing is refused with 409 naming the phase, and so are pledges and subscriptions', async () => {
   const f = await funders(1, 'Late funder');
   const p = await pledge(f.users[0], 'cash', 10_000);
@@ -267,6 +294,8 @@ test('after the award every move but closing is refused with 409 naming the phas
   expect({ status: pl.status, currentStage: pl.body.currentStage }).toEqual({ status: 409, currentStage: 'awarded' });
   const cancel = await as(stack, f.users[0]).post(path('/subscriptions/00000000-0000-4000-8000-000000000000/cancel'), {});
   expect({ status: cancel.status, currentStage: cancel.body.currentStage }).toEqual({ status: 409, currentStage: 'awarded' });
+  const withdrawn = await as(stack, f.users[0]).post(path(`/pledges/${p}/withdraw`), {});
+  expect({ status: withdrawn.status, currentStage: withdrawn.body.currentStage }).toEqual({ status: 409, currentStage: 'awarded' });
   expect(await count('contest_subscriptions', { contest_id: id })).toBe(before);
   // E1 was fully subscribed: its agreement is the 600,000 with 20% held back; U (not ranked) is back in the library.
   const e1 = await stack.db('contest_entries').where({ id: entries.E1 }).first();
