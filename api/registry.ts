@@ -97,7 +97,6 @@ export class RouteRegistry {
       const segments = spec.path.split('/').slice(1);
       const key = `${spec.method.toUpperCase()} ${segments.length}`;
       const compiled: CompiledRoute = {
-        spec,
         segments: segments.map((seg) => (seg.startsWith(':') ? { param: seg.slice(1) } : seg.toLowerCase())),
         run: (req, res, params) => this.run(spec, deps, req, res, params),
       };
@@ -160,7 +159,6 @@ export class RouteRegistry {
 }
 
 interface CompiledRoute {
-  spec: RouteSpec;
   /** Static segments (lower case) and parameters, in path order. */
   segments: (string | { param: string })[];
   run: (req: Request, res: Response, params: Record<string, string>) => Promise<void>;

@@ -353,6 +353,16 @@ export interface Reply {
   ms: number;
 }
 
+/** An answer's body: JSON when it parses, else the text (CSV, the docs page), null when empty. */
+function parseBody(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 export function call(baseUrl: string, method: string, urlPath: string, token: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   const t0 = performance.now();
   const payload = body !== undefined ? JSON.stringify(body) : undefined;
@@ -371,15 +381,8 @@ export function call(baseUrl: string, method: string, urlPath: string, token: st
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
       res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
         const ms = performance.now() - t0;
-        let parsed: unknown = text;
-        try {
-          parsed = text ? JSON.parse(text) : null;
-        } catch {
-          // keep the text
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed, ms });
+        resolve({ status: res.statusCode ?? 0, body: parseBody(Buffer.concat(chunks).toString('utf8')), ms });
       });
     });
     req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath}: no answer within ${REQUEST_TIMEOUT_MS} ms`)));
@@ -460,12 +463,6 @@ export class RawConnection {
     this.buffer = this.buffer.subarray(end + 4 + length);
     const p = this.pending;
     this.pending = null;
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // keep the text
-    }
-    p.resolve({ status, body: parsed, ms: performance.now() - p.t0 });
+    p.resolve({ status, body: parseBody(text), ms: performance.now() - p.t0 });
   }
 }

@@ -24,6 +24,18 @@ function scopeToFunder(q: Knex.QueryBuilder, user: Principal, c: ContestRow, col
   return q.where(column, user.organisationId);
 }
 
+/**
+ * A pledge or a subscription of the contest, locked FOR UPDATE, when the user may act on it: an organiser running
+ * the contest, or the funder's own organisation. To anyone else it does not exist (404).
+ */
+async function lockFunderRow<T extends { funder_organisation_id: string }>(
+  trx: Knex.Transaction, table: 'contest_pledges' | 'contest_subscriptions', id: string, user: Principal, c: ContestRow, what: string,
+): Promise<T> {
+  const row = (await trx.raw(`select * from ${table} where id = ? and contest_id = ? for update`, [id, c.id])).rows[0] as T | undefined;
+  if (!row || (!runsContest(user, c) && row.funder_organisation_id !== user.organisationId)) throw new NotFoundError(what);
+  return row;
+}
+
 const KIND_ZH: Record<string, string> = { cash: '资金 cash', goods: '物资 goods', services: '服务 services', government: '政府配套 government matching' };
 const STATUS_ZH: Record<string, string> = { entered: '参赛 entered', awarded: '获资助 awarded', not_awarded: '未获资助 not awarded' };
 
@@ -185,8 +197,7 @@ export function registerContestFundingRoutes(registry: RouteRegistry): void {
       const done = await deps.db.transaction(async (trx) => {
         // The funding desk's lock order: the contest FOR SHARE, then the pledge.
         requirePhase(await shareContest(trx, c.id), PLEDGE_PHASES, 'withdraw a pledge');
-        const before = (await trx.raw('select * from contest_pledges where id = ? and contest_id = ? for update', [params.pledgeId, c.id])).rows[0] as PledgeRow | undefined;
-        if (!before || (!runsContest(user, c) && before.funder_organisation_id !== user.organisationId)) throw new NotFoundError('pledge');
+        const before = await lockFunderRow<PledgeRow>(trx, 'contest_pledges', params.pledgeId, user, c, 'pledge');
         const allocated = fen(before.allocated_fen);
         const withdrawnFen = fen(before.value_fen) - allocated;
         if (withdrawnFen === 0) {
@@ -251,9 +262,7 @@ export function registerContestFundingRoutes(registry: RouteRegistry): void {
       const done = await deps.db.transaction(async (trx) => {
         // The same lock order as the funding desk: the contest FOR SHARE, then the pledge, then the entry.
         requirePhase(await shareContest(trx, c.id), ['funding'], 'cancel a subscription');
-        const sub = (await trx.raw('select * from contest_subscriptions where id = ? and contest_id = ? for update', [params.subscriptionId, c.id])).rows[0] as SubscriptionRow | undefined;
-        // Another funder's subscription does not exist for this one.
-        if (!sub || (!runsContest(user, c) && sub.funder_organisation_id !== user.organisationId)) throw new NotFoundError('subscription');
+        const sub = await lockFunderRow<SubscriptionRow>(trx, 'contest_subscriptions', params.subscriptionId, user, c, 'subscription');
         const pledge = (await trx.raw('update contest_pledges set allocated_fen = allocated_fen - ? where id = ? returning value_fen, allocated_fen', [sub.amount_fen, sub.pledge_id])).rows[0] as PledgeRow;
         const entry = (await trx.raw('update contest_entries set subscribed_fen = subscribed_fen - ? where id = ? returning amount_asked_fen, subscribed_fen, matching_fen', [sub.amount_fen, sub.entry_id])).rows[0] as ContestEntryRow;
         await trx('contest_subscriptions').where({ id: sub.id }).delete();
