@@ -1,5 +1,6 @@
-// Unit tests need no server; integration tests share one PostgreSQL and one Temporal dev server
-// started by the integration project's global setup (each file gets its own database and task queue).
+// Unit tests (`*.unit.test.ts`, and the older `test/unit/`) need no server. Every other test is an integration
+// test: it shares one PostgreSQL and one Temporal dev server started by the global setup (each file gets its own
+// database and task queue). Tests live beside their feature: `test/<feature>/`.
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] };
 
 /** @type {import('jest').Config} */
@@ -10,13 +11,14 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/**/*.unit.test.ts', '<rootDir>/test/unit/**/*.test.ts'],
     },
     {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
-      testMatch: ['<rootDir>/test/{api,workflows,activities,db}/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.unit\\.test\\.ts$', '<rootDir>/test/unit/'],
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
       globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
     },
