@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { pinoHttp } from 'pino-http';
 import { HttpError, MalformedError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors';
 import { declaresProblem, RouteRegistry, type RegisteredOperation } from './registry';
 import type { AppDeps } from './deps';
@@ -87,12 +88,11 @@ export function createApp(deps: AppDeps, registry = buildRegistry()): express.Ex
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = (res.locals.route as string | undefined) ?? 'unmatched';
       deps.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
-      if (route !== '/healthz' && route !== '/metrics') {
-        deps.log.info('request', { requestId, method: req.method, route, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 });
-      }
     });
     next();
   });
+
+  app.use(requestLog(deps));
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const hasBody = Number(req.get('Content-Length') ?? 0) > 0 || req.get('Transfer-Encoding') !== undefined;
@@ -136,4 +136,28 @@ function startKeySweeper(deps: AppDeps): void {
     sweepExpiredKeys(deps.db).catch((err: unknown) => deps.log.warn('sweeping expired idempotency keys failed', { err }));
   }, SWEEP_EVERY_MS);
   timer.unref();
+}
+
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * One line a request through pino-http (asynchronous, redacted): the request id, method, route pattern, path without
+ * the query string, status and time. Health probes are left out.
+ */
+function requestLog(deps: AppDeps): RequestHandler {
+  return pinoHttp({
+    logger: deps.log.pino,
+    genReqId: (_req, res) => (res as Response).locals.requestId as string,
+    customAttributeKeys: { reqId: 'requestId', responseTime: 'ms' },
+    quietReqLogger: true,
+    autoLogging: { ignore: (req) => QUIET_ROUTES.has((req.url ?? '').split('?')[0]) },
+    serializers: {
+      req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
+      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+    },
+    customProps: (_req, res) => ({ route: ((res as Response).locals?.route as string | undefined) ?? 'unmatched' }),
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request failed',
+  });
 }
