@@ -13,9 +13,10 @@ export const NON_RETRYABLE = ['BusinessRule', 'IllegalMove', 'Conflict', 'NotFou
 /** Ten attempts over about 45 s of backoff. */
 export const BOUNDED_RETRY: RetryPolicy = { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE };
 
-export const projectActivities = wf.proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: BOUNDED_RETRY });
+/** A project move holds its project's lock (and the timers queued behind it) for two minutes at most, attempts included. */
+export const projectActivities = wf.proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '2 minutes', retry: BOUNDED_RETRY });
 
-export const contestActivities = wf.proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: BOUNDED_RETRY });
+export const contestActivities = wf.proxyActivities<Activities>({ startToCloseTimeout: '1 minute', scheduleToCloseTimeout: '5 minutes', retry: BOUNDED_RETRY });
 
 /** Moving projects calls one project workflow after another: long, so it heartbeats, and retries longer. */
 export const contestMoveActivities = wf.proxyActivities<Activities>({
