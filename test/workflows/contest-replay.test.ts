@@ -18,6 +18,9 @@ import { eventTypes, historyFromJson, recordHistory } from '../helpers/histories
 const HISTORIES = path.join(__dirname, 'contest-histories');
 const FULL = path.join(HISTORIES, 'venture-contest-full.json');
 
+// A full lifecycle with real timers, then replays and a bundle: slow on a busy machine, so a generous bound.
+jest.setTimeout(300_000);
+
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack();

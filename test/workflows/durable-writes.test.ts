@@ -65,18 +65,23 @@ test('when the entry write dies mid-transaction (its database connection killed)
 
   // Hold the contest row so the entry's transaction waits inside the activity, then kill its connection there.
   const blocker = await stack.db.transaction();
-  await blocker('contests').where({ id: contestId }).forUpdate().first('id');
-  const pending = as(stack, contest.organiser).post(`/api/v1/contests/${contestId}/entries`, { projectId, trackKey: 'elderly' });
-  const waiting = await eventually(async () => {
-    const rows = (await stack.db.raw(`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%contests%'`)).rows as { pid: number }[];
-    expect(rows.length).toBeGreaterThan(0);
-    return rows;
-  }, 60_000);
-  for (const { pid } of waiting) await stack.db.raw('select pg_terminate_backend(?)', [pid]);
-  // Killed mid-transaction: neither the entry nor the move is there.
-  expect(await count('contest_entries', { contest_id: contestId, project_id: projectId })).toBe(0);
-  expect((await stack.db('projects').where({ id: projectId }).first('stage')).stage).toBe('approved');
-  await blocker.rollback();
+  let pending: Promise<Awaited<ReturnType<ReturnType<typeof as>['post']>>>;
+  try {
+    await blocker('contests').where({ id: contestId }).forUpdate().first('id');
+    // then(): supertest sends a request only once it is awaited.
+    pending = as(stack, contest.organiser).post(`/api/v1/contests/${contestId}/entries`, { projectId, trackKey: 'elderly' }).then((r) => r);
+    const waiting = await eventually(async () => {
+      const rows = (await stack.db.raw(`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%contests%'`)).rows as { pid: number }[];
+      expect(rows.length).toBeGreaterThan(0);
+      return rows;
+    }, 60_000);
+    for (const { pid } of waiting) await stack.db.raw('select pg_terminate_backend(?)', [pid]);
+    // Killed mid-transaction: neither the entry nor the move is there.
+    expect(await count('contest_entries', { contest_id: contestId, project_id: projectId })).toBe(0);
+    expect((await stack.db('projects').where({ id: projectId }).first('stage')).stage).toBe('approved');
+  } finally {
+    await blocker.rollback();
+  }
 
   const res = await pending;
   expect(res.status).toBe(201);

@@ -25,6 +25,9 @@ const rules = testRules({
   monitoring: { ...base.monitoring, reportInterval: 'PT2S', reportGrace: 'PT1S', colour: { ...base.monitoring.colour, overdueReports: { blue: 1, yellow: 50, red: 100 } } },
 });
 
+// A full lifecycle with real timers, then replays and a bundle: slow on a busy machine, so a generous bound.
+jest.setTimeout(300_000);
+
 let stack: Stack;
 let s: Seeded;
 const who = {} as Record<'applicant' | 'officer' | 'reviewer' | 'supervisor' | 'evaluator', TestUser>;
