@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ContestRow } from '../db/repositories/contests';
 import type { ContestMove } from '../workflows/contest-rules/phases';
-import type { RuleViolation } from '../workflows/contest-rules/violations';
+import { businessRule, illegal } from '../workflows/refusals';
 
 export interface ContestMoveInput {
   contestId: string;
@@ -18,23 +18,12 @@ export interface RoundTimes {
   remindAt: string | null;
 }
 
-export function contestBusinessRule(errors: RuleViolation[], extensions: Record<string, unknown> = {}, message?: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: 'BusinessRule',
-    message: message ?? errors.map((e) => `${e.field}: ${e.message}`).join('; '),
-    details: [{ errors, ...extensions }],
-    nonRetryable: true,
-  });
-}
+/** A broken rule the contest's activities find under their lock: the one refusal both workflows use. */
+export const contestBusinessRule = businessRule;
 
 /** The database disagrees with the workflow about the phase: the workflow's validator should have refused first. */
 export function contestIllegal(phase: string, move: ContestMove | string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: 'IllegalMove',
-    message: `"${move}" is not allowed while the contest's phase is "${phase}"`,
-    details: [{ currentStage: phase, move }],
-    nonRetryable: true,
-  });
+  return illegal(phase, move, undefined, 'contest');
 }
 
 /**

@@ -9,4 +9,6 @@ export interface ActivityDeps {
   log: Logger;
   /** For activities that move another workflow (a contest moving its entries' projects). */
   temporal: Client;
+  /** Counts operator alerts on the worker's metrics (fuhua_worker_activity_alerts_total). */
+  alerts?: { inc(labels: { activity: string }): void };
 }

@@ -1,15 +1,18 @@
 import type { ActivityDeps } from './deps';
 import { createProjectActivities } from './projects';
 import { createContestActivities } from './contests';
+import { createAlertActivities } from './alerts';
+import { withDataErrors } from './data-errors';
 
 export type { ActivityDeps } from './deps';
 
 /** Every activity the worker registers, each area built by its own factory from the same dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return withDataErrors({
     ...createProjectActivities(deps),
     ...createContestActivities(deps),
-  };
+    ...createAlertActivities(deps),
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

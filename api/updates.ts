@@ -46,11 +46,20 @@ export async function executeWorkflowUpdate<R, A extends object>(
   updateId?: string,
 ): Promise<R> {
   const handle = temporalOf(deps).client.workflow.getHandle(target.workflowId);
+  return runWorkflowUpdate(deps, target, () => handle.executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) }));
+}
+
+/** Awaits an update call (plain, or with start) within the timeout, and maps what the workflow refuses onto HTTP. */
+export async function runWorkflowUpdate<R>(deps: UpdateDeps, target: { move: string; currentStage: () => Promise<string> }, call: () => Promise<R>): Promise<R> {
   try {
-    return await awaitUpdate(deps, () => handle.executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) }));
+    return await awaitUpdate(deps, call);
   } catch (err) {
     if (err instanceof UnavailableError) throw err;
     let cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+    // An activity that failed past its retry bound: the move was not applied and operators are alerted.
+    if (cause instanceof ActivityFailure && (cause.retryState === 'MAXIMUM_ATTEMPTS_REACHED' || cause.retryState === 'TIMEOUT')) {
+      throw new UnavailableError('The move could not be written after its retries and was not applied; operators have been alerted. Retry later.', 60);
+    }
     // A rule an activity enforces under its lock arrives wrapped in the activity's failure.
     while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
     if (cause instanceof ApplicationFailure) {
@@ -58,6 +67,8 @@ export async function executeWorkflowUpdate<R, A extends object>(
       if (cause.type === 'IllegalMove') throw new IllegalMoveError(currentStage ?? (await target.currentStage()), target.move, cause.message);
       if (cause.type === 'BusinessRule') throw new BusinessRuleError(errors ?? [{ field: '/body', rule: 'business-rule', message: cause.message }], cause.message, extensions);
       if (cause.type === 'Conflict') throw new ConflictError(cause.message, { currentStage: currentStage ?? (await target.currentStage()) });
+      // The database refused the data (SQLSTATE class 22 or 23): nothing was written, and retrying cannot help.
+      if (cause.type === 'DataError') throw new BusinessRuleError([{ field: '/body', rule: 'data-accepted', message: cause.message }], cause.message, extensions);
     }
     if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test(String((err as Error)?.message))) {
       throw new IllegalMoveError(await target.currentStage(), target.move);

@@ -1,6 +1,7 @@
 import { NativeConnection, Runtime, Worker, DefaultLogger, type LogLevel as CoreLogLevel, type ActivityInboundCallsInterceptor, type Next } from '@temporalio/worker';
 import type { ActivityExecuteInput } from '@temporalio/worker/lib/interceptors';
 import { Context } from '@temporalio/activity';
+import { Counter } from 'prom-client';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { createActivities } from '../activities';
@@ -38,11 +39,18 @@ export interface WorkerOptions {
   maxCachedWorkflows?: number;
 }
 
+/** Operator alerts: activities that failed past their retry bound (one per alert, not per attempt). */
+function alertCounter(metrics: Metrics): Counter<'activity'> {
+  const name = 'fuhua_worker_activity_alerts_total';
+  return (metrics.registry.getSingleMetric(name) as Counter<'activity'> | undefined)
+    ?? new Counter({ name, help: 'Activities that failed past their retry bound and raised an operator alert', labelNames: ['activity'], registers: [metrics.registry] });
+}
+
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
   installRuntime(opts.log);
   const connection = await NativeConnection.connect({ address: opts.address });
-  const activities = createActivities({ db: opts.db, clock: opts.clock ?? (() => new Date()), log: opts.log, temporal: opts.client });
   const metrics = opts.metrics;
+  const activities = createActivities({ db: opts.db, clock: opts.clock ?? (() => new Date()), log: opts.log, temporal: opts.client, alerts: alertCounter(metrics) });
   const worker = await Worker.create({
     connection,
     namespace: opts.namespace,

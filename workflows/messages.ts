@@ -89,6 +89,22 @@ export interface Actor {
 
 export const getState = defineQuery<ProjectView>('getState');
 
+/** What a new project's rows hold; its workflow writes them (update-with-start), so rows and workflow come together. */
+export interface NewProject {
+  programmeId: string;
+  organisationId: string;
+  region: { id: string; level: string; path: string };
+  title: string;
+  summary: string;
+  targetGroups: string[];
+  amountAskedFen: number;
+  draft: unknown;
+  needIds: string[];
+  requestId: string | null;
+}
+/** The first update of a project's workflow, sent with its start: writes the project's rows. */
+export const createProject = defineUpdate<ProjectView, [Actor & { project: NewProject }]>('createProject');
+
 export const submitDesign = defineUpdate<ProjectView, [Actor]>('submitDesign');
 export const assignPanel = defineUpdate<ProjectView, [Actor & { reviewerIds: string[] }]>('assignPanel');
 export const reassignReviewer = defineUpdate<ProjectView, [Actor & { fromReviewerId: string; toReviewerId: string }]>('reassignReviewer');
@@ -96,7 +112,14 @@ export const submitReviewScore = defineUpdate<ProjectView, [Actor & { scores: Re
 export const decideReview = defineUpdate<ProjectView, [Actor & { decision: 'approve' | 'revise' | 'reject'; comment: string }]>('decideReview');
 export const withdrawProject = defineUpdate<ProjectView, [Actor & { reason: string }]>('withdrawProject');
 
-export const enterContest = defineUpdate<ProjectView, [Actor & { contestId: string }]>('enterContest');
+/** The entry's row, when given, is written in the same transaction as the move (contest entry made durable). */
+export interface ContestEntryInput {
+  trackKey: string;
+  organisationId: string;
+  amountAskedFen: number;
+  requestId: string | null;
+}
+export const enterContest = defineUpdate<ProjectView, [Actor & { contestId: string; entry?: ContestEntryInput }]>('enterContest');
 export const leaveContest = defineUpdate<ProjectView, [Actor & { contestId: string; reason: string }]>('leaveContest');
 export const awardContest = defineUpdate<ProjectView, [Actor & { contestId: string; agreement: AgreementTerms }]>('awardContest');
 export const fundDirectly = defineUpdate<ProjectView, [Actor & { agreement: AgreementTerms }]>('fundDirectly');

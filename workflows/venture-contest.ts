@@ -1,25 +1,17 @@
 import * as wf from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { Activities } from '../activities';
 import type { RoundTimes } from '../activities/contest-common';
 import * as m from './messages';
 import type { Actor, ContestInput, ContestState, ContestView } from './messages';
 import { allowedMoves, nextPhase, type ContestMove, type ContestPhase } from './contest-rules/phases';
 import { addDuration, durationMs, isIsoDate, parseInstant } from './rules/duration';
 import type { RuleViolation } from './contest-rules/violations';
+import { businessRule, conflict, illegal as refuseIllegal } from './refusals';
+import { alertIfExhausted, contestActivities, contestMoveActivities } from './activity-options';
 import { serialiser } from './serialise';
 
-const acts = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2, nonRetryableErrorTypes: ['BusinessRule', 'IllegalMove', 'NotFound'] },
-});
-
-// Moving projects calls one project workflow after another: long, so it heartbeats.
-const moves = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
-});
+const acts = contestActivities;
+const moves = contestMoveActivities;
 
 /** Entries whose projects one activity call moves; the call repeats until none is left. */
 const MOVE_BATCH = 50;
@@ -39,22 +31,7 @@ export function initialContestState(): ContestState {
   };
 }
 
-function illegal(phase: ContestPhase, move: string, detail?: string): wf.ApplicationFailure {
-  return wf.ApplicationFailure.create({
-    type: 'IllegalMove',
-    message: detail ?? `"${move}" is not allowed while the contest's phase is "${phase}"`,
-    details: [{ currentStage: phase, move }],
-    nonRetryable: true,
-  });
-}
-
-function businessRule(errors: RuleViolation[]): wf.ApplicationFailure {
-  return wf.ApplicationFailure.create({ type: 'BusinessRule', message: errors.map((e) => `${e.field}: ${e.message}`).join('; '), details: [{ errors }], nonRetryable: true });
-}
-
-function conflict(message: string, phase: ContestPhase): wf.ApplicationFailure {
-  return wf.ApplicationFailure.create({ type: 'Conflict', message, details: [{ currentStage: phase }], nonRetryable: true });
-}
+const illegal = (phase: ContestPhase, move: string) => refuseIllegal(phase, move, undefined, 'contest');
 
 /** An activity's refusal (a broken rule, the database's phase) reaches the caller as itself, not wrapped. */
 function unwrap(err: unknown): never {
@@ -75,6 +52,7 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
   let changes = 0;
 
   const exclusive = serialiser();
+  const subject = { workflowId: `contest-${contestId}`, projectId: null, contestId };
 
   const isLastRound = () => state.settings !== null && state.currentRound === state.settings.rounds.length - 1;
   const currentRound = () => (state.currentRound === null ? null : state.rounds[state.currentRound] ?? null);
@@ -118,6 +96,7 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
           try {
             await apply(a);
           } catch (err) {
+            await alertIfExhausted(subject, `${contestId}:${move}:${wf.currentUpdateInfo()?.id ?? ''}`, err);
             unwrap(err);
           }
           changes++;
@@ -254,6 +233,7 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
         }
       }
     } catch (err) {
+      await alertIfExhausted(subject, `${contestId}:deadline:${state.phase}:${state.currentRound ?? ''}`, err);
       wf.log.warn('contest deadline handling failed', { contestId, error: String(err) });
       if (state.phase === 'open') state.entriesCloseAt = null; // do not retry in a hot loop; the organiser closes entries by hand
     }

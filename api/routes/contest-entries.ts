@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { writeAudit } from '../../db/repositories/audit';
 import { fen, type ContestEntryRow, type ContestRow } from '../../db/repositories/contests';
-import { enterContest, leaveContest } from '../../workflows/messages';
+import { leaveContest } from '../../workflows/messages';
+import { enterProjectInContest } from '../contest-entries/creation';
 import type { Principal } from '../auth';
 import { hasRole } from '../auth';
 import { requirePhase, runsContest, shareContest, visibleContest } from '../contest-service';
@@ -88,8 +89,6 @@ async function oneEntry(db: Knex, c: ContestRow, entryId: string): Promise<Entry
   return (await entriesQuery(db, c).where('e.id', entryId).first()) as EntryJoinedRow | undefined;
 }
 
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
-
 export function registerContestEntryRoutes(registry: RouteRegistry): void {
   registry.add({
     method: 'post',
@@ -99,7 +98,7 @@ export function registerContestEntryRoutes(registry: RouteRegistry): void {
     tag: 'contests',
     access: ['applicant', 'organiser', 'admin'],
     status: 201,
-    handler: async ({ params, body, user, deps, requestId, log }) => {
+    handler: async ({ params, body, user, deps, requestId }) => {
       const input = body as { projectId: string; trackKey: string };
       const c = await visibleContest(deps.db, user, params.id);
       const organiser = runsContest(user, c);
@@ -117,33 +116,20 @@ export function registerContestEntryRoutes(registry: RouteRegistry): void {
       const active = await deps.db('contest_entries').where({ contest_id: c.id, project_id: project.id }).whereNotIn('status', ['withdrawn', 'screened_out']).first('id');
       if (active) return { status: 200, body: entryJson((await oneEntry(deps.db, c, active.id))!, { hideOrganisation: false, showRank: showRank(user, c) }) };
 
-      // The project moves first (its workflow refuses a project that is not approved, naming its stage); the
-      // attempt number keeps the update id fresh for a project that withdrew and enters again.
+      // One durable operation: the project's move and the entry's row in one activity transaction
+      // (api/contest-entries/creation.ts). The attempt number keeps the update id fresh for a project that
+      // withdrew and enters again.
       const attempt = Number((await deps.db('contest_entries').where({ contest_id: c.id, project_id: project.id }).count({ n: '*' }).first())?.n ?? 0);
-      await executeProjectUpdate(deps, project.id, enterContest, { actorId: user.id, contestId: c.id }, `enter-${c.id}-${project.id}-${attempt}`);
-      let entryId: string;
+      const activeEntry = () => deps.db('contest_entries').where({ contest_id: c.id, project_id: project.id }).whereNotIn('status', ['withdrawn', 'screened_out']).first('id');
       try {
-        entryId = await deps.db.transaction(async (trx) => {
-          const locked = await shareContest(trx, c.id);
-          requirePhase(locked, ['open'], 'enterContest');
-          const [row] = await trx('contest_entries')
-            .insert({ contest_id: c.id, project_id: project.id, organisation_id: project.organisation_id, track_key: input.trackKey, amount_asked_fen: project.amount_asked_fen, created_by: user.id })
-            .returning('*');
-          await writeAudit(trx, { actorId: user.id, action: 'create', objectType: 'contest_entry', objectId: row.id, after: { contestId: c.id, projectId: project.id, trackKey: input.trackKey }, requestId });
-          return row.id as string;
-        });
+        await enterProjectInContest(deps, { projectId: project.id, contestId: c.id, actorId: user.id, entry: { trackKey: input.trackKey, organisationId: project.organisation_id, amountAskedFen: Number(project.amount_asked_fen), requestId } }, `enter-${c.id}-${project.id}-${attempt}`);
       } catch (err) {
-        if (isUniqueViolation(err)) {
-          // A concurrent request entered the same project: its entry stands for the project's in_contest stage.
-          const winner = await deps.db('contest_entries').where({ contest_id: c.id, project_id: project.id }).whereNotIn('status', ['withdrawn', 'screened_out']).first('id');
-          if (winner) return { status: 200, body: entryJson((await oneEntry(deps.db, c, winner.id))!, { hideOrganisation: false, showRank: showRank(user, c) }) };
-        }
-        // Compensation: the entry was not recorded, so the project goes back to the library.
-        await executeProjectUpdate(deps, project.id, leaveContest, { actorId: user.id, contestId: c.id, reason: 'the entry could not be recorded' }, `enter-undo-${c.id}-${project.id}-${attempt}`).catch((undoErr: unknown) => {
-          log.error('could not undo enterContest', { projectId: project.id, contestId: c.id, err: undoErr });
-        });
+        // A concurrent request entered the same project: its entry stands for the project's in_contest stage.
+        const winner = await activeEntry();
+        if (winner) return { status: 200, body: entryJson((await oneEntry(deps.db, c, winner.id))!, { hideOrganisation: false, showRank: showRank(user, c) }) };
         throw err;
       }
+      const entryId = (await activeEntry()).id as string;
       return { status: 201, body: entryJson((await oneEntry(deps.db, c, entryId))!, { hideOrganisation: false, showRank: false }) };
     },
   });

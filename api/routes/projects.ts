@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { writeAudit } from '../../db/repositories/audit';
 import { findRegion } from '../../db/repositories/regions';
@@ -10,7 +9,8 @@ import { submitDesign, withdrawProject } from '../../workflows/messages';
 import { BusinessRuleError, IllegalMoveError, NotFoundError, type FieldError } from '../errors';
 import { containsPattern, keysetPage } from '../paging';
 import { loadVisibleProject, requireApplicant, toProjectJson, whereVisible, type ProjectRow } from '../project-access';
-import { executeProjectUpdate, queryProject, startProjectWorkflow } from '../project-service';
+import { executeProjectUpdate, queryProject } from '../project-service';
+import { createProject, newProjectId } from '../projects/creation';
 import type { RouteRegistry } from '../registry';
 
 const violationsToErrors = (prefix: string, v: { field: string; rule: string; message: string }[]): FieldError[] =>
@@ -32,7 +32,7 @@ export function registerProjectRoutes(registry: RouteRegistry): void {
     tag: 'projects',
     access: ['applicant'],
     status: 201,
-    handler: async ({ params, body, user, deps, requestId }) => {
+    handler: async ({ params, body, user, deps, requestId, idempotencyKey }) => {
       const input = body as { title: string; summary?: string; regionId: string; needIds: string[]; proposal: Proposal };
       if (!user.organisationId) throw new BusinessRuleError([{ field: '/user/organisationId', rule: 'organisation-required', message: 'your account belongs to no organisation' }]);
       const programme = await deps.db('programmes').where({ id: params.id }).first();
@@ -50,30 +50,16 @@ export function registerProjectRoutes(registry: RouteRegistry): void {
       });
       errors.push(...violationsToErrors('/body/proposal', checkProposal(input.proposal)));
       if (errors.length) throw new BusinessRuleError(errors);
-      const id = crypto.randomUUID();
-      const row = await deps.db.transaction(async (trx) => {
-        const [created] = (await trx('projects')
-          .insert({
-            id, programme_id: params.id, organisation_id: user.organisationId, region_id: region!.id, region_level: region!.level, region_path: region!.path,
-            title: input.title, summary: input.summary ?? '', target_groups: input.proposal.targetGroups, stage: 'design',
-            amount_asked_fen: input.proposal.amountAskedFen, draft: JSON.stringify(input.proposal), created_by: user.id,
-          })
-          .returning('*')) as ProjectRow[];
-        await trx('project_needs').insert(input.needIds.map((needId) => ({ project_id: id, need_id: needId })));
-        await writeAudit(trx, { actorId: user.id, action: 'create', objectType: 'project', objectId: id, after: toProjectJson(created), requestId });
-        return created;
-      });
-      try {
-        await startProjectWorkflow(deps, { projectId: id, programmeId: params.id, organisationId: user.organisationId, regionPath: region!.path, rules: programme.rules });
-      } catch (err) {
-        // No workflow, no project: undo the row so nothing half-made is left.
-        await deps.db.transaction(async (trx) => {
-          await trx('project_needs').where({ project_id: id }).delete();
-          await trx('audit_log').where({ object_type: 'project', object_id: id }).delete();
-          await trx('projects').where({ id }).delete();
-        });
-        throw err;
-      }
+      // One durable operation: the workflow starts and writes the rows itself (api/projects/creation.ts).
+      const id = newProjectId(idempotencyKey);
+      await createProject(deps, {
+        projectId: id, actorId: user.id, rules: programme.rules,
+        project: {
+          programmeId: params.id, organisationId: user.organisationId, region: { id: region!.id, level: region!.level, path: region!.path }, title: input.title, summary: input.summary ?? '',
+          targetGroups: input.proposal.targetGroups, amountAskedFen: input.proposal.amountAskedFen, draft: input.proposal, needIds: input.needIds, requestId: requestId ?? null,
+        },
+      }, idempotencyKey);
+      const row = (await deps.db<ProjectRow>('projects').where({ id }).first())!;
       return { status: 201, body: { ...toProjectJson(row), draft: input.proposal } };
     },
   });

@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Client } from 'pg';
 import { createDb, migrateLatest, pendingMigrations, type Db } from '../../db/knex';
 import { migrationSource } from '../../db/migrations';
@@ -39,8 +41,20 @@ afterAll(async () => {
   await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
 });
 
+/** Every migration file in the folder, by name: the list the index must match, read without the index. */
+const MIGRATIONS_DIR = path.join(__dirname, '../../db/migrations');
+const onDisk = () => fs.readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{14}_.+\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, '')).sort();
+
+test('the migration index lists exactly the migration files in the folder, in order', async () => {
+  const files = onDisk();
+  expect(files.length).toBeGreaterThan(0);
+  // Nothing else lives in the folder but the index itself.
+  expect(fs.readdirSync(MIGRATIONS_DIR).filter((f) => !files.includes(f.replace(/\.ts$/, ''))).sort()).toEqual(['index.ts']);
+  expect(await migrationSource.getMigrations([])).toEqual(files);
+});
+
 test('on a fresh database, migrate up, roll all the way down leaving no app tables, and migrate up again with nothing pending', async () => {
-  const all = await migrationSource.getMigrations([]);
+  const all = onDisk();
   expect(all.length).toBeGreaterThan(0);
   expect(await appTables()).toEqual([]);
   expect(await pendingMigrations(db)).toEqual(all);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
@@ -26,4 +27,15 @@ export function historyFromJson(text: string): History {
 
 export function eventTypes(history: History): string[] {
   return (JSON.parse(historyToJson(history)) as { events: { eventType: string }[] }).events.map((e) => e.eventType);
+}
+
+/**
+ * Adds a recorded history as `<dir>/<prefix>-<release>.json`. Recorded histories are kept per release so the
+ * replay tests guard every one of them: an existing file is never overwritten.
+ */
+export function recordHistory(dir: string, prefix: string, release: string, history: History): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(release) || release === '1') throw new Error(`RECORD_HISTORIES must name the release (letters, digits, . _ -), e.g. 2026-12-02; got "${release}"`);
+  const file = path.join(dir, `${prefix}-${release}.json`);
+  fs.writeFileSync(file, historyToJson(history), { flag: 'wx' }); // wx: fails if the file exists
+  return file;
 }

@@ -7,14 +7,19 @@ import { as, eventually } from '../helpers/api';
 import { seedProgramme } from '../helpers/projects';
 import { allAssignments, contestBody, expectStatus, onlineRound, seedApprovedProjects, seedOrganisation } from '../helpers/contests';
 import { contestWorkflowId } from '../../api/contest-service';
-import { eventTypes, historyFromJson, historyToJson } from '../helpers/histories';
+import { eventTypes, historyFromJson, recordHistory } from '../helpers/histories';
 
 // Determinism guard for the contest workflow: every history under contest-histories/ (recorded from a full
-// contest with its timers firing) must replay on the current code. Re-record after an intended, versioned change:
-//   RECORD_HISTORIES=1 npx jest --selectProjects integration --testPathPatterns contest-replay
+// contest with its timers firing, one per release) must replay on the current code. Histories are kept, never
+// overwritten; after a change, add one under a new name:
+//   RECORD_HISTORIES=<release> npx jest --selectProjects integration --testPathPatterns contest-replay
+// (writes contest-histories/venture-contest-<release>.json; a name already taken fails the test).
 // (A folder of its own: the lifecycle's replay test replays everything under histories/ on the lifecycle alone.)
 const HISTORIES = path.join(__dirname, 'contest-histories');
 const FULL = path.join(HISTORIES, 'venture-contest-full.json');
+
+// A full lifecycle with real timers, then replays and a bundle: slow on a busy machine, so a generous bound.
+jest.setTimeout(300_000);
 
 let stack: Stack;
 beforeAll(async () => {
@@ -81,7 +86,7 @@ test('every recorded contest history, and one recorded now, replays on the curre
   }
   // The entry deadline, the reminder and the judging deadline: three timers fired.
   expect(types.filter((t) => t === 'EVENT_TYPE_TIMER_FIRED').length).toBeGreaterThanOrEqual(3);
-  if (process.env.RECORD_HISTORIES) fs.writeFileSync(FULL, historyToJson(fresh.history));
+  if (process.env.RECORD_HISTORIES) recordHistory(HISTORIES, 'venture-contest', process.env.RECORD_HISTORIES, fresh.history);
 
   const files = fs.readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
   expect(files).toContain(path.basename(FULL));

@@ -8,11 +8,13 @@ import { as, eventually } from '../helpers/api';
 import { seedProgramme, testRules, type Seeded } from '../helpers/projects';
 import { agreementTerms, createProject, expectStatus, indicatorScores, rubricScores, seedNeed, today } from '../helpers/lifecycle';
 import { projectWorkflowId } from '../../api/project-service';
-import { eventTypes, historyFromJson, historyToJson } from '../helpers/histories';
+import { eventTypes, historyFromJson, recordHistory } from '../helpers/histories';
 
-// Determinism guard: every history under histories/ (recorded from a full lifecycle) must replay on
-// the current workflow code. Re-record after an intended, versioned change with
-//   RECORD_HISTORIES=1 npx jest --selectProjects integration --testPathPatterns replay
+// Determinism guard: every history under histories/ (recorded from a full lifecycle, one per release of the
+// workflow code) must replay on the current workflow code. Histories are kept, never overwritten: after a
+// change to the workflow, add one recorded from the new code under a new name with
+//   RECORD_HISTORIES=<release> npx jest --selectProjects integration --testPathPatterns replay
+// which writes histories/project-lifecycle-<release>.json and refuses a name already taken.
 const HISTORIES = path.join(__dirname, 'histories');
 const FULL = path.join(HISTORIES, 'project-lifecycle-full.json');
 
@@ -22,6 +24,9 @@ const rules = testRules({
   review: { ...base.review, reviewerReminder: 'PT1S', reviewerDeadline: 'PT2S' },
   monitoring: { ...base.monitoring, reportInterval: 'PT2S', reportGrace: 'PT1S', colour: { ...base.monitoring.colour, overdueReports: { blue: 1, yellow: 50, red: 100 } } },
 });
+
+// A full lifecycle with real timers, then replays and a bundle: slow on a busy machine, so a generous bound.
+jest.setTimeout(300_000);
 
 let stack: Stack;
 let s: Seeded;
@@ -110,7 +115,7 @@ test('every recorded lifecycle history, and one recorded now, replays on the cur
   for (const t of ['EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED', 'EVENT_TYPE_ACTIVITY_TASK_COMPLETED', 'EVENT_TYPE_TIMER_FIRED', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED']) {
     expect(types).toContain(t);
   }
-  if (process.env.RECORD_HISTORIES) fs.writeFileSync(FULL, historyToJson(fresh.history));
+  if (process.env.RECORD_HISTORIES) recordHistory(HISTORIES, 'project-lifecycle', process.env.RECORD_HISTORIES, fresh.history);
 
   const files = fs.readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
   expect(files).toContain(path.basename(FULL));

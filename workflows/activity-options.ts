@@ -1,0 +1,63 @@
+import * as wf from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
+import type { Activities } from '../activities';
+
+// The retry policy of every activity the workflows call (docs/workflows.md, "Retries and alerts").
+// Refusals and data errors never retry: they are the caller's to fix. Everything else (the database or the
+// network away) retries with backoff, but only so long: past the bound the move fails, the state stays as it
+// was, and an operator is alerted. So no update holds its project's lock (and the timers behind it) for good.
+
+/** Failure types an activity raises that no retry can cure. */
+export const NON_RETRYABLE = ['BusinessRule', 'IllegalMove', 'Conflict', 'NotFound', 'DataError'];
+
+/** Ten attempts over about 45 s of backoff. */
+export const BOUNDED_RETRY: RetryPolicy = { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE };
+
+/** A project move holds its project's lock (and the timers queued behind it) for two minutes at most, attempts included. */
+export const projectActivities = wf.proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '2 minutes', retry: BOUNDED_RETRY });
+
+export const contestActivities = wf.proxyActivities<Activities>({ startToCloseTimeout: '1 minute', scheduleToCloseTimeout: '5 minutes', retry: BOUNDED_RETRY });
+
+/** Moving projects calls one project workflow after another: long, so it heartbeats, and retries longer. */
+export const contestMoveActivities = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2, maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+const alerts = wf.proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 } });
+
+export interface AlertSubject {
+  workflowId: string;
+  projectId: string | null;
+  contestId: string | null;
+}
+
+/** An activity that gave up after its bound (or timed out), as opposed to one that refused. */
+export function exhausted(err: unknown): err is wf.ActivityFailure {
+  return err instanceof wf.ActivityFailure && (err.retryState === 'MAXIMUM_ATTEMPTS_REACHED' || err.retryState === 'TIMEOUT');
+}
+
+/**
+ * Runs one activity call; if it fails past its retry bound, writes an operator alert (an admin inbox task,
+ * keyed so a replayed alert is one task) before the failure goes on to the caller.
+ */
+export async function guarded<T>(subject: AlertSubject, key: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    await alertIfExhausted(subject, key, err);
+    throw err;
+  }
+}
+
+/** Writes the operator alert for a failure past its bound; any other failure passes by. Never throws. */
+export async function alertIfExhausted(subject: AlertSubject, key: string, err: unknown): Promise<void> {
+  if (!exhausted(err)) return;
+  const error = String(err.cause?.message ?? err.message).slice(0, 500);
+  try {
+    await alerts.raiseOperatorAlert({ ...subject, key: `alert:${key}`, activity: err.activityType, error, at: new Date().toISOString() });
+  } catch (alertErr) {
+    wf.log.error('operator alert could not be written', { ...subject, activity: err.activityType, error: String(alertErr) });
+  }
+}

@@ -1,0 +1,89 @@
+import * as m from '../messages';
+import { businessRule } from '../refusals';
+import type { RuleViolation } from '../rules/violations';
+import { move, nowIso, type AnyMove, type ProjectRun } from './state';
+
+// Delivery (项目实施): the agreement is signed (directly or by a contest's award), then service records,
+// spending and milestones come in until the final evaluation.
+
+export function agreementRules(terms: m.AgreementTerms): RuleViolation[] {
+  const errors: RuleViolation[] = [];
+  if (terms.endDate <= terms.startDate) errors.push({ field: '/body/endDate', rule: 'after-start', message: 'must be after the start date' });
+  const tranches = terms.tranches.reduce((s, t) => s + t.amountFen, 0);
+  if (tranches !== terms.amountFen) errors.push({ field: '/body/tranches', rule: 'tranches-sum', message: `tranches add up to ${tranches} fen, the agreement is for ${terms.amountFen} fen` });
+  if (!terms.fundingSources?.length) errors.push({ field: '/body/fundingSources', rule: 'funding-sources', message: 'name at least one source of the money' });
+  return errors;
+}
+
+/** Signs the agreement: delivery starts, and the first monthly report period with it. */
+export async function startDelivery(p: ProjectRun, key: string, actorId: string, terms: m.AgreementTerms, kind: string): Promise<void> {
+  const s = p.state;
+  const now = nowIso();
+  const startAt = `${terms.startDate}T00:00:00.000Z`;
+  s.stage = 'delivery';
+  s.agreement = {
+    startDate: terms.startDate,
+    endDate: terms.endDate,
+    amountFen: terms.amountFen,
+    finalTrancheFen: terms.tranches[terms.tranches.length - 1]?.amountFen ?? 0,
+    // Reports cover the time from signing: an agreement signed after its start date owes nothing for the days before.
+    reportsFrom: startAt > now ? startAt : now,
+  };
+  s.reports = [];
+  p.scheduleNextReport();
+  await p.record({
+    key, kind, actorId, data: { contestId: s.contestId, amountFen: terms.amountFen, startDate: terms.startDate, endDate: terms.endDate, fundingSources: terms.fundingSources },
+    write: { op: 'agreement', terms },
+  });
+}
+
+export const fundDirectly = move({
+  def: m.fundDirectly,
+  move: 'fundDirectly',
+  check(_p, a) {
+    const errors = agreementRules(a.agreement);
+    if (errors.length) throw businessRule(errors);
+  },
+  apply: (p, a, key) => startDelivery(p, key, a.actorId, a.agreement, 'fundedDirectly'),
+});
+
+function withinAgreement(p: ProjectRun, date: string, field: string): RuleViolation[] {
+  const ag = p.state.agreement;
+  if (ag && (date < ag.startDate || date > ag.endDate)) return [{ field, rule: 'within-agreement', message: `${date} is outside the agreement (${ag.startDate} to ${ag.endDate})` }];
+  return [];
+}
+
+export const recordServiceRecord = move({
+  def: m.recordServiceRecord,
+  move: 'recordServiceRecord',
+  check(p, a) {
+    const errors = withinAgreement(p, a.record.heldOn, '/body/heldOn');
+    if (errors.length) throw businessRule(errors);
+  },
+  async apply(p, a, key) {
+    const hours = a.record.volunteers.reduce((s, v) => s + v.hours, 0);
+    await p.record({ key, kind: 'serviceRecorded', actorId: a.actorId, data: { id: a.record.id, activity: a.record.activity, peopleServed: a.record.peopleServed, volunteerHours: hours }, write: { op: 'serviceRecord', record: a.record } });
+  },
+});
+
+export const recordSpending = move({
+  def: m.recordSpending,
+  move: 'recordSpending',
+  check(p, a) {
+    const errors = withinAgreement(p, a.entry.spentOn, '/body/spentOn');
+    if (errors.length) throw businessRule(errors);
+  },
+  async apply(p, a, key) {
+    await p.recordAndRecolour({ key, kind: 'spendingRecorded', actorId: a.actorId, data: { id: a.entry.id, budgetItem: a.entry.budgetItem, amountFen: a.entry.amountFen }, write: { op: 'spending', entry: a.entry } });
+  },
+});
+
+export const completeMilestone = move({
+  def: m.completeMilestone,
+  move: 'completeMilestone',
+  async apply(p, a, key) {
+    await p.record({ key, kind: 'milestoneCompleted', actorId: a.actorId, data: { seq: a.seq, note: a.note }, write: { op: 'milestoneDone', seq: a.seq, note: a.note } });
+  },
+});
+
+export const deliveryMoves: AnyMove[] = [fundDirectly, recordServiceRecord, recordSpending, completeMilestone];

@@ -1,0 +1,55 @@
+import * as m from '../messages';
+import { businessRule, conflict, illegal } from '../refusals';
+import { evaluationScore, gradeFor, subsidyFor } from '../rules/evaluation';
+import { move, type AnyMove } from './state';
+
+// Performance evaluation (绩效评估): an evaluator scores the weighted indicators, mid-term during delivery
+// and final at its end; the final grade decides the subsidy.
+
+export const assignEvaluator = move({
+  def: m.assignEvaluator,
+  move: 'assignEvaluator',
+  check(p, a) {
+    const s = p.state;
+    if (a.kind === 'final' && s.stage !== 'delivery') throw illegal(s.stage, 'assignEvaluator', `the final evaluation starts from delivery; the current stage is "${s.stage}"`);
+    if (s.evaluations[a.kind]?.submitted) throw conflict(`the ${a.kind} evaluation is already submitted`);
+  },
+  async apply(p, a, key) {
+    const s = p.state;
+    s.evaluations[a.kind] = { evaluatorId: a.evaluatorId, submitted: false, grade: null };
+    if (a.kind === 'final') s.stage = 'evaluation';
+    await p.record({
+      key, kind: 'evaluatorAssigned', actorId: a.actorId, data: { kind: a.kind, evaluatorId: a.evaluatorId },
+      write: { op: 'evaluationAssign', kind: a.kind, evaluatorId: a.evaluatorId },
+      openTasks: [p.person(a.evaluatorId, 'evaluate', `File the ${a.kind === 'final' ? 'final' : 'mid-term'} evaluation`, `${p.projectId}:evaluate:${a.kind}:${a.evaluatorId}`)],
+    });
+  },
+});
+
+export const submitEvaluation = move({
+  def: m.submitEvaluation,
+  move: 'submitEvaluation',
+  check(p, a) {
+    const s = p.state;
+    const seat = s.evaluations[a.kind];
+    if (!seat || seat.evaluatorId !== a.actorId) throw businessRule([{ field: '/actor', rule: 'assigned-evaluator', message: `you are not the assigned ${a.kind} evaluator` }]);
+    if (seat.submitted) throw conflict(`the ${a.kind} evaluation is already submitted`);
+    if (a.kind === 'final' && s.stage !== 'evaluation') throw illegal(s.stage, 'submitEvaluation');
+  },
+  async apply(p, a, key) {
+    const s = p.state;
+    const rules = p.rules.evaluation;
+    const score = evaluationScore(rules.indicators, a.scores);
+    const grade = gradeFor(rules.thresholds, score);
+    const subsidy = a.kind === 'final' ? subsidyFor(rules, grade, s.agreement?.finalTrancheFen ?? 0) : null;
+    s.evaluations[a.kind] = { evaluatorId: a.actorId, submitted: true, grade };
+    await p.record({
+      key, kind: 'evaluationSubmitted', actorId: a.actorId, data: { kind: a.kind, score, grade, subsidy },
+      write: { op: 'evaluationSubmit', kind: a.kind, scores: a.scores, comments: a.comments, score, grade, subsidy },
+      openTasks: a.kind === 'final' ? [p.officers('close_or_rectify', 'Close the project or order rectification', `${p.projectId}:close:${key}`)] : [],
+      closeTasks: [`${p.projectId}:evaluate:${a.kind}:`],
+    });
+  },
+});
+
+export const evaluationMoves: AnyMove[] = [assignEvaluator, submitEvaluation];

@@ -1,0 +1,99 @@
+import * as m from '../messages';
+import { businessRule, conflict } from '../refusals';
+import { supervisionIndex } from '../rules/supervision';
+import { move, type AnyMove } from './state';
+
+// Monitoring (项目监测): monthly reports, supervision visits, complaints and quarterly reviews move the
+// four-colour grade; a red grade in delivery opens a rectification, which the applicant plans and the officer completes.
+
+export const submitMonthlyReport = move({
+  def: m.submitMonthlyReport,
+  move: 'submitMonthlyReport',
+  check(p, a) {
+    const s = p.state;
+    if (s.submittedPeriods.includes(a.period)) throw conflict(`the report for period ${a.period} was already submitted`);
+    const due = s.reports.find((r) => r.period === a.period);
+    if (!due) throw businessRule([{ field: '/body/period', rule: 'period-open', message: `period ${a.period} has not started yet (open periods: ${s.reports.map((r) => r.period).join(', ') || 'none'})` }]);
+  },
+  async apply(p, a, key) {
+    const s = p.state;
+    const due = s.reports.find((r) => r.period === a.period)!;
+    const late = due.overdue;
+    s.reports = s.reports.filter((r) => r.period !== a.period);
+    s.submittedPeriods.push(a.period);
+    if (s.reports.length === 0) p.scheduleNextReport();
+    await p.recordAndRecolour({
+      key, kind: 'monthlyReportSubmitted', actorId: a.actorId, data: { period: a.period, late },
+      write: { op: 'monthlyReport', period: a.period, summary: a.summary, indicatorProgress: a.indicatorProgress, late },
+      closeTasks: [`${p.projectId}:report-overdue:${a.period}`],
+    });
+  },
+});
+
+export const recordSupervisionVisit = move({
+  def: m.recordSupervisionVisit,
+  move: 'recordSupervisionVisit',
+  async apply(p, a, key) {
+    const index = supervisionIndex(p.rules.monitoring.supervisionDimensions, a.visit.scores);
+    p.state.supervisionIndex = index;
+    await p.recordAndRecolour({ key, kind: 'supervisionVisited', actorId: a.actorId, data: { id: a.visit.id, supervisionIndex: index }, write: { op: 'supervisionVisit', visit: a.visit, supervisionIndex: index } });
+  },
+});
+
+export const recordComplaint = move({
+  def: m.recordComplaint,
+  move: 'recordComplaint',
+  async apply(p, a, key) {
+    p.state.complaints += 1;
+    await p.recordAndRecolour({ key, kind: 'complaintRecorded', actorId: a.actorId, data: { id: a.complaint.id }, write: { op: 'complaint', complaint: a.complaint } });
+  },
+});
+
+export const recordQuarterlyReview = move({
+  def: m.recordQuarterlyReview,
+  move: 'recordQuarterlyReview',
+  async apply(p, a, key) {
+    await p.record({ key, kind: 'quarterlyReviewRecorded', actorId: a.actorId, data: { quarter: a.review.quarter }, write: { op: 'quarterlyReview', review: a.review } });
+  },
+});
+
+export const submitRectificationPlan = move({
+  def: m.submitRectificationPlan,
+  move: 'submitRectificationPlan',
+  check(p) {
+    if (p.state.rectification?.planned) throw conflict('a rectification plan is already submitted');
+  },
+  async apply(p, a, key) {
+    const r = p.state.rectification!;
+    r.planned = true;
+    await p.record({
+      key, kind: 'rectificationPlanned', actorId: a.actorId, data: { rectificationId: r.id },
+      write: { op: 'rectificationPlan', id: r.id, plan: a.plan },
+      openTasks: [p.officers('rectification_review', 'Check the rectification and complete it', `${p.projectId}:rectify-check:${r.id}`, r.dueAt)],
+      closeTasks: [`${p.projectId}:rectify:${r.id}`],
+    });
+  },
+});
+
+export const completeRectification = move({
+  def: m.completeRectification,
+  move: 'completeRectification',
+  check(p) {
+    if (!p.state.rectification?.planned) throw businessRule([{ field: '/body', rule: 'plan-submitted', message: 'the applicant has not submitted a rectification plan yet' }]);
+  },
+  async apply(p, a, key) {
+    const s = p.state;
+    const r = s.rectification!;
+    s.stage = r.cause === 'red_grade' ? 'delivery' : 'evaluation';
+    s.rectification = null;
+    s.complaints = 0; // a completed rectification answers the complaints before it
+    await p.record({
+      key, kind: 'rectificationCompleted', actorId: a.actorId, data: { rectificationId: r.id, note: a.note, backTo: s.stage },
+      write: { op: 'rectificationComplete', id: r.id },
+      closeTasks: [`${p.projectId}:rectify`],
+    });
+    if (s.stage === 'delivery') await p.refreshColour(`${key}:colour`);
+  },
+});
+
+export const monitoringMoves: AnyMove[] = [submitMonthlyReport, recordSupervisionVisit, recordComplaint, recordQuarterlyReview, submitRectificationPlan, completeRectification];

@@ -1,0 +1,110 @@
+import * as m from '../messages';
+import type { Stage } from '../stages';
+import { businessRule, conflict } from '../refusals';
+import { addDuration } from '../rules/duration';
+import { weightedTotal } from '../rules/review';
+import { move, nowIso, type AnyMove } from './state';
+
+// Review (项目论证): an expert panel scores the proposal on the programme's rubric; the officer decides.
+
+export const assignPanel = move({
+  def: m.assignPanel,
+  move: 'assignPanel',
+  check(p, a) {
+    if (p.state.panel.length > 0) throw conflict('a panel is already assigned; reassign a reviewer instead');
+    const size = p.rules.review.panelSize;
+    if (a.reviewerIds.length !== size) {
+      throw businessRule([{ field: '/body/reviewerIds', rule: 'panel-size', message: `the programme's panel has ${size} reviewers; ${a.reviewerIds.length} given` }]);
+    }
+  },
+  async apply(p, a, key) {
+    const s = p.state;
+    const now = nowIso();
+    const dueAt = addDuration(now, p.rules.review.reviewerDeadline);
+    const remindAt = addDuration(now, p.rules.review.reviewerReminder);
+    s.panel = a.reviewerIds.map((reviewerId) => ({ reviewerId, dueAt, remindAt: remindAt < dueAt ? remindAt : null, reminded: false, lateNotified: false, scored: false, total: null }));
+    await p.record({
+      key, kind: 'panelAssigned', actorId: a.actorId, data: { reviewerIds: a.reviewerIds, dueAt },
+      write: { op: 'panel', round: s.version, reviewerIds: a.reviewerIds, dueAt },
+      openTasks: a.reviewerIds.map((r) => p.person(r, 'score_review', 'Score this project', `${p.projectId}:review:${s.version}:${r}`, dueAt)),
+      closeTasks: [`${p.projectId}:panel:${s.version}`],
+    });
+  },
+});
+
+export const reassignReviewer = move({
+  def: m.reassignReviewer,
+  move: 'reassignReviewer',
+  check(p, a) {
+    const seat = p.state.panel.find((x) => x.reviewerId === a.fromReviewerId);
+    if (!seat) throw businessRule([{ field: '/body/fromReviewerId', rule: 'on-panel', message: 'is not on the panel' }]);
+    if (seat.scored) throw conflict('this reviewer has already scored; their sheet stays');
+    if (p.state.panel.some((x) => x.reviewerId === a.toReviewerId)) throw businessRule([{ field: '/body/toReviewerId', rule: 'not-on-panel', message: 'is already on the panel' }]);
+  },
+  async apply(p, a, key) {
+    const s = p.state;
+    const now = nowIso();
+    const dueAt = addDuration(now, p.rules.review.reviewerDeadline);
+    const remindAt = addDuration(now, p.rules.review.reviewerReminder);
+    s.panel = s.panel.map((x) =>
+      x.reviewerId === a.fromReviewerId ? { reviewerId: a.toReviewerId, dueAt, remindAt: remindAt < dueAt ? remindAt : null, reminded: false, lateNotified: false, scored: false, total: null } : x,
+    );
+    const id = p.projectId;
+    await p.record({
+      key, kind: 'reviewerReassigned', actorId: a.actorId, data: { from: a.fromReviewerId, to: a.toReviewerId, dueAt },
+      write: { op: 'reassign', round: s.version, from: a.fromReviewerId, to: a.toReviewerId, dueAt },
+      openTasks: [p.person(a.toReviewerId, 'score_review', 'Score this project', `${id}:review:${s.version}:${a.toReviewerId}`, dueAt)],
+      closeTasks: [`${id}:review:${s.version}:${a.fromReviewerId}`, `${id}:remind-review:${s.version}:${a.fromReviewerId}`, `${id}:late-review:${s.version}:${a.fromReviewerId}`],
+    });
+  },
+});
+
+export const submitReviewScore = move({
+  def: m.submitReviewScore,
+  move: 'submitReviewScore',
+  check(p, a) {
+    if (!p.state.panel.some((x) => x.reviewerId === a.actorId)) throw businessRule([{ field: '/actor', rule: 'on-panel', message: 'you are not on this project\'s review panel' }]);
+  },
+  async apply(p, a, key) {
+    const s = p.state;
+    const id = p.projectId;
+    const total = weightedTotal(p.rules.review.criteria, a.scores);
+    s.panel = s.panel.map((x) => (x.reviewerId === a.actorId ? { ...x, scored: true, total } : x));
+    const complete = s.panel.every((x) => x.scored);
+    await p.record({
+      key, kind: 'reviewScored', actorId: a.actorId, data: { total },
+      write: { op: 'reviewScore', round: s.version, reviewerId: a.actorId, scores: a.scores, comments: a.comments, total },
+      openTasks: complete ? [p.officers('decide_review', 'Decide on the review', `${id}:decide:${s.version}`)] : [],
+      closeTasks: [`${id}:review:${s.version}:${a.actorId}`, `${id}:remind-review:${s.version}:${a.actorId}`, `${id}:late-review:${s.version}:${a.actorId}`],
+    });
+  },
+});
+
+export const decideReview = move({
+  def: m.decideReview,
+  move: 'decideReview',
+  check(p) {
+    const panel = p.state.panel;
+    const missing = panel.filter((x) => !x.scored).map((x) => x.reviewerId);
+    if (panel.length === 0 || missing.length > 0) {
+      throw businessRule([{ field: '/body/decision', rule: 'scores-complete', message: panel.length === 0 ? 'no panel is assigned yet' : `scores are missing from ${missing.length} reviewer(s): ${missing.join(', ')}` }]);
+    }
+  },
+  async apply(p, a, key) {
+    const s = p.state;
+    const totals = s.panel.map((x) => x.total ?? 0);
+    const mean = Math.round((totals.reduce((sum, t) => sum + t, 0) / totals.length) * 100) / 100;
+    const sheet = { totals: s.panel.map((x) => ({ reviewerId: x.reviewerId, total: x.total })), mean, spread: Math.round((Math.max(...totals) - Math.min(...totals)) * 100) / 100 };
+    const next: Record<typeof a.decision, Stage> = { approve: 'approved', revise: 'revision', reject: 'rejected' };
+    s.stage = next[a.decision];
+    s.revisionDueAt = a.decision === 'revise' ? addDuration(nowIso(), p.rules.review.revisionDeadline) : null;
+    await p.record({
+      key, kind: 'reviewDecided', actorId: a.actorId, data: { decision: a.decision, comment: a.comment, scoreSheet: sheet },
+      write: { op: 'reviewDecision', round: s.version, decision: a.decision, comment: a.comment, scoreSheet: sheet, revisionDueAt: s.revisionDueAt },
+      openTasks: a.decision === 'revise' ? [p.applicants('revise_design', 'Revise the proposal and resubmit', `${p.projectId}:revise:${s.version}`, s.revisionDueAt)] : [],
+      closeTasks: [`${p.projectId}:decide:${s.version}`],
+    });
+  },
+});
+
+export const reviewMoves: AnyMove[] = [assignPanel, reassignReviewer, submitReviewScore, decideReview];

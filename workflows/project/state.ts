@@ -1,0 +1,262 @@
+import * as wf from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { ProjectEventInput, TaskSpec } from '../../activities/project-events';
+import type { Actor, ProjectInput, ProjectState, ProjectView } from '../messages';
+import { DELIVERING, moveAllowed, type Move } from '../stages';
+import { serialiser } from '../serialise';
+import { illegal } from '../refusals';
+import { addDuration } from '../rules/duration';
+import { guarded, projectActivities } from '../activity-options';
+import type { ProgrammeRules } from '../rules/programme-rules';
+
+/** Updates handled in one run before continuing as new, well below the engine's 2,000 per history. */
+export const MAX_UPDATES_PER_RUN = 500;
+
+// Markers of behaviour changed since histories were recorded (docs/workflows.md lists them). Each is asked
+// with patched() where the new behaviour starts, so a replayed old history keeps the old commands.
+/** Moves that also recompute the colour do it inside their one event activity (before: a second activity). */
+export const ONE_ACTIVITY_PER_MOVE = 'one-activity-per-move';
+
+export function initialState(): ProjectState {
+  return {
+    stage: 'design',
+    version: 0,
+    colour: 'green',
+    colourReasons: [],
+    panel: [],
+    revisionDueAt: null,
+    contestId: null,
+    agreement: null,
+    reports: [],
+    submittedPeriods: [],
+    complaints: 0,
+    supervisionIndex: null,
+    rectification: null,
+    evaluations: { mid_term: null, final: null },
+  };
+}
+
+export const nowIso = () => new Date().toISOString();
+
+/** What an event write carries besides what the run fills in (project, time, stage and colour). */
+export type EventSpec = Omit<ProjectEventInput, 'projectId' | 'at' | 'stage' | 'colour'>;
+
+/** The recompute a move asks for: the facts the workflow holds, sent with the event or on their own. */
+export interface Recolour {
+  key: string;
+}
+
+/**
+ * One update: which move it is (the stage table decides where it is allowed), a check that refuses it before
+ * anything is written (run by the validator and again under the lock), and what it does.
+ */
+export interface MoveSpec<A extends Actor> {
+  def: UpdateDefinition<ProjectView, [A]>;
+  move: Move;
+  check?: (p: ProjectRun, a: A) => void;
+  apply: (p: ProjectRun, a: A, key: string) => Promise<void>;
+}
+
+/** Any move, for the lists each feature exports (the workflow registers them all). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyMove = MoveSpec<any>;
+
+/** Declares a move with its argument type inferred from the update definition. */
+export function move<A extends Actor>(spec: MoveSpec<A>): MoveSpec<A> {
+  return spec;
+}
+
+/**
+ * One run of a project's lifecycle: the shared state every feature's handlers work on, and the helpers they
+ * share (the event write, the colour, the report schedule, the view). Handlers run one at a time behind the
+ * serialiser; a handler whose write fails leaves the state as it was.
+ */
+export class ProjectRun {
+  readonly state: ProjectState;
+  readonly projectId: string;
+  readonly rules: ProgrammeRules;
+  readonly organisationId: string;
+  readonly regionPath: string;
+  readonly maxUpdates: number;
+  /** Updates handled in this run (continue-as-new counts them) and changes the timer loop wakes on. */
+  handled = 0;
+  changes = 0;
+  /** The project's creation failed: the run ends without a project. */
+  abandoned = false;
+  readonly exclusive = serialiser();
+
+  constructor(readonly input: ProjectInput) {
+    this.state = input.state ?? initialState();
+    this.projectId = input.projectId;
+    this.rules = input.rules;
+    this.organisationId = input.organisationId;
+    this.regionPath = input.regionPath;
+    this.maxUpdates = input.maxUpdatesPerRun ?? MAX_UPDATES_PER_RUN;
+  }
+
+  officers(kind: string, title: string, key: string, dueAt: string | null = null): TaskSpec {
+    return { key, role: 'officer', regionPath: this.regionPath, kind, title, dueAt };
+  }
+
+  applicants(kind: string, title: string, key: string, dueAt: string | null = null): TaskSpec {
+    return { key, role: 'applicant', organisationId: this.organisationId, kind, title, dueAt };
+  }
+
+  person(userId: string, kind: string, title: string, key: string, dueAt: string | null = null): TaskSpec {
+    return { key, userId, kind, title, dueAt };
+  }
+
+  /** Writes one event (its document, the read model, the timeline, the inbox) in one activity transaction. */
+  async record(ev: EventSpec): Promise<void> {
+    const s = this.state;
+    await guarded(this.alertSubject(), ev.key, () => projectActivities.applyProjectEvent({ ...ev, projectId: this.projectId, at: nowIso(), stage: s.stage, colour: s.colour }));
+  }
+
+  /**
+   * Writes an event and recomputes the four-colour grade from every fact. Old runs did it in two activities;
+   * new runs in one, the recompute inside the event's transaction. A red grade in delivery opens a rectification.
+   */
+  async recordAndRecolour(ev: EventSpec): Promise<void> {
+    const key = `${ev.key}:colour`;
+    if (!wf.patched(ONE_ACTIVITY_PER_MOVE)) {
+      await this.record(ev);
+      await this.refreshColour(key);
+      return;
+    }
+    const s = this.state;
+    const r = await guarded(this.alertSubject(), ev.key, () =>
+      projectActivities.applyProjectEvent({ ...ev, projectId: this.projectId, at: nowIso(), stage: s.stage, colour: s.colour, recolour: { key, ...this.colourFacts() } }),
+    );
+    await this.applyColour(key, r.colour!);
+  }
+
+  private colourFacts() {
+    const s = this.state;
+    return { overdueReports: s.reports.filter((r) => r.overdue && !r.submitted).length, complaints: s.complaints, supervisionIndex: s.supervisionIndex, colourRules: this.rules.monitoring.colour };
+  }
+
+  /** The colour follows every fact; a red grade in delivery opens a rectification with a deadline. */
+  async refreshColour(key: string): Promise<void> {
+    const result = await guarded(this.alertSubject(), key, () => projectActivities.recomputeColour({ projectId: this.projectId, key, at: nowIso(), ...this.colourFacts() }));
+    await this.applyColour(key, result);
+  }
+
+  private async applyColour(key: string, result: { colour: ProjectState['colour']; reasons: string[] }): Promise<void> {
+    const s = this.state;
+    s.colour = result.colour;
+    s.colourReasons = result.reasons;
+    if (result.colour === 'red' && s.stage === 'delivery') {
+      const dueAt = addDuration(nowIso(), this.rules.monitoring.colour.rectificationDeadline);
+      s.stage = 'rectification';
+      s.rectification = { id: wf.uuid4(), cause: 'red_grade', dueAt, planned: false, overdueNotified: false };
+      await this.record({
+        key: `${key}:rectification`, kind: 'rectificationOpened', actorId: null, data: { cause: 'red_grade', reasons: result.reasons, dueAt },
+        write: { op: 'rectificationOpen', id: s.rectification.id, cause: 'red_grade', reason: result.reasons.join('; '), dueAt },
+        openTasks: [this.applicants('rectification_plan', 'Red grade: submit a rectification plan', `${this.projectId}:rectify:${s.rectification.id}`, dueAt)],
+      });
+    }
+  }
+
+  /** Reports come due one period at a time: adds the next period, if the agreement still runs then. */
+  scheduleNextReport(): void {
+    const s = this.state;
+    const ag = s.agreement;
+    if (!ag) return;
+    const interval = this.rules.monitoring.reportInterval;
+    const last = Math.max(0, ...s.reports.map((r) => r.period), ...s.submittedPeriods);
+    const period = last + 1;
+    const periodStart = addDuration(ag.reportsFrom, interval, period - 1);
+    if (periodStart >= `${ag.endDate}T23:59:59.999Z`) return;
+    const periodEnd = addDuration(ag.reportsFrom, interval, period);
+    s.reports.push({ period, periodStart, dueAt: addDuration(periodEnd, this.rules.monitoring.reportGrace), submitted: false, overdue: false });
+  }
+
+  /** Ends the project as withdrawn (by the applicant, or by the revision deadline passing). */
+  async withdraw(key: string, actorId: string | null, reason: string): Promise<void> {
+    const s = this.state;
+    const from = s.stage;
+    s.stage = 'withdrawn';
+    s.revisionDueAt = null;
+    await this.record({ key, kind: 'withdrawn', actorId, data: { from, reason }, closeTasks: [`${this.projectId}:`] });
+  }
+
+  view(): ProjectView {
+    const state = this.state;
+    const openDeadlines: ProjectView['openDeadlines'] = [];
+    const pendingActions: ProjectView['pendingActions'] = [];
+    const s = state.stage;
+    if (s === 'design') pendingActions.push({ action: 'submitDesign', who: 'applicant' });
+    if (s === 'review') {
+      if (state.panel.length === 0) pendingActions.push({ action: 'assignPanel', who: 'officer' });
+      for (const seat of state.panel.filter((p) => !p.scored)) {
+        openDeadlines.push({ kind: 'review', dueAt: seat.dueAt, who: seat.reviewerId });
+        pendingActions.push({ action: 'submitReviewScore', who: seat.reviewerId });
+      }
+      if (state.panel.length > 0 && state.panel.every((p) => p.scored)) pendingActions.push({ action: 'decideReview', who: 'officer' });
+    }
+    if (s === 'revision' && state.revisionDueAt) {
+      openDeadlines.push({ kind: 'revision', dueAt: state.revisionDueAt, who: 'applicant' });
+      pendingActions.push({ action: 'submitDesign', who: 'applicant' });
+    }
+    if (s === 'approved') pendingActions.push({ action: 'enterContest or fundDirectly', who: 'officer' });
+    if (DELIVERING.includes(s)) {
+      for (const r of state.reports.filter((x) => !x.submitted)) {
+        openDeadlines.push({ kind: 'monthly_report', dueAt: r.dueAt, who: 'applicant' });
+        if (r.overdue) pendingActions.push({ action: `submitMonthlyReport period ${r.period}`, who: 'applicant' });
+      }
+    }
+    if (s === 'rectification' && state.rectification) {
+      openDeadlines.push({ kind: 'rectification', dueAt: state.rectification.dueAt, who: 'applicant' });
+      pendingActions.push(state.rectification.planned ? { action: 'completeRectification', who: 'officer' } : { action: 'submitRectificationPlan', who: 'applicant' });
+    }
+    for (const kind of ['mid_term', 'final'] as const) {
+      const seat = state.evaluations[kind];
+      if (seat && !seat.submitted) pendingActions.push({ action: `submitEvaluation ${kind}`, who: seat.evaluatorId });
+    }
+    if (s === 'evaluation' && state.evaluations.final?.submitted) pendingActions.push({ action: 'closeProject or orderRectification', who: 'officer' });
+    return { ...state, projectId: this.projectId, openDeadlines, pendingActions };
+  }
+
+  requireMove(m: Move): void {
+    if (!moveAllowed(this.state.stage, m)) throw illegal(this.state.stage, m);
+  }
+
+  alertSubject() {
+    return { workflowId: `project-${this.projectId}`, projectId: this.projectId, contestId: null };
+  }
+
+  /**
+   * Registers one move: the validator refuses a wrong stage before anything is written; the handler re-checks
+   * under the lock, and if its writes fail, puts the state back as it was, so the workflow never holds a move
+   * the database does not.
+   */
+  register<A extends Actor>(spec: MoveSpec<A>): void {
+    const check = spec.check ?? (() => undefined);
+    wf.setHandler(
+      spec.def,
+      (a: A) => {
+        const key = `${this.projectId}:${spec.move}:${wf.currentUpdateInfo()?.id ?? wf.uuid4()}`;
+        return this.exclusive(async () => {
+          this.requireMove(spec.move);
+          check(this, a);
+          const before = JSON.stringify(this.state);
+          try {
+            await spec.apply(this, a, key);
+          } catch (err) {
+            Object.assign(this.state, JSON.parse(before) as ProjectState);
+            throw err;
+          }
+          this.handled++;
+          this.changes++;
+          return this.view();
+        });
+      },
+      {
+        validator: (a: A) => {
+          this.requireMove(spec.move);
+          check(this, a);
+        },
+      },
+    );
+  }
+}
