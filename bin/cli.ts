@@ -18,7 +18,7 @@ import { acquireDataLock } from './lock';
 import { findTemporalCli } from './temporal-cli';
 import { findTemporalServer } from './temporal-server';
 import { startTemporalDevServer } from './temporal-dev-server';
-import { createWorker } from './worker';
+import { createWorker, prebuiltWorkflowBundle } from './worker';
 
 const USAGE = `usage: fuhua <command>
 
@@ -230,7 +230,7 @@ async function start(config: Config, log: Logger): Promise<void> {
     const { client, connection } = await connectTemporal(temporal.address, config.temporalNamespace);
     stops.push({ name: 'temporal client', run: () => connection.close() });
     const metrics = createMetrics();
-    const worker = await createWorker({ address: temporal.address, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics, maxCachedWorkflows: config.workerCachedWorkflows });
+    const worker = await createWorker({ address: temporal.address, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics, maxCachedWorkflows: config.workerCachedWorkflows, workflowBundlePath: prebuiltWorkflowBundle(config.workflowBundle) });
     const running = worker.run();
     stops.push({ name: 'worker', run: () => shutdownWorker(worker, running) });
     // This process's registry (worker, and the API when it runs here) on the private metrics port.
@@ -308,9 +308,11 @@ async function clusterCommand(config: Config, log: Logger): Promise<void> {
       apiProcesses: Math.max(2, config.apiProcesses),
       workers: 2,
       log: progress,
+      onProcesses: ({ stop, kill }) => {
+        stops.push({ name: 'cluster', run: stop });
+        lastResort.push(kill);
+      },
     });
-    stops.push({ name: 'cluster', run: running.stop });
-    lastResort.push(running.kill);
     const admin = /First start: .*/.exec(running.migrateOutput)?.[0];
     const base = running.apiUrl;
     process.stdout.write(
@@ -420,7 +422,7 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
   const { db, client, stops, temporalAddress } = await connectExternal(config, log, 'worker');
   const metrics = createMetrics();
   if (config.workerMetricsPort) stops.push(await metricsStep(config, config.workerMetricsPort, metrics));
-  const worker = await createWorker({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics, maxCachedWorkflows: config.workerCachedWorkflows });
+  const worker = await createWorker({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics, maxCachedWorkflows: config.workerCachedWorkflows, workflowBundlePath: prebuiltWorkflowBundle(config.workflowBundle) });
   const running = worker.run();
   stops.push({ name: 'worker', run: () => shutdownWorker(worker, running) });
   log.info('worker running', { taskQueue: config.taskQueue });

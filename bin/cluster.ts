@@ -40,10 +40,13 @@ export interface ClusterOptions {
   /** Extra environment for the Fuhua processes (FUHUA_ADMIN_PASSWORD, LOG_LEVEL, ...). */
   fuhuaEnv?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+  /** Called as soon as processes may exist, so a signal during the start can stop (or kill) them. */
+  onProcesses?: (handle: { stop: () => Promise<void>; kill: () => void }) => void;
 }
 
 export interface SupervisedProcess {
   name: string;
+  logFile: string;
   kind: 'temporal' | 'fuhua';
   readonly pid: number | undefined;
   readonly restarts: number;
@@ -81,11 +84,16 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/**
+ * n distinct free ports below 32768: Temporal stores membership ports in a smallint column, so the kernel's
+ * ephemeral range (32768 and up) is out.
+ */
 async function freePorts(n: number): Promise<number[]> {
   const out: number[] = [];
-  while (out.length < n) {
-    const p = await freePort();
-    if (!out.includes(p)) out.push(p);
+  for (let attempt = 0; out.length < n; attempt++) {
+    if (attempt > 2000) throw new Error(`no ${n} free ports found between 20000 and 32767`);
+    const p = 20000 + Math.floor(Math.random() * 12768);
+    if (!out.includes(p) && (await portFree(p))) out.push(p);
   }
   return out;
 }
@@ -107,6 +115,16 @@ function portFree(port: number): Promise<boolean> {
     srv.once('error', () => resolve(false));
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+/** The last lines of a log file that mention an error, for a failure message. */
+function lastLines(file: string, n: number): string {
+  try {
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => /error|fatal|fail/i.test(l));
+    return lines.slice(-n).map((l) => l.slice(0, 400)).join(' | ') || '(no error in its log)';
+  } catch {
+    return '(no log)';
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -226,8 +244,9 @@ frontend.enableExecuteMultiOperation:
 
 interface Supervisor {
   processes: SupervisedProcess[];
-  add: (name: string, kind: 'temporal' | 'fuhua', start: () => ChildProcess) => SupervisedProcess;
+  add: (name: string, kind: 'temporal' | 'fuhua', logFile: string, start: () => ChildProcess) => SupervisedProcess;
   stopping: () => void;
+  isStopping: () => boolean;
   stopGroup: (names: string[], graceMs: number) => Promise<void>;
   killAll: () => void;
 }
@@ -243,10 +262,11 @@ function supervisor(log: (l: string) => void): Supervisor {
       /* already gone */
     }
   };
-  const add = (name: string, kind: 'temporal' | 'fuhua', start: () => ChildProcess) => {
+  const add = (name: string, kind: 'temporal' | 'fuhua', logFile: string, start: () => ChildProcess) => {
     let restarts = 0;
     const p = {
       name,
+      logFile,
       kind,
       child: null as ChildProcess | null,
       done: Promise.resolve(),
@@ -282,7 +302,7 @@ function supervisor(log: (l: string) => void): Supervisor {
         }),
       );
     };
-    launch();
+    if (!stopping) launch();
     processes.push(p);
     return p;
   };
@@ -292,6 +312,7 @@ function supervisor(log: (l: string) => void): Supervisor {
     stopping: () => {
       stopping = true;
     },
+    isStopping: () => stopping,
     stopGroup: async (names, graceMs) => {
       const group = processes.filter((p) => names.includes(p.name));
       await Promise.all(
@@ -374,10 +395,12 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       await sup.stopGroup(group, 15_000);
     }
   };
+  opts.onProcesses?.({ stop: stopAll, kill: sup.killAll });
   try {
     for (const s of specs) {
-      sup.add(s.name, 'temporal', () =>
-        spawnLogged(opts.files.server, ['--root', opts.dir, '--config', 'config', '--env', s.name, '--allow-no-auth', 'start', '--service', s.service], process.env, path.join(logDir, `${s.name}.log`)),
+      const logFile = path.join(logDir, `${s.name}.log`);
+      sup.add(s.name, 'temporal', logFile, () =>
+        spawnLogged(opts.files.server, ['--root', opts.dir, '--config', 'config', '--env', s.name, '--allow-no-auth', 'start', '--service', s.service], process.env, logFile),
       );
     }
     const frontendAddress = `127.0.0.1:${frontendPort}`;
@@ -397,10 +420,12 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     const metricsBase = await freeRun(apiProcesses + 1);
     const migrateOutput = await execTool(process.execPath, [FUHUA_ENTRY, 'migrate'], fuhuaEnv);
     for (let i = 1; i <= workers; i++) {
-      sup.add(`fuhua-worker-${i}`, 'fuhua', () => spawnLogged(process.execPath, [FUHUA_ENTRY, 'worker'], fuhuaEnv, path.join(logDir, `fuhua-worker-${i}.log`)));
+      const logFile = path.join(logDir, `fuhua-worker-${i}.log`);
+      sup.add(`fuhua-worker-${i}`, 'fuhua', logFile, () => spawnLogged(process.execPath, [FUHUA_ENTRY, 'worker'], fuhuaEnv, logFile));
     }
-    sup.add('fuhua-api', 'fuhua', () =>
-      spawnLogged(process.execPath, [FUHUA_ENTRY, 'api'], { ...fuhuaEnv, PORT: String(apiPort), HOST: host, FUHUA_API_PROCESSES: String(apiProcesses), FUHUA_METRICS_PORT: String(metricsBase), FUHUA_METRICS_HOST: '127.0.0.1' }, path.join(logDir, 'fuhua-api.log')),
+    const apiLog = path.join(logDir, 'fuhua-api.log');
+    sup.add('fuhua-api', 'fuhua', apiLog, () =>
+      spawnLogged(process.execPath, [FUHUA_ENTRY, 'api'], { ...fuhuaEnv, PORT: String(apiPort), HOST: host, FUHUA_API_PROCESSES: String(apiProcesses), FUHUA_METRICS_PORT: String(metricsBase), FUHUA_METRICS_HOST: '127.0.0.1' }, apiLog),
     );
     const apiUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${apiPort}`;
     await waitForFuhua(apiUrl, frontendAddress, namespace, taskQueue, workers, sup);
@@ -417,6 +442,9 @@ async function waitForFrontend(address: string, namespace: string, sup: Supervis
   let registered = false;
   let last = '';
   while (Date.now() < deadline) {
+    if (sup.isStopping()) throw new Error('stopped while starting');
+    const failing = sup.processes.find((p) => p.restarts >= 3);
+    if (failing) throw new Error(`${failing.name} keeps exiting: ${lastLines(failing.logFile, 3)}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 2000 });
       try {
@@ -452,8 +480,9 @@ async function waitForFuhua(apiUrl: string, address: string, namespace: string, 
   let last = '';
   try {
     while (Date.now() < deadline) {
-      const crashed = sup.processes.find((p) => p.kind === 'fuhua' && p.restarts > 2);
-      if (crashed) throw new Error(`${crashed.name} keeps exiting`);
+      if (sup.isStopping()) throw new Error('stopped while starting');
+      const crashed = sup.processes.find((p) => p.restarts >= 3);
+      if (crashed) throw new Error(`${crashed.name} keeps exiting: ${lastLines(crashed.logFile, 3)}`);
       const ready = await fetch(`${apiUrl}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, (e: Error) => ((last = e.message), false));
       const polling = await Promise.all(
         [1, 2].map((taskQueueType) =>

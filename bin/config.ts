@@ -28,6 +28,7 @@ export interface Config {
   apiProcesses: number;
   dbPoolMax: number;
   workerCachedWorkflows: number;
+  workflowBundle: string | null;
 }
 
 /** Every variable the product reads, with its default and meaning: the README's configuration table is this list. */
@@ -59,6 +60,7 @@ export const CONFIG_VARIABLES: { name: string; default: string; meaning: string 
   { name: 'FUHUA_API_PROCESSES', default: '1', meaning: 'API processes sharing the port (node:cluster), to use more than one core; with `start` they run beside the process that holds PostgreSQL, Temporal and the worker' },
   { name: 'FUHUA_DB_POOL', default: '20', meaning: 'Largest number of PostgreSQL connections per process' },
   { name: 'FUHUA_WORKER_CACHED_WORKFLOWS', default: '500', meaning: 'Workflows the worker keeps in memory between tasks (others are replayed from history when they next run)' },
+  { name: 'FUHUA_WORKFLOW_BUNDLE', default: '(dist/workflow-bundle.js when built)', meaning: 'Prebuilt workflow bundle the worker loads (`npm run build` writes one); without one the worker bundles the workflows from source at start' },
   { name: 'LOG_LEVEL', default: 'info', meaning: 'debug, info, warn, error or silent' },
 ];
 
@@ -124,5 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     apiProcesses: int(env, 'FUHUA_API_PROCESSES', 1, 1, 64),
     dbPoolMax: int(env, 'FUHUA_DB_POOL', 20, 1, 500),
     workerCachedWorkflows: int(env, 'FUHUA_WORKER_CACHED_WORKFLOWS', 500, 1, 100_000),
+    workflowBundle: env.FUHUA_WORKFLOW_BUNDLE ? path.resolve(cwd, env.FUHUA_WORKFLOW_BUNDLE) : null,
   };
 }

@@ -39,6 +39,7 @@ describe('loadConfig defaults', () => {
       apiProcesses: 1,
       dbPoolMax: 20,
       workerCachedWorkflows: 500,
+      workflowBundle: null,
     });
   });
 
