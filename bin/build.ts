@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   fs.cpSync(path.join(root, 'api', 'schemas'), path.join(dist, 'api', 'schemas'), { recursive: true });
   fs.copyFileSync(path.join(root, 'bin', 'fuhua.js'), path.join(dist, 'bin', 'fuhua.js'));
   const started = Date.now();
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  const quiet = { info() {}, warn: (m: string) => process.stderr.write(`[build] ${m}\n`), error: (m: string) => process.stderr.write(`[build] ${m}\n`), debug() {}, trace() {}, log() {} };
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet as never });
   fs.writeFileSync(path.join(dist, WORKFLOW_BUNDLE_FILE), code);
   process.stderr.write(`[build] dist/${WORKFLOW_BUNDLE_FILE}: ${(code.length / 1024).toFixed(0)} KiB in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }

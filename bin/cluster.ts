@@ -12,7 +12,9 @@ import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TemporalServerFiles } from './temporal-server';
+import { WORKFLOW_BUNDLE_FILE, prebuiltWorkflowBundle } from './worker';
 
 export type TemporalService = 'frontend' | 'history' | 'matching' | 'worker';
 
@@ -418,6 +420,14 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     delete fuhuaEnv.FUHUA_WORKER_METRICS_PORT;
     // The API processes serve metrics on base + 1, base + 2, ...: a free run of ports, never the default shared one.
     const metricsBase = await freeRun(apiProcesses + 1);
+    // One workflow bundle for every worker process (the one `npm run build` made, or one made here), so each
+    // worker starts without running webpack itself.
+    if (!prebuiltWorkflowBundle(fuhuaEnv.FUHUA_WORKFLOW_BUNDLE || null)) {
+      const bundle = path.join(opts.dir, WORKFLOW_BUNDLE_FILE);
+      const quiet = { info() {}, warn() {}, error: (m: string) => log(`bundler: ${m}`), debug() {}, trace() {}, log() {} };
+      fs.writeFileSync(bundle, (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet as never })).code);
+      fuhuaEnv.FUHUA_WORKFLOW_BUNDLE = bundle;
+    }
     const migrateOutput = await execTool(process.execPath, [FUHUA_ENTRY, 'migrate'], fuhuaEnv);
     for (let i = 1; i <= workers; i++) {
       const logFile = path.join(logDir, `fuhua-worker-${i}.log`);

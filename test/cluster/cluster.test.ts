@@ -146,7 +146,9 @@ suite(`Fuhua on a Temporal cluster on PostgreSQL${skipReason ? ` (skipped: ${ski
       expectStatus(await as(stack, officer).post(`/api/v1/projects/${id}/agreement`, agreementTerms()), 200);
       return id;
     });
-    const volunteer = expectStatus(await as(stack, applicant).post('/api/v1/volunteers', { name: '志愿者 fault' }), 201).body.id as string;
+    // One volunteer per project: a volunteer may not log more than 24 hours a day.
+    const volunteers = new Map<string, string>();
+    for (const p of projects) volunteers.set(p, expectStatus(await as(stack, applicant).post('/api/v1/volunteers', { name: `志愿者 ${p.slice(0, 8)}` }), 201).body.id as string);
 
     const perProject = 8;
     const moves = projects.flatMap((projectId) => Array.from({ length: perProject }, (_, k) => ({ projectId, key: `fault-${suffix}-${projectId}-${k}` })));
@@ -163,7 +165,7 @@ suite(`Fuhua on a Temporal cluster on PostgreSQL${skipReason ? ` (skipped: ${ski
         worker.kill('SIGKILL');
         history.kill('SIGKILL');
       }
-      const body = { activity: 'Home visits', heldOn: today(), place: 'Community hall', peopleServed: 3, volunteers: [{ volunteerId: volunteer, hours: 1 }] };
+      const body = { activity: 'Home visits', heldOn: today(), place: 'Community hall', peopleServed: 3, volunteers: [{ volunteerId: volunteers.get(m.projectId)!, hours: 1 }] };
       // A client that retries what the API told it to retry (503 with Retry-After, a dropped connection) with the same key.
       const deadline = Date.now() + 5 * 60_000;
       for (;;) {
