@@ -46,7 +46,7 @@ async function measure(stack: Pick<BenchStack, 'baseUrl' | 'db'>, topology: stri
   const stageMoves = latencyStats([...rec.samples].filter(([n]) => names.has(n)).flatMap(([, v]) => v));
   const result: RunResult = {
     topology, lifecycles: ids.length, seconds: round(run.seconds, 1), lifecyclesPerS: round(ids.length / run.seconds, 2), stageMoves,
-    errors: run.errors + (PROJECTS - closed), errorSamples: run.errorSamples, closed, loadavgBefore,
+    errors: run.errors + (ids.length - closed), errorSamples: run.errorSamples, closed, loadavgBefore,
   };
   log(`${topology}: ${result.lifecyclesPerS} lifecycles/s, stage move p50 ${stageMoves.p50} ms p99 ${stageMoves.p99} ms, errors ${result.errors}`);
   return result;
