@@ -10,8 +10,9 @@ import { runStartup, stopSummary, type FuhuaProcess } from './startup';
 import { runHttp } from './http';
 import { runLifecycle } from './lifecycle';
 import { runContest } from './contest';
+import { runCluster } from './cluster';
 
-const SECTIONS = ['startup', 'http', 'lifecycle', 'library', 'contest'] as const;
+const SECTIONS = ['startup', 'http', 'lifecycle', 'library', 'contest', 'cluster'] as const;
 type Section = (typeof SECTIONS)[number];
 /** What a plain `npm run bench` runs (lifecycle includes the library query). */
 const DEFAULT: Section[] = ['startup', 'http', 'lifecycle', 'contest'];
@@ -94,6 +95,8 @@ async function main(): Promise<void> {
         await run(section, async () => {
           return runLifecycle({ lifecycles: section === 'lifecycle', library: true });
         });
+      } else if (section === 'cluster') {
+        await run('cluster', runCluster);
       } else if (section === 'contest') {
         const available = contestAvailable();
         if (!available.ok) {

@@ -20,7 +20,7 @@ const RSS_TARGET_MIB = 1024;
 // ---- the product lifecycle ----
 
 /** Each stage move with the activities its workflow handler awaits (the bare baseline does the same). */
-function moves(panelSize: number): { name: string; activities: number }[] {
+export function moves(panelSize: number): { name: string; activities: number }[] {
   return [
     { name: 'submitDesign', activities: 1 },
     { name: 'assignPanel', activities: 1 },
@@ -51,7 +51,7 @@ function proposal(amountAskedFen: number) {
   };
 }
 
-interface Recorder {
+export interface Recorder {
   samples: Map<string, number[]>;
   requests: number;
 }
@@ -59,7 +59,7 @@ interface Recorder {
 class StepError extends Error {}
 
 /** One project from creation to closure, as the lifecycle test drives it, through the HTTP API. */
-async function driveProject(stack: BenchStack, s: Seed, i: number, tag: string, rec: Recorder): Promise<string> {
+export async function driveProject(stack: BenchStack, s: Seed, i: number, tag: string, rec: Recorder): Promise<string> {
   const applicant = s.applicants[i % s.applicants.length];
   const officer = s.officer;
   const community = s.communities[(i * 37) % s.communities.length];
@@ -110,7 +110,7 @@ async function driveProject(stack: BenchStack, s: Seed, i: number, tag: string, 
 }
 
 /** Runs `count` jobs with `concurrency` in flight; a failed job is counted, the others go on. */
-async function inFlight(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<{ seconds: number; errors: number; errorSamples: string[]; notRun: number }> {
+export async function inFlight(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<{ seconds: number; errors: number; errorSamples: string[]; notRun: number }> {
   const t0 = performance.now();
   const deadline = Date.now() + DEADLINE_MS;
   let next = 0;

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import http from 'node:http';
+import type http from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
@@ -7,14 +7,18 @@ import { createApp } from '../api/app';
 import { generatePassword, hashPassword } from '../api/auth';
 import { createLogger, type Logger } from '../api/logger';
 import { createMetrics, type Metrics } from '../api/metrics';
-import { createDb, migrateLatest, type Db } from '../db/knex';
+import { createDb, migrateLatest, pendingMigrations, type Db } from '../db/knex';
 import { ROLES, type Role } from '../db/repositories/users';
 import { loadConfig, ConfigError, type Config } from './config';
 import { startEmbeddedPostgres } from './embedded-postgres';
+import { parseCommandLine, type CreateUserArgs } from './args';
+import { startCluster } from './cluster';
+import { createHttpServer, serveMetrics } from './http';
 import { acquireDataLock } from './lock';
 import { findTemporalCli } from './temporal-cli';
+import { findTemporalServer } from './temporal-server';
 import { startTemporalDevServer } from './temporal-dev-server';
-import { createWorker } from './worker';
+import { createWorker, prebuiltWorkflowBundle } from './worker';
 
 const USAGE = `usage: fuhua <command>
 
@@ -22,6 +26,8 @@ const USAGE = `usage: fuhua <command>
                         server (unless TEMPORAL_ADDRESS), migrations, worker and API in one process
   api                   the HTTP API alone (needs DATABASE_URL and TEMPORAL_ADDRESS)
   worker                the Temporal worker alone (needs DATABASE_URL and TEMPORAL_ADDRESS)
+  cluster               Fuhua on a real Temporal cluster on PostgreSQL (embedded unless DATABASE_URL): the
+                        Temporal services each in its own process, two API processes behind PORT, two workers
   migrate [latest|rollback|status]
                         database migrations (needs DATABASE_URL); latest also creates the first admin
   create-user --login L --password P --roles r1,r2 [--name N] [--organisation ID] [--region ID]
@@ -31,7 +37,19 @@ const USAGE = `usage: fuhua <command>
 type Stop = { name: string; run: () => Promise<void> };
 
 async function main(argv: string[]): Promise<void> {
-  const [command, ...args] = argv;
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  const { command, positionals, values } = parsed;
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const maxPositionals = command === 'migrate' ? 1 : 0;
+  if (positionals.length > maxPositionals) fail(`unexpected argument "${positionals[maxPositionals]}" for \`fuhua ${command}\`\n\n${USAGE}`);
   let config: Config;
   try {
     config = loadConfig();
@@ -43,6 +61,8 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'start':
       return start(config, log);
+    case 'cluster':
+      return clusterCommand(config, log);
     case 'api':
       if (config.apiProcesses > 1 && cluster.isPrimary) {
         const stops: Stop[] = [];
@@ -54,14 +74,9 @@ async function main(argv: string[]): Promise<void> {
     case 'worker':
       return runWorker(config, log);
     case 'migrate':
-      return migrate(config, log, args[0] ?? 'latest');
+      return migrate(config, log, positionals[0] ?? 'latest');
     case 'create-user':
-      return createUserCommand(config, args);
-    case undefined:
-    case 'help':
-    case '--help':
-      process.stdout.write(USAGE + '\n');
-      return;
+      return createUserCommand(config, values);
     default:
       fail(`unknown command "${command}"\n\n${USAGE}`);
   }
@@ -129,8 +144,7 @@ function listen(config: Config, db: Db, client: Client, log: Logger, metrics: Me
     metrics,
     clock: () => new Date(),
   });
-  const server = http.createServer(app);
-  server.keepAliveTimeout = 65_000;
+  const server = createHttpServer(app);
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new Error(`port ${config.port} is taken: set PORT to another port`) : err),
@@ -216,10 +230,11 @@ async function start(config: Config, log: Logger): Promise<void> {
     const { client, connection } = await connectTemporal(temporal.address, config.temporalNamespace);
     stops.push({ name: 'temporal client', run: () => connection.close() });
     const metrics = createMetrics();
-    const worker = await createWorker({ address: temporal.address, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics, maxCachedWorkflows: config.workerCachedWorkflows });
+    const worker = await createWorker({ address: temporal.address, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics, maxCachedWorkflows: config.workerCachedWorkflows, workflowBundlePath: prebuiltWorkflowBundle(config.workflowBundle) });
     const running = worker.run();
     stops.push({ name: 'worker', run: () => shutdownWorker(worker, running) });
-    if (config.workerMetricsPort) stops.push(serveWorkerMetrics(config, config.workerMetricsPort, metrics));
+    // This process's registry (worker, and the API when it runs here) on the private metrics port.
+    if (config.metricsPort) stops.push(await metricsStep(config, config.metricsPort, metrics));
     if (config.apiProcesses > 1) {
       // The API in its own processes, sharing the port, so it can use more than one core.
       stops.push(await forkApiProcesses(config, log, { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address }));
@@ -248,19 +263,89 @@ async function start(config: Config, log: Logger): Promise<void> {
   }
 }
 
+/**
+ * `fuhua cluster`: the product on a real Temporal cluster (bin/cluster.ts) with its own data folder
+ * (FUHUA_DATA_DIR/cluster), so it never mixes its workflows with those of `fuhua start`'s dev server.
+ */
+async function clusterCommand(config: Config, log: Logger): Promise<void> {
+  const started = Date.now();
+  const stops: Stop[] = [];
+  const lastResort: (() => void)[] = [];
+  onShutdown(log, stops, lastResort);
+  const dataDir = path.join(config.dataDir, 'cluster');
+  let release: () => void;
+  try {
+    release = acquireDataLock(dataDir);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  stops.push({ name: 'lock', run: async () => release() });
+  lastResort.push(release);
+  const progress = (line: string) => process.stderr.write(`[fuhua cluster] ${line}\n`);
+  try {
+    const [files, urls] = await Promise.all([
+      findTemporalServer({ log: progress }),
+      (async () => {
+        if (config.databaseUrl) return { adminUrl: config.databaseUrl, fuhuaUrl: config.databaseUrl };
+        progress(`starting PostgreSQL (embedded) on 127.0.0.1:${config.pgPort}, data in ${path.join(dataDir, 'postgres')}`);
+        const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.pgPort, log: (l) => log.debug(l, { source: 'postgres' }) });
+        stops.push({ name: 'postgres', run: pg.stop });
+        lastResort.push(pg.kill);
+        await pg.createDatabase('fuhua');
+        return { adminUrl: pg.url('postgres'), fuhuaUrl: pg.url('fuhua') };
+      })(),
+    ]);
+    const running = await startCluster({
+      files,
+      dir: dataDir,
+      adminUrl: urls.adminUrl,
+      fuhuaUrl: urls.fuhuaUrl,
+      frontendPort: config.temporalPort,
+      apiPort: config.port,
+      host: config.host,
+      namespace: config.temporalNamespace,
+      taskQueue: config.taskQueue,
+      apiProcesses: Math.max(2, config.apiProcesses),
+      workers: 2,
+      log: progress,
+      onProcesses: ({ stop, kill }) => {
+        stops.push({ name: 'cluster', run: stop });
+        lastResort.push(kill);
+      },
+    });
+    const admin = /First start: .*/.exec(running.migrateOutput)?.[0];
+    const base = running.apiUrl;
+    process.stdout.write(
+      [
+        '',
+        `Fuhua is ready on a Temporal cluster (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+        `  API:          ${base}/api/v1  (${Math.max(2, config.apiProcesses)} API processes behind one port)`,
+        `  API docs:     ${base}/docs`,
+        `  Temporal:     ${running.frontendAddress} (PostgreSQL-backed; namespace ${running.namespace})`,
+        '  Temporal UI:  not run here (no UI server binary is built); use `npm start` for the dev server\'s UI',
+        `  Processes:    ${running.processes.map((p) => `${p.name} (${p.pid})`).join(', ')}`,
+        `  Logs:         ${running.logDir}`,
+        ...(admin ? [`  ${admin}`] : []),
+        '  Ctrl-C stops everything.',
+        '',
+      ].join('\n') + '\n',
+    );
+  } catch (err) {
+    process.stderr.write(`fuhua: could not start the cluster: ${(err as Error).message}\n`);
+    for (const step of [...stops].reverse()) await step.run().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
 async function shutdownWorker(worker: Worker, running: Promise<void>): Promise<void> {
   if (worker.getState() === 'RUNNING') worker.shutdown();
   await running;
 }
 
-/** The worker's metrics on a port of their own, where no API in the same process serves /metrics. */
-function serveWorkerMetrics(config: Config, port: number, metrics: Metrics): Stop {
-  const server = http.createServer((req, res) => {
-    if (req.url !== '/metrics') return void res.writeHead(404).end();
-    void metrics.registry.metrics().then((text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text));
-  });
-  server.listen(port, config.host);
-  return { name: 'metrics', run: () => new Promise((r) => server.close(() => r())) };
+/** A registry served on its own port (FUHUA_METRICS_HOST), as a shutdown step. */
+async function metricsStep(config: Config, port: number, metrics: Metrics): Promise<Stop> {
+  const { stop } = await serveMetrics(metrics.registry, port, config.metricsHost);
+  return { name: 'metrics', run: stop };
 }
 
 /** The shared start of `api` and `worker` run alone: existing servers, a pool, a client, shutdown on signal. */
@@ -282,16 +367,21 @@ async function connectExternal(config: Config, log: Logger, what: string): Promi
 async function forkApiProcesses(config: Config, log: Logger, env: Record<string, string>): Promise<Stop> {
   cluster.setupPrimary({ exec: path.join(__dirname, 'fuhua.js'), args: ['api'] });
   let stopping = false;
-  const fork = () => cluster.fork({ ...env, FUHUA_API_PROCESSES: String(config.apiProcesses) });
-  const listening = Array.from({ length: config.apiProcesses }, () => new Promise<void>((resolve, reject) => {
-    const w = fork();
+  const indexOf = new Map<number, number>();
+  const fork = (index: number) => {
+    const w = cluster.fork({ ...env, FUHUA_API_PROCESSES: String(config.apiProcesses), FUHUA_API_INDEX: String(index) });
+    indexOf.set(w.id, index);
+    return w;
+  };
+  const listening = Array.from({ length: config.apiProcesses }, (_, i) => new Promise<void>((resolve, reject) => {
+    const w = fork(i + 1);
     w.once('listening', () => resolve());
     w.once('exit', (code) => reject(new Error(`an API process exited (code ${code}) before it listened`)));
   }));
   cluster.on('exit', (w, code, signal) => {
     if (stopping) return;
     log.error('API process died; starting another', { pid: w.process.pid, code, signal });
-    fork();
+    fork(indexOf.get(w.id) ?? 1);
   });
   await Promise.all(listening);
   log.info('api processes listening', { processes: config.apiProcesses, url: `http://${config.host}:${config.port}` });
@@ -319,16 +409,20 @@ async function forkApiProcesses(config: Config, log: Logger, env: Record<string,
 
 async function runApi(config: Config, log: Logger): Promise<void> {
   const { db, client, stops } = await connectExternal(config, log, 'api');
-  const { stop } = await listen(config, db, client, log, createMetrics());
+  const metrics = createMetrics();
+  const { stop } = await listen(config, db, client, log, metrics);
   stops.push(stop);
+  // One of several API processes serves its own registry on the metrics port + its index (1, 2, ...).
+  const index = cluster.isWorker ? Number(process.env.FUHUA_API_INDEX ?? 0) : 0;
+  if (config.metricsPort) stops.push(await metricsStep(config, config.metricsPort + index, metrics));
   log.info('api listening', { url: `http://${config.host}:${config.port}` });
 }
 
 async function runWorker(config: Config, log: Logger): Promise<void> {
   const { db, client, stops, temporalAddress } = await connectExternal(config, log, 'worker');
   const metrics = createMetrics();
-  if (config.workerMetricsPort) stops.push(serveWorkerMetrics(config, config.workerMetricsPort, metrics));
-  const worker = await createWorker({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics, maxCachedWorkflows: config.workerCachedWorkflows });
+  if (config.workerMetricsPort) stops.push(await metricsStep(config, config.workerMetricsPort, metrics));
+  const worker = await createWorker({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, db, client, log, metrics, maxCachedWorkflows: config.workerCachedWorkflows, workflowBundlePath: prebuiltWorkflowBundle(config.workflowBundle) });
   const running = worker.run();
   stops.push({ name: 'worker', run: () => shutdownWorker(worker, running) });
   log.info('worker running', { taskQueue: config.taskQueue });
@@ -346,24 +440,18 @@ async function migrate(config: Config, log: Logger, action: string): Promise<voi
     }
     else if (action === 'rollback') log.info('rolled back', { result: await db.migrate.rollback() });
     else if (action === 'status') {
-      const [done, pending] = (await db.migrate.list()) as [{ name: string }[], { file: string }[]];
-      process.stdout.write(JSON.stringify({ applied: done.map((d) => d.name), pending: pending.map((p) => p.file) }, null, 2) + '\n');
+      const [done] = (await db.migrate.list()) as [{ name: string }[], unknown[]];
+      process.stdout.write(JSON.stringify({ applied: done.map((d) => d.name), pending: await pendingMigrations(db) }, null, 2) + '\n');
     } else fail(`unknown migrate action "${action}" (latest, rollback, status)`);
   } finally {
     await db.destroy();
   }
 }
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-async function createUserCommand(config: Config, args: string[]): Promise<void> {
+async function createUserCommand(config: Config, args: CreateUserArgs): Promise<void> {
   if (!config.databaseUrl) fail('`fuhua create-user` needs DATABASE_URL');
-  const login = flag(args, 'login');
-  const password = flag(args, 'password');
-  const roles = (flag(args, 'roles') ?? '').split(',').filter(Boolean) as Role[];
+  const { login, password } = args;
+  const roles = (args.roles ?? '').split(',').filter(Boolean) as Role[];
   if (!login || !password || roles.length === 0) fail('create-user needs --login, --password and --roles');
   const unknown = roles.filter((r) => !ROLES.includes(r));
   if (unknown.length) fail(`unknown role(s) ${unknown.join(', ')}; roles are ${ROLES.join(', ')}`);
@@ -371,7 +459,7 @@ async function createUserCommand(config: Config, args: string[]): Promise<void> 
   const db = createDb({ url: config.databaseUrl, poolMax: 2 });
   try {
     const [row] = await db('users')
-      .insert({ login, display_name: flag(args, 'name') ?? login, password_hash: await hashPassword(password), roles, organisation_id: flag(args, 'organisation') ?? null, region_id: flag(args, 'region') ?? null })
+      .insert({ login, display_name: args.name ?? login, password_hash: await hashPassword(password), roles, organisation_id: args.organisation ?? null, region_id: args.region ?? null })
       .returning(['id', 'login']);
     process.stdout.write(JSON.stringify(row) + '\n');
   } finally {

@@ -21,11 +21,14 @@ export interface Config {
   bodyLimitBytes: number;
   logLevel: LogLevel;
   workerMetricsPort: number | null;
+  metricsPort: number | null;
+  metricsHost: string;
   sessionCacheMs: number;
   updateTimeoutMs: number;
   apiProcesses: number;
   dbPoolMax: number;
   workerCachedWorkflows: number;
+  workflowBundle: string | null;
 }
 
 /** Every variable the product reads, with its default and meaning: the README's configuration table is this list. */
@@ -40,19 +43,24 @@ export const CONFIG_VARIABLES: { name: string; default: string; meaning: string 
   { name: 'FUHUA_TEMPORAL_PORT', default: '7233', meaning: 'gRPC port of the local Temporal dev server' },
   { name: 'FUHUA_TEMPORAL_UI_PORT', default: '8233', meaning: 'Web UI port of the local Temporal dev server' },
   { name: 'FUHUA_TEMPORAL_CLI', default: '(found)', meaning: 'Path of the Temporal CLI; otherwise PATH, the cache, a download or `go install` are tried' },
-  { name: 'FUHUA_CACHE_DIR', default: '~/.cache/fuhua', meaning: 'Where a built or downloaded Temporal CLI is cached, outside the repository' },
+  { name: 'FUHUA_TEMPORAL_SERVER', default: '(found)', meaning: 'Path of temporal-server v1.29.1 for `fuhua cluster`; otherwise PATH, the cache or `go install` are tried' },
+  { name: 'FUHUA_TEMPORAL_SQL_TOOL', default: '(found)', meaning: 'Path of temporal-sql-tool v1.29.1 for `fuhua cluster`, found the same way' },
+  { name: 'FUHUA_CACHE_DIR', default: '~/.cache/fuhua', meaning: 'Where a built or downloaded Temporal CLI (and the Temporal server of `fuhua cluster`) is cached, outside the repository' },
   { name: 'FUHUA_TASK_QUEUE', default: 'fuhua', meaning: 'Temporal task queue of the worker' },
   { name: 'FUHUA_ADMIN_PASSWORD', default: '(generated, printed once)', meaning: 'Password of the `admin` account created on first start' },
   { name: 'FUHUA_TOKEN_TTL', default: 'PT12H', meaning: 'Lifetime of a login token (ISO 8601 duration)' },
   { name: 'FUHUA_LOGIN_MAX_FAILURES', default: '5', meaning: 'Failed sign-ins in a row that lock an account' },
   { name: 'FUHUA_LOGIN_LOCK', default: 'PT15M', meaning: 'How long such a lock lasts (ISO 8601 duration)' },
   { name: 'FUHUA_BODY_LIMIT', default: '1048576', meaning: 'Largest request body in bytes (413 beyond)' },
-  { name: 'FUHUA_WORKER_METRICS_PORT', default: '(unset: off)', meaning: 'Port where the worker serves its own /metrics (for `fuhua worker`, or `fuhua start` with several API processes)' },
+  { name: 'FUHUA_METRICS_PORT', default: '9464', meaning: 'Port where `fuhua start` and `fuhua api` serve Prometheus /metrics, apart from the API (0: none); with several API processes, process n serves on this port + n' },
+  { name: 'FUHUA_METRICS_HOST', default: '127.0.0.1', meaning: 'Address the metrics port binds: keep it private (a scraper on the same host or network)' },
+  { name: 'FUHUA_WORKER_METRICS_PORT', default: '(unset: off)', meaning: 'Port where `fuhua worker` serves its own /metrics (bound to FUHUA_METRICS_HOST)' },
   { name: 'FUHUA_SESSION_CACHE_MS', default: '5000', meaning: 'How long an API process keeps a signed-in session in memory (0: ask the database every request); another process may honour a revoked token that long' },
   { name: 'FUHUA_UPDATE_TIMEOUT_MS', default: '25000', meaning: 'How long a request waits for its stage move before answering 503 with Retry-After (the move may still complete; retry with the same Idempotency-Key)' },
   { name: 'FUHUA_API_PROCESSES', default: '1', meaning: 'API processes sharing the port (node:cluster), to use more than one core; with `start` they run beside the process that holds PostgreSQL, Temporal and the worker' },
   { name: 'FUHUA_DB_POOL', default: '20', meaning: 'Largest number of PostgreSQL connections per process' },
   { name: 'FUHUA_WORKER_CACHED_WORKFLOWS', default: '500', meaning: 'Workflows the worker keeps in memory between tasks (others are replayed from history when they next run)' },
+  { name: 'FUHUA_WORKFLOW_BUNDLE', default: '(dist/workflow-bundle.js when built)', meaning: 'Prebuilt workflow bundle the worker loads (`npm run build` writes one); without one the worker bundles the workflows from source at start' },
   { name: 'LOG_LEVEL', default: 'info', meaning: 'debug, info, warn, error or silent' },
 ];
 
@@ -111,10 +119,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     bodyLimitBytes: int(env, 'FUHUA_BODY_LIMIT', 1024 * 1024, 1024, 100 * 1024 * 1024),
     logLevel,
     workerMetricsPort: metricsPort,
+    metricsPort: int(env, 'FUHUA_METRICS_PORT', 9464, 0, 65535) || null,
+    metricsHost: env.FUHUA_METRICS_HOST || '127.0.0.1',
     sessionCacheMs: int(env, 'FUHUA_SESSION_CACHE_MS', 5000, 0, 600_000),
     updateTimeoutMs: int(env, 'FUHUA_UPDATE_TIMEOUT_MS', 25_000, 1000, 600_000),
     apiProcesses: int(env, 'FUHUA_API_PROCESSES', 1, 1, 64),
     dbPoolMax: int(env, 'FUHUA_DB_POOL', 20, 1, 500),
     workerCachedWorkflows: int(env, 'FUHUA_WORKER_CACHED_WORKFLOWS', 500, 1, 100_000),
+    workflowBundle: env.FUHUA_WORKFLOW_BUNDLE ? path.resolve(cwd, env.FUHUA_WORKFLOW_BUNDLE) : null,
   };
 }

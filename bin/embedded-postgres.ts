@@ -51,10 +51,10 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (ids) {
     fs.chownSync(dataDir, ids.uid, ids.gid);
-    for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-      const mode = fs.statSync(dir).mode;
-      if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o001); // let the postgres user pass through
-    }
+    // The postgres user must pass through to its data folder and to the binaries in node_modules: in a clone under
+    // a private folder (0700, as /root or mktemp -d give) it could reach neither, and initdb failed with EACCES.
+    allowTraversal(path.dirname(dataDir));
+    allowTraversal(bin);
   }
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
     opts.log?.(`initialising PostgreSQL in ${dataDir}`);
@@ -112,6 +112,15 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGQUIT');
     },
   };
+}
+
+/** Adds search (x) permission for others on `dir` and every folder above it that lacks it; nothing is made readable. */
+function allowTraversal(dir: string): void {
+  for (let d = dir; ; d = path.dirname(d)) {
+    const mode = fs.statSync(d).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(d, mode | 0o001);
+    if (d === path.dirname(d)) return;
+  }
 }
 
 async function stopPostgres(child: ChildProcess, exited: Promise<void>): Promise<void> {

@@ -192,12 +192,12 @@ export async function findTemporalCli(opts: FindTemporalCliOptions = {}): Promis
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 
-interface Check {
+export interface Check {
   ok: boolean;
   detail: string;
 }
 
-function errorText(err: unknown): string {
+export function errorText(err: unknown): string {
   if (err instanceof Error) {
     const cause = (err as Error & { cause?: unknown }).cause;
     return cause instanceof Error ? `${err.message} (${cause.message})` : err.message;
@@ -205,7 +205,7 @@ function errorText(err: unknown): string {
   return String(err);
 }
 
-function isExecutableFile(p: string): boolean {
+export function isExecutableFile(p: string): boolean {
   try {
     if (!fs.statSync(p).isFile()) return false;
     fs.accessSync(p, fs.constants.X_OK);
@@ -216,7 +216,7 @@ function isExecutableFile(p: string): boolean {
 }
 
 /** Every executable `name` on the given PATH, in PATH order, as absolute paths, without duplicates. */
-function whichAll(name: string, pathVar: string | undefined): string[] {
+export function whichAll(name: string, pathVar: string | undefined): string[] {
   const found: string[] = [];
   for (const dir of (pathVar ?? '').split(path.delimiter)) {
     if (!dir) continue;
@@ -227,7 +227,7 @@ function whichAll(name: string, pathVar: string | undefined): string[] {
 }
 
 /** Run `<file> <args>` with a timeout; ok when it exits 0. detail = first output line or the failure. */
-function run(file: string, args: string[], timeoutMs: number): Promise<Check> {
+export function run(file: string, args: string[], timeoutMs: number): Promise<Check> {
   return new Promise((resolve) => {
     execFile(file, args, { timeout: timeoutMs, killSignal: 'SIGKILL', windowsHide: true }, (err, stdout, stderr) => {
       const firstLine = (`${stdout}`.trim() || `${stderr}`.trim()).split('\n')[0] ?? '';
@@ -257,13 +257,13 @@ async function checkCached(p: string): Promise<Check> {
   return v.ok ? v : { ok: false, detail: `--version failed (${v.detail})` };
 }
 
-function formatElapsed(ms: number): string {
+export function formatElapsed(ms: number): string {
   const s = Math.round(ms / 1000);
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
 /** A unique scratch name inside `dir`, on the same filesystem as the final binary so `rename` is atomic. */
-function scratchPath(dir: string, label: string): string {
+export function scratchPath(dir: string, label: string): string {
   return path.join(dir, `.${label}-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
@@ -314,7 +314,7 @@ async function downloadInto(url: string, cacheDir: string, dest: string): Promis
 
 // --- Step 5: go install ---------------------------------------------------------------------------------------
 
-async function findGo(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<{ path?: string; detail: string }> {
+export async function findGo(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<{ path?: string; detail: string }> {
   const explicit = env.FUHUA_GO;
   if (explicit === 'off') {
     log('skipping go install (FUHUA_GO=off)');
@@ -337,11 +337,20 @@ async function findGo(env: NodeJS.ProcessEnv, log: (line: string) => void): Prom
   return { detail: `Go not available (${problems.join('; ') || 'not on PATH'})` };
 }
 
-async function goInstallInto(
+async function goInstallInto(go: string, env: NodeJS.ProcessEnv, cacheDir: string, dest: string, log: (line: string) => void): Promise<void> {
+  await goInstall(go, env, cacheDir, [TEMPORAL_CLI_GO_PACKAGE], [{ built: BINARY_NAME, dest }], log);
+}
+
+/**
+ * `go install -v <packages>` into a scratch GOBIN inside `cacheDir`, with progress every 15 s; each built binary is
+ * checked with `--version` and renamed into place. Several packages of one module build in one go (shared work).
+ */
+export async function goInstall(
   go: string,
   env: NodeJS.ProcessEnv,
   cacheDir: string,
-  dest: string,
+  goPackages: string[],
+  outputs: { built: string; dest: string }[],
   log: (line: string) => void,
 ): Promise<void> {
   // GOBIN is a scratch directory inside the cache dir; the result is renamed into place once verified.
@@ -351,7 +360,7 @@ async function goInstallInto(
     // The user's Go settings (GOFLAGS, GOPROXY, CGO_ENABLED, ...) are kept, so their build cache is reused.
     const childEnv: NodeJS.ProcessEnv = { ...env, GOBIN: gobin };
     // `-v` prints one line per package compiled: we count them instead of echoing hundreds of lines.
-    const child = spawn(go, ['install', '-v', TEMPORAL_CLI_GO_PACKAGE], {
+    const child = spawn(go, ['install', '-v', ...goPackages], {
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
@@ -399,9 +408,11 @@ async function goInstallInto(
     });
     if (code !== 0) throw new Error(`go install exited with ${code}; last output:\n${tail.join('\n')}`);
     log(`go install: done in ${formatElapsed(Date.now() - started)} (${packages} packages)`);
-    const built = path.join(gobin, BINARY_NAME);
-    if (!fs.existsSync(built)) throw new Error(`go install succeeded but ${built} is missing`);
-    await installBinary(built, dest);
+    for (const out of outputs) {
+      const built = path.join(gobin, out.built);
+      if (!fs.existsSync(built)) throw new Error(`go install succeeded but ${built} is missing`);
+      await installBinary(built, out.dest);
+    }
   } finally {
     fs.rmSync(gobin, { recursive: true, force: true });
   }
@@ -409,7 +420,7 @@ async function goInstallInto(
 
 // --- Cross-process lock ---------------------------------------------------------------------------------------
 
-interface Lock {
+export interface Lock {
   release(): void;
 }
 
@@ -456,7 +467,7 @@ function staleReason(file: string): string | undefined {
  * window between two waiters; the worst outcome is a duplicate download/build, never a broken binary, because every
  * producer writes under its own scratch name and renames atomically.
  */
-async function acquireLock(file: string, log: (line: string) => void): Promise<Lock> {
+export async function acquireLock(file: string, log: (line: string) => void): Promise<Lock> {
   const token = `${process.pid}-${randomBytes(6).toString('hex')}`;
   const info: LockInfo = { pid: process.pid, host: os.hostname(), token };
   const waitStart = Date.now();

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { NativeConnection, Runtime, Worker, DefaultLogger, type LogLevel as CoreLogLevel, type ActivityInboundCallsInterceptor, type Next } from '@temporalio/worker';
 import type { ActivityExecuteInput } from '@temporalio/worker/lib/interceptors';
 import { Context } from '@temporalio/activity';
@@ -7,6 +9,19 @@ import type { Knex } from 'knex';
 import { createActivities } from '../activities';
 import type { Logger } from '../api/logger';
 import type { Metrics } from '../api/metrics';
+
+/** Name of the prebuilt workflow bundle `npm run build` writes into dist/. */
+export const WORKFLOW_BUNDLE_FILE = 'workflow-bundle.js';
+
+/**
+ * The workflow bundle to load: FUHUA_WORKFLOW_BUNDLE, else the one `npm run build` put beside the compiled code
+ * (dist/workflow-bundle.js); undefined from the sources, where the worker bundles the workflows itself.
+ */
+export function prebuiltWorkflowBundle(configured: string | null): string | undefined {
+  if (configured) return configured;
+  const built = path.join(__dirname, '..', WORKFLOW_BUNDLE_FILE);
+  return fs.existsSync(built) ? built : undefined;
+}
 
 let runtimeInstalled = false;
 

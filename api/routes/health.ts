@@ -41,14 +41,5 @@ export function registerHealthRoutes(registry: RouteRegistry): void {
     },
   });
 
-  registry.add({
-    method: 'get',
-    path: '/metrics',
-    operationId: 'health.metrics',
-    summary: "Prometheus metrics (HTTP latency by route and status, worker activity metrics, the funding desk's batches, process metrics)",
-    tag: 'operations',
-    access: 'public',
-    produces: 'text/plain',
-    handler: async ({ deps }) => ({ raw: { contentType: deps.metrics.registry.contentType, data: await deps.metrics.registry.metrics() } }),
-  });
+  // Prometheus metrics are not on the API's port: bin/http.ts serves them on FUHUA_METRICS_PORT (127.0.0.1 by default).
 }

@@ -2,11 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { findTemporalCli } from '../../bin/temporal-cli';
 import { startEmbeddedPostgres } from '../../bin/embedded-postgres';
-import { portTaken } from '../../bin/temporal-dev-server';
+import { portTaken, startTemporalDevServer } from '../../bin/temporal-dev-server';
 import { createDb, migrateLatest } from '../../db/knex';
 import { TEMPLATE_DB, withDatabase } from './shared';
 
@@ -36,9 +35,12 @@ export default async function globalSetup(): Promise<void> {
       const server = await startEmbeddedPostgres({ dataDir: path.join(work, 'pg'), port: await freePort(), fast: true });
       return { adminUrl: server.url('postgres'), stop: server.stop };
     })(),
-    TestWorkflowEnvironment.createLocal({
-      server: { executable: { type: 'existing-path', path: cliPath }, ip: '127.0.0.1', log: { format: 'json', level: 'error' } },
-    }),
+    // Our own start of the dev server (as `npm start` does): it waits for a ready frontend as long as a busy
+    // machine needs, where the SDK's test environment gives up after 5 s.
+    (async () => {
+      const server = await startTemporalDevServer({ cliPath, dbFile: path.join(work, 'temporal.sqlite'), port: await freePort(), uiPort: await freePort(), namespace: 'default' });
+      return { address: server.address, teardown: server.stop };
+    })(),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never }),
   ]);
   const bundlePath = path.join(work, 'workflow-bundle.js');

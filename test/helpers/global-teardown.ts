@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 export default async function globalTeardown(): Promise<void> {
   const state = (globalThis as Record<string, unknown>).__fuhuaTest as
-    | { env: TestWorkflowEnvironment; pg: { stop: () => Promise<void> }; work: string }
+    | { env: { teardown: () => Promise<void> }; pg: { stop: () => Promise<void> }; work: string }
     | undefined;
   if (!state) return;
   await state.env.teardown();

@@ -32,11 +32,14 @@ describe('loadConfig defaults', () => {
       bodyLimitBytes: 1024 * 1024,
       logLevel: 'info',
       workerMetricsPort: null,
+      metricsPort: 9464,
+      metricsHost: '127.0.0.1',
       sessionCacheMs: 5000,
       updateTimeoutMs: 25000,
       apiProcesses: 1,
       dbPoolMax: 20,
       workerCachedWorkflows: 500,
+      workflowBundle: null,
     });
   });
 
@@ -94,6 +97,8 @@ describe('loadConfig refuses bad values with a ConfigError naming the variable',
     ['FUHUA_TOKEN_TTL', '3600'],
     ['FUHUA_ADMIN_PASSWORD', 'short'],
     ['FUHUA_ADMIN_PASSWORD', '123456789'],
+    ['FUHUA_METRICS_PORT', '70000'],
+    ['FUHUA_METRICS_PORT', 'metrics'],
   ])('%s=%j', (name, value) => {
     const thrown = errorOf({ [name]: value });
     expect(thrown).toBeInstanceOf(ConfigError);
@@ -109,5 +114,16 @@ describe('loadConfig refuses bad values with a ConfigError naming the variable',
 
   test('a short FUHUA_ADMIN_PASSWORD is not echoed in the message', () => {
     expect(() => loadConfig({ FUHUA_ADMIN_PASSWORD: 'sesame' }, CWD)).toThrow(/FUHUA_ADMIN_PASSWORD must be at least 10 characters$/);
+  });
+});
+
+describe('the metrics port', () => {
+  test('by default /metrics is served on 127.0.0.1:9464, apart from the API port', () => {
+    expect(loadConfig({}, CWD)).toMatchObject({ metricsPort: 9464, metricsHost: '127.0.0.1', port: 3000 });
+  });
+
+  test('FUHUA_METRICS_PORT=0 serves no metrics; FUHUA_METRICS_HOST moves them to another address', () => {
+    expect(loadConfig({ FUHUA_METRICS_PORT: '0' }, CWD).metricsPort).toBeNull();
+    expect(loadConfig({ FUHUA_METRICS_PORT: '9100', FUHUA_METRICS_HOST: '10.0.0.5' }, CWD)).toMatchObject({ metricsPort: 9100, metricsHost: '10.0.0.5' });
   });
 });
