@@ -2,5 +2,6 @@
 // OpenAPI document is built from them.
 import type { Operation } from './operation';
 import { operations as regions } from './regions/operations';
+import { operations as auth } from './auth/operations';
 
-export const operations: readonly Operation[] = [...regions];
+export const operations: readonly Operation[] = [...regions, ...auth];

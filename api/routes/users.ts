@@ -120,7 +120,7 @@ export function registerUserRoutes(registry: RouteRegistry): void {
         if (input.organisationId !== undefined) patch.organisation_id = input.organisationId;
         if (input.regionId !== undefined) patch.region_id = input.regionId;
         if (input.disabled !== undefined) patch.disabled = input.disabled;
-        if (passwordHash) Object.assign(patch, { password_hash: passwordHash, failed_logins: 0, locked_until: null });
+        if (passwordHash) patch.password_hash = passwordHash;
         const [after] = await trx<UserRow>('users').where({ id: params.id }).update(patch).returning('*');
         if (input.disabled || passwordHash) await trx('sessions').where({ user_id: params.id }).whereNull('revoked_at').update({ revoked_at: deps.clock() });
         await writeAudit(trx, { actorId: user.id, action: 'update', objectType: 'user', objectId: params.id, before: toUser(before), after: toUser(after), requestId });

@@ -12,8 +12,6 @@ export interface UserRow {
   organisation_id: string | null;
   region_id: string | null;
   disabled: boolean;
-  failed_logins: number;
-  locked_until: Date | null;
   created_at: Date;
   updated_at: Date;
 }
