@@ -3,5 +3,6 @@
 import type { Operation } from './operation';
 import { operations as regions } from './regions/operations';
 import { operations as auth } from './auth/operations';
+import { operations as users } from './users/operations';
 
-export const operations: readonly Operation[] = [...regions, ...auth];
+export const operations: readonly Operation[] = [...regions, ...auth, ...users];

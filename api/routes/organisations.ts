@@ -3,7 +3,7 @@ import { writeAudit } from '../../db/repositories/audit';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { containsPattern, keysetPage } from '../paging';
 import type { RouteRegistry } from '../registry';
-import { checkReferences } from './users';
+import { checkReferences } from '../references';
 
 interface OrganisationInput {
   name?: string;
@@ -70,7 +70,7 @@ export function registerOrganisationRoutes(registry: RouteRegistry): void {
       checkCreditCode(input.creditCode);
       try {
         const row = await deps.db.transaction(async (trx) => {
-          await checkReferences(trx, [{ field: '/body/regionId', table: 'regions', id: input.regionId }]);
+          await checkReferences(trx, [{ field: '/body/regionId', kind: 'region', id: input.regionId }]);
           const [created] = await trx<OrganisationRow>('organisations').insert(toRow(input)).returning('*');
           await writeAudit(trx, { actorId: user.id, action: 'create', objectType: 'organisation', objectId: created.id, after: toOrganisation(created), requestId });
           return created;
@@ -111,7 +111,7 @@ export function registerOrganisationRoutes(registry: RouteRegistry): void {
         const row = await deps.db.transaction(async (trx) => {
           const before = await trx<OrganisationRow>('organisations').where({ id: params.id }).forUpdate().first();
           if (!before) throw new NotFoundError('organisation');
-          await checkReferences(trx, [{ field: '/body/regionId', table: 'regions', id: input.regionId }]);
+          await checkReferences(trx, [{ field: '/body/regionId', kind: 'region', id: input.regionId }]);
           const [after] = await trx<OrganisationRow>('organisations')
             .where({ id: params.id })
             .update({ ...toRow(input), updated_at: deps.clock() })

@@ -1,5 +1,5 @@
 // The account as the API shows it, and its request pieces: used by users and auth, so it lives in a leaf module.
-import { Instant, Name, Nullable, Type, Uuid } from '../schema';
+import { Instant, Nullable, Type, Uuid } from '../schema';
 import { ROLES } from '../../db/repositories/users';
 
 export const Role = Type.Union(
@@ -9,7 +9,6 @@ export const Role = Type.Union(
 export const Roles = Type.Array(Role, { minItems: 1, maxItems: 8, uniqueItems: true });
 export const Login = Type.String({ minLength: 2, maxLength: 100, pattern: '^[A-Za-z0-9_.@-]+$' });
 export const Password = Type.String({ minLength: 10, maxLength: 200, description: 'At least 10 characters' });
-export const DisplayName = Name;
 
 export const User = Type.Object(
   {
