@@ -9,7 +9,6 @@ import { SubscriptionDesk } from './subscription-desk';
 import { SessionCache } from './session-cache';
 import { registerDocsRoutes, mountDocsPage } from './routes/docs';
 import { registerHealthRoutes } from './routes/health';
-import { registerOrganisationRoutes } from './routes/organisations';
 import { registerAuditRoutes } from './routes/audit';
 import { registerContestRoutes } from './routes/contests';
 import { registerContestEntryRoutes } from './routes/contest-entries';
@@ -31,7 +30,6 @@ export function buildRegistry(): RouteRegistry {
   const registry = new RouteRegistry();
   registry.addAll(operations);
   registerHealthRoutes(registry);
-  registerOrganisationRoutes(registry);
   registerAuditRoutes(registry);
   registerContestRoutes(registry);
   registerContestEntryRoutes(registry);

@@ -4,5 +4,6 @@ import type { Operation } from './operation';
 import { operations as regions } from './regions/operations';
 import { operations as auth } from './auth/operations';
 import { operations as users } from './users/operations';
+import { operations as organisations } from './organisations/operations';
 
-export const operations: readonly Operation[] = [...regions, ...auth, ...users];
+export const operations: readonly Operation[] = [...regions, ...auth, ...users, ...organisations];
