@@ -5,5 +5,7 @@ import { operations as regions } from './regions/operations';
 import { operations as auth } from './auth/operations';
 import { operations as users } from './users/operations';
 import { operations as organisations } from './organisations/operations';
+import { operations as audit } from './audit/operations';
+import { operations as tasks } from './tasks/operations';
 
-export const operations: readonly Operation[] = [...regions, ...auth, ...users, ...organisations];
+export const operations: readonly Operation[] = [...regions, ...auth, ...users, ...organisations, ...audit, ...tasks];
