@@ -14,8 +14,12 @@ export interface ApiConfig {
   /** How long a request waits for its workflow update before answering 503 (the move may still complete). */
   updateTimeoutMs?: number;
   tokenTtlMs: number;
+  /** Failed sign-ins (or password checks) one login may take from one address in a window of loginLockMs. */
   loginMaxFailures: number;
+  /** The throttling window: a spent count refuses until it ends. */
   loginLockMs: number;
+  /** Failed sign-ins one address may make over all logins in a window (default 100). */
+  loginMaxFailuresPerAddress?: number;
   temporalUiUrl?: string;
   /**
    * Check every answer against the schema its operation declares, and every problem status against the ones it

@@ -37,6 +37,8 @@ export interface OperationContext<P = Record<string, string>, Q = Record<string,
   body: B;
   user: Principal;
   requestId: string;
+  /** The caller's address (Express's req.ip: the socket's peer unless the app trusts a proxy): sign-in throttling keys on it. */
+  ip: string;
   /** The request's Idempotency-Key scoped to the caller, when sent: stage moves use it as the Temporal update id. */
   idempotencyKey?: string;
   /**

@@ -2,5 +2,10 @@
 // OpenAPI document is built from them.
 import type { Operation } from './operation';
 import { operations as regions } from './regions/operations';
+import { operations as auth } from './auth/operations';
+import { operations as users } from './users/operations';
+import { operations as organisations } from './organisations/operations';
+import { operations as audit } from './audit/operations';
+import { operations as tasks } from './tasks/operations';
 
-export const operations: readonly Operation[] = [...regions];
+export const operations: readonly Operation[] = [...regions, ...auth, ...users, ...organisations, ...audit, ...tasks];

@@ -12,11 +12,38 @@ export interface SortKey {
   type: 'integer' | 'timestamptz' | 'uuid';
 }
 
+const INT4_MIN = -(2 ** 31);
+const INT4_MAX = 2 ** 31 - 1;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-](\d{2})(?::(\d{2}))?)$/;
+
+/** A timestamp PostgreSQL takes as it stands: a real calendar day, a real time of day, an offset it knows. */
+function isTimestamp(v: unknown): boolean {
+  if (typeof v !== 'string') return false;
+  const m = TIMESTAMP.exec(v);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  // Day 0 of the next month is the last day of this one (UTC, so no zone shifts it).
+  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return false;
+  if (m[9] !== undefined && (Number(m[9]) > 15 || Number(m[10] ?? 0) > 59)) return false;
+  return true;
+}
+
 const VALID: Record<SortKey['type'], (v: unknown) => boolean> = {
-  integer: (v) => Number.isSafeInteger(v),
-  timestamptz: (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:\d{2})?)$/.test(v) && !Number.isNaN(Date.parse(v.replace(/(\.\d{3})\d+/, '$1'))),
+  integer: (v) => Number.isInteger(v) && (v as number) >= INT4_MIN && (v as number) <= INT4_MAX,
+  timestamptz: isTimestamp,
   uuid: (v) => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v),
 };
+
+const BIGINT_MAX = 9223372036854775807n;
+
+const notACursor = () => new ValidationError([{ field: '/query/cursor', rule: 'cursor', message: 'is not a cursor this API gave out' }]);
+
+/** A cursor that is a positive bigint id (PostgreSQL's bigserial), as a string PostgreSQL will take. */
+export function bigintCursor(cursor: string): string {
+  if (!/^[1-9]\d{0,18}$/.test(cursor) || BigInt(cursor) > BIGINT_MAX) throw notACursor();
+  return cursor;
+}
 
 /**
  * Keyset paging over any descending sort keys (the last must be unique, e.g. the id).
@@ -45,14 +72,15 @@ export async function sortedPage<Row, T>(
   };
 }
 
-function decodeCursor(cursor: string, keys: SortKey[]): unknown[] {
+/** The sort keys a cursor carries, each one a value its PostgreSQL type takes; anything else is a 400. */
+export function decodeCursor(cursor: string, keys: SortKey[]): unknown[] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (Array.isArray(v) && v.length === keys.length && keys.every((k, i) => VALID[k.type](v[i]))) return v;
   } catch {
     // fall through
   }
-  throw new ValidationError([{ field: '/query/cursor', rule: 'cursor', message: 'is not a cursor this API gave out' }]);
+  throw notACursor();
 }
 
 /** Newest first on (created_at, id): the usual order of a list. */

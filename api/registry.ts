@@ -107,6 +107,7 @@ async function run(op: RegisteredOperation, deps: AppDeps, req: Request, res: Re
     body: parts.body,
     user: user as Principal,
     requestId,
+    ip: req.ip ?? req.socket.remoteAddress ?? '',
     log,
     deps,
     trx: NO_TRANSACTION,

@@ -48,3 +48,19 @@ export function toAuditJson(r: AuditRow) {
     requestId: r.request_id,
   };
 }
+
+export interface AuditFilter {
+  objectType?: string;
+  objectId?: string;
+  actorId?: string;
+}
+
+/** Newest first by id; `before` is an id (a bigint as text) the page starts below. */
+export function auditPage(db: Knex, filter: AuditFilter, page: { limit: number; before?: string }): Promise<AuditRow[]> {
+  const q = db<AuditRow>('audit_log').select('*');
+  if (filter.objectType) q.where('object_type', filter.objectType);
+  if (filter.objectId) q.where('object_id', filter.objectId);
+  if (filter.actorId) q.where('actor_id', filter.actorId);
+  if (page.before) q.where('id', '<', page.before);
+  return q.orderBy('id', 'desc').limit(page.limit);
+}

@@ -72,3 +72,63 @@ export function creditCodeCheckChar(first17: string): string | null {
 export function isValidCreditCode(code: string): boolean {
   return /^[0-9A-HJ-NPQRTUWXY]{18}$/.test(code) && creditCodeCheckChar(code.slice(0, 17)) === code[17];
 }
+
+export interface OrganisationFilter {
+  kind?: OrganisationKind;
+  grade?: Grade;
+  regionId?: string;
+  q?: string;
+}
+
+/** The organisations matching a filter, as a query the caller pages. */
+export function organisationsQuery(db: Knex | Knex.Transaction, filter: OrganisationFilter, like: (text: string) => string): Knex.QueryBuilder {
+  const q = db<OrganisationRow>('organisations').select('organisations.*');
+  if (filter.kind) q.where('kind', filter.kind);
+  if (filter.grade) q.where('grade', filter.grade);
+  if (filter.regionId) q.where('region_id', filter.regionId);
+  if (filter.q) q.whereILike('name', like(filter.q));
+  return q;
+}
+
+export interface OrganisationFields {
+  name?: string;
+  kind?: OrganisationKind;
+  grade?: Grade | null;
+  creditCode?: string;
+  staffCount?: number;
+  certifiedSocialWorkerCount?: number;
+  volunteerCount?: number;
+  regionId?: string | null;
+  contact?: string | null;
+}
+
+function toRow(input: OrganisationFields): Partial<OrganisationRow> {
+  const row: Partial<OrganisationRow> = {};
+  if (input.name !== undefined) row.name = input.name;
+  if (input.kind !== undefined) row.kind = input.kind;
+  if (input.grade !== undefined) row.grade = input.grade;
+  if (input.creditCode !== undefined) row.credit_code = input.creditCode;
+  if (input.staffCount !== undefined) row.staff_count = input.staffCount;
+  if (input.certifiedSocialWorkerCount !== undefined) row.certified_social_worker_count = input.certifiedSocialWorkerCount;
+  if (input.volunteerCount !== undefined) row.volunteer_count = input.volunteerCount;
+  if (input.regionId !== undefined) row.region_id = input.regionId;
+  if (input.contact !== undefined) row.contact = input.contact;
+  return row;
+}
+
+export async function insertOrganisation(trx: Knex.Transaction, input: OrganisationFields): Promise<OrganisationRow> {
+  const [created] = await trx<OrganisationRow>('organisations').insert(toRow(input)).returning('*');
+  return created;
+}
+
+export function lockOrganisation(trx: Knex.Transaction, id: string): Promise<OrganisationRow | undefined> {
+  return trx<OrganisationRow>('organisations').where({ id }).forUpdate().first();
+}
+
+export async function updateOrganisation(trx: Knex.Transaction, id: string, input: OrganisationFields, at: Date): Promise<OrganisationRow> {
+  const [after] = await trx<OrganisationRow>('organisations')
+    .where({ id })
+    .update({ ...toRow(input), updated_at: at })
+    .returning('*');
+  return after;
+}

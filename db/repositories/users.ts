@@ -12,8 +12,6 @@ export interface UserRow {
   organisation_id: string | null;
   region_id: string | null;
   disabled: boolean;
-  failed_logins: number;
-  locked_until: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -50,4 +48,41 @@ export function findUserByLogin(db: Knex | Knex.Transaction, login: string): Pro
 
 export function findUser(db: Knex | Knex.Transaction, id: string): Promise<UserRow | undefined> {
   return db<UserRow>('users').where({ id }).first();
+}
+
+export interface UserFilter {
+  role?: Role;
+  organisationId?: string;
+  q?: string;
+}
+
+/** The accounts matching a filter, as a query the caller pages. */
+export function usersQuery(db: Knex | Knex.Transaction, filter: UserFilter, like: (text: string) => string): Knex.QueryBuilder {
+  const q = db<UserRow>('users').select('users.*');
+  if (filter.role) q.whereRaw('? = ANY(roles)', [filter.role]);
+  if (filter.organisationId) q.where('organisation_id', filter.organisationId);
+  if (filter.q) {
+    const pattern = like(filter.q);
+    q.where((w) => w.whereILike('login', pattern).orWhereILike('display_name', pattern));
+  }
+  return q;
+}
+
+export async function insertUser(
+  trx: Knex.Transaction,
+  u: { login: string; displayName: string; passwordHash: string; roles: Role[]; organisationId: string | null; regionId: string | null; disabled: boolean },
+): Promise<UserRow> {
+  const [created] = await trx<UserRow>('users')
+    .insert({ login: u.login, display_name: u.displayName, password_hash: u.passwordHash, roles: u.roles, organisation_id: u.organisationId, region_id: u.regionId, disabled: u.disabled })
+    .returning('*');
+  return created;
+}
+
+export function lockUser(trx: Knex.Transaction, id: string): Promise<UserRow | undefined> {
+  return trx<UserRow>('users').where({ id }).forUpdate().first();
+}
+
+export async function updateUser(trx: Knex.Transaction, id: string, patch: Partial<UserRow>): Promise<UserRow> {
+  const [after] = await trx<UserRow>('users').where({ id }).update(patch).returning('*');
+  return after;
 }

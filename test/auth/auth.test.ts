@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
+import { signIn } from '../../api/auth/service';
 import { startStack, createUser, TEST_PASSWORD, type Stack, type TestUser } from '../helpers/stack';
 
 // A low lock threshold so the lockout test needs only a few attempts.
@@ -17,6 +18,17 @@ afterAll(async () => {
 });
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+// The throttle's rows are keyed by a hash of "<name>:" and the login (lower case) and the caller's address; supertest
+// calls from the loopback, written one of these ways.
+const LOOPBACK = ['::ffff:127.0.0.1', '127.0.0.1', '::1'];
+const throttleKeys = (name: string, key: (ip: string) => string) => LOOPBACK.map((ip) => `${name}:${crypto.createHash('sha256').update(key(ip)).digest('base64url')}`);
+const throttleRow = async (name: string, key: (ip: string) => string) =>
+  (await stack.db('sign_in_throttle').whereIn('key', throttleKeys(name, key)).first()) as { key: string; points: number; expire: string } | undefined;
+const failuresOf = async (loginName: string) => (await throttleRow('sign-in', (ip) => `${loginName.toLowerCase()}|${ip}`))?.points ?? 0;
+/** The window of a key ends now, as if loginLockMs had passed. */
+const endWindow = async (name: string, key: (ip: string) => string) => {
+  await stack.db('sign_in_throttle').whereIn('key', throttleKeys(name, key)).update({ expire: Date.now() - 1 });
+};
 const login = (loginName: string, password: string) => request(stack.app).post('/api/v1/auth/login').send({ login: loginName, password });
 const me = (token?: string) => {
   const req = request(stack.app).get('/api/v1/me');
@@ -65,7 +77,7 @@ describe('signing in', () => {
     expect(res.body.detail).toBe('Wrong login or password.');
     expect(res.body).not.toHaveProperty('token');
     expect(await sessionCount(user.id)).toBe(before);
-    expect((await stack.db('users').where({ id: user.id }).first()).failed_logins).toBe(1);
+    expect(await failuresOf(user.login)).toBe(1);
   });
 
   test('when the login is unknown, it answers 401 with exactly the same problem as a wrong password', async () => {
@@ -172,6 +184,20 @@ describe('a disabled account', () => {
     expect(await sessionCount(user.id)).toBe(before);
   });
 
+  test('when a disabled account signs in with the right password, it gets exactly the 401 of a wrong password, and the attempt counts as a failure', async () => {
+    const user = await createUser(stack, ['organiser']);
+    await stack.db('users').where({ id: user.id }).update({ disabled: true });
+    const before = await sessionCount(user.id);
+    const right = await login(user.login, TEST_PASSWORD);
+    const wrong = await login(user.login, 'wrong-password');
+    expectProblem(right, 401, 'unauthorized');
+    const strip = (b: Record<string, unknown>) => ({ type: b.type, title: b.title, status: b.status, detail: b.detail });
+    expect(strip(right.body)).toEqual(strip(wrong.body));
+    expect(right.body.detail).toBe('Wrong login or password.');
+    expect(await sessionCount(user.id)).toBe(before);
+    expect(await failuresOf(user.login)).toBe(2);
+  });
+
   test('when a user is disabled directly in the database, their live token is refused at once', async () => {
     const user = await createUser(stack, ['organiser']);
     await stack.db('users').where({ id: user.id }).update({ disabled: true });
@@ -180,20 +206,13 @@ describe('a disabled account', () => {
   });
 });
 
-describe('locking after failed sign-ins', () => {
-  test(`after ${MAX_FAILURES} wrong passwords, even the right password gets 429 with Retry-After and users.locked_until is set`, async () => {
+describe('throttling sign-ins', () => {
+  test(`after ${MAX_FAILURES} wrong passwords from one address, even the right password gets 429 with Retry-After, and the window's count is in the database`, async () => {
     const user = await createUser(stack, ['reviewer']);
-    for (let i = 1; i < MAX_FAILURES; i++) {
+    for (let i = 1; i <= MAX_FAILURES; i++) {
       expectProblem(await login(user.login, 'wrong-password'), 401, 'unauthorized');
-      expect((await stack.db('users').where({ id: user.id }).first()).locked_until).toBeNull();
+      expect(await failuresOf(user.login)).toBe(i);
     }
-    const started = Date.now();
-    expectProblem(await login(user.login, 'wrong-password'), 401, 'unauthorized');
-    const locked = await stack.db('users').where({ id: user.id }).first();
-    expect(locked.locked_until).toBeInstanceOf(Date);
-    expect(locked.locked_until.getTime()).toBeGreaterThanOrEqual(started + LOCK_MS - 1000);
-    expect(locked.locked_until.getTime()).toBeLessThanOrEqual(Date.now() + LOCK_MS + 1000);
-
     const before = await sessionCount(user.id);
     const res = await login(user.login, TEST_PASSWORD);
     expectProblem(res, 429, 'too-many-requests');
@@ -201,17 +220,95 @@ describe('locking after failed sign-ins', () => {
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(LOCK_MS / 1000);
     expect(await sessionCount(user.id)).toBe(before);
+    const row = await throttleRow('sign-in', (ip) => `${user.login.toLowerCase()}|${ip}`);
+    expect(Number(row!.expire)).toBeGreaterThan(Date.now());
+    expect(Number(row!.expire)).toBeLessThanOrEqual(Date.now() + LOCK_MS + 1000);
   });
 
-  test('when the lock has run out, the right password signs in and clears the failure count', async () => {
+  test('when the window has passed, the right password signs in and clears the count', async () => {
     const user = await createUser(stack, ['reviewer']);
     for (let i = 0; i < MAX_FAILURES; i++) await login(user.login, 'wrong-password');
     expect((await login(user.login, TEST_PASSWORD)).status).toBe(429);
-    await stack.db('users').where({ id: user.id }).update({ locked_until: new Date(Date.now() - 1000), failed_logins: 2 });
+    await endWindow('sign-in', (ip) => `${user.login.toLowerCase()}|${ip}`);
     const res = await login(user.login, TEST_PASSWORD);
     expect(res.status).toBe(200);
-    const row = await stack.db('users').where({ id: user.id }).first();
-    expect(row).toMatchObject({ failed_logins: 0, locked_until: null });
+    expect(await throttleRow('sign-in', (ip) => `${user.login.toLowerCase()}|${ip}`)).toBeUndefined();
+  });
+
+  test('in a sign-in race (40 parallel wrong passwords, then the right one), the surplus gets 429 and the account does not sign in until the window passes', async () => {
+    const user = await createUser(stack, ['admin']);
+    const before = await sessionCount(user.id);
+    const answers = await Promise.all(Array.from({ length: 40 }, () => login(user.login, 'wrong-password')));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(MAX_FAILURES);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(40 - MAX_FAILURES);
+    expect(await failuresOf(user.login)).toBe(40);
+
+    const right = await login(user.login, TEST_PASSWORD);
+    expectProblem(right, 429, 'too-many-requests');
+    expect(await sessionCount(user.id)).toBe(before);
+
+    await endWindow('sign-in', (ip) => `${user.login.toLowerCase()}|${ip}`);
+    expect((await login(user.login, TEST_PASSWORD)).status).toBe(200);
+    expect(await sessionCount(user.id)).toBe(before + 1);
+  });
+
+  test('an unknown login gets the same answers as a real account, wrong password by wrong password, and then the same 429', async () => {
+    const user = await createUser(stack, ['officer']);
+    const unknown = `nobody-${crypto.randomBytes(4).toString('hex')}`;
+    const strip = (r: request.Response) => ({ status: r.status, type: r.body.type, title: r.body.title, detail: r.body.detail?.replace(/\d+ seconds/, 'N seconds') });
+    for (let i = 0; i <= MAX_FAILURES; i++) {
+      const [real, none] = [await login(user.login, 'wrong-password'), await login(unknown, 'wrong-password')];
+      expect(strip(none)).toEqual(strip(real));
+      expect(none.status).toBe(i < MAX_FAILURES ? 401 : 429);
+      expect(Boolean(none.headers['retry-after'])).toBe(Boolean(real.headers['retry-after']));
+    }
+    expect(await failuresOf(unknown)).toBe(MAX_FAILURES + 1);
+    expect(await failuresOf(user.login)).toBe(MAX_FAILURES + 1);
+    expect(await stack.db('users').whereRaw('lower(login) = lower(?)', [unknown]).first()).toBeUndefined();
+  });
+
+  test("when one address spends an admin's sign-ins, the admin still signs in from another address, and another account from the same one", async () => {
+    const victim = await createUser(stack, ['admin']);
+    const other = await createUser(stack, ['admin']);
+    for (let i = 0; i <= MAX_FAILURES; i++) await login(victim.login, 'wrong-password');
+    expect((await login(victim.login, TEST_PASSWORD)).status).toBe(429);
+    const before = await sessionCount(victim.id);
+    // supertest only calls from the loopback: the service is called as a request from elsewhere would call it.
+    const elsewhere = await signIn(stack.deps, '203.0.113.9', 'from-elsewhere', victim.login, TEST_PASSWORD);
+    expect(elsewhere.user.id).toBe(victim.id);
+    expect(await sessionCount(victim.id)).toBe(before + 1);
+    expect((await login(other.login, TEST_PASSWORD)).status).toBe(200);
+    expect(await failuresOf(other.login)).toBe(0);
+  });
+
+  test('when one address fails on more logins than its own limit allows, every further sign-in from it gets 429, a real account with the right password too', async () => {
+    const user = await createUser(stack, ['funder']);
+    const address = (ip: string) => ip;
+    await stack.db('sign_in_throttle').whereIn('key', throttleKeys('sign-in-address', address)).delete();
+    const saved = stack.deps.config.loginMaxFailuresPerAddress;
+    stack.deps.config.loginMaxFailuresPerAddress = 3;
+    try {
+      for (let i = 0; i < 3; i++) expectProblem(await login(`spray-${i}-${crypto.randomBytes(3).toString('hex')}`, 'wrong-password'), 401, 'unauthorized');
+      expect((await throttleRow('sign-in-address', address))?.points).toBe(3);
+      const before = await sessionCount(user.id);
+      expectProblem(await login(user.login, TEST_PASSWORD), 429, 'too-many-requests');
+      expect(await sessionCount(user.id)).toBe(before);
+    } finally {
+      stack.deps.config.loginMaxFailuresPerAddress = saved;
+      await stack.db('sign_in_throttle').whereIn('key', throttleKeys('sign-in-address', address)).delete();
+    }
+  });
+
+  test('a successful sign-in gives its attempt back to the address', async () => {
+    const user = await createUser(stack, ['funder']);
+    const address = (ip: string) => ip;
+    const points = async () => (await throttleRow('sign-in-address', address))?.points ?? 0;
+    const before = await points();
+    expect((await login(user.login, TEST_PASSWORD)).status).toBe(200);
+    expect(await points()).toBe(before);
+    await login(user.login, 'wrong-password');
+    expect(await points()).toBe(before + 1);
   });
 });
 
@@ -248,5 +345,22 @@ describe('changing your own password', () => {
     expect(res.body.errors).toEqual([expect.objectContaining({ field: '/body/currentPassword', rule: 'current-password' })]);
     expect((await stack.db('users').where({ id: user.id }).first()).password_hash).toBe(hashBefore);
     expect((await me(other)).status).toBe(200);
+  });
+
+  test(`after ${MAX_FAILURES} wrong current passwords from one address, even the right one gets 429 and the password stays as it was until the window passes`, async () => {
+    const user = await createUser(stack, ['evaluator']);
+    const change = (currentPassword: string) =>
+      request(stack.app).post('/api/v1/me/password').set('Authorization', `Bearer ${user.token}`).send({ currentPassword, newPassword: 'a-brand-new-password-42' });
+    const hashBefore = (await stack.db('users').where({ id: user.id }).first()).password_hash;
+    for (let i = 0; i < MAX_FAILURES; i++) expectProblem(await change('not-my-password'), 422, 'business-rule');
+    const res = await change(TEST_PASSWORD);
+    expectProblem(res, 429, 'too-many-requests');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await stack.db('users').where({ id: user.id }).first()).password_hash).toBe(hashBefore);
+
+    await endWindow('password', (ip) => `${user.id}|${ip}`);
+    expect((await change(TEST_PASSWORD)).status).toBe(204);
+    expect((await stack.db('users').where({ id: user.id }).first()).password_hash).not.toBe(hashBefore);
+    expect(await throttleRow('password', (ip) => `${user.id}|${ip}`)).toBeUndefined();
   });
 });

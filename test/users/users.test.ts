@@ -1,0 +1,84 @@
+import crypto from 'node:crypto';
+import { as } from '../helpers/api';
+import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
+
+let stack: Stack;
+let admin: TestUser;
+beforeAll(async () => {
+  stack = await startStack({ worker: false });
+  admin = await createUser(stack, ['admin']);
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+const newLogin = () => `u-${crypto.randomBytes(4).toString('hex')}`;
+const body = (login: string) => ({ login, displayName: '王社工', password: 'a-long-enough-password', roles: ['applicant'] });
+
+describe('accounts', () => {
+  test('when an admin creates an account, it answers 201 with the account and the row and its audit entry are written', async () => {
+    const login = newLogin();
+    const res = await as(stack, admin).post('/api/v1/users', body(login));
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ login, displayName: '王社工', roles: ['applicant'], organisationId: null, disabled: false });
+    expect(res.body).not.toHaveProperty('passwordHash');
+    const row = await stack.db('users').where({ id: res.body.id }).first();
+    expect(row).toMatchObject({ login, roles: ['applicant'] });
+    expect(row.password_hash).toMatch(/^scrypt\$/);
+    expect(await stack.db('audit_log').where({ object_id: res.body.id, action: 'create' })).toHaveLength(1);
+  });
+
+  test('when the login is taken, whatever its case, it answers 409 and writes nothing', async () => {
+    const login = newLogin();
+    expect((await as(stack, admin).post('/api/v1/users', body(login))).status).toBe(201);
+    const before = await stack.db('audit_log').count<{ count: string }[]>('* as count');
+    const res = await as(stack, admin).post('/api/v1/users', body(login.toUpperCase()));
+    expect(res.status).toBe(409);
+    expect(await stack.db('users').whereRaw('lower(login) = ?', [login])).toHaveLength(1);
+    expect(await stack.db('audit_log').count<{ count: string }[]>('* as count')).toEqual(before);
+  });
+
+  test('when the organisation named does not exist, it answers 422 naming the field and writes nothing', async () => {
+    const login = newLogin();
+    const res = await as(stack, admin).post('/api/v1/users', { ...body(login), organisationId: crypto.randomUUID() });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: '/body/organisationId', rule: 'exists' })]);
+    expect(await stack.db('users').where({ login })).toHaveLength(0);
+  });
+
+  test('when a create is retried with the same Idempotency-Key, the first answer comes back and one account exists', async () => {
+    const login = newLogin();
+    const key = crypto.randomUUID();
+    const first = await as(stack, admin).post('/api/v1/users', body(login), { 'Idempotency-Key': key });
+    const again = await as(stack, admin).post('/api/v1/users', body(login), { 'Idempotency-Key': key });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(await stack.db('users').where({ login })).toHaveLength(1);
+  });
+
+  test('when an admin sets a new password, every session of the account is revoked and the change is audited', async () => {
+    const user = await createUser(stack, ['officer']);
+    const res = await as(stack, admin).patch(`/api/v1/users/${user.id}`, { password: 'another-long-password' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: user.id });
+    expect(await stack.db('sessions').where({ user_id: user.id }).whereNull('revoked_at')).toHaveLength(0);
+    expect(await stack.db('audit_log').where({ object_id: user.id, action: 'update' })).toHaveLength(1);
+    expect((await as(stack, user).get('/api/v1/me')).status).toBe(401);
+  });
+
+  test('when an account is listed by role and text, only matching accounts come back, and an unknown id answers 404', async () => {
+    const login = newLogin();
+    const created = (await as(stack, admin).post('/api/v1/users', { ...body(login), roles: ['evaluator'] })).body;
+    const list = await as(stack, admin).get(`/api/v1/users?role=evaluator&q=${login}`);
+    expect(list.status).toBe(200);
+    expect(list.body).toEqual({ items: [created], nextCursor: null });
+    expect((await as(stack, admin).get(`/api/v1/users/${created.id}`)).body).toEqual(created);
+    expect((await as(stack, admin).get(`/api/v1/users/${crypto.randomUUID()}`)).status).toBe(404);
+  });
+
+  test('when someone other than an admin lists accounts, it answers 403', async () => {
+    const officer = await createUser(stack, ['officer']);
+    expect((await as(stack, officer).get('/api/v1/users')).status).toBe(403);
+  });
+});
