@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { createProjectActivities } from './projects';
 import { createContestActivities } from './contests';
+import { createServiceOrderActivities } from './service-orders';
 
 export type { ActivityDeps } from './deps';
 
@@ -9,6 +10,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createProjectActivities(deps),
     ...createContestActivities(deps),
+    ...createServiceOrderActivities(deps),
   };
 }
 

@@ -40,9 +40,10 @@ export function registerTaskRoutes(registry: RouteRegistry): void {
       const q = deps.db<TaskRow>('tasks').select('tasks.*').where('status', query.status);
       q.where((w) => {
         w.where('user_id', user.id);
-        if (user.roles.includes('officer')) {
+        for (const role of ['officer', 'dispatcher'] as const) {
+          if (!user.roles.includes(role)) continue;
           w.orWhere((o) => {
-            o.where('role', 'officer');
+            o.where('role', role);
             if (user.regionPath) o.where('region_path', 'like', `${user.regionPath}%`);
           });
         }
