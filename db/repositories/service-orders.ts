@@ -149,7 +149,7 @@ export interface OrderFilter {
   status?: OrderStatus;
   projectId?: string;
   residentId?: string;
-  /** Orders this user ordered, accepted, or was (or whose organisation was) dispatched. */
+  /** Orders this user ordered, accepted, or was (or whose organisation was) dispatched, or of their organisation's projects. */
   involving?: { userId: string; organisationId: string | null; volunteerId: string | null };
 }
 
@@ -165,7 +165,11 @@ export function ordersQuery(db: Db, f: OrderFilter): Knex.QueryBuilder {
     q.where((w) => {
       w.where('service_orders.ordered_by', inv.userId).orWhere('service_orders.resident_id', inv.userId).orWhere('service_orders.accepted_by', inv.userId);
       if (inv.volunteerId) w.orWhere('service_orders.assignee_volunteer_id', inv.volunteerId);
-      if (inv.organisationId) w.orWhere('service_orders.assignee_organisation_id', inv.organisationId);
+      if (inv.organisationId) {
+        w.orWhere('service_orders.assignee_organisation_id', inv.organisationId);
+        // The organisation running the project sees its orders (masked), to follow them up.
+        w.orWhereIn('service_orders.project_id', (s) => s.select('id').from('projects').where('organisation_id', inv.organisationId));
+      }
     });
   }
   return q;

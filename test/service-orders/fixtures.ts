@@ -6,6 +6,7 @@ import { executeProjectUpdate } from '../../api/project-service';
 import { fundDirectly } from '../../workflows/messages';
 import { startOrder } from '../../api/service-orders/workflow';
 import type { OrderDraft, OrderTerms, OrderView } from '../../workflows/service-order/messages';
+import { principalForTokenHash, type Principal } from '../../api/auth';
 
 /** A community with a project in delivery, its service menu, a dispatcher, a street officer, a resident and volunteers with accounts. */
 export interface OrderWorld {
@@ -68,4 +69,13 @@ export async function placeOrder(stack: Stack, w: OrderWorld, terms: OrderTerms,
 export async function openTasks(stack: Stack, orderId: string): Promise<string[]> {
   const rows = await stack.db('tasks').whereLike('key', `order:${orderId}:%`).where('status', 'open').orderBy('key').select('key', 'kind', 'user_id', 'role', 'region_path', 'organisation_id');
   return rows.map((r) => `${r.kind}->${r.user_id ?? `${r.role}@${r.region_path ?? r.organisation_id}`}`);
+}
+
+/** The principal a request by this user would carry (services take it, as the handlers will pass it). */
+export async function principal(stack: Stack, user: TestUser): Promise<Principal> {
+  const tokenHash = crypto.createHash('sha256').update(user.token).digest('hex');
+  const p = await principalForTokenHash(stack.db, tokenHash, new Date());
+  if (p) return p;
+  const row = await stack.db('users as u').leftJoin('regions as r', 'r.id', 'u.region_id').where('u.id', user.id).first('u.*', 'r.path as region_path');
+  return { id: row.id, login: row.login, displayName: row.display_name, roles: row.roles, organisationId: row.organisation_id, regionId: row.region_id, regionPath: row.region_path, tokenHash: '', sessionExpiresAt: new Date(Date.now() + 3_600_000).toISOString() };
 }
