@@ -1,7 +1,10 @@
 import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { HttpError, MalformedError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors';
-import { RouteRegistry, type AppDeps } from './registry';
+import { declaresProblem, RouteRegistry, type RegisteredOperation } from './registry';
+import type { AppDeps } from './deps';
+import { operations } from './operations';
+import { sweepExpiredKeys } from './idempotency';
 import { SubscriptionDesk } from './subscription-desk';
 import { SessionCache } from './session-cache';
 import { registerDocsRoutes, mountDocsPage } from './routes/docs';
@@ -9,7 +12,6 @@ import { registerHealthRoutes } from './routes/health';
 import { registerAuthRoutes } from './routes/auth';
 import { registerUserRoutes } from './routes/users';
 import { registerOrganisationRoutes } from './routes/organisations';
-import { registerRegionRoutes } from './routes/regions';
 import { registerAuditRoutes } from './routes/audit';
 import { registerContestRoutes } from './routes/contests';
 import { registerContestEntryRoutes } from './routes/contest-entries';
@@ -24,16 +26,16 @@ import { registerTrancheRoutes } from './routes/project-tranches';
 import { registerProgrammeRoutes } from './routes/programmes';
 import { registerDemandRoutes } from './routes/demand';
 
-export type { AppDeps } from './registry';
+export type { AppDeps } from './deps';
 
 /** Every route of the product, in one registry: the app mounts it and the OpenAPI document is built from it. */
 export function buildRegistry(): RouteRegistry {
   const registry = new RouteRegistry();
+  registry.addAll(operations);
   registerHealthRoutes(registry);
   registerAuthRoutes(registry);
   registerUserRoutes(registry);
   registerOrganisationRoutes(registry);
-  registerRegionRoutes(registry);
   registerAuditRoutes(registry);
   registerContestRoutes(registry);
   registerContestEntryRoutes(registry);
@@ -63,6 +65,7 @@ export function createApp(deps: AppDeps, registry = buildRegistry()): express.Ex
       deps.metrics.subscriptionBatchDuration.observe(seconds);
     },
   });
+  startKeySweeper(deps);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -103,7 +106,11 @@ export function createApp(deps: AppDeps, registry = buildRegistry()): express.Ex
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`route ${req.method} ${req.path}`)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const httpError = toHttpError(err, deps.config.bodyLimitBytes);
+    let httpError = toHttpError(err, deps.config.bodyLimitBytes);
+    const op = res.locals.operation as RegisteredOperation | undefined;
+    if (deps.config.validateResponses && op && !declaresProblem(op, httpError.status)) {
+      httpError = new HttpError(500, 'undeclared-problem', 'Problem status not declared', `${op.operationId} answered ${httpError.status} (${httpError.message}), a status its operation does not declare.`);
+    }
     if (httpError.status >= 500) deps.log.error('request failed', { requestId: res.locals.requestId, err, path: req.originalUrl });
     for (const [k, v] of Object.entries(httpError.headers)) res.setHeader(k, v);
     res.status(httpError.status).type('application/problem+json').send(JSON.stringify({ ...httpError.toProblem(req.originalUrl), requestId: res.locals.requestId }));
@@ -119,4 +126,14 @@ function toHttpError(err: unknown, limit: number): HttpError {
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new UnsupportedMediaTypeError(e.message);
   if (e?.status === 400) return new MalformedError(e.message ?? 'Malformed request');
   return new HttpError(500, 'internal', 'Internal server error', 'Something went wrong; the request id identifies it in the logs.');
+}
+
+const SWEEP_EVERY_MS = 10 * 60_000;
+
+/** Idempotency keys are kept 24 hours; past that each API process removes them now and then, off the request path. */
+function startKeySweeper(deps: AppDeps): void {
+  const timer = setInterval(() => {
+    sweepExpiredKeys(deps.db).catch((err: unknown) => deps.log.warn('sweeping expired idempotency keys failed', { err }));
+  }, SWEEP_EVERY_MS);
+  timer.unref();
 }

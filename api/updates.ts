@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { BusinessRuleError, ConflictError, IllegalMoveError, UnavailableError, type FieldError } from './errors';
-import type { AppDeps } from './registry';
+import type { AppDeps } from './deps';
 
 export type UpdateDeps = Pick<AppDeps, 'temporal' | 'db'> & { config?: Pick<AppDeps['config'], 'updateTimeoutMs'> };
 
