@@ -2,5 +2,8 @@
 // OpenAPI document is built from them.
 import type { Operation } from './operation';
 import { operations as regions } from './regions/operations';
+import { operations as serviceOrders } from './service-orders/operations';
+import { operations as volunteers } from './volunteers/operations';
+import { operations as timeBank } from './time-bank/operations';
 
-export const operations: readonly Operation[] = [...regions];
+export const operations: readonly Operation[] = [...regions, ...serviceOrders, ...volunteers, ...timeBank];

@@ -2,10 +2,10 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Principal } from '../auth';
 import { hasRole } from '../auth';
-import { BusinessRuleError, ForbiddenError, NotFoundError } from '../errors';
+import { BusinessRuleError, ForbiddenError, IllegalMoveError, NotFoundError } from '../errors';
 import { maskAddress, maskName, maskPhone } from '../masking';
 import { sortedPage, type Page } from '../paging';
-import type { AppDeps } from '../registry';
+import type { AppDeps } from '../deps';
 import { loadVisibleProject } from '../project-access';
 import { findRegion, inSubtree } from '../../db/repositories/regions';
 import { dispatchHistory, findOrder, orderDashboard, ordersQuery, serviceFigures, type OrderDashboard, type ServiceFigures, type ServiceOrderRow } from '../../db/repositories/service-orders';
@@ -287,4 +287,61 @@ export async function regionDashboard(deps: Deps, user: Principal, regionId: str
 export async function projectServiceFigures(deps: Deps, user: Principal, projectId: string): Promise<ServiceFigures & { projectId: string }> {
   const project = await loadVisibleProject(deps.db, user, projectId);
   return { projectId: project.id, ...(await serviceFigures(deps.db, project.id)) };
+}
+
+// ---- the menu -----------------------------------------------------------------------------------
+
+export interface MenuItemInput {
+  name: string;
+  category: string;
+  targetGroups: string[];
+  communityIds: string[];
+  capacityPerWeek: number;
+  skills: string[];
+}
+
+interface MenuItemRow {
+  id: string;
+  project_id: string;
+  name: string;
+  category: string;
+  target_groups: string[];
+  community_ids: string[];
+  capacity_per_week: number;
+  skills: string[];
+  created_at: Date;
+}
+
+const toMenuItem = (r: MenuItemRow) => ({
+  id: r.id, projectId: r.project_id, name: r.name, category: r.category, targetGroups: r.target_groups, communityIds: r.community_ids, capacityPerWeek: r.capacity_per_week, skills: r.skills, createdAt: r.created_at.toISOString(),
+});
+
+/** 服务清单: a project in delivery publishes a service it offers, for communities in its region. */
+export async function addMenuItem(trx: Knex.Transaction, user: Principal, projectId: string, input: MenuItemInput) {
+  const project = await loadVisibleProject(trx, user, projectId);
+  if (!(hasRole(user, 'applicant') && user.organisationId === project.organisation_id)) throw new ForbiddenError('Only the applicant organisation of this project may publish its services.');
+  if (!['delivery', 'rectification'].includes(project.stage)) throw new IllegalMoveError(project.stage, 'addMenuItem');
+  const ids = [...new Set(input.communityIds)];
+  const found = await trx('regions').whereIn('id', ids).where('level', 'community').select('id', 'path');
+  const errors = ids.flatMap((c, i) => {
+    const r = found.find((f) => f.id === c);
+    if (!r) return [{ field: `/body/communityIds/${i}`, rule: 'community', message: 'names no community' }];
+    return inSubtree(r.path, project.region_path) || project.region_path.startsWith(r.path) ? [] : [{ field: `/body/communityIds/${i}`, rule: 'project-region', message: "is outside the project's region" }];
+  });
+  if (errors.length) throw new BusinessRuleError(errors);
+  const [row] = await trx('service_menu_items')
+    .insert({ project_id: project.id, name: input.name, category: input.category, target_groups: input.targetGroups, community_ids: ids, capacity_per_week: input.capacityPerWeek, skills: input.skills })
+    .returning('*');
+  return toMenuItem(row);
+}
+
+export async function listMenu(db: Knex, user: Principal, projectId: string) {
+  const project = await loadVisibleProject(db, user, projectId);
+  return { items: ((await db('service_menu_items').where({ project_id: project.id }).orderBy('created_at').orderBy('id')) as MenuItemRow[]).map(toMenuItem) };
+}
+
+/** The services on offer in a community: what a resident orders from. */
+export async function communityMenu(db: Knex, communityId: string) {
+  const rows = (await db('service_menu_items as m').join('projects as p', 'p.id', 'm.project_id').whereRaw('? = ANY(m.community_ids)', [communityId]).whereIn('p.stage', ['delivery', 'rectification']).orderBy('m.created_at').orderBy('m.id').select('m.*')) as MenuItemRow[];
+  return { items: rows.map(toMenuItem) };
 }

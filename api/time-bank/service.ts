@@ -1,7 +1,7 @@
 import { hasRole, type Principal } from '../auth';
 import { BusinessRuleError, ForbiddenError, NotFoundError } from '../errors';
 import { sortedPage, type Page } from '../paging';
-import type { AppDeps } from '../registry';
+import type { AppDeps } from '../deps';
 import { writeAudit } from '../../db/repositories/audit';
 import { findRegion, inSubtree } from '../../db/repositories/regions';
 import { account, entriesQuery, redeem, regionTotals, type TimeBankAccount, type TimeBankEntryRow } from '../../db/repositories/time-bank';

@@ -3,7 +3,7 @@ import { hasRole, type Principal } from '../auth';
 import { BusinessRuleError, ForbiddenError, NotFoundError, type FieldError } from '../errors';
 import { maskName, maskPhone } from '../masking';
 import { keysetPage, type Page } from '../paging';
-import type { AppDeps } from '../registry';
+import type { AppDeps } from '../deps';
 import { writeAudit } from '../../db/repositories/audit';
 import { inSubtree } from '../../db/repositories/regions';
 import { account, type TimeBankAccount } from '../../db/repositories/time-bank';
