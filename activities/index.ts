@@ -3,6 +3,7 @@ import { createProjectActivities } from './projects';
 import { createContestActivities } from './contests';
 import { createAlertActivities } from './alerts';
 import { withDataErrors } from './data-errors';
+import { createServiceOrderActivities } from './service-orders';
 
 export type { ActivityDeps } from './deps';
 
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProjectActivities(deps),
     ...createContestActivities(deps),
     ...createAlertActivities(deps),
+    ...createServiceOrderActivities(deps),
   });
 }
 

@@ -7,5 +7,8 @@ import { operations as users } from './users/operations';
 import { operations as organisations } from './organisations/operations';
 import { operations as audit } from './audit/operations';
 import { operations as tasks } from './tasks/operations';
+import { operations as serviceOrders } from './service-orders/operations';
+import { operations as volunteers } from './volunteers/operations';
+import { operations as timeBank } from './time-bank/operations';
 
-export const operations: readonly Operation[] = [...regions, ...auth, ...users, ...organisations, ...audit, ...tasks];
+export const operations: readonly Operation[] = [...regions, ...auth, ...users, ...organisations, ...audit, ...tasks, ...serviceOrders, ...volunteers, ...timeBank];

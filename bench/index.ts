@@ -11,11 +11,12 @@ import { runHttp } from './http';
 import { runLifecycle } from './lifecycle';
 import { runContest } from './contest';
 import { runCluster } from './cluster';
+import { runServiceOrders } from './service-orders';
 
-const SECTIONS = ['startup', 'http', 'lifecycle', 'library', 'contest', 'cluster'] as const;
+const SECTIONS = ['startup', 'http', 'lifecycle', 'library', 'contest', 'service-orders', 'cluster'] as const;
 type Section = (typeof SECTIONS)[number];
 /** What a plain `npm run bench` runs (lifecycle includes the library query). */
-const DEFAULT: Section[] = ['startup', 'http', 'lifecycle', 'contest'];
+const DEFAULT: Section[] = ['startup', 'http', 'lifecycle', 'contest', 'service-orders'];
 
 function parseArgs(argv: string[]): Section[] {
   const i = argv.indexOf('--only');
@@ -106,6 +107,8 @@ async function main(): Promise<void> {
           continue;
         }
         await run('contest', runContest);
+      } else if (section === 'service-orders') {
+        await run('service-orders', runServiceOrders);
       }
     }
   } finally {

@@ -78,40 +78,6 @@ export function registerDeliveryRoutes(registry: RouteRegistry): void {
 
   registry.add({
     method: 'post',
-    path: '/api/v1/volunteers',
-    operationId: 'volunteers.create',
-    summary: 'Register a volunteer (their hours go to their time-bank account)',
-    tag: 'delivery',
-    access: ['applicant', 'officer'],
-    status: 201,
-    handler: async ({ body, user, deps, requestId }) => {
-      const input = body as { name: string; phone?: string };
-      const row = await deps.db.transaction(async (trx) => {
-        const [created] = await trx('volunteers').insert({ name: input.name, phone: input.phone ?? null }).returning('*');
-        await writeAudit(trx, { actorId: user.id, action: 'create', objectType: 'volunteer', objectId: created.id, after: input, requestId });
-        return created;
-      });
-      return { status: 201, body: { id: row.id, name: row.name, phone: row.phone } };
-    },
-  });
-
-  registry.add({
-    method: 'get',
-    path: '/api/v1/volunteers/:id',
-    operationId: 'volunteers.get',
-    summary: "A volunteer and their time-bank account (时间银行): hours and points, credited once per service record",
-    tag: 'delivery',
-    access: ['applicant', 'officer', 'admin'],
-    handler: async ({ params, deps }) => {
-      const v = await deps.db('volunteers').where({ id: params.id }).first();
-      if (!v) throw new NotFoundError('volunteer');
-      const bank = await deps.db('time_bank_entries').where({ volunteer_id: v.id }).select(deps.db.raw('coalesce(sum(hours),0)::float as hours, coalesce(sum(points),0)::int as points, count(*)::int as entries')).first();
-      return { body: { id: v.id, name: v.name, phone: v.phone, timeBank: { hours: bank.hours, points: bank.points, entries: bank.entries } } };
-    },
-  });
-
-  registry.add({
-    method: 'post',
     path: '/api/v1/projects/:id/service-records',
     operationId: 'delivery.recordService',
     summary: "Record a service activity (date, place, people served, volunteers and their hours); each volunteer's hours credit their time bank exactly once",

@@ -5,6 +5,7 @@ import * as demand from './20261123000250_demand';
 import * as contests from './20261123000300_contests';
 import * as tranches from './20261123000400_tranches';
 import * as signInThrottle from './20261202000100_sign_in_throttle';
+import * as serviceOrders from './20261202000200_service_orders';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '20261123000300_contests': contests,
   '20261123000400_tranches': tranches,
   '20261202000100_sign_in_throttle': signInThrottle,
+  '20261202000200_service_orders': serviceOrders,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -54,9 +54,11 @@ export function inboxQuery(db: Knex, owner: InboxOwner, filter: { status: string
   const q = db<TaskRow>('tasks').select('tasks.*').where('status', filter.status);
   q.where((w) => {
     w.where('user_id', owner.userId);
-    if (owner.roles.includes('officer')) {
+    // Officers and dispatchers take the tasks of their role in their region's subtree.
+    for (const role of ['officer', 'dispatcher'] as const) {
+      if (!owner.roles.includes(role)) continue;
       w.orWhere((o) => {
-        o.where('role', 'officer');
+        o.where('role', role);
         if (owner.regionPath) o.where('region_path', 'like', `${owner.regionPath}%`);
       });
     }

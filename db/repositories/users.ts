@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-export const ROLES = ['admin', 'officer', 'organiser', 'reviewer', 'supervisor', 'evaluator', 'applicant', 'funder'] as const;
+export const ROLES = ['admin', 'officer', 'organiser', 'reviewer', 'supervisor', 'evaluator', 'applicant', 'funder', 'resident', 'dispatcher'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface UserRow {

@@ -1,0 +1,177 @@
+import { startStack, type Stack } from '../helpers/stack';
+import { eventually } from '../helpers/api';
+import { executeOrderUpdate } from '../../api/service-orders/workflow';
+import { acceptOrder, checkIn, checkOut, declineOrder, dispatchOrder, rateOrder, DEFAULT_ORDER_TERMS, type OrderTerms } from '../../workflows/service-order/messages';
+import { IllegalMoveError, BusinessRuleError } from '../../api/errors';
+import { openTasks, placeOrder, seedOrderWorld, type OrderWorld } from './fixtures';
+
+let stack: Stack;
+let w: OrderWorld;
+const terms: OrderTerms = { ...DEFAULT_ORDER_TERMS, maxFailedDispatches: 2 };
+
+beforeAll(async () => {
+  stack = await startStack();
+  w = await seedOrderWorld(stack, { volunteers: 3 });
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+const order = (id: string) => stack.db('service_orders').where({ id }).first();
+const dispatchTo = (orderId: string, i: number) =>
+  executeOrderUpdate(stack.deps, orderId, dispatchOrder, { actorId: w.dispatcher.id, kind: 'volunteer', volunteerId: w.volunteers[i].id, organisationId: null, userId: w.volunteers[i].user.id });
+
+test('when a resident orders, the order is written as ordered and a dispatch task waits for the community dispatchers', async () => {
+  const { orderId, view } = await placeOrder(stack, w, terms);
+
+  expect(view).toMatchObject({ status: 'ordered', attempts: 0 });
+  expect(await order(orderId)).toMatchObject({ status: 'ordered', resident_id: w.resident.id, phone: '13812345678', region_path: w.s.communityPath, project_id: w.projectId });
+  expect(await openTasks(stack, orderId)).toEqual([`dispatch_order->dispatcher@${w.s.communityPath}`]);
+});
+
+test('when the assignee declines and the next lets the deadline pass, the order escalates to the street officer with both dispatches kept', async () => {
+  const { orderId } = await placeOrder(stack, w, { ...terms, acceptWithin: 'PT1S' });
+  await dispatchTo(orderId, 0);
+  expect(await openTasks(stack, orderId)).toEqual([`accept_order->${w.volunteers[0].user.id}`]);
+
+  const declined = await executeOrderUpdate(stack.deps, orderId, declineOrder, { actorId: w.volunteers[0].user.id, organisationId: null, reason: 'ill today' });
+  expect(declined).toMatchObject({ status: 'ordered', failedDispatches: 1 });
+  expect(await openTasks(stack, orderId)).toEqual([`dispatch_order->dispatcher@${w.s.communityPath}`]);
+
+  await dispatchTo(orderId, 1);
+  const escalated = await eventually(async () => {
+    const row = await order(orderId);
+    expect(row.status).toBe('escalated');
+    return row;
+  });
+
+  expect(escalated).toMatchObject({ failed_dispatches: 2, assignee_volunteer_id: null });
+  const history = await stack.db('service_order_dispatches').where({ order_id: orderId }).orderBy('attempt').select('attempt', 'volunteer_id', 'outcome', 'reason');
+  expect(history).toEqual([
+    { attempt: 1, volunteer_id: w.volunteers[0].id, outcome: 'declined', reason: 'ill today' },
+    { attempt: 2, volunteer_id: w.volunteers[1].id, outcome: 'timed_out', reason: null },
+  ]);
+  expect(await openTasks(stack, orderId)).toEqual([`escalated_order->officer@${w.streetPath}`]);
+});
+
+test('when an escalated order is dispatched again and accepted, the escalation task closes and the server gets a serve task', async () => {
+  const { orderId } = await placeOrder(stack, w, { ...terms, maxFailedDispatches: 1 });
+  await dispatchTo(orderId, 0);
+  await executeOrderUpdate(stack.deps, orderId, declineOrder, { actorId: w.volunteers[0].user.id, organisationId: null, reason: 'busy' });
+  expect((await order(orderId)).status).toBe('escalated');
+
+  await dispatchTo(orderId, 2);
+  const accepted = await executeOrderUpdate(stack.deps, orderId, acceptOrder, { actorId: w.volunteers[2].user.id, organisationId: null });
+
+  expect(accepted).toMatchObject({ status: 'accepted', acceptedBy: w.volunteers[2].user.id });
+  expect(await order(orderId)).toMatchObject({ status: 'accepted', accepted_by: w.volunteers[2].user.id, assignee_volunteer_id: w.volunteers[2].id });
+  expect(await openTasks(stack, orderId)).toEqual([`serve_order->${w.volunteers[2].user.id}`]);
+});
+
+test('when someone other than the assignee accepts, it is refused and nothing changes', async () => {
+  const { orderId } = await placeOrder(stack, w, terms);
+  await dispatchTo(orderId, 0);
+
+  await expect(executeOrderUpdate(stack.deps, orderId, acceptOrder, { actorId: w.volunteers[1].user.id, organisationId: null })).rejects.toMatchObject({ status: 409 });
+
+  expect(await order(orderId)).toMatchObject({ status: 'dispatched', accepted_by: null });
+  expect(await stack.db('service_order_events').where({ order_id: orderId }).pluck('kind')).toEqual(['orderPlaced', 'orderDispatched']);
+});
+
+test('when the server checks in and out, the service is recorded and the volunteer is credited once, whatever the retries', async () => {
+  const { orderId } = await placeOrder(stack, w, terms);
+  const v = w.volunteers[0];
+  await dispatchTo(orderId, 0);
+  await executeOrderUpdate(stack.deps, orderId, acceptOrder, { actorId: v.user.id, organisationId: null });
+  const inAt = new Date(Date.now() - 90 * 60_000).toISOString();
+  await executeOrderUpdate(stack.deps, orderId, checkIn, { actorId: v.user.id, at: inAt });
+  const outAt = new Date(Date.now() - 60_000).toISOString();
+  const args = { actorId: v.user.id, at: outAt, peopleServed: 2 };
+  const served = await executeOrderUpdate(stack.deps, orderId, checkOut, args, `checkout-${orderId}`);
+  const again = await executeOrderUpdate(stack.deps, orderId, checkOut, args, `checkout-${orderId}`);
+
+  expect(served).toMatchObject({ status: 'served', checkedInAt: inAt, checkedOutAt: outAt });
+  expect(again).toEqual(served);
+  expect(await order(orderId)).toMatchObject({ status: 'served', people_served: 2, hours: '1.48' });
+  const credits = await stack.db('time_bank_entries').where({ order_id: orderId });
+  expect(credits).toHaveLength(1);
+  expect(credits[0]).toMatchObject({ volunteer_id: v.id, cause: 'service_order', points: 15 });
+  expect(await openTasks(stack, orderId)).toEqual([`rate_order->${w.resident.id}`]);
+});
+
+test('when check-out comes before check-in, it is refused: 409 with the status before check-in, 422 with a time before it', async () => {
+  const { orderId } = await placeOrder(stack, w, terms);
+  const v = w.volunteers[1];
+  await dispatchTo(orderId, 1);
+  await executeOrderUpdate(stack.deps, orderId, acceptOrder, { actorId: v.user.id, organisationId: null });
+
+  const early = executeOrderUpdate(stack.deps, orderId, checkOut, { actorId: v.user.id, peopleServed: 1 });
+  await expect(early).rejects.toBeInstanceOf(IllegalMoveError);
+  await expect(early).rejects.toMatchObject({ extensions: { currentStage: 'accepted' } });
+  await executeOrderUpdate(stack.deps, orderId, checkIn, { actorId: v.user.id });
+  const backwards = executeOrderUpdate(stack.deps, orderId, checkOut, { actorId: v.user.id, at: new Date(Date.now() - 86_400_000).toISOString(), peopleServed: 1 });
+  await expect(backwards).rejects.toBeInstanceOf(BusinessRuleError);
+
+  expect(await order(orderId)).toMatchObject({ status: 'in_service', checked_out_at: null });
+  expect(await stack.db('time_bank_entries').where({ order_id: orderId })).toHaveLength(0);
+});
+
+async function servedOrder(t: OrderTerms): Promise<string> {
+  const { orderId } = await placeOrder(stack, w, t);
+  const v = w.volunteers[2];
+  await dispatchTo(orderId, 2);
+  await executeOrderUpdate(stack.deps, orderId, acceptOrder, { actorId: v.user.id, organisationId: null });
+  await executeOrderUpdate(stack.deps, orderId, checkIn, { actorId: v.user.id });
+  await executeOrderUpdate(stack.deps, orderId, checkOut, { actorId: v.user.id, peopleServed: 1 });
+  return orderId;
+}
+
+test('when the resident rates 5, the order closes as rated and no follow-up or complaint is opened', async () => {
+  const orderId = await servedOrder(terms);
+
+  const rated = await executeOrderUpdate(stack.deps, orderId, rateOrder, { actorId: w.resident.id, rating: 5, comment: '很好' });
+
+  expect(rated.status).toBe('rated');
+  expect(await order(orderId)).toMatchObject({ status: 'rated', rating: 5, rating_comment: '很好' });
+  expect((await order(orderId)).closed_at).not.toBeNull();
+  expect(await openTasks(stack, orderId)).toEqual([]);
+  expect(await stack.db('complaints').where({ project_id: w.projectId }).whereLike('description', `%${orderId}%`)).toHaveLength(0);
+});
+
+test('when a rating of 6 is given, it is refused and the order still waits for its rating', async () => {
+  const orderId = await servedOrder(terms);
+
+  await expect(executeOrderUpdate(stack.deps, orderId, rateOrder, { actorId: w.resident.id, rating: 6, comment: '' })).rejects.toMatchObject({ status: 422, extensions: { errors: [expect.objectContaining({ field: '/body/rating' })] } });
+
+  expect(await order(orderId)).toMatchObject({ status: 'served', rating: null });
+});
+
+test('when the resident rates 2, the project lead gets a follow-up task and the project counts a complaint once', async () => {
+  const orderId = await servedOrder(terms);
+
+  await executeOrderUpdate(stack.deps, orderId, rateOrder, { actorId: w.resident.id, rating: 2, comment: '来晚了' });
+
+  expect(await order(orderId)).toMatchObject({ status: 'rated', rating: 2 });
+  expect(await openTasks(stack, orderId)).toEqual([`follow_up_rating->applicant@${w.s.organisationId}`]);
+  const complaints = await eventually(async () => {
+    const rows = await stack.db('complaints').where({ project_id: w.projectId }).whereLike('description', `%${orderId}%`);
+    expect(rows).toHaveLength(1);
+    return rows;
+  });
+  expect(complaints[0].description).toContain('rated 2/5');
+});
+
+test('when the rating window passes, the order closes as unrated with no score and the rating task closes', async () => {
+  const orderId = await servedOrder({ ...terms, ratingWindow: 'PT1S' });
+
+  const closed = await eventually(async () => {
+    const row = await order(orderId);
+    expect(row.status).toBe('unrated');
+    return row;
+  });
+
+  expect(closed).toMatchObject({ rating: null });
+  expect(closed.closed_at).not.toBeNull();
+  expect(await openTasks(stack, orderId)).toEqual([]);
+  expect(await stack.db('tasks').where({ key: `order:${orderId}:rate` }).first('status')).toEqual({ status: 'done' });
+});

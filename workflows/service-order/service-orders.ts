@@ -1,0 +1,254 @@
+import * as wf from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { Activities } from '../../activities';
+import type { OrderEventInput, OrderTaskSpec } from '../../activities/service-orders';
+import * as m from './messages';
+import type { Actor, OrderMove, OrderState, OrderStatus, OrderView, ServiceOrderInput } from './messages';
+import { serialiser } from '../serialise';
+import { addDuration, parseInstant } from '../rules/duration';
+
+const acts = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2, nonRetryableErrorTypes: ['BusinessRule'] },
+});
+
+export function initialOrderState(): OrderState {
+  return {
+    status: 'ordered', placedAt: null, attempts: 0, failedDispatches: 0, current: null, acceptedBy: null, acceptedAt: null,
+    checkedInAt: null, checkedOutAt: null, ratingDueAt: null, rating: null, raterId: null, projectId: null,
+  };
+}
+
+function illegal(status: OrderStatus, move: string): wf.ApplicationFailure {
+  return wf.ApplicationFailure.create({ type: 'IllegalMove', message: `"${move}" is not allowed while the order's current status is "${status}"`, details: [{ currentStage: status, move }], nonRetryable: true });
+}
+
+function conflict(status: OrderStatus, message: string): wf.ApplicationFailure {
+  return wf.ApplicationFailure.create({ type: 'Conflict', message, details: [{ currentStage: status }], nonRetryable: true });
+}
+
+function businessRule(field: string, rule: string, message: string): wf.ApplicationFailure {
+  return wf.ApplicationFailure.create({ type: 'BusinessRule', message: `${field}: ${message}`, details: [{ errors: [{ field, rule, message }] }], nonRetryable: true });
+}
+
+const nowIso = () => new Date().toISOString();
+
+/** Hours between check-in and check-out, to the hundredth. */
+export function servedHours(checkedInAt: string, checkedOutAt: string): number {
+  return Math.round((parseInstant(checkedOutAt) - parseInstant(checkedInAt)) / 36_000) / 100;
+}
+
+/**
+ * One workflow per residents' service order (id `service-order-<orderId>`): it owns the status and the two
+ * timers (the assignee's deadline to accept, the resident's window to rate). Every step is an update whose
+ * validator refuses a wrong status before anything is written; every step a person must take is a task.
+ */
+export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView> {
+  const { orderId, regionPath, streetPath, projectOrganisationId, terms } = input;
+  const state = initialOrderState();
+  const exclusive = serialiser();
+  let changes = 0;
+
+  const key = (suffix: string) => `order:${orderId}:${suffix}`;
+  const dispatchers = (attempt: number): OrderTaskSpec => ({ key: key(`dispatch:${attempt}`), role: 'dispatcher', regionPath, kind: 'dispatch_order', title: 'Dispatch this service order', dueAt: null });
+
+  function view(): OrderView {
+    return { ...state, current: state.current && { ...state.current }, orderId };
+  }
+
+  async function record(eventKey: string, ev: Omit<OrderEventInput, 'key' | 'orderId' | 'at' | 'status'>, at = nowIso()): Promise<void> {
+    await acts.applyOrderEvent({ ...ev, key: eventKey, orderId, at, status: state.status });
+  }
+
+  function requireMove(move: OrderMove): void {
+    if (move === 'placeOrder') {
+      if (state.placedAt) throw conflict(state.status, 'the order is already placed');
+      return;
+    }
+    if (!state.placedAt) throw illegal(state.status, move);
+    if (!m.orderMoveAllowed(state.status, move)) throw illegal(state.status, move);
+  }
+
+  function on<A extends Actor>(def: UpdateDefinition<OrderView, [A]>, move: OrderMove, check: (a: A) => void, apply: (a: A, eventKey: string) => Promise<void>): void {
+    wf.setHandler(
+      def,
+      (a: A) => {
+        const eventKey = `${orderId}:${move}:${wf.currentUpdateInfo()?.id ?? wf.uuid4()}`;
+        return exclusive(async () => {
+          requireMove(move);
+          check(a);
+          await apply(a, eventKey);
+          changes++;
+          return view();
+        });
+      },
+      { validator: (a: A) => { requireMove(move); check(a); } },
+    );
+  }
+
+  wf.setHandler(m.getOrder, view);
+
+  /** Only the one the order was dispatched to may answer it: their own account, or their organisation's applicants. */
+  function requireAssignee(a: Actor & { organisationId: string | null }): void {
+    const c = state.current;
+    if (!c) return;
+    const mine = c.userId ? a.actorId === c.userId : !!a.organisationId && a.organisationId === c.organisationId;
+    if (!mine) throw conflict(state.status, 'the order is dispatched to someone else');
+  }
+
+  on(m.placeOrder, 'placeOrder', (a) => {
+    if (parseInstant(a.draft.windowTo) <= parseInstant(a.draft.windowFrom)) throw businessRule('/body/windowTo', 'window', 'ends before the window starts');
+  }, async (a, eventKey) => {
+    const at = nowIso();
+    state.placedAt = at;
+    state.status = 'ordered';
+    state.projectId = a.draft.projectId;
+    state.raterId = a.draft.residentId ?? a.draft.orderedBy;
+    await record(eventKey, {
+      kind: 'orderPlaced', actorId: a.actorId, data: { category: a.draft.category, menuItemId: a.draft.menuItemId }, write: { op: 'create', draft: a.draft, status: 'ordered' },
+      openTasks: [dispatchers(1)],
+    }, at);
+  });
+
+  on(m.dispatchOrder, 'dispatchOrder', (a) => {
+    if (a.kind === 'volunteer' && !a.volunteerId) throw businessRule('/body/volunteerId', 'required', 'names no volunteer');
+    if (a.kind === 'team' && !a.organisationId) throw businessRule('/body/organisationId', 'required', 'names no team');
+  }, async (a, eventKey) => {
+    const at = nowIso();
+    state.attempts += 1;
+    state.current = { attempt: state.attempts, kind: a.kind, volunteerId: a.volunteerId, organisationId: a.organisationId, userId: a.userId, dueAt: addDuration(at, terms.acceptWithin) };
+    state.status = 'dispatched';
+    const c = state.current;
+    const accept: OrderTaskSpec = c.userId
+      ? { key: key(`accept:${c.attempt}`), userId: c.userId, kind: 'accept_order', title: 'Accept or decline this service order', dueAt: c.dueAt }
+      : { key: key(`accept:${c.attempt}`), role: 'applicant', organisationId: c.organisationId ?? undefined, kind: 'accept_order', title: 'Accept or decline this service order', dueAt: c.dueAt };
+    await record(eventKey, {
+      kind: 'orderDispatched', actorId: a.actorId, data: { attempt: c.attempt, kind: c.kind, volunteerId: c.volunteerId, organisationId: c.organisationId, dueAt: c.dueAt },
+      write: { op: 'dispatch', attempt: c.attempt, kind: c.kind, volunteerId: c.volunteerId, organisationId: c.organisationId, dueAt: c.dueAt },
+      openTasks: [accept], closeTasks: [key('dispatch:'), key('escalate:')],
+    }, at);
+  });
+
+  /** A decline or a missed deadline returns the order to dispatch, with the history kept; after N it escalates. */
+  async function failDispatch(eventKey: string, actorId: string | null, outcome: 'declined' | 'timed_out', reason: string | null): Promise<void> {
+    const c = state.current!;
+    state.failedDispatches += 1;
+    state.current = null;
+    const escalate = state.failedDispatches >= terms.maxFailedDispatches;
+    state.status = escalate ? 'escalated' : 'ordered';
+    const next: OrderTaskSpec = escalate
+      ? { key: key(`escalate:${state.failedDispatches}`), role: 'officer', regionPath: streetPath, kind: 'escalated_order', title: 'A service order found no one to take it: dispatch it', dueAt: null }
+      : dispatchers(state.attempts + 1);
+    await record(eventKey, {
+      kind: outcome === 'declined' ? 'orderDeclined' : 'dispatchTimedOut', actorId, data: { attempt: c.attempt, reason, failedDispatches: state.failedDispatches, escalated: escalate },
+      write: { op: 'dispatchOutcome', attempt: c.attempt, outcome, reason, failedDispatches: state.failedDispatches },
+      openTasks: [next], closeTasks: [key(`accept:${c.attempt}`)],
+    });
+  }
+
+  on(m.acceptOrder, 'acceptOrder', requireAssignee, async (a, eventKey) => {
+    const c = state.current!;
+    const at = nowIso();
+    state.status = 'accepted';
+    state.acceptedBy = a.actorId;
+    state.acceptedAt = at;
+    await record(eventKey, {
+      kind: 'orderAccepted', actorId: a.actorId, data: { attempt: c.attempt },
+      write: { op: 'dispatchOutcome', attempt: c.attempt, outcome: 'accepted', reason: null, failedDispatches: state.failedDispatches },
+      openTasks: [{ key: key('serve'), userId: a.actorId, kind: 'serve_order', title: 'Serve this order: check in and check out', dueAt: null }],
+      closeTasks: [key(`accept:${c.attempt}`)],
+    }, at);
+  });
+
+  on(m.declineOrder, 'declineOrder', requireAssignee, async (a, eventKey) => {
+    await failDispatch(eventKey, a.actorId, 'declined', a.reason);
+  });
+
+  const requireServer = (a: Actor) => {
+    if (a.actorId !== state.acceptedBy) throw conflict(state.status, 'only the one who accepted the order serves it');
+  };
+
+  on(m.checkIn, 'checkIn', requireServer, async (a, eventKey) => {
+    const at = a.at ?? nowIso();
+    state.status = 'in_service';
+    state.checkedInAt = at;
+    await record(eventKey, { kind: 'checkedIn', actorId: a.actorId, data: { at }, write: { op: 'checkIn', at } });
+  });
+
+  on(m.checkOut, 'checkOut', (a) => {
+    requireServer(a);
+    if (a.at && state.checkedInAt && parseInstant(a.at) < parseInstant(state.checkedInAt)) throw businessRule('/body/at', 'after-check-in', `is before the check-in at ${state.checkedInAt}`);
+  }, async (a, eventKey) => {
+    const at = a.at ?? nowIso();
+    const hours = servedHours(state.checkedInAt!, at);
+    const volunteerId = state.current?.kind === 'volunteer' ? state.current.volunteerId : null;
+    state.status = 'served';
+    state.checkedOutAt = at;
+    state.ratingDueAt = addDuration(nowIso(), terms.ratingWindow);
+    const credit = volunteerId ? { volunteerId, points: Math.round(hours * terms.pointsPerHour) } : null;
+    await record(eventKey, {
+      kind: 'checkedOut', actorId: a.actorId, data: { at, peopleServed: a.peopleServed, hours, points: credit?.points ?? 0 },
+      write: { op: 'checkOut', at, peopleServed: a.peopleServed, hours, credit },
+      openTasks: [{ key: key('rate'), userId: state.raterId!, kind: 'rate_order', title: 'Rate the service you received', dueAt: state.ratingDueAt }],
+      closeTasks: [key('serve')],
+    });
+  });
+
+  on(m.rateOrder, 'rateOrder', (a) => {
+    if (!Number.isInteger(a.rating) || a.rating < 1 || a.rating > 5) throw businessRule('/body/rating', 'rating', 'is a whole number from 1 to 5');
+  }, async (a, eventKey) => {
+    const at = nowIso();
+    state.status = 'rated';
+    state.rating = a.rating;
+    const low = a.rating <= 2;
+    await record(eventKey, {
+      kind: 'orderRated', actorId: a.actorId, data: { rating: a.rating, comment: a.comment }, write: { op: 'rate', rating: a.rating, comment: a.comment },
+      openTasks: low && projectOrganisationId ? [{ key: key('follow-up'), role: 'applicant', organisationId: projectOrganisationId, kind: 'follow_up_rating', title: 'A resident rated a service 2 or less: follow it up', dueAt: null }] : [],
+      closeTasks: [key('rate')],
+    }, at);
+    if (low && state.projectId) await acts.reportOrderComplaint({ orderId, projectId: state.projectId, raterId: a.actorId, rating: a.rating, comment: a.comment, ratedAt: at });
+  });
+
+  on(m.cancelOrder, 'cancelOrder', () => undefined, async (a, eventKey) => {
+    const c = state.current;
+    state.status = 'cancelled';
+    state.current = null;
+    await record(eventKey, {
+      kind: 'orderCancelled', actorId: a.actorId, data: { reason: a.reason },
+      write: { op: 'close', cancelAttempt: c && state.acceptedBy === null ? c.attempt : null, reason: a.reason },
+      closeTasks: [key('')],
+    });
+  });
+
+  // The timers: the assignee's deadline while dispatched, the rating window once served.
+  while (!m.CLOSED_STATUSES.includes(state.status)) {
+    const seen = changes;
+    if (state.status === 'dispatched' && state.current) {
+      const c = state.current;
+      const left = Math.max(0, parseInstant(c.dueAt) - Date.now());
+      if (!(await wf.condition(() => changes !== seen, left))) {
+        await exclusive(async () => {
+          if (state.status === 'dispatched' && state.current?.attempt === c.attempt) {
+            await failDispatch(`${orderId}:timeout:${c.attempt}`, null, 'timed_out', null);
+            changes++;
+          }
+        });
+      }
+    } else if (state.status === 'served' && state.ratingDueAt) {
+      const left = Math.max(0, parseInstant(state.ratingDueAt) - Date.now());
+      if (!(await wf.condition(() => changes !== seen, left))) {
+        await exclusive(async () => {
+          if (state.status !== 'served') return;
+          state.status = 'unrated';
+          await record(`${orderId}:unrated`, { kind: 'orderUnrated', actorId: null, data: { ratingDueAt: state.ratingDueAt }, write: { op: 'close', cancelAttempt: null, reason: null }, closeTasks: [key('rate')] });
+          changes++;
+        });
+      }
+    } else {
+      await wf.condition(() => changes !== seen);
+    }
+  }
+  await wf.condition(wf.allHandlersFinished);
+  return view();
+}
+
