@@ -23,6 +23,8 @@ import { registerTaskRoutes } from './routes/tasks';
 import { registerTrancheRoutes } from './routes/project-tranches';
 import { registerProgrammeRoutes } from './routes/programmes';
 import { registerDemandRoutes } from './routes/demand';
+import { mountConsole } from './console';
+import { registerSessionCookieRoutes, secureSessionCookie } from './session-cookie';
 
 export type { AppDeps } from './registry';
 
@@ -47,6 +49,7 @@ export function buildRegistry(): RouteRegistry {
   registerTaskRoutes(registry);
   registerProgrammeRoutes(registry);
   registerDemandRoutes(registry);
+  registerSessionCookieRoutes(registry);
   registerDocsRoutes(registry);
   return registry;
 }
@@ -99,7 +102,9 @@ export function createApp(deps: AppDeps, registry = buildRegistry()): express.Ex
   app.use(express.json({ limit: deps.config.bodyLimitBytes, strict: true, type: 'application/json' }));
 
   mountDocsPage(app);
+  app.use(secureSessionCookie);
   app.use(registry.dispatcher(deps));
+  mountConsole(app);
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`route ${req.method} ${req.path}`)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -10,6 +10,7 @@ import { ForbiddenError, HttpError, MalformedError, type Problem, UnauthorizedEr
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { validateRequest } from './validation';
+import { sessionToken } from './session-cookie';
 
 export interface ApiConfig {
   bodyLimitBytes: number;
@@ -179,11 +180,8 @@ function send(res: Response, spec: RouteSpec, reply: Reply): void {
 }
 
 async function authenticate(req: Request, deps: AppDeps): Promise<Principal> {
-  const header = req.get('Authorization');
-  const match = header?.match(/^Bearer ([A-Za-z0-9_-]{20,100})$/);
-  if (!match) throw new UnauthorizedError(header ? 'The Authorization header must be "Bearer <token>".' : 'A bearer token is required.');
   const now = deps.clock();
-  const tokenHash = hashToken(match[1]);
+  const tokenHash = hashToken(sessionToken(req));
   const cached = deps.sessions?.get(tokenHash, now.getTime());
   if (cached) return cached;
   const principal = await principalForTokenHash(deps.db, tokenHash, now);
