@@ -3,7 +3,7 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/', 'web/dist/', 'test/web/artifacts/'] },
+  { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/', 'web/dist/', 'web/.dist-*/', 'test/web/artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -24,7 +24,7 @@ import { registerTrancheRoutes } from './routes/project-tranches';
 import { registerProgrammeRoutes } from './routes/programmes';
 import { registerDemandRoutes } from './routes/demand';
 import { mountConsole } from './console';
-import { registerSessionCookieRoutes, secureSessionCookie } from './session-cookie';
+import { registerSessionCookieRoutes, sessionCookies } from './session-cookie';
 
 export type { AppDeps } from './registry';
 
@@ -102,7 +102,7 @@ export function createApp(deps: AppDeps, registry = buildRegistry()): express.Ex
   app.use(express.json({ limit: deps.config.bodyLimitBytes, strict: true, type: 'application/json' }));
 
   mountDocsPage(app);
-  app.use(secureSessionCookie);
+  app.use(sessionCookies);
   app.use(registry.dispatcher(deps));
   mountConsole(app);
 

@@ -11,6 +11,8 @@ import type { RouteRegistry, RouteSpec } from './registry';
  */
 export const SESSION_COOKIE = 'fuhua_session';
 export const CSRF_HEADER = 'X-CSRF-Token';
+/** Readable by the console's script; says only that a session cookie was set. */
+export const SIGNED_IN_COOKIE = 'fuhua_signed_in';
 
 const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -58,13 +60,20 @@ function setCookie(token: string, maxAgeSeconds: number): string {
   return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}`;
 }
 
-/** Marks the session cookie Secure when the request came over HTTPS (directly, or through a proxy Express trusts). */
-export function secureSessionCookie(req: Request, res: Response, next: NextFunction): void {
-  if (req.secure && req.path.startsWith(SESSION_PATH)) {
-    const setHeader = res.setHeader.bind(res);
-    res.setHeader = ((name: string, value: string | number | readonly string[]) =>
-      setHeader(name, name.toLowerCase() === 'set-cookie' && typeof value === 'string' ? `${value}; Secure` : value)) as typeof res.setHeader;
-  }
+/**
+ * On the session routes: marks the cookies Secure when the request came over HTTPS (directly, or through a proxy
+ * Express trusts), and sets beside the session cookie a marker without any secret that a script may read, so a
+ * freshly loaded console knows whether to ask for its session instead of provoking a 401.
+ */
+export function sessionCookies(req: Request, res: Response, next: NextFunction): void {
+  if (req.path.replace(/\/$/, '') !== SESSION_PATH) return next();
+  const setHeader = res.setHeader.bind(res);
+  res.setHeader = ((name: string, value: string | number | readonly string[]) => {
+    if (name.toLowerCase() !== 'set-cookie' || typeof value !== 'string') return setHeader(name, value);
+    const secure = req.secure ? '; Secure' : '';
+    const maxAge = value.match(/Max-Age=(\d+)/)?.[1] ?? '0';
+    return setHeader(name, [`${value}${secure}`, `${SIGNED_IN_COOKIE}=${maxAge === '0' ? '' : '1'}; Path=/; SameSite=Strict; Max-Age=${maxAge}${secure}`]);
+  }) as typeof res.setHeader;
   next();
 }
 

@@ -30,6 +30,7 @@ describe('browser sessions', () => {
     expect(res.status).toBe(201);
     const setCookie = (res.headers['set-cookie'] as unknown as string[])[0];
     expect(setCookie).toMatch(/^fuhua_session=[A-Za-z0-9_-]{20,100}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    expect((res.headers['set-cookie'] as unknown as string[])[1]).toMatch(/^fuhua_signed_in=1; Path=\/; SameSite=Strict; Max-Age=\d+$/);
     expect(res.body).not.toHaveProperty('token');
     expect(res.body).toMatchObject({ user: { login: user.login }, csrfToken: expect.any(String) });
     const sessions = await stack.db('sessions').where({ user_id: user.id }).whereNull('revoked_at');
@@ -42,6 +43,7 @@ describe('browser sessions', () => {
       const res = await request(stack.app).post('/api/v1/auth/session').set('X-Forwarded-Proto', 'https').send({ login: user.login, password: user.password });
       expect(res.status).toBe(201);
       expect((res.headers['set-cookie'] as unknown as string[])[0]).toMatch(/; Secure$/);
+      expect((res.headers['set-cookie'] as unknown as string[])[1]).toMatch(/; Secure$/);
     } finally {
       stack.app.set('trust proxy', false);
     }
@@ -81,6 +83,7 @@ describe('browser sessions', () => {
     const res = await request(stack.app).delete('/api/v1/auth/session').set('Cookie', cookie).set('X-CSRF-Token', csrfToken);
     expect(res.status).toBe(204);
     expect((res.headers['set-cookie'] as unknown as string[])[0]).toMatch(/^fuhua_session=; .*Max-Age=0/);
+    expect((res.headers['set-cookie'] as unknown as string[])[1]).toMatch(/^fuhua_signed_in=; .*Max-Age=0/);
     const again = await request(stack.app).get('/api/v1/me').set('Cookie', cookie);
     expect(again.status).toBe(401);
     const revoked = await stack.db('sessions').where({ user_id: user.id }).whereNotNull('revoked_at').count({ n: '*' }).first();

@@ -25,8 +25,9 @@ export function SessionProvider({ children, onChange }: { children: ReactNode; o
 
   useEffect(() => {
     whenUnauthorized(() => adopt(null));
-    // A reloaded page asks whether its cookie still holds a session; a 401 here just means "signed out".
-    unwrap<Session>(api.GET('/api/v1/auth/session')).then(adopt, () => adopt(null));
+    // The session cookie is HttpOnly; a marker cookie beside it says whether there is one worth asking about.
+    if (!document.cookie.split('; ').includes('fuhua_signed_in=1')) adopt(null);
+    else unwrap<Session>(api.GET('/api/v1/auth/session')).then(adopt, () => adopt(null));
   }, [adopt]);
 
   const signIn = useCallback(

@@ -39,9 +39,9 @@ export default function Shell() {
         </Typography.Text>
         <Menu theme="dark" mode="horizontal" items={items} selectedKeys={selected.slice(-1)} style={{ flex: 1, minWidth: 0 }} />
         <Space>
-          <Typography.Text style={{ color: '#fff' }} ellipsis data-testid="me">
+          <span style={{ color: '#fff', whiteSpace: 'nowrap', maxWidth: 96, overflow: 'hidden', textOverflow: 'ellipsis', display: 'inline-block', verticalAlign: 'middle' }} data-testid="me">
             {me.displayName}
-          </Typography.Text>
+          </span>
           <Button size="small" onClick={() => void signOut()} data-testid="sign-out">
             {zh.nav.signOut}
           </Button>
