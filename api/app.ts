@@ -1,7 +1,11 @@
 import crypto from 'node:crypto';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { pinoHttp } from 'pino-http';
 import { HttpError, MalformedError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors';
-import { RouteRegistry, type AppDeps } from './registry';
+import { declaresProblem, RouteRegistry, type RegisteredOperation } from './registry';
+import type { AppDeps } from './deps';
+import { operations } from './operations';
+import { sweepExpiredKeys } from './idempotency';
 import { SubscriptionDesk } from './subscription-desk';
 import { SessionCache } from './session-cache';
 import { registerDocsRoutes, mountDocsPage } from './routes/docs';
@@ -9,7 +13,6 @@ import { registerHealthRoutes } from './routes/health';
 import { registerAuthRoutes } from './routes/auth';
 import { registerUserRoutes } from './routes/users';
 import { registerOrganisationRoutes } from './routes/organisations';
-import { registerRegionRoutes } from './routes/regions';
 import { registerAuditRoutes } from './routes/audit';
 import { registerContestRoutes } from './routes/contests';
 import { registerContestEntryRoutes } from './routes/contest-entries';
@@ -26,16 +29,16 @@ import { registerDemandRoutes } from './routes/demand';
 import { mountConsole } from './console';
 import { registerSessionCookieRoutes, sessionCookies } from './session-cookie';
 
-export type { AppDeps } from './registry';
+export type { AppDeps } from './deps';
 
 /** Every route of the product, in one registry: the app mounts it and the OpenAPI document is built from it. */
 export function buildRegistry(): RouteRegistry {
   const registry = new RouteRegistry();
+  registry.addAll(operations);
   registerHealthRoutes(registry);
   registerAuthRoutes(registry);
   registerUserRoutes(registry);
   registerOrganisationRoutes(registry);
-  registerRegionRoutes(registry);
   registerAuditRoutes(registry);
   registerContestRoutes(registry);
   registerContestEntryRoutes(registry);
@@ -66,6 +69,7 @@ export function createApp(deps: AppDeps, registry = buildRegistry()): express.Ex
       deps.metrics.subscriptionBatchDuration.observe(seconds);
     },
   });
+  startKeySweeper(deps);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -87,12 +91,11 @@ export function createApp(deps: AppDeps, registry = buildRegistry()): express.Ex
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = (res.locals.route as string | undefined) ?? 'unmatched';
       deps.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
-      if (route !== '/healthz' && route !== '/metrics') {
-        deps.log.info('request', { requestId, method: req.method, route, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 });
-      }
     });
     next();
   });
+
+  app.use(requestLog(deps));
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const hasBody = Number(req.get('Content-Length') ?? 0) > 0 || req.get('Transfer-Encoding') !== undefined;
@@ -108,7 +111,11 @@ export function createApp(deps: AppDeps, registry = buildRegistry()): express.Ex
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`route ${req.method} ${req.path}`)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const httpError = toHttpError(err, deps.config.bodyLimitBytes);
+    let httpError = toHttpError(err, deps.config.bodyLimitBytes);
+    const op = res.locals.operation as RegisteredOperation | undefined;
+    if (deps.config.validateResponses && op && !declaresProblem(op, httpError.status)) {
+      httpError = new HttpError(500, 'undeclared-problem', 'Problem status not declared', `${op.operationId} answered ${httpError.status} (${httpError.message}), a status its operation does not declare.`);
+    }
     if (httpError.status >= 500) deps.log.error('request failed', { requestId: res.locals.requestId, err, path: req.originalUrl });
     for (const [k, v] of Object.entries(httpError.headers)) res.setHeader(k, v);
     res.status(httpError.status).type('application/problem+json').send(JSON.stringify({ ...httpError.toProblem(req.originalUrl), requestId: res.locals.requestId }));
@@ -124,4 +131,38 @@ function toHttpError(err: unknown, limit: number): HttpError {
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new UnsupportedMediaTypeError(e.message);
   if (e?.status === 400) return new MalformedError(e.message ?? 'Malformed request');
   return new HttpError(500, 'internal', 'Internal server error', 'Something went wrong; the request id identifies it in the logs.');
+}
+
+const SWEEP_EVERY_MS = 10 * 60_000;
+
+/** Idempotency keys are kept 24 hours; past that each API process removes them now and then, off the request path. */
+function startKeySweeper(deps: AppDeps): void {
+  const timer = setInterval(() => {
+    sweepExpiredKeys(deps.db).catch((err: unknown) => deps.log.warn('sweeping expired idempotency keys failed', { err }));
+  }, SWEEP_EVERY_MS);
+  timer.unref();
+}
+
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * One line a request through pino-http (asynchronous, redacted): the request id, method, route pattern, path without
+ * the query string, status and time. Health probes are left out.
+ */
+function requestLog(deps: AppDeps): RequestHandler {
+  return pinoHttp({
+    logger: deps.log.pino,
+    genReqId: (_req, res) => (res as Response).locals.requestId as string,
+    customAttributeKeys: { reqId: 'requestId', responseTime: 'ms' },
+    quietReqLogger: true,
+    autoLogging: { ignore: (req) => QUIET_ROUTES.has((req.url ?? '').split('?')[0]) },
+    serializers: {
+      req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
+      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+    },
+    customProps: (_req, res) => ({ route: ((res as Response).locals?.route as string | undefined) ?? 'unmatched' }),
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request failed',
+  });
 }

@@ -5,7 +5,7 @@ import { ventureContest } from '../workflows/venture-contest';
 import type { ContestView } from '../workflows/messages';
 import { findContest, type ContestRow } from '../db/repositories/contests';
 import { IllegalMoveError, NotFoundError } from './errors';
-import type { AppDeps } from './registry';
+import type { AppDeps } from './deps';
 import { executeWorkflowUpdate, temporalOf, type UpdateDeps } from './updates';
 import type { Principal } from './auth';
 import { hasRole } from './auth';

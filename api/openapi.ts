@@ -1,5 +1,6 @@
 import { getSchema, type JsonSchema } from './validation';
-import type { RouteRegistry, RouteSpec } from './registry';
+import type { RegisteredOperation, RouteRegistry } from './registry';
+import { Problem, withCleanStrings } from './schema';
 
 type Json = Record<string, unknown>;
 
@@ -47,29 +48,68 @@ const ERROR_STATUSES: Record<string, string> = {
   '413': 'Body too large',
   '415': 'Body is not application/json',
   '422': 'A business rule refuses the request',
+  '429': 'Too many attempts (Retry-After)',
   '503': 'A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down',
 };
 
-function operation(route: RouteSpec): Json {
-  const { parameters, body } = documentedRequest(route.operationId);
+/** A TypeBox schema as plain JSON Schema (its symbol keys dropped). */
+function plain(schema: unknown): Json {
+  return JSON.parse(JSON.stringify(schema)) as Json;
+}
+
+/** A request schema as the API checks it: every free-text string held to the text format. */
+const asChecked = (schema: unknown): Json => plain(withCleanStrings(schema));
+
+function typedRequest(op: RegisteredOperation): { parameters: Json[]; body?: unknown } {
+  const parameters: Json[] = [];
+  for (const [where, part] of [['path', op.params], ['query', op.query]] as const) {
+    if (!part) continue;
+    const p = asChecked(part) as { properties?: Record<string, Json>; required?: string[] };
+    const required = new Set(p.required ?? []);
+    for (const [name, schema] of Object.entries(p.properties ?? {})) {
+      const { description, ...rest } = schema;
+      parameters.push({ name, in: where, required: where === 'path' || required.has(name), ...(description ? { description } : {}), schema: rest });
+    }
+  }
+  return { parameters, body: op.body ? asChecked(op.body) : undefined };
+}
+
+/** The problem statuses an operation may answer: those of its kind, and the ones it declares. */
+export function problemStatuses(route: RegisteredOperation): string[] {
+  const { body } = route.legacy ? documentedRequest(route.operationId) : typedRequest(route);
+  const out = new Set<string>();
+  out.add('400');
+  if (route.access !== 'public') {
+    out.add('401');
+    out.add('403');
+  }
+  if (body) {
+    out.add('413');
+    out.add('415');
+  }
+  if (route.legacy) for (const c of ['404', '409', '422']) out.add(c);
+  if (route.legacy && route.method !== 'get') out.add('503');
+  if (!route.legacy) for (const c of route.problems) out.add(String(c));
+  if (route.operationId === 'auth.login') out.add('429');
+  return [...out].sort();
+}
+
+function operation(route: RegisteredOperation): Json {
+  const { parameters, body } = route.legacy ? documentedRequest(route.operationId) : typedRequest(route);
   const status = String(route.status ?? 200);
   const problem = { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+  const success = route.produces ? { type: 'string' } : route.response ? plain(route.response) : {};
   const responses: Json = {
     [status]: {
       description: route.summary,
-      ...(status === '204' ? {} : { content: { [route.produces ?? 'application/json']: { schema: route.produces ? { type: 'string' } : {} } } }),
+      ...(status === '204' ? {} : { content: { [route.produces ?? 'application/json']: { schema: success } } }),
     },
   };
-  for (const [code, description] of Object.entries(ERROR_STATUSES)) {
-    if (route.access === 'public' && (code === '401' || code === '403')) continue;
-    if (!body && (code === '413' || code === '415')) continue;
-    if (code === '503' && route.method === 'get') continue;
-    responses[code] = { description, ...problem };
-  }
-  if (route.operationId === 'auth.login') responses['429'] = { description: 'Too many failed sign-ins: the account is locked for a while (Retry-After)', ...problem };
+  for (const code of problemStatuses(route)) responses[code] = { description: ERROR_STATUSES[code], ...problem };
   return {
     operationId: route.operationId,
     summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
     tags: [route.tag],
     'x-roles': route.access,
     ...(route.access === 'public' ? { security: [] } : {}),
@@ -80,7 +120,7 @@ function operation(route: RouteSpec): Json {
         }
       : {}),
     ...(route.method === 'post' && route.access !== 'public'
-      ? { 'x-idempotency': 'Send an Idempotency-Key header to make retries safe: the same key and body replay the first answer.' }
+      ? { 'x-idempotency': 'Send an Idempotency-Key header to make retries safe: the same key and body replay the first answer for 24 hours.' }
       : {}),
     responses,
   };
@@ -110,23 +150,7 @@ export function buildOpenApi(registry: RouteRegistry): Json {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Token from POST /api/v1/auth/login' } },
       schemas: {
         ...commonDefs,
-        Problem: {
-          type: 'object',
-          required: ['type', 'title', 'status'],
-          properties: {
-            type: { type: 'string' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            detail: { type: 'string' },
-            instance: { type: 'string' },
-            requestId: { type: 'string' },
-            currentStage: { type: 'string' },
-            errors: {
-              type: 'array',
-              items: { type: 'object', properties: { field: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } } },
-            },
-          },
-        },
+        Problem: plain(Problem),
       },
     },
   };

@@ -5,7 +5,7 @@ import { projectLifecycle } from '../workflows/project-lifecycle';
 import { getState, type ProjectView } from '../workflows/messages';
 import type { ProgrammeRules } from '../workflows/rules/programme-rules';
 import { NotFoundError } from './errors';
-import type { AppDeps } from './registry';
+import type { AppDeps } from './deps';
 import { executeWorkflowUpdate, temporalOf, type UpdateDeps } from './updates';
 
 export const projectWorkflowId = (projectId: string) => `project-${projectId}`;

@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { BusinessRuleError, ConflictError, IllegalMoveError, UnavailableError, type FieldError } from './errors';
-import type { AppDeps } from './registry';
+import type { AppDeps } from './deps';
 
 export type UpdateDeps = Pick<AppDeps, 'temporal' | 'db'> & { config?: Pick<AppDeps['config'], 'updateTimeoutMs'> };
 
@@ -11,19 +11,22 @@ export function temporalOf(deps: Pick<AppDeps, 'temporal'>) {
 }
 
 /**
- * A request does not wait for ever on a move whose worker is down or whose activity keeps failing: after
- * the timeout it answers 503. The update itself goes on; retrying with the same Idempotency-Key (the same
- * update id) returns its result once it is done, and never applies it twice.
+ * A request does not wait for ever on a move whose worker is down or whose activity keeps failing: after the timeout
+ * the call to Temporal is cancelled (the gRPC call, through the client's abort signal) and the request answers 503.
+ * The update itself goes on in the workflow; retrying with the same Idempotency-Key (the same update id) returns its
+ * result once it is done, and never applies it twice.
  */
-export async function awaitUpdate<T>(deps: UpdateDeps, run: Promise<T>): Promise<T> {
+export async function awaitUpdate<T>(deps: UpdateDeps, run: () => Promise<T>): Promise<T> {
   const ms = deps.config?.updateTimeoutMs ?? 25_000;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new UnavailableError(`The move did not finish within ${Math.round(ms / 1000)} s; it may still complete. Retry with the same Idempotency-Key to get its result.`, 5)), ms);
-  });
-  run.catch(() => undefined); // a late failure must not go unhandled
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), ms);
   try {
-    return await Promise.race([run, late]);
+    return await temporalOf(deps).client.withAbortSignal(controller.signal, run);
+  } catch (err) {
+    if (controller.signal.aborted) {
+      throw new UnavailableError(`The move did not finish within ${Math.round(ms / 1000)} s; it may still complete. Retry with the same Idempotency-Key to get its result.`, 5);
+    }
+    throw err;
   } finally {
     clearTimeout(timer);
   }
@@ -44,7 +47,7 @@ export async function executeWorkflowUpdate<R, A extends object>(
 ): Promise<R> {
   const handle = temporalOf(deps).client.workflow.getHandle(target.workflowId);
   try {
-    return await awaitUpdate(deps, handle.executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) }));
+    return await awaitUpdate(deps, () => handle.executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) }));
   } catch (err) {
     if (err instanceof UnavailableError) throw err;
     let cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;

@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { ValidationError, type FieldError } from './errors';
+import { ValidationError } from './errors';
+import { toFieldErrors } from './operation';
+import { CANONICAL_UUID, isCleanText, TEXT_FORMAT, withCleanStrings } from './schema';
+import { isDuration } from '../workflows/rules/duration';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -11,7 +14,9 @@ const SCHEMA_DIR = path.join(__dirname, 'schemas');
 // One ajv instance for the whole process; each schema is compiled once, at load.
 const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true, allowUnionTypes: true });
 addFormats(ajv);
-ajv.addFormat('iso-duration', /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/);
+ajv.addFormat('iso-duration', { type: 'string', validate: isDuration });
+ajv.addFormat(TEXT_FORMAT, { type: 'string', validate: isCleanText });
+ajv.addFormat('uuid', CANONICAL_UUID);
 
 const schemas = new Map<string, JsonSchema>();
 const validators = new Map<string, ValidateFunction>();
@@ -19,7 +24,8 @@ const validators = new Map<string, ValidateFunction>();
 function loadSchemas(): void {
   const files = fs.readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json')).sort();
   for (const file of files) {
-    const schema = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, file), 'utf8')) as JsonSchema;
+    // Every free-text string is held to the shared text format (no NUL, lone surrogates or control characters).
+    const schema = withCleanStrings(JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, file), 'utf8')) as JsonSchema);
     const id = file.replace(/\.json$/, '');
     if (schema.$id !== id) throw new Error(`schema ${file} must have "$id": "${id}"`);
     schemas.set(id, schema);
@@ -37,34 +43,6 @@ export function getSchema(id: string): JsonSchema {
 
 export function allSchemaIds(): string[] {
   return [...schemas.keys()];
-}
-
-function fieldOf(e: ErrorObject): string {
-  const p = e.params as Record<string, unknown>;
-  if (e.keyword === 'required') return `${e.instancePath}/${String(p.missingProperty)}`;
-  if (e.keyword === 'additionalProperties') return `${e.instancePath}/${String(p.additionalProperty)}`;
-  return e.instancePath || '/';
-}
-
-function messageOf(e: ErrorObject): string {
-  const p = e.params as Record<string, unknown>;
-  if (e.keyword === 'additionalProperties') return 'is not a known field';
-  if (e.keyword === 'enum') return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-  return e.message ?? e.keyword;
-}
-
-export function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
-  const seen = new Set<string>();
-  const out: FieldError[] = [];
-  for (const e of errors ?? []) {
-    const fe = { field: fieldOf(e), rule: e.keyword, message: messageOf(e) };
-    const k = `${fe.field}|${fe.rule}|${fe.message}`;
-    if (!seen.has(k)) {
-      seen.add(k);
-      out.push(fe);
-    }
-  }
-  return out;
 }
 
 type Part = Record<string, unknown>;

@@ -40,3 +40,38 @@ export function childLevel(level: RegionLevel): RegionLevel | null {
 export function inSubtree(path: string, scopePath: string | null): boolean {
   return scopePath === null || path.startsWith(scopePath);
 }
+
+export interface RegionFilter {
+  parentId?: string;
+  level?: RegionLevel;
+  q?: string;
+  /** Only regions in the subtree at this path (inclusive). */
+  withinPath?: string;
+}
+
+/** The regions matching a filter, as a query the caller pages. */
+export function regionsQuery(db: Knex | Knex.Transaction, filter: RegionFilter, like: (text: string) => string): Knex.QueryBuilder {
+  const q = db<RegionRow>('regions').select('regions.*');
+  if (filter.parentId) q.where('parent_id', filter.parentId);
+  if (filter.level) q.where('level', filter.level);
+  if (filter.q) q.whereILike('name', like(filter.q));
+  if (filter.withinPath) q.where('path', 'like', `${filter.withinPath}%`);
+  return q;
+}
+
+export async function insertRegion(trx: Knex.Transaction, input: { name: string; level: RegionLevel; parentId: string | null; parentPath: string; code: string | null }): Promise<RegionRow> {
+  const id = (await trx.raw('select gen_random_uuid() as id')).rows[0].id as string;
+  const [created] = await trx<RegionRow>('regions')
+    .insert({ id, name: input.name, level: input.level, parent_id: input.parentId, code: input.code, path: `${input.parentPath}${id}/` })
+    .returning('*');
+  return created;
+}
+
+export function lockRegion(trx: Knex.Transaction, id: string): Promise<RegionRow | undefined> {
+  return trx<RegionRow>('regions').where({ id }).forUpdate().first();
+}
+
+export async function updateRegion(trx: Knex.Transaction, id: string, change: { name?: string; code?: string | null }): Promise<RegionRow> {
+  const [after] = await trx<RegionRow>('regions').where({ id }).update(change).returning('*');
+  return after;
+}

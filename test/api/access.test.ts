@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import request from 'supertest';
 import { buildRegistry } from '../../api/app';
 import { newToken } from '../../api/auth';
-import type { RouteSpec } from '../../api/registry';
+import type { RegisteredOperation as RouteSpec } from '../../api/registry';
 import { ROLES, type Role } from '../../db/repositories/users';
 import { startStack, createUser, type Stack } from '../helpers/stack';
 

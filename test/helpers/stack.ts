@@ -47,7 +47,7 @@ export async function startStack(opts: { worker?: boolean; config?: Partial<AppD
     db,
     temporal: { client, taskQueue },
     // Tests change sessions in the database directly, so by default every request reads them afresh.
-    config: { bodyLimitBytes: 64 * 1024, tokenTtlMs: 3600_000, loginMaxFailures: 5, loginLockMs: 60_000, sessionCacheMs: 0, ...opts.config },
+    config: { bodyLimitBytes: 64 * 1024, tokenTtlMs: 3600_000, loginMaxFailures: 5, loginLockMs: 60_000, sessionCacheMs: 0, validateResponses: true, ...opts.config },
     log,
     metrics,
     clock: () => new Date(),

@@ -95,7 +95,7 @@ export class Journey {
   async shot(name: string): Promise<string> {
     await this.page.waitForLoadState('networkidle');
     await this.page.locator('.ant-spin-spinning').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
-    const text = await this.page.evaluate(() => document.body.innerText);
+    const text = await this.page.innerText('body');
     const latin = text.match(LATIN_WORD);
     if (latin) this.problems.push(`untranslated on ${name}: ${[...new Set(latin)].join(', ')}`);
     const file = path.join(ARTIFACTS, this.role, `${String(++this.shots).padStart(2, '0')}-${name}.png`);

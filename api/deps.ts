@@ -1,0 +1,38 @@
+// What the API needs to run, as types only: every layer of the API imports them from here, so no module has to
+// import the registry (or the app) to name its dependencies.
+import type { Knex } from 'knex';
+import type { Client } from '@temporalio/client';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import type { SessionCache } from './session-cache';
+import type { SubscriptionDesk } from './subscription-desk';
+
+export interface ApiConfig {
+  bodyLimitBytes: number;
+  /** How long a signed-in principal is kept in this process (0: every request asks the database). */
+  sessionCacheMs?: number;
+  /** How long a request waits for its workflow update before answering 503 (the move may still complete). */
+  updateTimeoutMs?: number;
+  tokenTtlMs: number;
+  loginMaxFailures: number;
+  loginLockMs: number;
+  temporalUiUrl?: string;
+  /**
+   * Check every answer against the schema its operation declares, and every problem status against the ones it
+   * declares; a mismatch answers 500 naming it. On in tests, so the suite proves the OpenAPI document true.
+   */
+  validateResponses?: boolean;
+}
+
+export interface AppDeps {
+  db: Knex;
+  temporal: { client: Client; taskQueue: string } | null;
+  config: ApiConfig;
+  log: Logger;
+  metrics: Metrics;
+  clock: () => Date;
+  /** Set by createApp when not given. */
+  sessions?: SessionCache;
+  /** Set by createApp when not given: decides funders' subscriptions in batches. */
+  subscriptions?: SubscriptionDesk;
+}
