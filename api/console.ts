@@ -32,13 +32,15 @@ export function mountConsole(app: Express, dir = consoleDistDir()): void {
     express.static(path.join(dir, 'assets'), { index: false, fallthrough: true }),
   );
   app.use((req: Request, res: Response, next: NextFunction) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_CONSOLE.test(req.path) || !req.accepts('html')) return next();
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_CONSOLE.test(req.path)) return next();
     if (path.extname(req.path) !== '' && req.path !== '/index.html') {
       const file = path.join(dir, path.normalize(req.path));
       if (!file.startsWith(dir + path.sep) || !fs.existsSync(file)) return next();
       res.setHeader('Cache-Control', 'public, max-age=3600');
       return res.sendFile(file);
     }
+    // Only a browser's navigation (Accept names text/html) gets the page: other clients keep the API's 404 problem.
+    if (!(req.get('Accept') ?? '').includes('text/html')) return next();
     if (!fs.existsSync(index)) return next();
     res.setHeader('Content-Security-Policy', CONSOLE_CSP);
     res.setHeader('Cache-Control', 'no-cache');

@@ -10,8 +10,9 @@ import { runStartup, stopSummary, type FuhuaProcess } from './startup';
 import { runHttp } from './http';
 import { runLifecycle } from './lifecycle';
 import { runContest } from './contest';
+import { runConsole } from './console';
 
-const SECTIONS = ['startup', 'http', 'lifecycle', 'library', 'contest'] as const;
+const SECTIONS = ['startup', 'http', 'lifecycle', 'library', 'contest', 'console'] as const;
 type Section = (typeof SECTIONS)[number];
 /** What a plain `npm run bench` runs (lifecycle includes the library query). */
 const DEFAULT: Section[] = ['startup', 'http', 'lifecycle', 'contest'];
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
           continue;
         }
         await run('contest', runContest);
-      }
+      } else if (section === 'console') await run('console', runConsole);
     }
   } finally {
     await runCleanups();

@@ -72,6 +72,7 @@ describe('the console in a real browser', () => {
     await j.shot('tasks');
 
     await j.page.getByRole('menuitem', { name: '项目计划' }).click();
+    await j.page.getByTestId('open-programme-form').click();
     await j.page.getByTestId('create-programme').waitFor();
     await j.page.getByLabel('计划名称').fill(PROGRAMME);
     await j.pickTree('所属区域', '嘉兴市');

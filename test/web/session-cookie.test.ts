@@ -126,5 +126,6 @@ describe('the console at /', () => {
     expect((await request(app).get('/api/v1/nothing').set('Accept', 'text/html')).status).toBe(404);
     expect((await request(app).get('/missing.png').set('Accept', 'text/html')).status).toBe(404);
     expect((await request(app).get('/api/v1/ping')).body).toEqual({ ok: true });
+    expect((await request(app).get('/nowhere')).status).toBe(404); // no Accept: text/html, not a browser's navigation
   });
 });

@@ -53,6 +53,7 @@ export default function DashboardPage() {
   const total = Object.values(byStage).reduce((a, b) => a + b, 0);
   const stageOption = useMemo(
     () => ({
+      animation: false,
       tooltip: {},
       grid: { left: 40, right: 10, bottom: 60, top: 10 },
       xAxis: { type: 'category', data: Object.keys(byStage).map((s) => label(zh.stages, s)), axisLabel: { rotate: 30 } },
@@ -63,6 +64,7 @@ export default function DashboardPage() {
   );
   const colourOption = useMemo(
     () => ({
+      animation: false,
       tooltip: {},
       series: [{ type: 'pie', radius: '65%', data: Object.entries(byColour).map(([c, n]) => ({ name: label(zh.colours, c), value: n, itemStyle: { color: COLOURS[c] } })) }],
     }),

@@ -41,12 +41,12 @@ export function regionTree(regions: Region[]): TreeNode[] {
   return roots;
 }
 
-export function useRegions() {
-  return useQuery({ queryKey: ['regions'], staleTime: 300_000, queryFn: () => unwrap<Page<Region>>(api.GET('/api/v1/regions', { params: { query: { limit: 100 } } })) });
+export function useRegions(enabled = true) {
+  return useQuery({ queryKey: ['regions'], enabled, staleTime: 300_000, queryFn: () => unwrap<Page<Region>>(api.GET('/api/v1/regions', { params: { query: { limit: 100 } } })) });
 }
 
-export function usePrograms() {
-  return useQuery({ queryKey: ['programmes'], staleTime: 60_000, queryFn: () => unwrap<Page<Programme>>(api.GET('/api/v1/programmes', { params: { query: { limit: 100 } } })) });
+export function usePrograms(enabled = true) {
+  return useQuery({ queryKey: ['programmes'], enabled, staleTime: 60_000, queryFn: () => unwrap<Page<Programme>>(api.GET('/api/v1/programmes', { params: { query: { limit: 100 } } })) });
 }
 
 const options = (table: Record<string, string>) => Object.entries(table).map(([value, text]) => ({ value, label: text }));
@@ -56,15 +56,17 @@ export default function LibraryPage() {
   // Keyset paging: the cursors of the pages before this one.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const cursor = cursors[cursors.length - 1];
-  const regions = useRegions();
-  const programmes = usePrograms();
+  // The filters' choices load when a filter is first opened: the first page of projects is the only call it waits on.
+  const [wantRegions, setWantRegions] = useState(false);
+  const [wantProgrammes, setWantProgrammes] = useState(false);
+  const regions = useRegions(wantRegions);
+  const programmes = usePrograms(wantProgrammes);
   const projects = useQuery({
     queryKey: ['projects', filters, cursor],
     placeholderData: keepPreviousData,
     queryFn: () => unwrap<Page<Project>>(api.GET('/api/v1/projects', { params: { query: { ...filters, limit: 20, cursor } } })),
   });
   const tree = useMemo(() => regionTree(regions.data?.items ?? []), [regions.data]);
-  const programmeName = useMemo(() => new Map((programmes.data?.items ?? []).map((p) => [p.id, p.name])), [programmes.data]);
 
   const apply = (values: Filters) => {
     const clean = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0))) as Filters;
@@ -76,7 +78,7 @@ export default function LibraryPage() {
     <Card title={zh.library.title}>
       <Form layout="inline" onFinish={apply} style={{ rowGap: 8, marginBottom: 12 }}>
         <Form.Item name="regionId" label={zh.library.region}>
-          <TreeSelect treeData={tree} allowClear style={{ minWidth: 180 }} treeDefaultExpandAll={tree.length < 30} placeholder={zh.common.all} />
+          <TreeSelect treeData={tree} allowClear loading={regions.isFetching} onOpenChange={(open) => open && setWantRegions(true)} style={{ minWidth: 180 }} treeDefaultExpandAll={tree.length < 30} placeholder={zh.common.all} />
         </Form.Item>
         <Form.Item name="stage" label={zh.library.stage}>
           <Select mode="multiple" allowClear options={options(zh.stages)} style={{ minWidth: 160 }} placeholder={zh.common.all} />
@@ -85,7 +87,7 @@ export default function LibraryPage() {
           <Select mode="multiple" allowClear options={options(zh.colours)} style={{ minWidth: 120 }} placeholder={zh.common.all} />
         </Form.Item>
         <Form.Item name="programmeId" label={zh.library.programme}>
-          <Select allowClear options={(programmes.data?.items ?? []).map((p) => ({ value: p.id, label: p.name }))} style={{ minWidth: 160 }} placeholder={zh.common.all} />
+          <Select allowClear loading={programmes.isFetching} onOpenChange={(open) => open && setWantProgrammes(true)} options={(programmes.data?.items ?? []).map((p) => ({ value: p.id, label: p.name }))} style={{ minWidth: 160 }} placeholder={zh.common.all} />
         </Form.Item>
         <Form.Item name="targetGroup" label={zh.library.targetGroup}>
           <Select allowClear options={options(zh.targetGroups)} style={{ minWidth: 120 }} placeholder={zh.common.all} />
@@ -110,7 +112,7 @@ export default function LibraryPage() {
           { title: zh.library.text, dataIndex: 'title', render: (t: string, p) => <Link to={`/projects/${p.id}`}>{t}</Link> },
           { title: zh.library.stage, dataIndex: 'stage', render: (s: string) => label(zh.stages, s), width: 100 },
           { title: zh.library.colour, dataIndex: 'colour', render: colourTag, width: 80 },
-          { title: zh.library.programme, dataIndex: 'programmeId', render: (id: string) => programmeName.get(id) ?? '', responsive: ['md'] },
+          { title: zh.library.targetGroup, dataIndex: 'targetGroups', render: (g: string[]) => g.map((x) => label(zh.targetGroups, x)).join('、'), responsive: ['md'] },
           { title: zh.library.amount, dataIndex: 'amountAskedFen', align: 'right', render: (f: number) => `${yuan(f)} ${zh.common.yuan}`, width: 140 },
           { title: zh.library.updated, dataIndex: 'updatedAt', render: (t: string) => dayjs(t).format('YYYY-MM-DD'), responsive: ['md'], width: 110 },
         ]}

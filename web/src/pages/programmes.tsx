@@ -41,7 +41,9 @@ export default function ProgrammesPage() {
   const regions = useRegions();
   const tree = useMemo(() => regionTree(regions.data?.items ?? []), [regions.data]);
   const isOfficer = hasRole(me, 'officer');
-  const defaults = useQuery({ queryKey: ['rule-defaults'], enabled: isOfficer, staleTime: Infinity, queryFn: () => unwrap<Rules>(api.GET('/api/v1/programme-rules/defaults')) });
+  // The default rules load when the officer opens the form, so the list renders on two calls.
+  const [creating, setCreating] = useState(false);
+  const defaults = useQuery({ queryKey: ['rule-defaults'], enabled: isOfficer && creating, staleTime: Infinity, queryFn: () => unwrap<Rules>(api.GET('/api/v1/programme-rules/defaults')) });
   const regionName = useMemo(() => new Map((regions.data?.items ?? []).map((r) => [r.id, r.name])), [regions.data]);
 
   const onFinish = async (v: Values) => {
@@ -83,7 +85,12 @@ export default function ProgrammesPage() {
           ]}
         />
       </Card>
-      {isOfficer && (
+      {isOfficer && !creating && (
+        <Button type="primary" onClick={() => setCreating(true)} data-testid="open-programme-form">
+          {zh.programmes.create}
+        </Button>
+      )}
+      {isOfficer && creating && (
         <Card title={zh.programmes.create} loading={defaults.isPending}>
           {banner && <Alert type="error" showIcon title={banner} style={{ marginBottom: 12 }} data-testid="form-error" />}
           <Form
