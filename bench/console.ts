@@ -100,7 +100,11 @@ export async function runConsole(): Promise<{ result: unknown; targets: TargetRe
       const page = await context.newPage();
       const started = performance.now();
       await page.goto(`${stack.baseUrl}/projects`);
-      await page.locator('.ant-table-row').first().waitFor({ state: 'visible' });
+      try {
+        await page.locator('.ant-table-row').first().waitFor({ state: 'visible', timeout: 60_000 });
+      } catch (err) {
+        throw new Error(`no library row on screen: ${(await page.innerText('body')).slice(0, 300)} (${(err as Error).message.split('\n')[0]})`);
+      }
       libraryMs.push(performance.now() - started);
       await page.close();
     }
