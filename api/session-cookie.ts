@@ -45,7 +45,7 @@ export function sessionToken(req: Request): string {
     return match[1];
   }
   const cookie = cookieValue(req, SESSION_COOKIE);
-  if (!cookie || !TOKEN.test(cookie)) throw new UnauthorizedError('A bearer token or a session cookie is required.');
+  if (!cookie || !TOKEN.test(cookie)) throw new UnauthorizedError('A bearer token is required (or, from the console, its session cookie).');
   if (!SAFE_METHODS.has(req.method)) {
     const sent = Buffer.from(req.get(CSRF_HEADER) ?? '');
     const expected = Buffer.from(csrfTokenFor(hashToken(cookie)));
