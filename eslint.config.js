@@ -4,7 +4,7 @@ const tseslint = require('typescript-eslint');
 const importX = require('eslint-plugin-import-x');
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/', 'web/dist/', 'web/.dist-*/', 'test/web/artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -21,6 +21,8 @@ import { registerEvaluationRoutes } from './routes/project-evaluation';
 import { registerTrancheRoutes } from './routes/project-tranches';
 import { registerProgrammeRoutes } from './routes/programmes';
 import { registerDemandRoutes } from './routes/demand';
+import { mountConsole } from './console';
+import { registerSessionCookieRoutes, sessionCookies } from './session-cookie';
 
 export type { AppDeps } from './deps';
 
@@ -40,6 +42,7 @@ export function buildRegistry(): RouteRegistry {
   registerTrancheRoutes(registry);
   registerProgrammeRoutes(registry);
   registerDemandRoutes(registry);
+  registerSessionCookieRoutes(registry);
   registerDocsRoutes(registry);
   return registry;
 }
@@ -92,7 +95,9 @@ export function createApp(deps: AppDeps, registry = buildRegistry()): express.Ex
   app.use(express.json({ limit: deps.config.bodyLimitBytes, strict: true, type: 'application/json' }));
 
   mountDocsPage(app);
+  app.use(sessionCookies);
   app.use(registry.dispatcher(deps));
+  mountConsole(app);
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`route ${req.method} ${req.path}`)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -6,6 +6,7 @@ import { ForbiddenError, HttpError, MalformedError, UnauthorizedError } from './
 import { inTransactionWithKey, withKey } from './idempotency';
 import type { Access, Method, Operation, OperationContext, Reply } from './operation';
 import { validateRequest as validateLegacyRequest } from './validation';
+import { sessionToken } from './session-cookie';
 
 export type { AppDeps, ApiConfig } from './deps';
 export type { Access, Reply } from './operation';
@@ -163,11 +164,8 @@ function send(res: Response, op: RegisteredOperation, reply: Reply): void {
 }
 
 export async function authenticate(req: Request, deps: AppDeps): Promise<Principal> {
-  const header = req.get('Authorization');
-  const match = header?.match(/^Bearer ([A-Za-z0-9_-]{20,100})$/);
-  if (!match) throw new UnauthorizedError(header ? 'The Authorization header must be "Bearer <token>".' : 'A bearer token is required.');
   const now = deps.clock();
-  const tokenHash = hashToken(match[1]);
+  const tokenHash = hashToken(sessionToken(req));
   const cached = deps.sessions?.get(tokenHash, now.getTime());
   if (cached) return cached;
   const principal = await principalForTokenHash(deps.db, tokenHash, now);

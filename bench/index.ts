@@ -12,8 +12,9 @@ import { runLifecycle } from './lifecycle';
 import { runContest } from './contest';
 import { runCluster } from './cluster';
 import { runServiceOrders } from './service-orders';
+import { runConsole } from './console';
 
-const SECTIONS = ['startup', 'http', 'lifecycle', 'library', 'contest', 'service-orders', 'cluster'] as const;
+const SECTIONS = ['startup', 'http', 'lifecycle', 'library', 'contest', 'service-orders', 'console', 'cluster'] as const;
 type Section = (typeof SECTIONS)[number];
 /** What a plain `npm run bench` runs (lifecycle includes the library query). */
 const DEFAULT: Section[] = ['startup', 'http', 'lifecycle', 'contest', 'service-orders'];
@@ -109,6 +110,8 @@ async function main(): Promise<void> {
         await run('contest', runContest);
       } else if (section === 'service-orders') {
         await run('service-orders', runServiceOrders);
+      } else if (section === 'console') {
+        await run('console', runConsole);
       }
     }
   } finally {

@@ -193,6 +193,7 @@ async function start(config: Config, log: Logger): Promise<void> {
   const progress = (line: string) => process.stderr.write(`[fuhua] ${line}\n`);
 
   try {
+    await (await import('./console-build')).ensureConsoleBuilt({ log: progress });
     const [databaseUrl, temporal] = await Promise.all([
       (async () => {
         if (config.databaseUrl) return config.databaseUrl;

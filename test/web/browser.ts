@@ -1,0 +1,141 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page, type Response } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const ARTIFACTS = path.join(__dirname, 'artifacts');
+
+/**
+ * Debian's Chromium (Playwright's own browser download cannot work here). Missing, and running as root, it is
+ * installed with apt-get together with the CJK fonts (progress shown); otherwise the error says what to install.
+ */
+export function ensureChromium(): string {
+  if (fs.existsSync(CHROMIUM)) return CHROMIUM;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`the browser journeys need Chromium at ${CHROMIUM}: install the Debian packages chromium and fonts-noto-cjk (apt-get install chromium fonts-noto-cjk)`);
+  }
+  process.stderr.write('[test web] installing chromium and fonts-noto-cjk with apt-get\n');
+  for (const args of [['update'], ['install', '-y', 'chromium', 'fonts-noto-cjk']]) {
+    const r = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${r.status}); install chromium and fonts-noto-cjk by hand`);
+  }
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium but ${CHROMIUM} is still missing`);
+  return CHROMIUM;
+}
+
+// Without these, Chromium's own background connections are refused here, many at a time.
+export const CHROMIUM_ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-default-apps', '--disable-dev-shm-usage'];
+
+export function launchChromium(): Promise<Browser> {
+  const executablePath = ensureChromium();
+  return chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])] });
+}
+
+// Latin letters a person may read in the console: none, but for grades (4A) which are single letters.
+const LATIN_WORD = /[A-Za-z]{2,}/g;
+
+/**
+ * One role's walk through the console. It fails on a console error, an uncaught error, a failed request or a
+ * response of 400 and above that the step did not say it expects, and on Latin words on screen (an untranslated
+ * string). Each page gets a screenshot in test/web/artifacts/<role>/.
+ */
+export class Journey {
+  readonly problems: string[] = [];
+  private expected: { status: number; path: RegExp }[] = [];
+  private expectedOnConsole: number[] = [];
+  private shots = 0;
+
+  private constructor(
+    readonly page: Page,
+    readonly role: string,
+    readonly baseUrl: string,
+  ) {
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error') return;
+      // Chromium reports every 4xx answer on the console too; an expected one is not a problem.
+      const status = msg.text().match(/Failed to load resource: the server responded with a status of (\d+)/)?.[1];
+      const i = status ? this.expectedOnConsole.indexOf(Number(status)) : -1;
+      if (i >= 0) {
+        this.expectedOnConsole.splice(i, 1);
+        return;
+      }
+      this.problems.push(`console error: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => this.problems.push(`uncaught: ${err.message}`));
+    page.on('requestfailed', (req) => this.problems.push(`request failed: ${req.method()} ${req.url()} ${req.failure()?.errorText ?? ''}`));
+    page.on('response', (res: Response) => {
+      if (res.status() < 400) return;
+      const url = new URL(res.url()).pathname;
+      const i = this.expected.findIndex((e) => e.status === res.status() && e.path.test(url));
+      if (i >= 0) this.expected.splice(i, 1);
+      else this.problems.push(`HTTP ${res.status()} ${res.request().method()} ${url}`);
+    });
+  }
+
+  static async start(browser: Browser, role: string, baseUrl: string, width = 1280): Promise<Journey> {
+    const context = await browser.newContext({ viewport: { width, height: width < 500 ? 800 : 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    fs.rmSync(path.join(ARTIFACTS, role), { recursive: true, force: true });
+    fs.mkdirSync(path.join(ARTIFACTS, role), { recursive: true });
+    return new Journey(await context.newPage(), role, baseUrl);
+  }
+
+  /** The next response with this status on a path matching `path` is part of the step. */
+  expect(status: number, pathPattern: RegExp): void {
+    this.expected.push({ status, path: pathPattern });
+    this.expectedOnConsole.push(status);
+  }
+
+  /** Fails with everything that went wrong so far. */
+  check(): void {
+    if (this.problems.length) throw new Error(`${this.role}: ${this.problems.join('\n')}`);
+  }
+
+  /** Waits for the page to settle, checks for untranslated strings, and saves a screenshot. */
+  async shot(name: string): Promise<string> {
+    await this.page.waitForLoadState('networkidle');
+    await this.page.locator('.ant-spin-spinning').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
+    const text = await this.page.innerText('body');
+    const latin = text.match(LATIN_WORD);
+    if (latin) this.problems.push(`untranslated on ${name}: ${[...new Set(latin)].join(', ')}`);
+    const file = path.join(ARTIFACTS, this.role, `${String(++this.shots).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path: file, fullPage: true });
+    this.check();
+    return file;
+  }
+
+  async goto(pathname: string): Promise<void> {
+    await this.page.goto(this.baseUrl + pathname);
+  }
+
+  async signIn(login: string, password: string): Promise<void> {
+    await this.goto('/');
+    await this.page.getByLabel('用户名').fill(login);
+    await this.page.getByLabel('密码').fill(password);
+    await this.shot('sign-in');
+    await this.page.getByRole('button', { name: '登 录' }).or(this.page.getByRole('button', { name: '登录' })).click();
+    await this.page.getByTestId('me').waitFor();
+  }
+
+  async signOut(): Promise<void> {
+    await this.page.getByTestId('sign-out').click();
+    await this.page.getByLabel('用户名').waitFor();
+    this.check();
+    await this.page.context().close();
+  }
+
+  /** Chooses an option of the antd Select labelled `label` (the nth such field). */
+  async pick(label: string, option: string | RegExp, nth = 0): Promise<void> {
+    const input = this.page.getByLabel(label, { exact: true }).nth(nth);
+    await input.click();
+    // Each Select's dropdown holds the listbox its input names; a closing dropdown of another field stays in the DOM.
+    const list = await input.getAttribute('aria-controls');
+    await this.page.locator(`.ant-select-dropdown:has([id="${list}"]) .ant-select-item-option`).filter({ hasText: option }).first().click();
+  }
+
+  /** Chooses a node of the antd TreeSelect labelled `label`. */
+  async pickTree(label: string, node: string): Promise<void> {
+    await this.page.getByLabel(label, { exact: true }).click();
+    await this.page.locator('.ant-select-tree-title:visible').filter({ hasText: node }).first().click();
+  }
+}

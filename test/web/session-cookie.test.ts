@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import express from 'express';
+import request from 'supertest';
+import { mountConsole, CONSOLE_CSP } from '../../api/console';
+import { createUser, startStack, type Stack, type TestUser } from '../helpers/stack';
+
+let stack: Stack;
+let user: TestUser;
+
+beforeAll(async () => {
+  stack = await startStack({ worker: false });
+  user = await createUser(stack, ['officer']);
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+async function signIn(): Promise<{ cookie: string; csrfToken: string; body: Record<string, unknown> }> {
+  const res = await request(stack.app).post('/api/v1/auth/session').send({ login: user.login, password: user.password });
+  expect(res.status).toBe(201);
+  const cookie = (res.headers['set-cookie'] as unknown as string[])[0];
+  return { cookie: cookie.split(';')[0], csrfToken: res.body.csrfToken, body: res.body };
+}
+
+describe('browser sessions', () => {
+  test('signing in from the console sets an HttpOnly SameSite=Strict cookie and answers no token, and the session is stored', async () => {
+    const res = await request(stack.app).post('/api/v1/auth/session').send({ login: user.login, password: user.password });
+    expect(res.status).toBe(201);
+    const setCookie = (res.headers['set-cookie'] as unknown as string[])[0];
+    expect(setCookie).toMatch(/^fuhua_session=[A-Za-z0-9_-]{20,100}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    expect((res.headers['set-cookie'] as unknown as string[])[1]).toMatch(/^fuhua_signed_in=1; Path=\/; SameSite=Strict; Max-Age=\d+$/);
+    expect(res.body).not.toHaveProperty('token');
+    expect(res.body).toMatchObject({ user: { login: user.login }, csrfToken: expect.any(String) });
+    const sessions = await stack.db('sessions').where({ user_id: user.id }).whereNull('revoked_at');
+    expect(sessions.length).toBe(2); // the helper's bearer sign-in and this one
+  });
+
+  test('over HTTPS (a trusted proxy) the cookie is also Secure', async () => {
+    stack.app.set('trust proxy', 'loopback');
+    try {
+      const res = await request(stack.app).post('/api/v1/auth/session').set('X-Forwarded-Proto', 'https').send({ login: user.login, password: user.password });
+      expect(res.status).toBe(201);
+      expect((res.headers['set-cookie'] as unknown as string[])[0]).toMatch(/; Secure$/);
+      expect((res.headers['set-cookie'] as unknown as string[])[1]).toMatch(/; Secure$/);
+    } finally {
+      stack.app.set('trust proxy', false);
+    }
+  });
+
+  test('a wrong password signs nobody in and sets no cookie', async () => {
+    const res = await request(stack.app).post('/api/v1/auth/session').send({ login: user.login, password: 'wrong-password-here' });
+    expect(res.status).toBe(401);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    const row = await stack.db('users').where({ id: user.id }).first('failed_logins');
+    expect(row.failed_logins).toBe(1);
+    await stack.db('users').where({ id: user.id }).update({ failed_logins: 0 });
+  });
+
+  test('the cookie alone authenticates a read, and the session answers its CSRF token', async () => {
+    const { cookie, csrfToken } = await signIn();
+    const res = await request(stack.app).get('/api/v1/auth/session').set('Cookie', cookie);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ login: user.login, roles: ['officer'], csrfToken });
+  });
+
+  test('a state-changing request with the cookie but without the CSRF header is refused and changes nothing', async () => {
+    const { cookie } = await signIn();
+    const before = await stack.db('programmes').count({ n: '*' }).first();
+    const res = await request(stack.app).post('/api/v1/programmes').set('Cookie', cookie).send({});
+    expect(res.status).toBe(403);
+    expect(res.body.detail).toMatch(/X-CSRF-Token/);
+    const wrong = await request(stack.app).delete('/api/v1/auth/session').set('Cookie', cookie).set('X-CSRF-Token', 'not-the-token');
+    expect(wrong.status).toBe(403);
+    const after = await stack.db('programmes').count({ n: '*' }).first();
+    expect(after).toEqual(before);
+    expect(await stack.db('sessions').where({ user_id: user.id }).whereNotNull('revoked_at').count({ n: '*' }).first()).toEqual({ n: '0' });
+  });
+
+  test('signing out with the cookie and its CSRF header revokes the session and clears the cookie', async () => {
+    const { cookie, csrfToken } = await signIn();
+    const res = await request(stack.app).delete('/api/v1/auth/session').set('Cookie', cookie).set('X-CSRF-Token', csrfToken);
+    expect(res.status).toBe(204);
+    expect((res.headers['set-cookie'] as unknown as string[])[0]).toMatch(/^fuhua_session=; .*Max-Age=0/);
+    expect((res.headers['set-cookie'] as unknown as string[])[1]).toMatch(/^fuhua_signed_in=; .*Max-Age=0/);
+    const again = await request(stack.app).get('/api/v1/me').set('Cookie', cookie);
+    expect(again.status).toBe(401);
+    const revoked = await stack.db('sessions').where({ user_id: user.id }).whereNotNull('revoked_at').count({ n: '*' }).first();
+    expect(Number(revoked!.n)).toBe(1);
+  });
+
+  test('a bearer token needs no CSRF header', async () => {
+    const res = await request(stack.app).get('/api/v1/me').set('Authorization', `Bearer ${user.token}`);
+    expect(res.status).toBe(200);
+    const pw = await request(stack.app).post('/api/v1/me/password').set('Authorization', `Bearer ${user.token}`).send({ currentPassword: 'not-it-at-all', newPassword: 'another-long-password' });
+    expect(pw.status).toBe(422);
+  });
+});
+
+describe('the console at /', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-'));
+  fs.mkdirSync(path.join(dir, 'assets'));
+  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><div id="root"></div><script type="module" src="/assets/app.js"></script>');
+  fs.writeFileSync(path.join(dir, 'assets', 'app.js'), 'console.log(1)');
+  const app = express();
+  app.get('/api/v1/ping', (_req, res) => void res.json({ ok: true }));
+  mountConsole(app, dir);
+  app.use((_req, res) => void res.status(404).json({ notFound: true }));
+
+  test('any page path answers index.html with a policy that allows no inline script', async () => {
+    for (const url of ['/', '/projects/abc', '/signin']) {
+      const res = await request(app).get(url).set('Accept', 'text/html');
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('<div id="root">');
+      expect(res.headers['content-security-policy']).toBe(CONSOLE_CSP);
+    }
+    expect(CONSOLE_CSP).toMatch(/script-src 'self';/);
+    expect(CONSOLE_CSP).not.toMatch(/script-src[^;]*unsafe-inline/);
+  });
+
+  test('hashed assets are served with a long cache; the API and unknown files are not answered with the page', async () => {
+    const asset = await request(app).get('/assets/app.js');
+    expect(asset.status).toBe(200);
+    expect(asset.headers['cache-control']).toMatch(/immutable/);
+    expect((await request(app).get('/api/v1/nothing').set('Accept', 'text/html')).status).toBe(404);
+    expect((await request(app).get('/missing.png').set('Accept', 'text/html')).status).toBe(404);
+    expect((await request(app).get('/api/v1/ping')).body).toEqual({ ok: true });
+    expect((await request(app).get('/nowhere')).status).toBe(404); // no Accept: text/html, not a browser's navigation
+  });
+});

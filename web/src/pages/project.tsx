@@ -1,0 +1,140 @@
+import { App, Button, Card, Descriptions, Space, Table, Tabs, Tag, Timeline, Typography } from 'antd';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import dayjs from 'dayjs';
+import { api, unwrap } from '../api/client';
+import type { ProjectDetail, Review, TimelineEvent } from '../api/types';
+import { fmt, label, yuan, zh } from '../i18n';
+import { problemText } from '../lib/errors';
+import { colourTag } from '../lib/tags';
+import { hasRole, useMe } from '../session';
+
+export function useProject(id: string) {
+  return useQuery({ queryKey: ['project', id], queryFn: () => unwrap<ProjectDetail>(api.GET('/api/v1/projects/{id}', { params: { path: { id } } })) });
+}
+
+function ReviewTab({ id }: { id: string }) {
+  const review = useQuery({ queryKey: ['review', id], queryFn: () => unwrap<Review>(api.GET('/api/v1/projects/{id}/review', { params: { path: { id } } })) });
+  if (review.isError) return <Typography.Text type="secondary">{problemText(review.error)}</Typography.Text>;
+  return (
+    <>
+      <Table
+        rowKey={(r) => `${r.reviewerId ?? ''}${r.dueAt}`}
+        size="small"
+        loading={review.isPending}
+        pagination={false}
+        dataSource={review.data?.panel ?? []}
+        locale={{ emptyText: zh.review.noPanel }}
+        columns={[
+          { title: zh.review.reviewer, dataIndex: 'reviewerName', render: (n: string | null) => n ?? '—' },
+          { title: zh.review.status, dataIndex: 'status', render: (s: string) => label(zh.reviewStatus, s) },
+          { title: zh.review.total, dataIndex: 'total', render: (t: number | null) => (t === null ? '—' : t.toFixed(1)) },
+        ]}
+      />
+      {review.data?.decision && (
+        <Descriptions size="small" column={1} style={{ marginTop: 12 }}>
+          <Descriptions.Item label={zh.review.decision}>{label(zh.decisions, review.data.decision.decision)}</Descriptions.Item>
+          <Descriptions.Item label={zh.review.comment}>{review.data.decision.comment}</Descriptions.Item>
+        </Descriptions>
+      )}
+    </>
+  );
+}
+
+function TimelineTab({ id }: { id: string }) {
+  const events = useQuery({ queryKey: ['timeline', id], queryFn: () => unwrap<{ items: TimelineEvent[] }>(api.GET('/api/v1/projects/{id}/timeline', { params: { path: { id } } })) });
+  return (
+    <Timeline
+      items={(events.data?.items ?? []).map((e) => ({
+        key: e.id,
+        content: `${dayjs(e.at).format('YYYY-MM-DD HH:mm')} ${label(zh.events, e.kind)}${e.actorName ? `（${e.actorName}）` : ''}`,
+      }))}
+    />
+  );
+}
+
+export default function ProjectPage() {
+  const { id } = useParams() as { id: string };
+  const me = useMe();
+  const { message } = App.useApp();
+  const queryClient = useQueryClient();
+  const project = useProject(id);
+  const submit = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/v1/projects/{id}/design/submit', { params: { path: { id } } })),
+    onSuccess: async () => {
+      message.success(zh.project.submitted);
+      await queryClient.invalidateQueries({ queryKey: ['project', id] });
+      await queryClient.invalidateQueries({ queryKey: ['timeline', id] });
+    },
+    onError: (err) => message.error(problemText(err)),
+  });
+  if (project.isError) return <Card>{problemText(project.error)}</Card>;
+  const p = project.data;
+  if (!p) return <Card loading />;
+  const stage = p.live?.stage ?? p.stage;
+  const draft = p.draft;
+  return (
+    <Card
+      title={p.title}
+      extra={
+        <Space wrap>
+          {hasRole(me, 'applicant') && (stage === 'design' || stage === 'revision') && (
+            <Button type="primary" loading={submit.isPending} onClick={() => submit.mutate()} data-testid="submit-design">
+              {zh.project.submit}
+            </Button>
+          )}
+          {hasRole(me, 'officer') && stage === 'review' && <Link to={`/projects/${id}/review`}>{zh.project.reviewPage}</Link>}
+          {hasRole(me, 'reviewer') && stage === 'review' && <Link to={`/projects/${id}/score`}>{zh.project.scorePage}</Link>}
+        </Space>
+      }
+    >
+      <Descriptions size="small" column={{ xs: 1, sm: 2, md: 3 }} bordered>
+        <Descriptions.Item label={zh.project.stage}>
+          <Tag data-testid="stage">{label(zh.stages, stage)}</Tag>
+        </Descriptions.Item>
+        <Descriptions.Item label={zh.project.colour}>{colourTag(p.colour)}</Descriptions.Item>
+        <Descriptions.Item label={zh.project.amount}>
+          {yuan(p.amountAskedFen)} {zh.common.yuan}
+        </Descriptions.Item>
+        <Descriptions.Item label={zh.project.targetGroups}>{p.targetGroups.map((g) => label(zh.targetGroups, g)).join('、')}</Descriptions.Item>
+        <Descriptions.Item label={zh.project.versionLabel}>{fmt(zh.project.version, { n: p.currentVersion })}</Descriptions.Item>
+        <Descriptions.Item label={zh.project.summary}>{p.summary || zh.common.none}</Descriptions.Item>
+      </Descriptions>
+      <Tabs
+        style={{ marginTop: 12 }}
+        destroyOnHidden
+        items={[
+          {
+            key: 'record',
+            label: zh.project.record,
+            children: draft ? (
+              <Descriptions size="small" column={1}>
+                <Descriptions.Item label={zh.project.objectives}>
+                  {draft.objectives.map((o, i) => (
+                    <div key={i}>
+                      {o.description}：{o.indicators.map((x) => `${x.name} ${x.target}${x.unit}`).join('，')}
+                    </div>
+                  ))}
+                </Descriptions.Item>
+                <Descriptions.Item label={zh.project.team}>
+                  {zh.create.staff} {draft.team.staff}，{zh.create.certified} {draft.team.certifiedSocialWorkers}，{zh.create.volunteers} {draft.team.volunteers}，{zh.create.lead} {draft.team.lead}
+                </Descriptions.Item>
+                <Descriptions.Item label={zh.project.budget}>
+                  {draft.budgetLines.map((l, i) => (
+                    <div key={i}>
+                      {l.item}：{yuan(l.amountFen)} {zh.common.yuan}
+                    </div>
+                  ))}
+                </Descriptions.Item>
+              </Descriptions>
+            ) : (
+              zh.common.none
+            ),
+          },
+          { key: 'timeline', label: zh.project.timeline, children: <TimelineTab id={id} /> },
+          ...(hasRole(me, 'officer', 'reviewer', 'applicant', 'admin') ? [{ key: 'review', label: zh.project.review, children: <ReviewTab id={id} /> }] : []),
+        ]}
+      />
+    </Card>
+  );
+}

@@ -1,0 +1,90 @@
+import { useState } from 'react';
+import { Alert, App, Button, Card, Form, Input, Radio, Table } from 'antd';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate, useParams } from 'react-router';
+import dayjs from 'dayjs';
+import { api, unwrap } from '../api/client';
+import type { Review } from '../api/types';
+import { label, zh } from '../i18n';
+import { problemText, showProblem } from '../lib/errors';
+import { useProject } from './project';
+
+interface Decision {
+  decision: 'approve' | 'revise' | 'reject';
+  comment: string;
+}
+
+/** The officer's review of a project: assign the panel, watch the scores, decide. */
+export default function ReviewPage() {
+  const { id } = useParams() as { id: string };
+  const { message } = App.useApp();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [form] = Form.useForm<Decision>();
+  const [banner, setBanner] = useState<string | null>(null);
+  const project = useProject(id);
+  const review = useQuery({ queryKey: ['review', id], queryFn: () => unwrap<Review>(api.GET('/api/v1/projects/{id}/review', { params: { path: { id } } })) });
+  const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['review', id] }), queryClient.invalidateQueries({ queryKey: ['project', id] }), queryClient.invalidateQueries({ queryKey: ['tasks'] })]);
+
+  const assign = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/v1/projects/{id}/review/panel', { params: { path: { id } }, body: {} })),
+    onSuccess: async () => {
+      message.success(zh.review.assigned);
+      await refresh();
+    },
+    onError: (err) => setBanner(problemText(err)),
+  });
+
+  const decide = async (v: Decision) => {
+    setBanner(null);
+    try {
+      await unwrap(api.POST('/api/v1/projects/{id}/review/decision', { params: { path: { id } }, body: v }));
+      message.success(zh.review.decided);
+      await refresh();
+      navigate(`/projects/${id}`);
+    } catch (err) {
+      setBanner(showProblem(form, err));
+    }
+  };
+
+  const panel = review.data?.panel ?? [];
+  const allScored = panel.length > 0 && panel.every((p) => p.status !== 'assigned');
+  return (
+    <Card title={`${zh.review.title}：${project.data?.title ?? ''}`}>
+      {banner && <Alert type="error" showIcon title={banner} style={{ marginBottom: 12 }} data-testid="form-error" />}
+      {review.isError && <Alert type="error" title={problemText(review.error)} />}
+      <Table
+        rowKey={(r) => `${r.reviewerId ?? ''}:${r.dueAt}`}
+        size="small"
+        pagination={false}
+        loading={review.isPending}
+        dataSource={panel}
+        locale={{ emptyText: zh.review.noPanel }}
+        columns={[
+          { title: zh.review.reviewer, dataIndex: 'reviewerName', render: (n: string | null) => n ?? '—' },
+          { title: zh.review.status, dataIndex: 'status', render: (s: string) => label(zh.reviewStatus, s) },
+          { title: zh.review.dueAt, dataIndex: 'dueAt', render: (d: string) => dayjs(d).format('YYYY-MM-DD HH:mm') },
+          { title: zh.review.total, dataIndex: 'total', render: (t: number | null) => (t === null ? '—' : t.toFixed(1)) },
+        ]}
+      />
+      {review.data && panel.length === 0 && (
+        <Button type="primary" style={{ marginTop: 12 }} loading={assign.isPending} onClick={() => assign.mutate()} data-testid="assign-panel">
+          {zh.review.assignAuto}
+        </Button>
+      )}
+      {allScored && !review.data?.decision && (
+        <Form form={form} layout="vertical" onFinish={decide} style={{ marginTop: 16, maxWidth: 560 }}>
+          <Form.Item name="decision" label={zh.review.decision} rules={[{ required: true, message: zh.common.required }]}>
+            <Radio.Group options={Object.entries(zh.decisions).map(([value, text]) => ({ value, label: text }))} />
+          </Form.Item>
+          <Form.Item name="comment" label={zh.review.comment} rules={[{ required: true, message: zh.common.required }]}>
+            <Input.TextArea rows={3} maxLength={5000} />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" data-testid="decide">
+            {zh.review.decide}
+          </Button>
+        </Form>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,67 @@
+import { Card, Empty, List, Tag, Typography } from 'antd';
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import dayjs from 'dayjs';
+import { api, unwrap } from '../api/client';
+import type { Page, Task } from '../api/types';
+import { label, zh } from '../i18n';
+import { problemText } from '../lib/errors';
+
+/** Where a task is done. */
+export function taskLink(t: Task): string {
+  if (t.projectId) {
+    switch (t.kind) {
+      case 'assign_panel':
+      case 'decide_review':
+        return `/projects/${t.projectId}/review`;
+      case 'score_review':
+        return `/projects/${t.projectId}/score`;
+      case 'monthly_report':
+        return `/projects/${t.projectId}/report`;
+      default:
+        return `/projects/${t.projectId}`;
+    }
+  }
+  return '/';
+}
+
+/** Overdue first, then by due date (soonest first), undated last. */
+export function orderTasks(tasks: Task[], now: number): Task[] {
+  const due = (t: Task) => (t.dueAt ? Date.parse(t.dueAt) : Infinity);
+  const overdue = (t: Task) => (due(t) < now ? 0 : 1);
+  return [...tasks].sort((a, b) => overdue(a) - overdue(b) || due(a) - due(b) || a.createdAt.localeCompare(b.createdAt));
+}
+
+export function TasksPage() {
+  const tasks = useQuery({
+    queryKey: ['tasks'],
+    queryFn: () => unwrap<Page<Task>>(api.GET('/api/v1/me/tasks', { params: { query: { status: 'open', limit: 100 } } })),
+  });
+  const now = Date.now();
+  return (
+    <Card title={zh.tasks.title}>
+      {tasks.isError && <Typography.Text type="danger">{problemText(tasks.error)}</Typography.Text>}
+      <List
+        loading={tasks.isPending}
+        dataSource={orderTasks(tasks.data?.items ?? [], now)}
+        locale={{ emptyText: <Empty description={zh.tasks.empty} /> }}
+        renderItem={(t) => {
+          const overdue = t.dueAt !== null && Date.parse(t.dueAt) < now;
+          return (
+            <List.Item data-testid="task" actions={[<Link key="open" to={taskLink(t)}>{zh.common.open}</Link>]}>
+              <List.Item.Meta
+                title={<Link to={taskLink(t)}>{label(zh.taskKinds, t.kind)}</Link>}
+                description={
+                  <>
+                    {overdue && <Tag color="red">{zh.tasks.overdue}</Tag>}
+                    {t.dueAt ? `${zh.tasks.due} ${dayjs(t.dueAt).format('YYYY-MM-DD HH:mm')}` : zh.tasks.noDue}
+                  </>
+                }
+              />
+            </List.Item>
+          );
+        }}
+      />
+    </Card>
+  );
+}

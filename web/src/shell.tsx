@@ -1,0 +1,69 @@
+import { lazy, Suspense } from 'react';
+import { Button, Layout, Menu, Result, Space, Spin, Typography } from 'antd';
+import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
+import { hasRole, useMe, useSession } from './session';
+import { zh } from './i18n';
+import { TasksPage } from './pages/tasks';
+
+// Areas load when first opened.
+const LibraryPage = lazy(() => import('./pages/library'));
+const ProjectPage = lazy(() => import('./pages/project'));
+const NewProjectPage = lazy(() => import('./pages/new-project'));
+const ReviewPage = lazy(() => import('./pages/review'));
+const ScorePage = lazy(() => import('./pages/score'));
+const ProgrammesPage = lazy(() => import('./pages/programmes'));
+const ReportPage = lazy(() => import('./pages/report'));
+const DashboardPage = lazy(() => import('./pages/dashboard'));
+
+function NotFound() {
+  return <Result status="404" title={zh.common.notFound} extra={<Link to="/">{zh.common.backHome}</Link>} />;
+}
+
+export default function Shell() {
+  const me = useMe();
+  const { signOut } = useSession();
+  const location = useLocation();
+  const items = [
+    { key: '/', label: <Link to="/">{zh.nav.tasks}</Link> },
+    { key: '/projects', label: <Link to="/projects">{zh.nav.library}</Link> },
+    ...(hasRole(me, 'applicant') ? [{ key: '/projects/new', label: <Link to="/projects/new">{zh.nav.newProject}</Link> }] : []),
+    ...(hasRole(me, 'officer', 'admin') ? [{ key: '/programmes', label: <Link to="/programmes">{zh.nav.programmes}</Link> }] : []),
+    ...(hasRole(me, 'officer', 'admin', 'organiser') ? [{ key: '/dashboard', label: <Link to="/dashboard">{zh.nav.dashboard}</Link> }] : []),
+  ];
+  const selected = items.map((i) => i.key).filter((k) => k === location.pathname || (k !== '/' && location.pathname.startsWith(k)));
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 12, paddingInline: 12 }}>
+        <Typography.Text strong style={{ color: '#fff', whiteSpace: 'nowrap' }}>
+          {zh.app.name}
+        </Typography.Text>
+        <Menu theme="dark" mode="horizontal" items={items} selectedKeys={selected.slice(-1)} style={{ flex: 1, minWidth: 0 }} />
+        <Space>
+          <span style={{ color: '#fff', whiteSpace: 'nowrap', maxWidth: 96, overflow: 'hidden', textOverflow: 'ellipsis', display: 'inline-block', verticalAlign: 'middle' }} data-testid="me">
+            {me.displayName}
+          </span>
+          <Button size="small" onClick={() => void signOut()} data-testid="sign-out">
+            {zh.nav.signOut}
+          </Button>
+        </Space>
+      </Layout.Header>
+      <Layout.Content style={{ padding: 12, maxWidth: 1200, width: '100%', margin: '0 auto' }}>
+        <Suspense fallback={<Spin style={{ display: 'block', margin: '10vh auto' }} />}>
+          <Routes>
+            <Route path="/" element={<TasksPage />} />
+            <Route path="/signin" element={<Navigate to="/" replace />} />
+            <Route path="/projects" element={<LibraryPage />} />
+            <Route path="/projects/new" element={<NewProjectPage />} />
+            <Route path="/projects/:id" element={<ProjectPage />} />
+            <Route path="/projects/:id/review" element={<ReviewPage />} />
+            <Route path="/projects/:id/score" element={<ScorePage />} />
+            <Route path="/projects/:id/report" element={<ReportPage />} />
+            <Route path="/programmes" element={<ProgrammesPage />} />
+            <Route path="/dashboard" element={<DashboardPage />} />
+            <Route path="*" element={<NotFound />} />
+          </Routes>
+        </Suspense>
+      </Layout.Content>
+    </Layout>
+  );
+}
