@@ -43,20 +43,21 @@ async function fullContest(): Promise<{ workflowId: string; history: History }> 
   const companyId = await seedOrganisation(stack, s, { name: 'Replay Co', kind: 'company' });
   const funder = await createUser(stack, ['funder'], { organisationId: companyId });
   const projects = await seedApprovedProjects(stack, s, reviewer, [1, 2].map((n) => ({ organisationId: s.organisationId, title: `Replay ${n}`, amountAskedFen: 100_000 })));
-  const body = contestBody(s, { entriesCloseAt: new Date(Date.now() + 2500).toISOString(), rounds: [onlineRound({ judgesPerEntry: 1, judgingDeadline: 'PT3S', reminderBefore: 'PT1S' })], matchingPoolFen: 50_000, matchingCapPerEntryFen: 50_000 });
+  const body = contestBody(s, { entriesCloseAt: new Date(Date.now() + 15_000).toISOString(), rounds: [onlineRound({ judgesPerEntry: 1, judgingDeadline: 'PT3S', reminderBefore: 'PT1S' })], matchingPoolFen: 50_000, matchingCapPerEntryFen: 50_000 });
   const id = expectStatus(await as(stack, organiser).post('/api/v1/contests', body), 201).body.id as string;
   const path = (p = '') => `/api/v1/contests/${id}${p}`;
   const org = as(stack, organiser);
   expectStatus(await org.post(path('/open-entries')), 200);
   for (const projectId of projects) expectStatus(await org.post(path('/entries'), { projectId, trackKey: 'elderly' }), 201);
-  await eventually(async () => expect((await stack.db('contests').where({ id }).first()).phase).toBe('screening'), 10_000);
+  // The entry window is long enough for both entries on a busy machine; then its timer closes it.
+  await eventually(async () => expect((await stack.db('contests').where({ id }).first()).phase).toBe('screening'), 120_000);
   expectStatus(await org.post(path('/judges'), { userIds: [judge.id, late.id] }), 200);
   expectStatus(await org.post(path('/start-judging')), 200);
   const assignments = await allAssignments(stack, organiser, id, 'preliminary');
   const mine = assignments.find((a) => a.judgeId === judge.id)!;
   const theirs = assignments.find((a) => a.judgeId === late.id)!;
   expectStatus(await as(stack, judge).put(path(`/rounds/preliminary/scores/${mine.entryId}`), { scores: { need: 9, design: 9 } }), 200);
-  await eventually(async () => expect(await stack.db('tasks').where({ contest_id: id, kind: 'contest_judges_missing' }).first()).toBeDefined(), 10_000);
+  await eventually(async () => expect(await stack.db('tasks').where({ contest_id: id, kind: 'contest_judges_missing' }).first()).toBeDefined(), 120_000);
   expectStatus(await org.post(path('/rounds/preliminary/reassignments'), { entryId: theirs.entryId, fromJudgeId: late.id, toJudgeId: judge.id }), 201);
   expectStatus(await as(stack, judge).put(path(`/rounds/preliminary/scores/${theirs.entryId}`), { scores: { need: 5, design: 5 } }), 200);
   expectStatus(await org.post(path('/close-round')), 200);
