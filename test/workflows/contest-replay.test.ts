@@ -49,15 +49,15 @@ async function fullContest(): Promise<{ workflowId: string; history: History }> 
   const org = as(stack, organiser);
   expectStatus(await org.post(path('/open-entries')), 200);
   for (const projectId of projects) expectStatus(await org.post(path('/entries'), { projectId, trackKey: 'elderly' }), 201);
-  // Entries close by their timer; the window is wide enough for a busy machine to enter both projects first.
-  await eventually(async () => expect((await stack.db('contests').where({ id }).first()).phase).toBe('screening'), 60_000);
+  // The entry window is long enough for both entries on a busy machine; then its timer closes it.
+  await eventually(async () => expect((await stack.db('contests').where({ id }).first()).phase).toBe('screening'), 120_000);
   expectStatus(await org.post(path('/judges'), { userIds: [judge.id, late.id] }), 200);
   expectStatus(await org.post(path('/start-judging')), 200);
   const assignments = await allAssignments(stack, organiser, id, 'preliminary');
   const mine = assignments.find((a) => a.judgeId === judge.id)!;
   const theirs = assignments.find((a) => a.judgeId === late.id)!;
   expectStatus(await as(stack, judge).put(path(`/rounds/preliminary/scores/${mine.entryId}`), { scores: { need: 9, design: 9 } }), 200);
-  await eventually(async () => expect(await stack.db('tasks').where({ contest_id: id, kind: 'contest_judges_missing' }).first()).toBeDefined(), 10_000);
+  await eventually(async () => expect(await stack.db('tasks').where({ contest_id: id, kind: 'contest_judges_missing' }).first()).toBeDefined(), 120_000);
   expectStatus(await org.post(path('/rounds/preliminary/reassignments'), { entryId: theirs.entryId, fromJudgeId: late.id, toJudgeId: judge.id }), 201);
   expectStatus(await as(stack, judge).put(path(`/rounds/preliminary/scores/${theirs.entryId}`), { scores: { need: 5, design: 5 } }), 200);
   expectStatus(await org.post(path('/close-round')), 200);
@@ -98,4 +98,4 @@ test('every recorded contest history, and one recorded now, replays on the curre
   const changed = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/nondeterministic-contest'), logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never });
   const broken = await replayAll({ workflowBundle: changed, replayName: 'contest-determinism-guard-control' }, all);
   expect(broken.map((r) => r.error)).toEqual(all.map(() => expect.stringMatching(/DeterminismViolation|[Nn]ondetermin/)));
-}, 300_000);
+});
