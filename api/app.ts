@@ -17,8 +17,6 @@ import { registerContestRoutes } from './routes/contests';
 import { registerContestEntryRoutes } from './routes/contest-entries';
 import { registerContestJudgingRoutes } from './routes/contest-judging';
 import { registerContestFundingRoutes } from './routes/contest-funding';
-import { registerProjectRoutes } from './routes/projects';
-import { registerReviewRoutes } from './routes/project-review';
 import { registerDeliveryRoutes } from './routes/project-delivery';
 import { registerEvaluationRoutes } from './routes/project-evaluation';
 import { registerTaskRoutes } from './routes/tasks';
@@ -41,8 +39,6 @@ export function buildRegistry(): RouteRegistry {
   registerContestEntryRoutes(registry);
   registerContestJudgingRoutes(registry);
   registerContestFundingRoutes(registry);
-  registerProjectRoutes(registry);
-  registerReviewRoutes(registry);
   registerDeliveryRoutes(registry);
   registerEvaluationRoutes(registry);
   registerTrancheRoutes(registry);

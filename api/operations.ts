@@ -2,5 +2,8 @@
 // OpenAPI document is built from them.
 import type { Operation } from './operation';
 import { operations as regions } from './regions/operations';
+import { operations as projects } from './projects/operations';
+import { operations as design } from './design/operations';
+import { operations as review } from './review/operations';
 
-export const operations: readonly Operation[] = [...regions];
+export const operations: readonly Operation[] = [...regions, ...projects, ...design, ...review];

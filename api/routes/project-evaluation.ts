@@ -2,10 +2,10 @@ import { assignEvaluator, closeProject, orderRectification, submitEvaluation, ty
 import { checkEvaluationScores, gradeLabels, type EvaluationGrade } from '../../workflows/rules/evaluation';
 import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import { BusinessRuleError, ForbiddenError } from '../errors';
-import { loadVisibleProject, requireOfficer } from '../project-access';
-import { executeProjectUpdate } from '../project-service';
+import { loadVisibleProject, requireOfficer } from '../projects/access';
+import { executeProjectUpdate } from '../projects/service';
 import type { RouteRegistry } from '../registry';
-import { independenceProblems } from './project-review';
+import { independenceProblems } from '../projects/independence';
 
 export function registerEvaluationRoutes(registry: RouteRegistry): void {
   registry.add({

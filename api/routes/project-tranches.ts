@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { writeAudit } from '../../db/repositories/audit';
 import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError } from '../errors';
-import { loadVisibleProject, requireOfficer } from '../project-access';
+import { loadVisibleProject, requireOfficer } from '../projects/access';
 import type { RouteRegistry } from '../registry';
 
 interface Tranche {
