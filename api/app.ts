@@ -18,9 +18,7 @@ import { registerContestEntryRoutes } from './routes/contest-entries';
 import { registerContestJudgingRoutes } from './routes/contest-judging';
 import { registerContestFundingRoutes } from './routes/contest-funding';
 import { registerDeliveryRoutes } from './routes/project-delivery';
-import { registerEvaluationRoutes } from './routes/project-evaluation';
 import { registerTaskRoutes } from './routes/tasks';
-import { registerTrancheRoutes } from './routes/project-tranches';
 import { registerProgrammeRoutes } from './routes/programmes';
 import { registerDemandRoutes } from './routes/demand';
 
@@ -40,8 +38,6 @@ export function buildRegistry(): RouteRegistry {
   registerContestJudgingRoutes(registry);
   registerContestFundingRoutes(registry);
   registerDeliveryRoutes(registry);
-  registerEvaluationRoutes(registry);
-  registerTrancheRoutes(registry);
   registerTaskRoutes(registry);
   registerProgrammeRoutes(registry);
   registerDemandRoutes(registry);
