@@ -10,5 +10,15 @@ import { operations as tasks } from './tasks/operations';
 import { operations as serviceOrders } from './service-orders/operations';
 import { operations as volunteers } from './volunteers/operations';
 import { operations as timeBank } from './time-bank/operations';
+import { operations as projects } from './projects/operations';
+import { operations as design } from './design/operations';
+import { operations as review } from './review/operations';
+import { operations as tranches } from './tranches/operations';
+import { operations as evaluation } from './evaluation/operations';
+import { operations as closure } from './closure/operations';
 
-export const operations: readonly Operation[] = [...regions, ...auth, ...users, ...organisations, ...audit, ...tasks, ...serviceOrders, ...volunteers, ...timeBank];
+export const operations: readonly Operation[] = [
+  ...regions, ...auth, ...users, ...organisations, ...audit, ...tasks,
+  ...projects, ...design, ...review, ...tranches, ...evaluation, ...closure,
+  ...serviceOrders, ...volunteers, ...timeBank,
+];

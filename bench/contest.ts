@@ -4,7 +4,7 @@
 // afterwards for over-allocation.
 import crypto from 'node:crypto';
 import { newToken } from '../api/auth';
-import { projectWorkflowId } from '../api/project-service';
+import { projectWorkflowId } from '../api/projects/service';
 import type { Role } from '../db/repositories/users';
 import { initialState, projectLifecycle } from '../workflows/project-lifecycle';
 import { seed, creditCode, type Seed } from './seed';

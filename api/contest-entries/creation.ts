@@ -1,5 +1,5 @@
 import { enterContest, type ContestEntryInput, type ProjectView } from '../../workflows/messages';
-import { executeProjectUpdate } from '../project-service';
+import { executeProjectUpdate } from '../projects/service';
 import type { UpdateDeps } from '../updates';
 
 /**

@@ -3,7 +3,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { projectLifecycle } from '../../workflows/project-lifecycle';
 import { createProject as createProjectUpdate, type NewProject, type ProjectView } from '../../workflows/messages';
 import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
-import { projectWorkflowId } from '../project-service';
+import { projectWorkflowId } from './ids';
 import { runWorkflowUpdate, temporalOf, type UpdateDeps } from '../updates';
 
 /**

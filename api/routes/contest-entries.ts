@@ -8,7 +8,7 @@ import { hasRole } from '../auth';
 import { requirePhase, runsContest, shareContest, visibleContest } from '../contest-service';
 import { BusinessRuleError, ConflictError, ForbiddenError, HttpError, NotFoundError } from '../errors';
 import { keysetPage } from '../paging';
-import { executeProjectUpdate } from '../project-service';
+import { executeProjectUpdate } from '../projects/service';
 import type { RouteRegistry } from '../registry';
 
 export interface EntryJoinedRow extends ContestEntryRow {

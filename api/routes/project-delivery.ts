@@ -8,10 +8,10 @@ import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import { writeAudit } from '../../db/repositories/audit';
 import { BusinessRuleError, ForbiddenError, IllegalMoveError, NotFoundError, type FieldError } from '../errors';
 import { isTerminal, moveAllowed, type Stage } from '../../workflows/stages';
-import { loadVisibleProject, requireApplicant, requireOfficer } from '../project-access';
-import { executeProjectUpdate } from '../project-service';
+import { loadVisibleProject, requireApplicant, requireOfficer } from '../projects/access';
+import { executeProjectUpdate } from '../projects/service';
 import type { RouteRegistry } from '../registry';
-import { independenceProblems } from './project-review';
+import { independenceProblems } from '../projects/independence';
 
 export function registerDeliveryRoutes(registry: RouteRegistry): void {
   registry.add({

@@ -6,7 +6,7 @@ import { BusinessRuleError, ForbiddenError, IllegalMoveError, NotFoundError } fr
 import { maskAddress, maskName, maskPhone } from '../masking';
 import { sortedPage, type Page } from '../paging';
 import type { AppDeps } from '../deps';
-import { loadVisibleProject } from '../project-access';
+import { loadVisibleProject } from '../projects/access';
 import { findRegion, inSubtree } from '../../db/repositories/regions';
 import { dispatchHistory, findOrder, orderDashboard, ordersQuery, serviceFigures, type OrderDashboard, type ServiceFigures, type ServiceOrderRow } from '../../db/repositories/service-orders';
 import { candidateVolunteers, findVolunteer, findVolunteerByUser } from '../../db/repositories/volunteers';

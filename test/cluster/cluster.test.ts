@@ -18,7 +18,7 @@ import { createLogger } from '../../api/logger';
 import { createMetrics } from '../../api/metrics';
 import { createDb, type Db } from '../../db/knex';
 import { getState } from '../../workflows/messages';
-import { projectWorkflowId } from '../../api/project-service';
+import { projectWorkflowId } from '../../api/projects/service';
 import { as } from '../helpers/api';
 import { contestBody, expectStatus, onlineRound, allAssignments, scoreAll, mapLimit } from '../helpers/contests';
 import { agreementTerms, createCast, createProject, driveTo, seedNeed, today } from '../helpers/lifecycle';

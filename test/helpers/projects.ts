@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Stack } from './stack';
 import { creditCode } from './stack';
 import { defaultProgrammeRules, type ProgrammeRules } from '../../workflows/rules/programme-rules';
-import { startProjectWorkflow, executeProjectUpdate } from '../../api/project-service';
+import { startProjectWorkflow, executeProjectUpdate } from '../../api/projects/service';
 import { submitDesign, assignPanel, submitReviewScore, decideReview } from '../../workflows/messages';
 import type { Proposal } from '../../workflows/rules/proposal';
 

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { createUser, type Stack, type TestUser } from '../helpers/stack';
 import { seedApprovedProject, seedProgramme, type Seeded } from '../helpers/projects';
 import { agreementTerms } from '../helpers/lifecycle';
-import { executeProjectUpdate } from '../../api/project-service';
+import { executeProjectUpdate } from '../../api/projects/service';
 import { fundDirectly } from '../../workflows/messages';
 import { startOrder } from '../../api/service-orders/workflow';
 import type { OrderDraft, OrderTerms, OrderView } from '../../workflows/service-order/messages';

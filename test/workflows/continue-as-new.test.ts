@@ -1,6 +1,6 @@
 import { startStack, createUser, type Stack } from '../helpers/stack';
 import { seedProgramme, seedApprovedProject } from '../helpers/projects';
-import { executeProjectUpdate, projectWorkflowId, queryProject } from '../../api/project-service';
+import { executeProjectUpdate, projectWorkflowId, queryProject } from '../../api/projects/service';
 import { fundDirectly, recordServiceRecord } from '../../workflows/messages';
 import { agreementTerms, today } from '../helpers/lifecycle';
 

@@ -3,7 +3,7 @@ import { as, eventually } from '../helpers/api';
 import { seedProgramme, seedApprovedProject, type Seeded } from '../helpers/projects';
 import { createCast, seedNeed, type Cast } from '../helpers/lifecycle';
 import { contestBody, contestCast, openContest, type ContestCast } from '../helpers/contests';
-import { projectWorkflowId } from '../../api/project-service';
+import { projectWorkflowId } from '../../api/projects/service';
 import { createProject, newProjectId } from '../../api/projects/creation';
 import { sampleProposal } from '../helpers/projects';
 import { getState } from '../../workflows/messages';

@@ -6,7 +6,7 @@ import { seedProgramme, testRules, type Seeded } from '../helpers/projects';
 import { createCast, createProject, driveTo, expectStatus, seedNeed, today, type Cast } from '../helpers/lifecycle';
 import { createActivities } from '../../activities';
 import type { ProjectEventInput } from '../../activities/project-events';
-import { executeProjectUpdate, projectWorkflowId } from '../../api/project-service';
+import { executeProjectUpdate, projectWorkflowId } from '../../api/projects/service';
 import { getState, recordServiceRecord, type ProjectView } from '../../workflows/messages';
 
 // A report falls due 4 s + 1 s after funding, so its timer is pending when the worker stops.

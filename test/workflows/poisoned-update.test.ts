@@ -5,7 +5,7 @@ import { seedProgramme, testRules, type Seeded } from '../helpers/projects';
 import { createCast, createProject, driveTo, seedNeed, today, type Cast } from '../helpers/lifecycle';
 import { eventTypes, historyToJson } from '../helpers/histories';
 import { createActivities } from '../../activities';
-import { executeProjectUpdate, projectWorkflowId } from '../../api/project-service';
+import { executeProjectUpdate, projectWorkflowId } from '../../api/projects/service';
 import { HttpError } from '../../api/errors';
 import { getState, recordComplaint, recordQuarterlyReview } from '../../workflows/messages';
 

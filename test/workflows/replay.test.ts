@@ -7,7 +7,7 @@ import { startStack, createUser, type Stack, type TestUser } from '../helpers/st
 import { as, eventually } from '../helpers/api';
 import { seedProgramme, testRules, type Seeded } from '../helpers/projects';
 import { agreementTerms, createProject, expectStatus, indicatorScores, rubricScores, seedNeed, today } from '../helpers/lifecycle';
-import { projectWorkflowId } from '../../api/project-service';
+import { projectWorkflowId } from '../../api/projects/service';
 import { eventTypes, historyFromJson, recordHistory } from '../helpers/histories';
 
 // Determinism guard: every history under histories/ (recorded from a full lifecycle, one per release of the

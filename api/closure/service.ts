@@ -1,0 +1,18 @@
+// Closure (结项): close with the final report, or order rectification (整改) after the final evaluation.
+import { closeProject as closeProjectUpdate, orderRectification as orderRectificationUpdate } from '../../workflows/messages';
+import type { Principal } from '../auth';
+import type { AppDeps } from '../deps';
+import { loadVisibleProject, requireOfficer, type ProjectViewOut } from '../projects/access';
+import { moveProject } from '../projects/service';
+
+export async function closeProject(deps: AppDeps, user: Principal, projectId: string, finalReport: string, updateId?: string): Promise<ProjectViewOut> {
+  const project = await loadVisibleProject(deps.db, user, projectId);
+  requireOfficer(user, project);
+  return moveProject(deps, user, project, closeProjectUpdate, { actorId: user.id, finalReport }, updateId);
+}
+
+export async function orderRectification(deps: AppDeps, user: Principal, projectId: string, reason: string, updateId?: string): Promise<ProjectViewOut> {
+  const project = await loadVisibleProject(deps.db, user, projectId);
+  requireOfficer(user, project);
+  return moveProject(deps, user, project, orderRectificationUpdate, { actorId: user.id, reason }, updateId);
+}

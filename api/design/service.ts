@@ -1,0 +1,65 @@
+// Project design: the applicant's draft, its submission for review (eligibility first) and the frozen versions.
+import type { Knex } from 'knex';
+import { writeAudit } from '../../db/repositories/audit';
+import { designVersions, saveDraft, toDesignVersion } from '../../db/repositories/design';
+import { findOrganisation } from '../../db/repositories/organisations';
+import { lockProject, programmeRulesOf, toProjectJson, type ProjectJson } from '../../db/repositories/projects';
+import { submitDesign as submitDesignUpdate } from '../../workflows/messages';
+import { checkEligibility } from '../../workflows/rules/eligibility';
+import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
+import { checkProposal, type Proposal } from '../../workflows/rules/proposal';
+import type { Principal } from '../auth';
+import type { AppDeps } from '../deps';
+import { BusinessRuleError, IllegalMoveError } from '../errors';
+import { loadVisibleProject, requireApplicant, type ProjectViewOut } from '../projects/access';
+import { moveProject, violationsToErrors } from '../projects/service';
+
+const EDITABLE_STAGES = ['design', 'revision'];
+
+export async function saveDesign(
+  trx: Knex.Transaction,
+  user: Principal,
+  requestId: string,
+  now: Date,
+  projectId: string,
+  input: { proposal: Proposal; title?: string; summary?: string },
+): Promise<ProjectJson & { draft: Record<string, unknown> }> {
+  const errors = violationsToErrors('/body/proposal', checkProposal(input.proposal));
+  if (errors.length) throw new BusinessRuleError(errors);
+  const project = await loadVisibleProject(trx, user, projectId);
+  requireApplicant(user, project);
+  const locked = (await lockProject(trx, project.id))!;
+  if (!EDITABLE_STAGES.includes(locked.stage)) throw new IllegalMoveError(locked.stage, 'saveDesign', `the proposal can be edited in design or revision; the current stage is "${locked.stage}"`);
+  const after = await saveDraft(trx, project.id, { draft: input.proposal, amountAskedFen: input.proposal.amountAskedFen, targetGroups: input.proposal.targetGroups, title: input.title, summary: input.summary, at: now });
+  await writeAudit(trx, { actorId: user.id, action: 'save-design', objectType: 'project', objectId: project.id, before: project.draft, after: input.proposal, requestId });
+  return { ...toProjectJson(after), draft: after.draft };
+}
+
+/**
+ * Submits the draft: the proposal's own checks and the programme's eligibility rules first (422), then the
+ * workflow's `submitDesign`, whose validator refuses a wrong stage (409). The stage is not read here: a retry of a
+ * submission that applied after a 503 gets the applied update's answer, not a refusal.
+ */
+export async function submitDesign(deps: AppDeps, user: Principal, projectId: string, updateId?: string): Promise<ProjectViewOut> {
+  const project = await loadVisibleProject(deps.db, user, projectId);
+  requireApplicant(user, project);
+  const [rules, org] = await Promise.all([programmeRulesOf(deps.db, project.programme_id) as Promise<ProgrammeRules>, findOrganisation(deps.db, project.organisation_id)]);
+  const proposal = project.draft as unknown as Proposal;
+  const errors = [
+    ...violationsToErrors('/draft', checkProposal(proposal)),
+    ...checkEligibility(
+      rules.eligibility,
+      { grade: org!.grade, staffCount: org!.staff_count, certifiedSocialWorkerCount: org!.certified_social_worker_count, volunteerCount: org!.volunteer_count },
+      { amountAskedFen: proposal.amountAskedFen, targetGroups: proposal.targetGroups },
+    ),
+  ];
+  // Refused anyway: a wrong stage is the first reason (409), as the workflow would give it.
+  if (errors.length && !EDITABLE_STAGES.includes(project.stage)) throw new IllegalMoveError(project.stage, 'submitDesign');
+  if (errors.length) throw new BusinessRuleError(errors, `The proposal fails ${errors.length} rule(s) of the programme: ${errors.map((e) => e.message).join('; ')}`);
+  return moveProject(deps, user, project, submitDesignUpdate, { actorId: user.id }, updateId);
+}
+
+export async function listDesignVersions(db: Knex, user: Principal, projectId: string) {
+  const project = await loadVisibleProject(db, user, projectId);
+  return { items: (await designVersions(db, project.id)).map(toDesignVersion) };
+}

@@ -1,0 +1,43 @@
+// Performance evaluation (绩效评估): the evaluator's seat, their weighted scores, and what the evaluations say.
+import type { Knex } from 'knex';
+import { evaluationSeat, evaluationsOf, toEvaluation } from '../../db/repositories/evaluation';
+import { programmeRulesOf } from '../../db/repositories/projects';
+import { assignEvaluator as assignEvaluatorUpdate, submitEvaluation as submitEvaluationUpdate, type EvaluationKind } from '../../workflows/messages';
+import { checkEvaluationScores } from '../../workflows/rules/evaluation';
+import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
+import type { Principal } from '../auth';
+import type { AppDeps } from '../deps';
+import { BusinessRuleError, ForbiddenError } from '../errors';
+import { loadVisibleProject, requireOfficer, type ProjectViewOut } from '../projects/access';
+import { independenceProblems } from '../projects/independence';
+import { moveProject } from '../projects/service';
+
+export async function assignEvaluator(deps: AppDeps, user: Principal, projectId: string, input: { kind: EvaluationKind; evaluatorId: string }, updateId?: string): Promise<ProjectViewOut> {
+  const project = await loadVisibleProject(deps.db, user, projectId);
+  requireOfficer(user, project);
+  const errors = await independenceProblems(deps.db, [input.evaluatorId], project, 'evaluator', '/body/evaluatorId');
+  if (errors.length) throw new BusinessRuleError(errors);
+  return moveProject(deps, user, project, assignEvaluatorUpdate, { actorId: user.id, ...input }, updateId);
+}
+
+export async function submitEvaluation(
+  deps: AppDeps,
+  user: Principal,
+  projectId: string,
+  kind: EvaluationKind,
+  input: { scores: Record<string, number>; comments: string },
+  updateId?: string,
+): Promise<ProjectViewOut> {
+  const project = await loadVisibleProject(deps.db, user, projectId);
+  const seat = await evaluationSeat(deps.db, project.id, kind);
+  if (!seat || seat.evaluator_id !== user.id) throw new ForbiddenError(`You are not the assigned ${kind} evaluator of this project.`);
+  const rules = (await programmeRulesOf(deps.db, project.programme_id)) as ProgrammeRules;
+  const errors = checkEvaluationScores(rules.evaluation.indicators, input.scores).map((e) => ({ ...e, field: `/body/scores${e.field.replace(/^\/scores/, '')}` }));
+  if (errors.length) throw new BusinessRuleError(errors);
+  return moveProject(deps, user, project, submitEvaluationUpdate, { actorId: user.id, kind, ...input }, updateId);
+}
+
+export async function listEvaluations(db: Knex, user: Principal, projectId: string) {
+  const project = await loadVisibleProject(db, user, projectId);
+  return { items: (await evaluationsOf(db, project.id)).map(toEvaluation) };
+}

@@ -1,0 +1,162 @@
+// Schemas every project feature shares (design, review, delivery, monitoring, evaluation, tranches, closure): a leaf
+// module, so operations files import it and never each other.
+import { STAGES } from '../../workflows/stages';
+import { Fen, Count, Instant, IsoDate, Name, Nullable, Text, Type, Uuid } from '../schema';
+
+/** One of a list of strings, typed as that union. */
+export const OneOf = <T extends string>(values: readonly T[], opts: { description?: string } = {}) => Type.Union(values.map((v) => Type.Literal(v)), opts);
+
+export const Stage = OneOf(STAGES);
+export const Colour = OneOf(['green', 'blue', 'yellow', 'red'] as const, { description: 'The four-colour grade (四色分级)' });
+export const TargetGroup = OneOf(['elderly', 'children', 'new_employment_workers', 'migrants', 'people_with_disabilities', 'women_and_families', 'others'] as const, {
+  description: 'Who a need or project serves',
+});
+export const RegionLevel = OneOf(['city', 'district', 'street', 'community'] as const);
+
+/** Score per criterion (indicator, dimension) key. */
+export const Scores = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' }), Type.Number({ minimum: -1000, maximum: 1000 }), {
+  minProperties: 1,
+  maxProperties: 50,
+  description: 'Score per criterion key',
+});
+
+export const Proposal = Type.Object(
+  {
+    targetGroups: Type.Array(TargetGroup, { minItems: 1, maxItems: 7, uniqueItems: true }),
+    objectives: Type.Array(
+      Type.Object(
+        {
+          description: Text(2000, { minLength: 1 }),
+          indicators: Type.Array(
+            Type.Object({ name: Name(), unit: Text(40, { minLength: 1 }), target: Type.Number({ minimum: 0, maximum: 1_000_000_000 }) }, { additionalProperties: false }),
+            { minItems: 1, maxItems: 20 },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 20 },
+    ),
+    milestones: Type.Array(Type.Object({ name: Name(), due: IsoDate() }, { additionalProperties: false }), { maxItems: 100 }),
+    team: Type.Object(
+      { staff: Count({ maximum: 10_000_000 }), certifiedSocialWorkers: Count({ maximum: 10_000_000 }), volunteers: Count({ maximum: 10_000_000 }), lead: Name() },
+      { additionalProperties: false },
+    ),
+    budgetLines: Type.Array(Type.Object({ item: Name(), amountFen: Fen() }, { additionalProperties: false }), { minItems: 1, maxItems: 100 }),
+    amountAskedFen: Fen(),
+    coFundingFen: Fen(),
+  },
+  { additionalProperties: false },
+);
+
+/** A project's record (the read model the workflow's activities keep). */
+export const projectFields = {
+  id: Uuid(),
+  programmeId: Uuid(),
+  organisationId: Uuid(),
+  regionId: Uuid(),
+  regionLevel: RegionLevel,
+  title: Type.String(),
+  summary: Type.String(),
+  targetGroups: Type.Array(Type.String()),
+  stage: Stage,
+  colour: Colour,
+  amountAskedFen: Fen(),
+  currentVersion: Type.Integer({ minimum: 0 }),
+  supervisorId: Nullable(Uuid()),
+  createdAt: Instant(),
+  updatedAt: Instant(),
+};
+export const Project = Type.Object(projectFields, { additionalProperties: false });
+
+/** The draft as saved: a proposal (kept as JSON; checked by the proposal schema when it was written). */
+export const Draft = Type.Record(Type.String(), Type.Unknown());
+
+const Stamp = Type.String({ description: 'An instant, ISO 8601' });
+
+/**
+ * The live state of a project's workflow (its query `getState`), as the reader may see it: reviewers' ids only to
+ * admins and the officers over the project, and to each reviewer their own.
+ */
+export const ProjectView = Type.Object(
+  {
+    projectId: Uuid(),
+    stage: Stage,
+    version: Type.Integer({ minimum: 0 }),
+    colour: Colour,
+    colourReasons: Type.Array(Type.String()),
+    panel: Type.Array(
+      Type.Object(
+        {
+          reviewerId: Nullable(Uuid({ description: 'Hidden (null) from readers who may not learn who reviews' })),
+          dueAt: Stamp,
+          remindAt: Nullable(Stamp),
+          reminded: Type.Boolean(),
+          lateNotified: Type.Boolean(),
+          scored: Type.Boolean(),
+          total: Nullable(Type.Number()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    revisionDueAt: Nullable(Stamp),
+    contestId: Nullable(Uuid()),
+    agreement: Nullable(
+      Type.Object({ startDate: IsoDate(), endDate: IsoDate(), amountFen: Fen(), finalTrancheFen: Fen(), reportsFrom: Type.String() }, { additionalProperties: false }),
+    ),
+    reports: Type.Array(
+      Type.Object({ period: Type.Integer(), periodStart: Type.String(), dueAt: Stamp, submitted: Type.Boolean(), overdue: Type.Boolean() }, { additionalProperties: false }),
+    ),
+    submittedPeriods: Type.Array(Type.Integer()),
+    complaints: Type.Integer({ minimum: 0 }),
+    supervisionIndex: Nullable(Type.Number()),
+    rectification: Nullable(
+      Type.Object(
+        {
+          id: Type.String(),
+          cause: OneOf(['red_grade', 'failed_evaluation'] as const),
+          dueAt: Stamp,
+          planned: Type.Boolean(),
+          overdueNotified: Type.Boolean(),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    evaluations: Type.Object(
+      {
+        mid_term: Nullable(EvaluationSeat()),
+        final: Nullable(EvaluationSeat()),
+      },
+      { additionalProperties: false },
+    ),
+    openDeadlines: Type.Array(Type.Object({ kind: Type.String(), dueAt: Stamp, who: Type.String({ description: 'A role, or a user id the reader may learn' }) }, { additionalProperties: false })),
+    pendingActions: Type.Array(Type.Object({ action: Type.String(), who: Type.String() }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+function EvaluationSeat() {
+  return Type.Object(
+    {
+      evaluatorId: Uuid(),
+      submitted: Type.Boolean(),
+      grade: Nullable(OneOf(['excellent', 'good', 'pass', 'fail'] as const)),
+    },
+    { additionalProperties: false },
+  );
+}
+
+/** What a move that writes a document answers: its id and the project's live state. */
+export const Recorded = Type.Object({ id: Uuid(), live: ProjectView }, { additionalProperties: false });
+
+export const ScoreSheet = Type.Object(
+  {
+    totals: Type.Array(Type.Object({ reviewerId: Nullable(Uuid({ description: 'Hidden (null) from readers who may not learn who reviewed' })), total: Nullable(Type.Number()) }, { additionalProperties: false })),
+    mean: Type.Number(),
+    spread: Type.Number(),
+  },
+  { additionalProperties: false },
+);
+
+/** What the final evaluation's grade does with the final tranche. */
+export const Subsidy = Type.Object({ releaseFen: Fen(), holdFen: Fen(), clawbackFen: Fen() }, { additionalProperties: false });
+export const EvaluationGrade = OneOf(['excellent', 'good', 'pass', 'fail'] as const);

@@ -1,0 +1,72 @@
+// Tranches: the agreed money goes out in order; the final tranche after the final evaluation, the share its grade earns.
+import type { Knex } from 'knex';
+import { writeAudit } from '../../db/repositories/audit';
+import { lockProject } from '../../db/repositories/projects';
+import { agreedTranches, finalEvaluation, insertRelease, releases } from '../../db/repositories/tranches';
+import type { Principal } from '../auth';
+import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError } from '../errors';
+import { loadVisibleProject, requireOfficer } from '../projects/access';
+
+const RELEASING: string[] = ['delivery', 'rectification', 'evaluation', 'closed'];
+
+/**
+ * The agreement's tranches and what has been released of each. The final tranche follows the final
+ * evaluation: its grade's share is released, the rest held (or clawed back) as the programme's rules say.
+ */
+async function trancheStatus(db: Knex | Knex.Transaction, projectId: string) {
+  const tranches = await agreedTranches(db, projectId);
+  if (!tranches) return null;
+  const [released, final] = await Promise.all([releases(db, projectId), finalEvaluation(db, projectId)]);
+  const items = tranches.map((t, i) => {
+    const seq = i + 1;
+    const r = released.find((x) => x.seq === seq);
+    const isFinal = seq === tranches.length;
+    return {
+      seq,
+      name: t.name,
+      agreedFen: t.amountFen,
+      releaseOn: t.releaseOn,
+      final: isFinal,
+      releasedFen: r ? Number(r.amount_fen) : null,
+      releasedAt: r ? r.released_at.toISOString() : null,
+      // What the final tranche may release: the subsidy the final evaluation decided (null until then).
+      releasableFen: isFinal ? (final ? final.subsidy.releaseFen : null) : t.amountFen,
+    };
+  });
+  const releasedFen = items.reduce((s, t) => s + (t.releasedFen ?? 0), 0);
+  return { items, agreedFen: tranches.reduce((s, t) => s + t.amountFen, 0), releasedFen, finalGrade: final?.grade ?? null, finalSubsidy: final?.subsidy ?? null };
+}
+
+export async function listTranches(db: Knex, user: Principal, projectId: string) {
+  const project = await loadVisibleProject(db, user, projectId);
+  const status = await trancheStatus(db, project.id);
+  if (!status) throw new NotFoundError('agreement');
+  return status;
+}
+
+export async function releaseTranche(trx: Knex.Transaction, user: Principal, requestId: string, now: Date, projectId: string, seq: number, note: string | null) {
+  const project = await loadVisibleProject(trx, user, projectId);
+  requireOfficer(user, project);
+  // The project row locked: its stage cannot move while the money goes out.
+  const locked = (await lockProject(trx, project.id))!;
+  const status = await trancheStatus(trx, project.id);
+  if (!status || !RELEASING.includes(locked.stage)) throw new IllegalMoveError(locked.stage, 'releaseTranche', `money is released from delivery on; the current stage is "${locked.stage}"`);
+  const tranche = status.items.find((t) => t.seq === seq);
+  if (!tranche) throw new NotFoundError('tranche');
+  if (tranche.releasedFen !== null) throw new ConflictError(`tranche ${seq} was already released (${tranche.releasedFen} fen on ${tranche.releasedAt})`);
+  const unreleased = status.items.find((t) => t.seq < seq && t.releasedFen === null);
+  if (unreleased) throw new BusinessRuleError([{ field: '/params/seq', rule: 'in-order', message: `tranche ${unreleased.seq} has not been released yet` }]);
+  if (!tranche.final && locked.stage === 'rectification') {
+    throw new BusinessRuleError([{ field: '/params/seq', rule: 'held-in-rectification', message: 'tranches are held while the project is in rectification' }]);
+  }
+  if (tranche.final && tranche.releasableFen === null) {
+    throw new BusinessRuleError([{ field: '/params/seq', rule: 'final-evaluation', message: 'the final tranche waits for the final evaluation' }]);
+  }
+  if (tranche.final && tranche.releasableFen === 0) {
+    throw new BusinessRuleError([{ field: '/params/seq', rule: 'subsidy-held', message: `the final evaluation (${status.finalGrade}) releases nothing of the final tranche` }]);
+  }
+  const amountFen = tranche.releasableFen!;
+  await insertRelease(trx, { projectId: project.id, seq, name: tranche.name, amountFen, agreedFen: tranche.agreedFen, note, releasedBy: user.id, at: now });
+  await writeAudit(trx, { actorId: user.id, action: 'release-tranche', objectType: 'project', objectId: project.id, after: { seq, amountFen, agreedFen: tranche.agreedFen, note }, requestId });
+  return { seq, name: tranche.name, agreedFen: tranche.agreedFen, releasedFen: amountFen, heldFen: tranche.agreedFen - amountFen };
+}
