@@ -5,7 +5,7 @@ import { declaresProblem, RouteRegistry, type RegisteredOperation } from './regi
 import type { AppDeps } from './deps';
 import { operations } from './operations';
 import { sweepExpiredKeys } from './idempotency';
-import { SubscriptionDesk } from './subscription-desk';
+import { SubscriptionDesk } from './funding/desk';
 import { SessionCache } from './session-cache';
 import { registerDocsRoutes, mountDocsPage } from './routes/docs';
 import { registerHealthRoutes } from './routes/health';
@@ -16,7 +16,6 @@ import { registerAuditRoutes } from './routes/audit';
 import { registerContestRoutes } from './routes/contests';
 import { registerContestEntryRoutes } from './routes/contest-entries';
 import { registerContestJudgingRoutes } from './routes/contest-judging';
-import { registerContestFundingRoutes } from './routes/contest-funding';
 import { registerProjectRoutes } from './routes/projects';
 import { registerReviewRoutes } from './routes/project-review';
 import { registerDeliveryRoutes } from './routes/project-delivery';
@@ -40,7 +39,6 @@ export function buildRegistry(): RouteRegistry {
   registerContestRoutes(registry);
   registerContestEntryRoutes(registry);
   registerContestJudgingRoutes(registry);
-  registerContestFundingRoutes(registry);
   registerProjectRoutes(registry);
   registerReviewRoutes(registry);
   registerDeliveryRoutes(registry);

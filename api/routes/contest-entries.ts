@@ -4,7 +4,7 @@ import { fen, type ContestEntryRow, type ContestRow } from '../../db/repositorie
 import { enterContest, leaveContest } from '../../workflows/messages';
 import type { Principal } from '../auth';
 import { hasRole } from '../auth';
-import { requirePhase, runsContest, shareContest, visibleContest } from '../contest-service';
+import { requirePhase, runsContest, shareContest, visibleContest } from '../contests/service';
 import { BusinessRuleError, ConflictError, ForbiddenError, HttpError, NotFoundError } from '../errors';
 import { keysetPage } from '../paging';
 import { executeProjectUpdate } from '../project-service';

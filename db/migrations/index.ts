@@ -4,6 +4,7 @@ import * as lifecycle from './20261123000200_lifecycle';
 import * as demand from './20261123000250_demand';
 import * as contests from './20261123000300_contests';
 import * as tranches from './20261123000400_tranches';
+import * as fundingDesk from './20261202000100_funding-desk';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '20261123000250_demand': demand,
   '20261123000300_contests': contests,
   '20261123000400_tranches': tranches,
+  '20261202000100_funding-desk': fundingDesk,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,5 +1,5 @@
 import { createApp } from '../../api/app';
-import { SubscriptionDesk } from '../../api/subscription-desk';
+import { SubscriptionDesk } from '../../api/funding/desk';
 import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
 import { seedProgramme, type Seeded } from '../helpers/projects';
 import { as } from '../helpers/api';
