@@ -18,12 +18,12 @@ create or replace function contest_subscribe(p_contest_id uuid, p_requests jsonb
 language plpgsql as $fn$
 declare
   uuid_re constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-  v_contest record;
+  v_contest contests%rowtype;
   v_at timestamptz := date_trunc('milliseconds', now());
   v_out jsonb := '[]'::jsonb;
   v_req jsonb;
-  v_pledge record;
-  v_entry record;
+  v_pledge contest_pledges%rowtype;
+  v_entry contest_entries%rowtype;
   v_rank integer;
   v_amount bigint;
   v_org uuid;
@@ -35,7 +35,7 @@ declare
   v_state text;
   v_message text;
 begin
-  select c.phase, c.final_ranking_id into v_contest from contests c where c.id = p_contest_id for share;
+  select c.* into v_contest from contests c where c.id = p_contest_id for share;
 
   perform 1 from contest_pledges p
     where p.contest_id = p_contest_id
@@ -53,13 +53,13 @@ begin
     v_entry := null;
     v_rank := null;
     if v_req->>'pledgeId' ~ uuid_re then
-      select p.funder_organisation_id, p.kind, p.value_fen, p.allocated_fen into v_pledge
+      select p.* into v_pledge
         from contest_pledges p where p.id = (v_req->>'pledgeId')::uuid and p.contest_id = p_contest_id;
     end if;
     if v_req->>'entryId' ~ uuid_re then
-      select e.status, e.amount_asked_fen, e.subscribed_fen, e.matching_fen into v_entry
+      select e.* into v_entry
         from contest_entries e where e.id = (v_req->>'entryId')::uuid and e.contest_id = p_contest_id;
-      if found and v_contest.final_ranking_id is not null then
+      if v_entry.id is not null and v_contest.final_ranking_id is not null then
         select r.rank into v_rank from contest_ranking_entries r where r.ranking_id = v_contest.final_ranking_id and r.entry_id = (v_req->>'entryId')::uuid;
       end if;
     end if;
