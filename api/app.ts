@@ -6,14 +6,13 @@ import { declaresProblem, RouteRegistry, type RegisteredOperation } from './regi
 import type { AppDeps } from './deps';
 import { operations } from './operations';
 import { sweepExpiredKeys } from './idempotency';
-import { SubscriptionDesk } from './subscription-desk';
+import { SubscriptionDesk } from './funding/desk';
 import { SessionCache } from './session-cache';
 import { registerDocsRoutes, mountDocsPage } from './routes/docs';
 import { registerHealthRoutes } from './routes/health';
 import { registerContestRoutes } from './routes/contests';
 import { registerContestEntryRoutes } from './routes/contest-entries';
 import { registerContestJudgingRoutes } from './routes/contest-judging';
-import { registerContestFundingRoutes } from './routes/contest-funding';
 import { registerDeliveryRoutes } from './routes/project-delivery';
 import { registerProgrammeRoutes } from './routes/programmes';
 import { registerDemandRoutes } from './routes/demand';
@@ -30,7 +29,6 @@ export function buildRegistry(): RouteRegistry {
   registerContestRoutes(registry);
   registerContestEntryRoutes(registry);
   registerContestJudgingRoutes(registry);
-  registerContestFundingRoutes(registry);
   registerDeliveryRoutes(registry);
   registerProgrammeRoutes(registry);
   registerDemandRoutes(registry);

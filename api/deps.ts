@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { SessionCache } from './session-cache';
-import type { SubscriptionDesk } from './subscription-desk';
+import type { SubscriptionDesk } from './funding/desk';
 
 export interface ApiConfig {
   bodyLimitBytes: number;

@@ -1,6 +1,7 @@
 // Every typed operation of the API, feature by feature (api/<feature>/operations.ts). The app mounts them and the
 // OpenAPI document is built from them.
 import type { Operation } from './operation';
+import { operations as funding } from './funding/operations';
 import { operations as regions } from './regions/operations';
 import { operations as auth } from './auth/operations';
 import { operations as users } from './users/operations';
@@ -20,5 +21,6 @@ import { operations as closure } from './closure/operations';
 export const operations: readonly Operation[] = [
   ...regions, ...auth, ...users, ...organisations, ...audit, ...tasks,
   ...projects, ...design, ...review, ...tranches, ...evaluation, ...closure,
+  ...funding,
   ...serviceOrders, ...volunteers, ...timeBank,
 ];

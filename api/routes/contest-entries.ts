@@ -5,7 +5,7 @@ import { leaveContest } from '../../workflows/messages';
 import { enterProjectInContest } from '../contest-entries/creation';
 import type { Principal } from '../auth';
 import { hasRole } from '../auth';
-import { requirePhase, runsContest, shareContest, visibleContest } from '../contest-service';
+import { requirePhase, runsContest, shareContest, visibleContest } from '../contests/service';
 import { BusinessRuleError, ConflictError, ForbiddenError, HttpError, NotFoundError } from '../errors';
 import { keysetPage } from '../paging';
 import { executeProjectUpdate } from '../projects/service';

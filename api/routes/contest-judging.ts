@@ -5,7 +5,7 @@ import { checkScoreSheets, sheetTotal } from '../../workflows/contest-rules/norm
 import { isEligible, reassignJudge, type AssignableJudge } from '../../workflows/contest-rules/judge-assignment';
 import { addDuration } from '../../workflows/rules/duration';
 import type { Principal } from '../auth';
-import { requirePhase, runContest, runsContest, shareContest, visibleContest } from '../contest-service';
+import { requirePhase, runContest, runsContest, shareContest, visibleContest } from '../contests/service';
 import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError, type FieldError } from '../errors';
 import { escapeLike, sortedPage, type SortKey } from '../paging';
 import type { RouteRegistry } from '../registry';

@@ -8,7 +8,7 @@ import * as m from '../../workflows/messages';
 import type { ContestView } from '../../workflows/messages';
 import type { Principal } from '../auth';
 import { hasRole } from '../auth';
-import { executeContestUpdate, isJudge, runContest, runsContest, startContestWorkflow, visibleContest } from '../contest-service';
+import { executeContestUpdate, isJudge, runContest, runsContest, startContestWorkflow, visibleContest } from '../contests/service';
 import { BusinessRuleError, IllegalMoveError, type FieldError } from '../errors';
 import { containsPattern, keysetPage } from '../paging';
 import type { RouteRegistry } from '../registry';

@@ -6,6 +6,7 @@ import * as contests from './20261123000300_contests';
 import * as tranches from './20261123000400_tranches';
 import * as signInThrottle from './20261202000100_sign_in_throttle';
 import * as serviceOrders from './20261202000200_service_orders';
+import * as fundingDesk from './20261202000300_funding_desk';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '20261123000400_tranches': tranches,
   '20261202000100_sign_in_throttle': signInThrottle,
   '20261202000200_service_orders': serviceOrders,
+  '20261202000300_funding_desk': fundingDesk,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

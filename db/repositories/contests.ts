@@ -164,6 +164,20 @@ export function findContest(db: Db, id: string): Promise<ContestRow | undefined>
   return db<ContestRow>('contests').where({ id }).first();
 }
 
+export async function contestPhase(db: Db, id: string): Promise<string | undefined> {
+  const row = await db('contests').where({ id }).first('phase');
+  return row?.phase as string | undefined;
+}
+
+export async function isContestJudge(db: Db, contestId: string, userId: string): Promise<boolean> {
+  return !!(await db('contest_judges').where({ contest_id: contestId, user_id: userId }).first('user_id'));
+}
+
+/** The contest row held FOR SHARE: phase moves lock it FOR NO KEY UPDATE, so the phase read holds until commit. */
+export function shareContestRow(trx: Knex.Transaction, id: string): Promise<ContestRow | undefined> {
+  return trx<ContestRow>('contests').where({ id }).forShare().first();
+}
+
 export interface RankingEntryRow {
   ranking_id: string;
   entry_id: string;

@@ -6,7 +6,7 @@ import { startStack, createUser, type Stack } from '../helpers/stack';
 import { as, eventually } from '../helpers/api';
 import { seedProgramme } from '../helpers/projects';
 import { allAssignments, contestBody, expectStatus, onlineRound, seedApprovedProjects, seedOrganisation } from '../helpers/contests';
-import { contestWorkflowId } from '../../api/contest-service';
+import { contestWorkflowId } from '../../api/contests/service';
 import { eventTypes, historyFromJson, recordHistory } from '../helpers/histories';
 
 // Determinism guard for the contest workflow: every history under contest-histories/ (recorded from a full

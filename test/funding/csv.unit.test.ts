@@ -1,4 +1,4 @@
-import { fenToYuan, toCsv } from '../../workflows/contest-rules/csv';
+import { fenToYuan, toCsv } from '../../api/funding/csv';
 
 const BOM = '\uFEFF';
 

@@ -1,14 +1,14 @@
 import type { Knex } from 'knex';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { ventureContest } from '../workflows/venture-contest';
-import type { ContestView } from '../workflows/messages';
-import { findContest, type ContestRow } from '../db/repositories/contests';
-import { IllegalMoveError, NotFoundError } from './errors';
-import type { AppDeps } from './deps';
-import { executeWorkflowUpdate, temporalOf, type UpdateDeps } from './updates';
-import type { Principal } from './auth';
-import { hasRole } from './auth';
+import { ventureContest } from '../../workflows/venture-contest';
+import type { ContestView } from '../../workflows/messages';
+import { contestPhase, findContest, isContestJudge, shareContestRow, type ContestRow } from '../../db/repositories/contests';
+import { IllegalMoveError, NotFoundError } from '../errors';
+import type { AppDeps } from '../deps';
+import { executeWorkflowUpdate, temporalOf, type UpdateDeps } from '../updates';
+import type { Principal } from '../auth';
+import { hasRole } from '../auth';
 
 export const contestWorkflowId = (contestId: string) => `contest-${contestId}`;
 
@@ -22,9 +22,9 @@ export async function startContestWorkflow(deps: Pick<AppDeps, 'temporal'>, cont
 }
 
 async function phaseOf(db: Knex, contestId: string): Promise<string> {
-  const row = await db('contests').where({ id: contestId }).first('phase');
-  if (!row) throw new NotFoundError('contest');
-  return row.phase as string;
+  const phase = await contestPhase(db, contestId);
+  if (!phase) throw new NotFoundError('contest');
+  return phase;
 }
 
 /**
@@ -52,7 +52,7 @@ export function runsContest(user: Principal, c: Pick<ContestRow, 'created_by' | 
 }
 
 export async function isJudge(db: Knex | Knex.Transaction, contestId: string, userId: string): Promise<boolean> {
-  return !!(await db('contest_judges').where({ contest_id: contestId, user_id: userId }).first('user_id'));
+  return isContestJudge(db, contestId, userId);
 }
 
 /** A contest the user may see: organisers in scope and its judges always; everyone else once it is open (not draft). */
@@ -74,7 +74,7 @@ export async function runContest(db: Knex, user: Principal, contestId: string): 
 
 /** The contest row held FOR SHARE: phase moves lock it FOR NO KEY UPDATE, so the phase read here holds until commit. */
 export async function shareContest(trx: Knex.Transaction, contestId: string): Promise<ContestRow> {
-  const c = await trx<ContestRow>('contests').where({ id: contestId }).forShare().first();
+  const c = await shareContestRow(trx, contestId);
   if (!c) throw new NotFoundError('contest');
   return c;
 }

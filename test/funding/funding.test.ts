@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { createApp } from '../../api/app';
-import { SubscriptionDesk } from '../../api/subscription-desk';
+import { BusinessRuleError, IllegalMoveError, NotFoundError } from '../../api/errors';
+import { checkSubscription, SubscriptionDesk } from '../../api/funding/desk';
 import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
 import { seedProgramme, type Seeded } from '../helpers/projects';
 import { as } from '../helpers/api';
@@ -277,6 +279,94 @@ test('a funder withdraws what is left of a pledge: an unsubscribed pledge goes, 
     expect.objectContaining({ withdrawnFen: 8_000, reason: '服务改期 service rescheduled', pledge: null }),
     expect.objectContaining({ withdrawnFen: 15_000, reason: null }),
   ]);
+});
+
+// The database function contest_subscribe decides a batch; checkSubscription is the reference it must agree with.
+// Each run calls the function inside a transaction that is then rolled back, so the runs leave nothing behind.
+describe('the funding desk function agrees with its reference, checkSubscription', () => {
+  const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+  class Rollback extends Error {}
+  type P = { org: string; value: number; alloc: number };
+  type E = { status: string; asked: number; sub: number; matching: number; rank: number | null };
+  type Req = { pledgeId: string; entryId: string; amountFen: number; funderOrganisationId: string; userId: string; requestId: string };
+
+  function decisionOf(err: unknown): string {
+    if (err instanceof IllegalMoveError) return 'phase';
+    if (err instanceof NotFoundError) return `${/No such (\w+)/.exec(err.message)?.[1]}-not-found`;
+    if (err instanceof BusinessRuleError) return (err.extensions.errors as { rule: string }[])[0].rule;
+    throw err;
+  }
+
+  function reference(phase: string | null, pledges: Map<string, P>, entries: Map<string, E>, reqs: Req[]): string[] {
+    return reqs.map((r) => {
+      const p = UUID.test(r.pledgeId) ? pledges.get(r.pledgeId.toLowerCase()) : undefined;
+      const e = UUID.test(r.entryId) ? entries.get(r.entryId.toLowerCase()) : undefined;
+      const look = phase === null ? undefined : {
+        phase, funderOrganisationId: p?.org ?? null, pledgeLeftFen: p ? p.value - p.alloc : null,
+        entryStatus: e?.status ?? null, entryLeftFen: e ? e.asked - e.sub - e.matching : null, rank: e?.rank ?? null,
+      };
+      try {
+        checkSubscription(look, r.amountFen, r.funderOrganisationId);
+      } catch (err) {
+        return decisionOf(err);
+      }
+      p!.alloc += r.amountFen;
+      e!.sub += r.amountFen;
+      return 'accepted';
+    });
+  }
+
+  test('on random batches (pledges of several funders, ranked, unranked, unknown and malformed ids, any phase) both decide every request alike, and the totals move by what was accepted', async () => {
+    const a = await funders(1, 'Property funder A');
+    const b = await funders(1, 'Property funder B');
+    const pledgeIds = [await pledge(a.users[0], 'cash', 150_000), await pledge(a.users[0], 'goods', 40_000), await pledge(b.users[0], 'services', 90_000)];
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const pledgeChoices = [...pledgeIds, pledgeIds[0].toUpperCase(), unknown, `urn:uuid:${pledgeIds[0]}`, 'not-a-uuid'];
+    const entryChoices = [entries.E1, entries.E2, entries.E3, entries.E4, entries.U, unknown, `urn:uuid:${entries.E4}`, `{${entries.E1}}`];
+    const funderChoices = [a, b].map((f) => ({ org: f.orgId, user: f.users[0].id }));
+    const request = fc.record({
+      pledgeId: fc.constantFrom(...pledgeChoices),
+      entryId: fc.constantFrom(...entryChoices),
+      amountFen: fc.oneof(fc.integer({ min: 1, max: 2_000 }), fc.integer({ min: 1, max: 200_000 })),
+      funder: fc.constantFrom(...funderChoices),
+    });
+    const batch = fc.record({ phase: fc.constantFrom('funding', 'funding', 'funding', 'results', 'awarded', 'draft'), reqs: fc.array(request, { minLength: 1, maxLength: 15 }) });
+    let accepted = 0;
+    const phaseBefore = (await stack.db('contests').where({ id }).first('phase')).phase as string;
+    await fc.assert(
+      fc.asyncProperty(batch, async ({ phase, reqs }) => {
+        await stack.db.transaction(async (trx) => {
+          await trx('contests').where({ id }).update({ phase });
+          const c = await trx('contests').where({ id }).first('final_ranking_id');
+          const pledges = new Map<string, P>((await trx('contest_pledges').where({ contest_id: id })).map((p) => [p.id, { org: p.funder_organisation_id, value: Number(p.value_fen), alloc: Number(p.allocated_fen) }]));
+          const ranks = new Map<string, number>((await trx('contest_ranking_entries').where({ ranking_id: c.final_ranking_id })).map((r) => [r.entry_id, r.rank]));
+          const entryState = new Map<string, E>((await trx('contest_entries').where({ contest_id: id })).map((e) => [e.id, { status: e.status, asked: Number(e.amount_asked_fen), sub: Number(e.subscribed_fen), matching: Number(e.matching_fen), rank: ranks.get(e.id) ?? null }]));
+          const before = { pledges: new Map([...pledges].map(([k, v]) => [k, { ...v }])), entries: new Map([...entryState].map(([k, v]) => [k, { ...v }])) };
+          const input: Req[] = reqs.map((r, i) => ({ pledgeId: r.pledgeId, entryId: r.entryId, amountFen: r.amountFen, funderOrganisationId: r.funder.org, userId: r.funder.user, requestId: `prop-${i}` }));
+
+          const outcomes = (await trx.raw('select contest_subscribe(?::uuid, ?::jsonb) as o', [id, JSON.stringify(input)])).rows[0].o as { decision: string }[];
+          const expected = reference(phase, pledges, entryState, input);
+          expect(outcomes.map((o) => o.decision)).toEqual(expected);
+          accepted += expected.filter((d) => d === 'accepted').length;
+
+          // What the function wrote is what the reference accepted, to the fen.
+          for (const [pid, p] of pledges) expect({ pid, alloc: Number((await trx('contest_pledges').where({ id: pid }).first('allocated_fen')).allocated_fen) }).toEqual({ pid, alloc: p.alloc });
+          for (const [eid, e] of entryState) expect({ eid, sub: Number((await trx('contest_entries').where({ id: eid }).first('subscribed_fen')).subscribed_fen) }).toEqual({ eid, sub: e.sub });
+          const written = Number((await trx('contest_subscriptions').where({ contest_id: id }).whereIn('created_by', funderChoices.map((f) => f.user)).count({ n: '*' }).first())!.n);
+          expect(written).toBe(expected.filter((d) => d === 'accepted').length);
+          expect(before.pledges.size).toBe(pledges.size);
+          throw new Rollback();
+        }).catch((err) => {
+          if (!(err instanceof Rollback)) throw err;
+        });
+      }),
+      { numRuns: 60, seed: 20261202 },
+    );
+    // The generator reached acceptances, not only refusals; and the rollbacks left nothing.
+    expect(accepted).toBeGreaterThan(5);
+    expect(await count('contest_subscriptions', { created_by: a.users[0].id })).toBe(0);
+    expect((await stack.db('contests').where({ id }).first('phase')).phase).toBe(phaseBefore);
+  });
 });
 
 test('after the award every move but closing is refused with 409 naming the phase, and so are pledges and subscriptions', async () => {
