@@ -19,3 +19,9 @@ test('the README links every document in docs/, and every link it makes leads to
   for (const doc of docs) expect(readme).toContain(`(docs/${doc})`);
   for (const [, target] of readme.matchAll(/\]\((docs\/[^)#]+)\)/g)) expect(fs.existsSync(path.join(__dirname, '../..', target))).toBe(true);
 });
+
+test('the architecture guide maps every feature folder of the API', () => {
+  const architecture = fs.readFileSync(path.join(__dirname, '../../docs/architecture.md'), 'utf8');
+  const features = fs.readdirSync(path.join(__dirname, '../../api'), { withFileTypes: true }).filter((d) => d.isDirectory() && !['routes', 'schemas'].includes(d.name));
+  for (const f of features) expect(architecture).toContain(`\`api/${f.name}/\``);
+});

@@ -575,6 +575,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contests/{id}/pledges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pledges with what is left of each: a funder sees its own organisation's, organisers all */
+        get: operations["contestPledges.list"];
+        put?: never;
+        /** Pledge cash, goods or services to the contest, valued in fen (the funder's organisation) */
+        post: operations["contestPledges.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/pledges/{pledgeId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw what is left of a pledge before the award: its value comes down to what is already subscribed, or the pledge goes if nothing is (the funder's organisation, or an organiser) */
+        post: operations["contestPledges.withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Subscriptions: a funder sees its own organisation's, organisers all */
+        get: operations["contestSubscriptions.list"];
+        put?: never;
+        /**
+         * Subscribe (认购) a ranked entry with an amount drawn from one of your pledges; never past what the pledge has left nor past what the entry still needs (422 says how much is left)
+         * @description Decided by the funding desk in a batch with the subscriptions arriving at the same time. The subscription and, with an Idempotency-Key, the key's answer commit in one transaction: a retry after a crash gets the answer and writes nothing.
+         */
+        post: operations["contestSubscriptions.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/subscriptions/{subscriptionId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a subscription while the contest is in funding: its amount goes back to the pledge and the entry needs it again (the funder's organisation, or an organiser) */
+        post: operations["contestSubscriptions.cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ranking and funding: each ranked entry with who gave what, totals per funder, per track and per kind of support */
+        get: operations["contestResults.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/results.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ranking (one row per ranked entry) or funding (one row per funder, kind and entry) as CSV that opens in a spreadsheet with the Chinese intact (UTF-8 with BOM) */
+        get: operations["contestResults.export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/residents": {
         parameters: {
             query?: never;
@@ -1305,110 +1412,6 @@ export interface paths {
         };
         /** The final ranking (organisers before publication; everyone after) or, for organisers, a round ranking: overall and per track, with the documented tie-break */
         get: operations["contestRanking.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/pledges": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Pledges with what is left of each: a funder sees its own organisation's, organisers all */
-        get: operations["contestPledges.list"];
-        put?: never;
-        /** Pledge cash, goods or services to the contest, valued in fen (the funder's organisation) */
-        post: operations["contestPledges.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/pledges/{pledgeId}/withdraw": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Withdraw what is left of a pledge before the award: its value comes down to what is already subscribed, or the pledge goes if nothing is (the funder's organisation, or an organiser) */
-        post: operations["contestPledges.withdraw"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/subscriptions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Subscriptions: a funder sees its own organisation's, organisers all */
-        get: operations["contestSubscriptions.list"];
-        put?: never;
-        /** Subscribe (认购) a ranked entry with an amount drawn from one of your pledges; never past what the pledge has left nor past what the entry still needs (422 says how much is left) */
-        post: operations["contestSubscriptions.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/subscriptions/{subscriptionId}/cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Cancel a subscription while the contest is in funding: its amount goes back to the pledge and the entry needs it again (the funder's organisation, or an organiser) */
-        post: operations["contestSubscriptions.cancel"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/results": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Ranking and funding: each ranked entry with who gave what, totals per funder, per track and per kind of support */
-        get: operations["contestResults.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/results.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Ranking (one row per ranked entry) or funding (one row per funder, kind and entry) as CSV that opens in a spreadsheet with the Chinese intact (UTF-8 with BOM) */
-        get: operations["contestResults.export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7361,6 +7364,1029 @@ export interface operations {
             };
         };
     };
+    "contestPledges.list": {
+        parameters: {
+            query: {
+                /** @description Items a page (1-100) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description A UUID in canonical form */
+                funderOrganisationId?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pledges with what is left of each: a funder sees its own organisation's, organisers all */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            funderOrganisationId: string;
+                            /** @description What a funder puts in: money, goods or services (valued in fen) */
+                            kind: "cash" | "goods" | "services";
+                            /** @description Money in fen (1/100 yuan) */
+                            valueFen: number;
+                            /** @description What its subscriptions have drawn */
+                            allocatedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            remainingFen: number;
+                            description: string;
+                            createdBy: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestPledges.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description What a funder puts in: money, goods or services (valued in fen) */
+                    kind: "cash" | "goods" | "services";
+                    /** @description Value in fen (1/100 yuan); goods and services at their agreed value */
+                    valueFen: number;
+                    /** Format: text */
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Pledge cash, goods or services to the contest, valued in fen (the funder's organisation) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        funderOrganisationId: string;
+                        /** @description What a funder puts in: money, goods or services (valued in fen) */
+                        kind: "cash" | "goods" | "services";
+                        /** @description Money in fen (1/100 yuan) */
+                        valueFen: number;
+                        /** @description What its subscriptions have drawn */
+                        allocatedFen: number;
+                        /** @description Money in fen (1/100 yuan) */
+                        remainingFen: number;
+                        description: string;
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestPledges.withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+                /** @description A UUID in canonical form */
+                pledgeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: text
+                     * @description Why the pledge is withdrawn (kept in the audit log)
+                     */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Withdraw what is left of a pledge before the award: its value comes down to what is already subscribed, or the pledge goes if nothing is (the funder's organisation, or an organiser) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        pledge: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            funderOrganisationId: string;
+                            /** @description What a funder puts in: money, goods or services (valued in fen) */
+                            kind: "cash" | "goods" | "services";
+                            /** @description Money in fen (1/100 yuan) */
+                            valueFen: number;
+                            /** @description What its subscriptions have drawn */
+                            allocatedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            remainingFen: number;
+                            description: string;
+                            createdBy: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        };
+                        /** @description Money in fen (1/100 yuan) */
+                        withdrawnFen: number;
+                        /** @description The pledge had no subscriptions and is gone */
+                        removed: boolean;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestSubscriptions.list": {
+        parameters: {
+            query: {
+                /** @description Items a page (1-100) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description A UUID in canonical form */
+                entryId?: string;
+                /** @description A UUID in canonical form */
+                funderOrganisationId?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Subscriptions: a funder sees its own organisation's, organisers all */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            pledgeId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            entryId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            funderOrganisationId: string;
+                            /** @description What a funder puts in: money, goods or services (valued in fen) */
+                            kind: "cash" | "goods" | "services";
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            createdBy: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestSubscriptions.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    pledgeId: string;
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    entryId: string;
+                    /** @description Drawn from the pledge, in fen */
+                    amountFen: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Subscribe (认购) a ranked entry with an amount drawn from one of your pledges; never past what the pledge has left nor past what the entry still needs (422 says how much is left) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        pledgeId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        entryId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        funderOrganisationId: string;
+                        /** @description What a funder puts in: money, goods or services (valued in fen) */
+                        kind: "cash" | "goods" | "services";
+                        /** @description Money in fen (1/100 yuan) */
+                        amountFen: number;
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        /** @description What the pledge has left */
+                        pledgeRemainingFen: number;
+                        /** @description What the entry has been subscribed in all */
+                        entrySubscribedFen: number;
+                        /** @description What the entry still needs */
+                        entryRemainingFen: number;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestSubscriptions.cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+                /** @description A UUID in canonical form */
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: text
+                     * @description Why the subscription is cancelled (kept in the audit log)
+                     */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Cancel a subscription while the contest is in funding: its amount goes back to the pledge and the entry needs it again (the funder's organisation, or an organiser) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        pledgeId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        entryId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        funderOrganisationId: string;
+                        /** @description What a funder puts in: money, goods or services (valued in fen) */
+                        kind: "cash" | "goods" | "services";
+                        /** @description Money in fen (1/100 yuan) */
+                        amountFen: number;
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        /** @constant */
+                        cancelled: true;
+                        /** @description What the pledge has left */
+                        pledgeRemainingFen: number;
+                        /** @description What the entry has been subscribed in all */
+                        entrySubscribedFen: number;
+                        /** @description What the entry still needs */
+                        entryRemainingFen: number;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestResults.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ranking and funding: each ranked entry with who gave what, totals per funder, per track and per kind of support */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        name: string;
+                        phase: string;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        matchingRule: string;
+                        entries: {
+                            rank: number;
+                            trackRank: number;
+                            trackKey: string;
+                            trackName: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            entryId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            projectId: string;
+                            title: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            organisationId: string;
+                            organisationName: string;
+                            score: number;
+                            status: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            totalFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            remainingNeedFen: number;
+                            funding: {
+                                funderOrganisationId: string | null;
+                                name: string;
+                                kind: "government" | "cash" | "goods" | "services";
+                                /** @description Money in fen (1/100 yuan) */
+                                valueFen: number;
+                            }[];
+                        }[];
+                        totals: {
+                            overall: {
+                                rankedEntries: number;
+                                subscribedEntries: number;
+                                awardedEntries: number;
+                                funders: number;
+                                pledgedFen: number | null;
+                                /** @description Money in fen (1/100 yuan) */
+                                subscribedFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                matchingFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                matchingPoolFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                totalFen: number;
+                            };
+                            /** @description Every funder to organisers; a funder sees its own organisation only */
+                            byFunder: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                funderOrganisationId: string;
+                                name: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                pledgedFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                subscribedFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                remainingFen: number;
+                                byKind: {
+                                    [key: string]: {
+                                        /** @description Money in fen (1/100 yuan) */
+                                        pledgedFen: number;
+                                        /** @description Money in fen (1/100 yuan) */
+                                        subscribedFen: number;
+                                    };
+                                };
+                            }[];
+                            byTrack: {
+                                trackKey: string;
+                                name: string;
+                                ranked: number;
+                                subscribedEntries: number;
+                                awardedEntries: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                askedFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                subscribedFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                matchingFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                totalFen: number;
+                            }[];
+                            byKind: {
+                                /** @description Money in fen (1/100 yuan) */
+                                cash: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                goods: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                services: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                government: number;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestResults.export": {
+        parameters: {
+            query: {
+                /** @description ranking: one row per ranked entry; funding: one row per funder, kind and entry */
+                table: "ranking" | "funding";
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ranking (one row per ranked entry) or funding (one row per funder, kind and entry) as CSV that opens in a spreadsheet with the Chinese intact (UTF-8 with BOM) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "residents.create": {
         parameters: {
             query?: never;
@@ -12762,774 +13788,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestPledges.list": {
-        parameters: {
-            query?: {
-                limit?: components["schemas"]["limit"];
-                cursor?: components["schemas"]["cursor"];
-                funderOrganisationId?: components["schemas"]["id"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Pledges with what is left of each: a funder sees its own organisation's, organisers all */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestPledges.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    kind: components["schemas"]["supportKind"];
-                    /** @description Value in fen (1/100 yuan); goods and services at their agreed value */
-                    valueFen: number;
-                    /** Format: text */
-                    description?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Pledge cash, goods or services to the contest, valued in fen (the funder's organisation) */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestPledges.withdraw": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-                pledgeId: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /**
-                     * Format: text
-                     * @description Why the pledge is withdrawn (kept in the audit log)
-                     */
-                    reason?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Withdraw what is left of a pledge before the award: its value comes down to what is already subscribed, or the pledge goes if nothing is (the funder's organisation, or an organiser) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestSubscriptions.list": {
-        parameters: {
-            query?: {
-                limit?: components["schemas"]["limit"];
-                cursor?: components["schemas"]["cursor"];
-                entryId?: components["schemas"]["id"];
-                funderOrganisationId?: components["schemas"]["id"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Subscriptions: a funder sees its own organisation's, organisers all */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestSubscriptions.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    pledgeId: components["schemas"]["id"];
-                    entryId: components["schemas"]["id"];
-                    /** @description Drawn from the pledge, in fen */
-                    amountFen: number;
-                };
-            };
-        };
-        responses: {
-            /** @description Subscribe (认购) a ranked entry with an amount drawn from one of your pledges; never past what the pledge has left nor past what the entry still needs (422 says how much is left) */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestSubscriptions.cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-                subscriptionId: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /**
-                     * Format: text
-                     * @description Why the subscription is cancelled (kept in the audit log)
-                     */
-                    reason?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Cancel a subscription while the contest is in funding: its amount goes back to the pledge and the entry needs it again (the funder's organisation, or an organiser) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestResults.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Ranking and funding: each ranked entry with who gave what, totals per funder, per track and per kind of support */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestResults.export": {
-        parameters: {
-            query?: {
-                table?: "ranking" | "funding";
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Ranking (one row per ranked entry) or funding (one row per funder, kind and entry) as CSV that opens in a spreadsheet with the Chinese intact (UTF-8 with BOM) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": string;
                 };
             };
             /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
