@@ -72,7 +72,7 @@ test('a project goes from design to closed through the API, and every stage leav
   expect(retry.status).toBe(201);
   expect(retry.body.id).toBe(record.body.id);
   const bank = await app.get(`/api/v1/volunteers/${volunteer.body.id}`);
-  expect(bank.body.timeBank).toEqual({ hours: 3.5, points: 35, entries: 1 });
+  expect(bank.body.timeBank).toEqual({ volunteerId: volunteer.body.id, hours: 3.5, earnedPoints: 35, redeemedPoints: 0, balance: 35 });
 
   expect((await app.post(`/api/v1/projects/${id}/spending`, { budgetItem: 'Activities', amountFen: 100_000, spentOn: today() })).status).toBe(201);
   const report = await app.post(`/api/v1/projects/${id}/reports`, { period: 1, summary: 'Month one', indicatorProgress: [{ name: 'home visits', achieved: 10 }] });
