@@ -248,6 +248,7 @@ async function start(config: Config, log: Logger): Promise<void> {
     const lines = [
       '',
       `Fuhua is ready (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      `  Console:      ${base}/`,
       `  API:          ${base}/api/v1`,
       `  API docs:     ${base}/docs`,
       `  Health:       ${base}/readyz`,
