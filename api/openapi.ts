@@ -90,7 +90,6 @@ export function problemStatuses(route: RegisteredOperation): string[] {
   if (route.legacy) for (const c of ['404', '409', '422']) out.add(c);
   if (route.legacy && route.method !== 'get') out.add('503');
   if (!route.legacy) for (const c of route.problems) out.add(String(c));
-  if (route.operationId === 'auth.login') out.add('429');
   return [...out].sort();
 }
 

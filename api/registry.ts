@@ -136,7 +136,6 @@ async function run(op: RegisteredOperation, deps: AppDeps, req: Request, res: Re
 /** Whether an operation may answer a problem status (the test suite checks every problem against the document). */
 export function declaresProblem(op: RegisteredOperation, status: number): boolean {
   if (op.legacy) return true;
-  if (status === 429 && op.operationId === 'auth.login') return true;
   return STATUSES_EVERY_OPERATION_MAY_ANSWER.has(status) || (op.problems as readonly number[]).includes(status);
 }
 
