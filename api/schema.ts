@@ -45,7 +45,8 @@ export function withCleanStrings<T>(schema: T): T {
     if (!node || typeof node !== 'object') return node;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(node)) out[k] = k === 'enum' || k === 'const' || k === 'default' || k === 'examples' ? v : walk(v);
-    if (out.type === 'string' && out.format === undefined && out.pattern === undefined && out.enum === undefined && out.const === undefined) out.format = TEXT_FORMAT;
+    // A pattern does not exempt a string: few patterns think of NUL or lone surrogates.
+    if (out.type === 'string' && out.format === undefined && out.enum === undefined && out.const === undefined) out.format = TEXT_FORMAT;
     return out;
   };
   return walk(schema) as T;
