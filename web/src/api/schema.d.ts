@@ -1925,7 +1925,10 @@ export interface components {
          * @default 20
          */
         limit: number;
-        /** @description Opaque cursor from the previous page's nextCursor */
+        /**
+         * Format: text
+         * @description Opaque cursor from the previous page's nextCursor
+         */
         cursor: string;
         /** @enum {string} */
         role: "admin" | "officer" | "organiser" | "reviewer" | "supervisor" | "evaluator" | "applicant" | "funder" | "resident" | "dispatcher";
@@ -1947,6 +1950,7 @@ export interface components {
          * @description At least 10 characters
          */
         password: string;
+        /** Format: text */
         login: string;
         /**
          * @description Who a need or project serves
@@ -1987,7 +1991,10 @@ export interface components {
         };
         /** @enum {string} */
         programmeStatus: "open" | "closed";
-        /** @description Stable key a score sheet uses */
+        /**
+         * Format: text
+         * @description Stable key a score sheet uses
+         */
         ruleKey: string;
         /** @description Weight in percent; the weights of a list must sum to 100 */
         ruleWeight: number;
@@ -2958,6 +2965,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** Format: text */
                     login: string;
                     /** Format: text */
                     displayName: string;
@@ -3377,7 +3385,10 @@ export interface operations {
                     name: string;
                     /** @description social-work organisation, community, company, foundation or government unit */
                     kind: "social_work_organisation" | "community" | "company" | "foundation" | "government_unit";
-                    /** @description Unified social credit code (18 characters, checked) */
+                    /**
+                     * Format: text
+                     * @description Unified social credit code (18 characters, checked)
+                     */
                     creditCode: string;
                     grade?: ("1A" | "2A" | "3A" | "4A" | "5A") | null;
                     staffCount?: number;
@@ -3591,7 +3602,10 @@ export interface operations {
                     name?: string;
                     /** @description social-work organisation, community, company, foundation or government unit */
                     kind?: "social_work_organisation" | "community" | "company" | "foundation" | "government_unit";
-                    /** @description Unified social credit code (18 characters, checked) */
+                    /**
+                     * Format: text
+                     * @description Unified social credit code (18 characters, checked)
+                     */
                     creditCode?: string;
                     grade?: ("1A" | "2A" | "3A" | "4A" | "5A") | null;
                     staffCount?: number;
@@ -8397,7 +8411,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description A mainland mobile number, 11 digits */
+                    /**
+                     * Format: text
+                     * @description A mainland mobile number, 11 digits
+                     */
                     mobile: string;
                     /** Format: text */
                     displayName: string;
@@ -8406,6 +8423,7 @@ export interface operations {
                      * @description A UUID in canonical form
                      */
                     communityId: string;
+                    /** Format: text */
                     password: string;
                 };
             };
@@ -8513,7 +8531,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description A mainland mobile number, 11 digits */
+                    /**
+                     * Format: text
+                     * @description A mainland mobile number, 11 digits
+                     */
                     mobile: string;
                     /** Format: text */
                     displayName: string;
@@ -8522,6 +8543,7 @@ export interface operations {
                      * @description A UUID in canonical form
                      */
                     communityId: string;
+                    /** Format: text */
                     password: string;
                 };
             };
@@ -8708,6 +8730,7 @@ export interface operations {
                 "application/json": {
                     /** Format: text */
                     name: string;
+                    /** Format: text */
                     category: string;
                     targetGroups: string[];
                     communityIds: string[];
@@ -9027,6 +9050,7 @@ export interface operations {
             content: {
                 "application/json": {
                     menuItemId?: string | null;
+                    /** Format: text */
                     category?: string;
                     /**
                      * Format: uuid
@@ -9036,7 +9060,10 @@ export interface operations {
                     residentId?: string | null;
                     /** Format: text */
                     residentName?: string;
-                    /** @description A mainland mobile number, 11 digits */
+                    /**
+                     * Format: text
+                     * @description A mainland mobile number, 11 digits
+                     */
                     phone: string;
                     /** Format: text */
                     address: string;
@@ -10873,8 +10900,12 @@ export interface operations {
                     availability?: {
                         /** @description 1 = Monday … 7 = Sunday */
                         weekday: number;
-                        /** @description HH:MM, Asia/Shanghai */
+                        /**
+                         * Format: text
+                         * @description HH:MM, Asia/Shanghai
+                         */
                         from: string;
+                        /** Format: text */
                         to: string;
                     }[];
                     organisationId?: string | null;
@@ -14904,6 +14935,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** Format: text */
                     quarter: string;
                     heldOn: components["schemas"]["date"];
                     /** Format: text */
