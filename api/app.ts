@@ -54,6 +54,7 @@ export function createApp(deps: AppDeps, registry = buildRegistry()): express.Ex
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  if (deps.config.trustProxy != null) app.set('trust proxy', deps.config.trustProxy);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.get('X-Request-Id');

@@ -26,6 +26,8 @@ export interface ApiConfig {
    * declares; a mismatch answers 500 naming it. On in tests, so the suite proves the OpenAPI document true.
    */
   validateResponses?: boolean;
+  /** Express's `trust proxy`: which proxies may name the client's address (X-Forwarded-For). Unset: none. */
+  trustProxy?: string | number | null;
 }
 
 export interface AppDeps {

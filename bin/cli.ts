@@ -138,6 +138,7 @@ function listen(config: Config, db: Db, client: Client, log: Logger, metrics: Me
       loginLockMs: config.loginLockMs,
       sessionCacheMs: config.sessionCacheMs,
       updateTimeoutMs: config.updateTimeoutMs,
+      trustProxy: config.trustProxy,
       temporalUiUrl,
     },
     log,

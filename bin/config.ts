@@ -29,6 +29,7 @@ export interface Config {
   dbPoolMax: number;
   workerCachedWorkflows: number;
   workflowBundle: string | null;
+  trustProxy: string | number | null;
 }
 
 /** Every variable the product reads, with its default and meaning: the README's configuration table is this list. */
@@ -51,6 +52,7 @@ export const CONFIG_VARIABLES: { name: string; default: string; meaning: string 
   { name: 'FUHUA_TOKEN_TTL', default: 'PT12H', meaning: 'Lifetime of a login token (ISO 8601 duration)' },
   { name: 'FUHUA_LOGIN_MAX_FAILURES', default: '5', meaning: 'Failed sign-ins in a row that lock an account' },
   { name: 'FUHUA_LOGIN_LOCK', default: 'PT15M', meaning: 'How long such a lock lasts (ISO 8601 duration)' },
+  { name: 'FUHUA_TRUST_PROXY', default: '(unset: trust no proxy)', meaning: "Which reverse proxies the API trusts for the client's address (Express's `trust proxy`: a hop count such as 1, or addresses and subnets such as `loopback, 10.0.0.0/8`); sign-in throttling keys on that address" },
   { name: 'FUHUA_BODY_LIMIT', default: '1048576', meaning: 'Largest request body in bytes (413 beyond)' },
   { name: 'FUHUA_METRICS_PORT', default: '9464', meaning: 'Port where `fuhua start` and `fuhua api` serve Prometheus /metrics, apart from the API (0: none); with several API processes, process n serves on this port + n' },
   { name: 'FUHUA_METRICS_HOST', default: '127.0.0.1', meaning: 'Address the metrics port binds: keep it private (a scraper on the same host or network)' },
@@ -63,6 +65,20 @@ export const CONFIG_VARIABLES: { name: string; default: string; meaning: string 
   { name: 'FUHUA_WORKFLOW_BUNDLE', default: '(dist/workflow-bundle.js when built)', meaning: 'Prebuilt workflow bundle the worker loads (`npm run build` writes one); without one the worker bundles the workflows from source at start' },
   { name: 'LOG_LEVEL', default: 'info', meaning: 'debug, info, warn, error or silent' },
 ];
+
+/** FUHUA_TRUST_PROXY as Express takes it: a hop count, or a comma-separated list of addresses, subnets and names. */
+function trustProxy(value: string | undefined): string | number | null {
+  const v = value?.trim();
+  if (!v) return null;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops < 1 || hops > 10) throw new ConfigError('FUHUA_TRUST_PROXY as a hop count must be 1-10');
+    return hops;
+  }
+  if (/^(true|false)$/i.test(v)) throw new ConfigError('FUHUA_TRUST_PROXY: name the proxies (a hop count, addresses or subnets), not true or false');
+  if (!/^[\w.:/\-, ]+$/.test(v)) throw new ConfigError('FUHUA_TRUST_PROXY must be a hop count or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal');
+  return v;
+}
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -126,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     apiProcesses: int(env, 'FUHUA_API_PROCESSES', 1, 1, 64),
     dbPoolMax: int(env, 'FUHUA_DB_POOL', 20, 1, 500),
     workerCachedWorkflows: int(env, 'FUHUA_WORKER_CACHED_WORKFLOWS', 500, 1, 100_000),
+    trustProxy: trustProxy(env.FUHUA_TRUST_PROXY),
     workflowBundle: env.FUHUA_WORKFLOW_BUNDLE ? path.resolve(cwd, env.FUHUA_WORKFLOW_BUNDLE) : null,
   };
 }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
+import { createApp } from '../../api/app';
 import { signIn } from '../../api/auth/service';
 import { startStack, createUser, TEST_PASSWORD, type Stack, type TestUser } from '../helpers/stack';
 
@@ -298,6 +299,22 @@ describe('throttling sign-ins', () => {
       stack.deps.config.loginMaxFailuresPerAddress = saved;
       await stack.db('sign_in_throttle').whereIn('key', throttleKeys('sign-in-address', address)).delete();
     }
+  });
+
+  test('behind a proxy the API trusts (FUHUA_TRUST_PROXY), each client is counted by its forwarded address', async () => {
+    const proxied = createApp({ ...stack.deps, config: { ...stack.deps.config, trustProxy: 'loopback' } });
+    const victim = await createUser(stack, ['funder']);
+    const from = (ip: string, password: string) => request(proxied).post('/api/v1/auth/login').set('X-Forwarded-For', ip).send({ login: victim.login, password });
+    for (let i = 0; i <= MAX_FAILURES; i++) await from('203.0.113.7', 'wrong-password');
+    expectProblem(await from('203.0.113.7', TEST_PASSWORD), 429, 'too-many-requests');
+    expect((await from('203.0.113.8', TEST_PASSWORD)).status).toBe(200);
+  });
+
+  test('when no proxy is trusted (the default), a forged X-Forwarded-For does not escape the count', async () => {
+    const victim = await createUser(stack, ['funder']);
+    const from = (ip: string, password: string) => login(victim.login, password).set('X-Forwarded-For', ip);
+    for (let i = 0; i <= MAX_FAILURES; i++) await from(`198.51.100.${i}`, 'wrong-password');
+    expectProblem(await from('198.51.100.99', TEST_PASSWORD), 429, 'too-many-requests');
   });
 
   test('a successful sign-in gives its attempt back to the address', async () => {

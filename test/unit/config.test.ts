@@ -27,6 +27,7 @@ describe('loadConfig defaults', () => {
       taskQueue: 'fuhua',
       adminPassword: null,
       tokenTtlMs: 12 * 3600_000,
+      trustProxy: null,
       loginMaxFailures: 5,
       loginLockMs: 15 * 60_000,
       bodyLimitBytes: 1024 * 1024,
@@ -99,6 +100,9 @@ describe('loadConfig refuses bad values with a ConfigError naming the variable',
     ['FUHUA_ADMIN_PASSWORD', '123456789'],
     ['FUHUA_METRICS_PORT', '70000'],
     ['FUHUA_METRICS_PORT', 'metrics'],
+    ['FUHUA_TRUST_PROXY', 'true'],
+    ['FUHUA_TRUST_PROXY', '0'],
+    ['FUHUA_TRUST_PROXY', '10.0.0.0/8; rm -rf'],
   ])('%s=%j', (name, value) => {
     const thrown = errorOf({ [name]: value });
     expect(thrown).toBeInstanceOf(ConfigError);
@@ -114,6 +118,13 @@ describe('loadConfig refuses bad values with a ConfigError naming the variable',
 
   test('a short FUHUA_ADMIN_PASSWORD is not echoed in the message', () => {
     expect(() => loadConfig({ FUHUA_ADMIN_PASSWORD: 'sesame' }, CWD)).toThrow(/FUHUA_ADMIN_PASSWORD must be at least 10 characters$/);
+  });
+});
+
+describe('the trusted proxies', () => {
+  test('FUHUA_TRUST_PROXY takes a hop count or a list of addresses and subnets, as Express does', () => {
+    expect(loadConfig({ FUHUA_TRUST_PROXY: '1' }, CWD).trustProxy).toBe(1);
+    expect(loadConfig({ FUHUA_TRUST_PROXY: 'loopback, 10.0.0.0/8' }, CWD).trustProxy).toBe('loopback, 10.0.0.0/8');
   });
 });
 
