@@ -124,8 +124,9 @@ export async function withKey(db: Knex, req: KeyedRequest, run: () => Promise<Re
       await db('idempotency_keys').where({ user_id: req.userId, key: req.key }).update({ status: err.status, response: JSON.stringify({ error: err.toProblem() }) });
     } else {
       // Server errors and 503 (the move may still complete) are not kept: the retry runs again, and being the same
-      // update id it gets the one result.
-      await db('idempotency_keys').where({ user_id: req.userId, key: req.key }).delete();
+      // update id it gets the one result. An answer the operation already committed with its write (the funding
+      // desk stores it inside its database function) stays: deleting it would let the retry write again.
+      await db('idempotency_keys').where({ user_id: req.userId, key: req.key }).whereNull('status').delete();
     }
     throw err;
   }

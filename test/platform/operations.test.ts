@@ -7,6 +7,7 @@ import { defineOperation } from '../../api/operation';
 import { RouteRegistry } from '../../api/registry';
 import { NotFoundError } from '../../api/errors';
 import { Type } from '../../api/schema';
+import { withKey } from '../../api/idempotency';
 import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
 
 let stack: Stack;
@@ -105,6 +106,30 @@ describe('a direct write with an Idempotency-Key', () => {
     expect(second.status).toBe(422);
     expect(second.headers['idempotent-replayed']).toBe('true');
     expect(await regionCount()).toBe(before);
+  });
+
+  test('when an operation has committed its answer with its write (as the funding desk does) and then fails, the answer stays and the retry replays it', async () => {
+    const key = crypto.randomUUID();
+    const req = { userId: admin.id, key, method: 'POST', path: '/api/v1/desk-like', body: { n: 1 } };
+    let writes = 0;
+    const run = async () => {
+      writes++;
+      // The write and its answer commit together, as the desk's function does; then the process fails on its way out.
+      await stack.db('idempotency_keys').where({ user_id: admin.id, key }).update({ status: 201, response: JSON.stringify({ status: 201, body: { written: writes } }) });
+      throw new Error('connection reset after commit');
+    };
+    await expect(withKey(stack.db, req, run)).rejects.toThrow('connection reset');
+    const retry = await withKey(stack.db, req, run);
+    expect(writes).toBe(1);
+    expect(retry).toEqual(expect.objectContaining({ status: 201, body: { written: 1 } }));
+  });
+
+  test('when an operation fails with a server error before answering, its key is released and the retry runs again', async () => {
+    const key = crypto.randomUUID();
+    const req = { userId: admin.id, key, method: 'POST', path: '/api/v1/update-like', body: { n: 1 } };
+    await expect(withKey(stack.db, req, async () => { throw new Error('temporal unavailable'); })).rejects.toThrow('temporal unavailable');
+    expect(await stack.db('idempotency_keys').where({ user_id: admin.id, key }).first()).toBeUndefined();
+    expect(await withKey(stack.db, req, async () => ({ status: 200, body: { ok: true } }))).toEqual(expect.objectContaining({ body: { ok: true } }));
   });
 
   test('a key older than 24 hours is forgotten: the same key then makes a new write', async () => {
