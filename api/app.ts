@@ -8,16 +8,13 @@ import { operations } from './operations';
 import { sweepExpiredKeys } from './idempotency';
 import { SubscriptionDesk } from './funding/desk';
 import { SessionCache } from './session-cache';
-import { registerDocsRoutes, mountDocsPage } from './routes/docs';
-import { registerHealthRoutes } from './routes/health';
 import { registerContestRoutes } from './routes/contests';
 import { registerContestEntryRoutes } from './routes/contest-entries';
 import { registerContestJudgingRoutes } from './routes/contest-judging';
 import { registerDeliveryRoutes } from './routes/project-delivery';
-import { registerProgrammeRoutes } from './routes/programmes';
-import { registerDemandRoutes } from './routes/demand';
 import { mountConsole } from './console';
-import { registerSessionCookieRoutes, sessionCookies } from './session-cookie';
+import { sessionCookies } from './session-cookie';
+import { docsOperations, mountDocsPage } from './docs/operations';
 
 export type { AppDeps } from './deps';
 
@@ -25,15 +22,12 @@ export type { AppDeps } from './deps';
 export function buildRegistry(): RouteRegistry {
   const registry = new RouteRegistry();
   registry.addAll(operations);
-  registerHealthRoutes(registry);
   registerContestRoutes(registry);
   registerContestEntryRoutes(registry);
   registerContestJudgingRoutes(registry);
   registerDeliveryRoutes(registry);
-  registerProgrammeRoutes(registry);
-  registerDemandRoutes(registry);
-  registerSessionCookieRoutes(registry);
-  registerDocsRoutes(registry);
+  // The document describes the registry it is served from, so its operations are made with it, last.
+  registry.addAll(docsOperations(registry));
   return registry;
 }
 

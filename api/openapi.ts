@@ -105,6 +105,7 @@ function operation(route: RegisteredOperation): Json {
     },
   };
   for (const code of problemStatuses(route)) responses[code] = { description: ERROR_STATUSES[code], ...problem };
+  for (const other of route.answers) responses[String(other.status)] = { description: other.description, content: { 'application/json': { schema: success } } };
   return {
     operationId: route.operationId,
     summary: route.summary,
@@ -125,8 +126,17 @@ function operation(route: RegisteredOperation): Json {
   };
 }
 
+export interface OpenApiDocument {
+  openapi: string;
+  info: Json;
+  servers: Json[];
+  security: Json[];
+  paths: Record<string, Json>;
+  components: Json;
+}
+
 /** OpenAPI 3.1, built from the same registry and schemas the app validates with. */
-export function buildOpenApi(registry: RouteRegistry): Json {
+export function buildOpenApi(registry: RouteRegistry): OpenApiDocument {
   const paths: Record<string, Json> = {};
   for (const route of registry.routes) {
     const p = route.path.replace(/:([A-Za-z]+)/g, '{$1}');

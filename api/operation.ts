@@ -23,6 +23,11 @@ export type Access = readonly Role[] | 'authenticated' | 'public';
  */
 export type ProblemStatus = 404 | 409 | 422 | 429 | 503;
 
+export interface OtherAnswer {
+  status: number;
+  description: string;
+}
+
 export interface Reply<R = unknown> {
   status?: number;
   body?: R;
@@ -72,6 +77,8 @@ export interface OperationSpec<P extends TSchema | undefined, Q extends TSchema 
   produces?: string;
   /** Problem statuses this operation answers for reasons of its own (404 unknown object, 409 illegal move, 422 rule). */
   problems?: readonly ProblemStatus[];
+  /** Other statuses whose body is the declared response, not a problem (readiness answers 503 with its checks). */
+  answers?: readonly OtherAnswer[];
   /** Run the handler in one transaction together with the Idempotency-Key's record (direct writes). */
   transaction?: boolean;
   handler: (ctx: OperationContext<StaticOr<P, Record<string, never>>, StaticOr<Q, Record<string, never>>, StaticOr<B, undefined>>) => Promise<Reply<StaticOr<R, undefined>>>;
@@ -92,6 +99,7 @@ export interface Operation {
   status: number;
   produces?: string;
   problems: readonly ProblemStatus[];
+  answers: readonly OtherAnswer[];
   transaction: boolean;
   /** Checks and coerces {params, query, body}; throws ValidationError naming each failing field and rule. */
   validateRequest: (parts: RequestParts) => RequestParts;
@@ -114,6 +122,7 @@ export function defineOperation<
     ...spec,
     status,
     problems: spec.problems ?? [],
+    answers: spec.answers ?? [],
     transaction: spec.transaction ?? false,
     validateRequest: requestValidator(spec.operationId, spec.params, spec.query, spec.body),
     responseErrors: (body) => {

@@ -1,5 +1,6 @@
 // Every typed operation of the API, feature by feature (api/<feature>/operations.ts). The app mounts them and the
-// OpenAPI document is built from them.
+// OpenAPI document is built from them. The docs operations (api/docs/) are the one exception: they describe the
+// registry they are served from, so api/app.ts makes them with it (docsOperations).
 import type { Operation } from './operation';
 import { operations as funding } from './funding/operations';
 import { operations as regions } from './regions/operations';
@@ -17,10 +18,15 @@ import { operations as review } from './review/operations';
 import { operations as tranches } from './tranches/operations';
 import { operations as evaluation } from './evaluation/operations';
 import { operations as closure } from './closure/operations';
+import { operations as health } from './health/operations';
+import { operations as programmes } from './programmes/operations';
+import { operations as demand } from './demand/operations';
 
 export const operations: readonly Operation[] = [
   ...regions, ...auth, ...users, ...organisations, ...audit, ...tasks,
+  ...programmes, ...demand,
   ...projects, ...design, ...review, ...tranches, ...evaluation, ...closure,
   ...funding,
   ...serviceOrders, ...volunteers, ...timeBank,
+  ...health,
 ];

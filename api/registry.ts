@@ -53,6 +53,7 @@ export class RouteRegistry {
       ...spec,
       status: spec.status ?? 200,
       problems: [404, 409, 422, 429, 503],
+      answers: [],
       transaction: false,
       validateRequest: (parts) => validateLegacyRequest(spec.operationId, parts),
       responseErrors: () => [],

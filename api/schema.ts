@@ -64,6 +64,12 @@ export const IsoDuration = (opts: StringOptions = {}) => Type.String({ format: '
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+/**
+ * One of a list of strings as JSON Schema's `enum` (a refusal names the rule `enum` and lists the allowed values,
+ * where a union of literals reports one `const` per branch), typed as that union.
+ */
+export const StringEnum = <T extends string>(values: readonly T[], opts: SchemaOptions = {}) => Type.Unsafe<T>({ type: 'string', enum: [...values], ...opts });
+
 /** Path parameters of an operation on one object. */
 export const IdParams = Type.Object({ id: Uuid() }, { additionalProperties: false });
 

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { hashToken } from './auth';
 import { ForbiddenError, UnauthorizedError } from './errors';
-import type { RouteRegistry, RouteSpec } from './registry';
 
 /**
  * Browser sessions for the console: the same opaque session token as the bearer header, carried in an HttpOnly,
@@ -16,7 +15,8 @@ export const SIGNED_IN_COOKIE = 'fuhua_signed_in';
 
 const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const SESSION_PATH = '/api/v1/auth/session';
+/** Where the console signs in, reads its session and signs out (the auth.ts operations session.*). */
+export const SESSION_PATH = '/api/v1/auth/session';
 
 /** The CSRF token of a session: a one-way function of its token hash, so the API can check it without storing it. */
 export function csrfTokenFor(tokenHash: string): string {
@@ -56,7 +56,8 @@ export function sessionToken(req: Request): string {
   return cookie;
 }
 
-function setCookie(token: string, maxAgeSeconds: number): string {
+/** The Set-Cookie value that carries a session token (an empty token and 0 seconds clear it). */
+export function sessionCookie(token: string, maxAgeSeconds: number): string {
   return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}`;
 }
 
@@ -75,59 +76,4 @@ export function sessionCookies(req: Request, res: Response, next: NextFunction):
     return setHeader(name, [`${value}${secure}`, `${SIGNED_IN_COOKIE}=${maxAge === '0' ? '' : '1'}; Path=/; SameSite=Strict; Max-Age=${maxAge}${secure}`]);
   }) as typeof res.setHeader;
   next();
-}
-
-function route(registry: RouteRegistry, operationId: string): RouteSpec {
-  const found = registry.routes.find((r) => r.operationId === operationId);
-  if (!found) throw new Error(`session cookies need the ${operationId} operation`);
-  return found;
-}
-
-/**
- * Sign-in, session and sign-out for the browser. They reuse the bearer operations (auth.login, me.get, auth.logout),
- * so lock-outs, audit and revocation are the same for both; only the token travels in a cookie instead of the body.
- */
-export function registerSessionCookieRoutes(registry: RouteRegistry): void {
-  registry.add({
-    method: 'post',
-    path: SESSION_PATH,
-    operationId: 'session.create',
-    summary: 'Sign in from the console: the session token is set in an HttpOnly cookie; the answer carries the CSRF token',
-    tag: 'auth',
-    access: 'public',
-    status: 201,
-    handler: async (ctx) => {
-      const reply = await route(registry, 'auth.login').handler(ctx);
-      const { token, expiresAt, user } = reply.body as { token: string; expiresAt: string; user: unknown };
-      const maxAge = Math.max(0, Math.floor((Date.parse(expiresAt) - ctx.deps.clock().getTime()) / 1000));
-      return { status: 201, body: { user, expiresAt, csrfToken: csrfTokenFor(hashToken(token)) }, headers: { 'Set-Cookie': setCookie(token, maxAge) } };
-    },
-  });
-
-  registry.add({
-    method: 'get',
-    path: SESSION_PATH,
-    operationId: 'session.get',
-    summary: 'The signed-in account (as GET /me) and the CSRF token of this session, for a console page that was reloaded',
-    tag: 'auth',
-    access: 'authenticated',
-    handler: async (ctx) => {
-      const me = await route(registry, 'me.get').handler(ctx);
-      return { body: { ...(me.body as object), csrfToken: csrfTokenFor(ctx.user.tokenHash) } };
-    },
-  });
-
-  registry.add({
-    method: 'delete',
-    path: SESSION_PATH,
-    operationId: 'session.delete',
-    summary: 'Sign out of the console: the session is revoked and its cookie cleared',
-    tag: 'auth',
-    access: 'authenticated',
-    status: 204,
-    handler: async (ctx) => {
-      await route(registry, 'auth.logout').handler(ctx);
-      return { status: 204, headers: { 'Set-Cookie': setCookie('', 0) } };
-    },
-  });
 }

@@ -2,7 +2,8 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { serviceOrder } from '../../workflows/service-order/service-orders';
-import { DEFAULT_ORDER_TERMS, placeOrder, type OrderDraft, type OrderTerms, type OrderView, type ServiceOrderInput } from '../../workflows/service-order/messages';
+import { placeOrder, type OrderDraft, type OrderTerms, type OrderView, type ServiceOrderInput } from '../../workflows/service-order/messages';
+import { serviceOrderRulesOf, type ProgrammeRules } from '../../workflows/rules/programme-rules';
 import { NotFoundError } from '../errors';
 import { awaitUpdate, executeWorkflowUpdate, temporalOf, type UpdateDeps } from '../updates';
 
@@ -10,8 +11,7 @@ export const orderWorkflowId = (orderId: string) => `service-order-${orderId}`;
 
 /** The programme's order terms: its rules' `serviceOrders` section over the defaults. */
 export function orderTerms(rules: unknown): OrderTerms {
-  const given = (rules as { serviceOrders?: Partial<OrderTerms> } | null)?.serviceOrders ?? {};
-  return { ...DEFAULT_ORDER_TERMS, ...given };
+  return serviceOrderRulesOf(rules as ProgrammeRules | null);
 }
 
 async function currentStatus(db: Knex, orderId: string): Promise<string> {

@@ -1,4 +1,6 @@
+import type { Knex } from 'knex';
 import type { TargetGroup } from '../../workflows/rules/programme-rules';
+import { whereVisible, type Viewer } from './projects';
 
 export type { TargetGroup };
 export type Urgency = 'low' | 'medium' | 'high' | 'critical';
@@ -69,4 +71,75 @@ export function needRow(input: NeedInput, surveyId: string, regionId: string): O
     source: input.source,
     description: input.description,
   };
+}
+
+export interface NeedFilter {
+  targetGroup?: TargetGroup;
+  urgency?: Urgency;
+  source?: NeedSource;
+}
+
+/** Needs of the subtree rooted at `regionPath`, filtered. */
+export function needsIn(db: Knex, regionPath: string, f: NeedFilter): Knex.QueryBuilder {
+  const q = db('needs').join('regions', 'regions.id', 'needs.region_id').where('regions.path', 'like', `${regionPath}%`).select('needs.*');
+  if (f.targetGroup) q.where('needs.target_group', f.targetGroup);
+  if (f.urgency) q.where('needs.urgency', f.urgency);
+  if (f.source) q.where('needs.source', f.source);
+  return q;
+}
+
+/** Stages in which a project no longer answers the needs it named: the end it came to. */
+export const ENDED_STAGES = ['rejected', 'withdrawn', 'terminated'] as const;
+export type EndedAs = (typeof ENDED_STAGES)[number];
+
+/** Needs of the subtree that no live project answers: none ever did, or only projects that ended without delivering. */
+export function unansweredNeedsIn(db: Knex, regionPath: string, f: NeedFilter): Knex.QueryBuilder {
+  return needsIn(db, regionPath, f).whereNotExists(
+    db('project_needs')
+      .join('projects', 'projects.id', 'project_needs.project_id')
+      .whereRaw('project_needs.need_id = needs.id')
+      .whereNotIn('projects.stage', ENDED_STAGES)
+      .select(db.raw('1')),
+  );
+}
+
+/** A project that once answered a need and ended without delivering. */
+export interface EndedProject {
+  id: string;
+  title: string;
+  endedAs: EndedAs;
+}
+
+/**
+ * The ended projects that once answered each of these needs, as far as `viewer` may see them (a project the reader
+ * may not see is left out, so its existence does not leak): most recently changed first.
+ */
+export async function endedProjectsAnswering(db: Knex, needIds: string[], viewer: Viewer): Promise<Map<string, EndedProject[]>> {
+  const out = new Map<string, EndedProject[]>();
+  if (!needIds.length) return out;
+  const q = db('project_needs')
+    .join('projects', 'projects.id', 'project_needs.project_id')
+    .whereIn('project_needs.need_id', needIds)
+    .whereIn('projects.stage', ENDED_STAGES)
+    .orderBy([{ column: 'projects.updated_at', order: 'desc' }, { column: 'projects.id', order: 'desc' }])
+    .select('project_needs.need_id', 'projects.id', 'projects.title', 'projects.stage');
+  const rows = (await whereVisible(q, viewer)) as { need_id: string; id: string; title: string; stage: EndedAs }[];
+  for (const r of rows) {
+    const list = out.get(r.need_id) ?? [];
+    list.push({ id: r.id, title: r.title, endedAs: r.stage });
+    out.set(r.need_id, list);
+  }
+  return out;
+}
+
+export async function insertNeeds(trx: Knex.Transaction, inputs: NeedInput[], surveyId: string, regionId: string): Promise<NeedRow[]> {
+  if (!inputs.length) return [];
+  return (await trx('needs').insert(inputs.map((n) => needRow(n, surveyId, regionId))).returning('*')) as NeedRow[];
+}
+
+/** A survey's needs, most urgent first, then most people affected, then newest (the demand list's order). */
+export function needsOfSurvey(db: Knex, surveyId: string): Promise<NeedRow[]> {
+  return db<NeedRow>('needs')
+    .where({ survey_id: surveyId })
+    .orderBy(['urgency_rank', 'people_affected', 'created_at', 'id'].map((column) => ({ column: `needs.${column}`, order: 'desc' as const })));
 }

@@ -35,3 +35,8 @@ export function toSurvey(r: SurveyRow): Survey {
 export function findSurvey(db: Knex | Knex.Transaction, id: string): Promise<(SurveyRow & { region_path: string }) | undefined> {
   return db('surveys').join('regions', 'regions.id', 'surveys.region_id').where('surveys.id', id).first('surveys.*', 'regions.path as region_path');
 }
+
+export async function insertSurvey(trx: Knex.Transaction, s: { regionId: string; title: string; conductedOn: string; createdBy: string }): Promise<SurveyRow> {
+  const [row] = (await trx('surveys').insert({ region_id: s.regionId, title: s.title, conducted_on: s.conductedOn, created_by: s.createdBy }).returning('*')) as SurveyRow[];
+  return row;
+}

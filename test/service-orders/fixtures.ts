@@ -22,8 +22,9 @@ export interface OrderWorld {
   volunteers: { id: string; user: TestUser }[];
 }
 
-export async function seedOrderWorld(stack: Stack, opts: { volunteers?: number; terms?: Partial<OrderTerms> } = {}): Promise<OrderWorld> {
-  const s = await seedProgramme(stack);
+/** `seeded`: a region tree, organisation and programme made beforehand (e.g. a programme created through the API). */
+export async function seedOrderWorld(stack: Stack, opts: { volunteers?: number; terms?: Partial<OrderTerms>; seeded?: Seeded } = {}): Promise<OrderWorld> {
+  const s = opts.seeded ?? (await seedProgramme(stack));
   if (opts.terms) await stack.db('programmes').where({ id: s.programmeId }).update({ rules: JSON.stringify({ ...s.rules, serviceOrders: opts.terms }) });
   const community = await stack.db('regions').where({ id: s.communityId }).first('parent_id');
   const street = await stack.db('regions').where({ id: community.parent_id }).first('id', 'path');

@@ -66,11 +66,30 @@ export interface GradeThresholds { excellent: number; good: number; pass: number
 export interface SubsidyRule { excellent: number; good: number; pass: number; fail: number }
 export interface EvaluationRules { indicators: Indicator[]; thresholds: GradeThresholds; subsidy: SubsidyRule; failAction: 'hold' | 'clawback' }
 
+/**
+ * Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects, frozen into each order
+ * when it is placed. Optional in stored rules: a programme without the section runs on the defaults.
+ */
+export interface ServiceOrderRules {
+  /** How long an assignee has to accept or decline (ISO 8601 duration). */
+  acceptWithin: string;
+  /** Failed dispatches (declined or timed out) after which the order escalates to the street's officer. */
+  maxFailedDispatches: number;
+  /** How long the resident has to rate after check-out. */
+  ratingWindow: string;
+  /** Time-bank points per hour of service. */
+  pointsPerHour: number;
+}
+
+export const DEFAULT_SERVICE_ORDER_RULES: Readonly<ServiceOrderRules> = Object.freeze({ acceptWithin: 'PT2H', maxFailedDispatches: 3, ratingWindow: 'P3D', pointsPerHour: 10 });
+
 export interface ProgrammeRules {
   eligibility: EligibilityRules;
   review: ReviewRules;
   monitoring: MonitoringRules;
   evaluation: EvaluationRules;
+  /** Terms left out (in rows stored before the API filled them in) take their defaults: read it with serviceOrderRulesOf. */
+  serviceOrders?: Partial<ServiceOrderRules>;
 }
 
 /** Any fixed instant will do for comparing two durations; the 31st makes month clamping visible. */
@@ -192,6 +211,19 @@ function checkEvaluationRules(e: EvaluationRules): RuleViolation[] {
   return out;
 }
 
+function checkServiceOrderRules(o: Partial<ServiceOrderRules> | undefined): RuleViolation[] {
+  if (!o) return [];
+  const out: RuleViolation[] = [];
+  for (const k of ['acceptWithin', 'ratingWindow'] as const) if (o[k] !== undefined) out.push(...checkDuration(o[k], ['serviceOrders', k]));
+  if (o.maxFailedDispatches !== undefined && !(Number.isSafeInteger(o.maxFailedDispatches) && o.maxFailedDispatches >= 1)) {
+    out.push(violation('/serviceOrders/maxFailedDispatches', 'max-failed-dispatches', `maxFailedDispatches is ${o.maxFailedDispatches}; an order needs at least 1 dispatch before it escalates`));
+  }
+  if (o.pointsPerHour !== undefined && !isNonNegativeInteger(o.pointsPerHour)) {
+    out.push(violation('/serviceOrders/pointsPerHour', 'non-negative-count', `pointsPerHour is ${o.pointsPerHour}; it must be a whole number of 0 or more`));
+  }
+  return out;
+}
+
 /** The cross-field checks a JSON Schema cannot express. Empty means the rules are consistent. */
 export function checkProgrammeRules(rules: ProgrammeRules): RuleViolation[] {
   return [
@@ -199,7 +231,13 @@ export function checkProgrammeRules(rules: ProgrammeRules): RuleViolation[] {
     ...checkReviewRules(rules.review),
     ...checkMonitoringRules(rules.monitoring),
     ...checkEvaluationRules(rules.evaluation),
+    ...checkServiceOrderRules(rules.serviceOrders),
   ];
+}
+
+/** The service-order terms of a programme's rules: its `serviceOrders` section over the defaults. */
+export function serviceOrderRulesOf(rules: Pick<ProgrammeRules, 'serviceOrders'> | null | undefined): ServiceOrderRules {
+  return { ...DEFAULT_SERVICE_ORDER_RULES, ...(rules?.serviceOrders ?? {}) };
 }
 
 /** Realistic Haining values: 3A or better, the "6430" team rule, a 200,000 yuan cap, monthly reports. */
@@ -252,5 +290,6 @@ export function defaultProgrammeRules(): ProgrammeRules {
       subsidy: { excellent: 100, good: 90, pass: 70, fail: 0 },
       failAction: 'hold',
     },
+    serviceOrders: { ...DEFAULT_SERVICE_ORDER_RULES },
   };
 }

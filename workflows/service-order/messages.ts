@@ -1,4 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { DEFAULT_SERVICE_ORDER_RULES, type ServiceOrderRules } from '../rules/programme-rules';
 
 // The messages of the serviceOrder workflow (id `service-order-<orderId>`), defined once beside it.
 
@@ -6,19 +7,9 @@ export const ORDER_STATUSES = ['ordered', 'dispatched', 'accepted', 'in_service'
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const CLOSED_STATUSES: readonly OrderStatus[] = ['rated', 'unrated', 'cancelled'];
 
-/** The programme's terms for orders, frozen into each order when it is placed. */
-export interface OrderTerms {
-  /** How long an assignee has to accept or decline (ISO 8601 duration). */
-  acceptWithin: string;
-  /** Failed dispatches (declined or timed out) after which the order escalates to the street's officer. */
-  maxFailedDispatches: number;
-  /** How long the resident has to rate after check-out. */
-  ratingWindow: string;
-  /** Time-bank points per hour of service. */
-  pointsPerHour: number;
-}
-
-export const DEFAULT_ORDER_TERMS: OrderTerms = { acceptWithin: 'PT2H', maxFailedDispatches: 3, ratingWindow: 'P3D', pointsPerHour: 10 };
+/** The programme's terms for orders (its rules' `serviceOrders` section over the defaults), frozen into each order when it is placed. */
+export type OrderTerms = ServiceOrderRules;
+export const DEFAULT_ORDER_TERMS: OrderTerms = DEFAULT_SERVICE_ORDER_RULES;
 
 /** The order's row as the API checked it; the workflow's first activity writes it. */
 export interface OrderDraft {

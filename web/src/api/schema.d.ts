@@ -110,6 +110,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in account (as GET /me) and the CSRF token of this session, for a console page that was reloaded */
+        get: operations["session.get"];
+        put?: never;
+        /**
+         * Sign in from the console: the session token is set in an HttpOnly cookie; the answer carries the CSRF token
+         * @description Throttled as auth.login: past the limit it answers 429 with Retry-After until the window ends.
+         */
+        post: operations["session.create"];
+        /** Sign out of the console: the session is revoked and its cookie cleared */
+        delete: operations["session.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -208,6 +230,178 @@ export interface paths {
         };
         /** Your inbox: what waits for you (named to you, or to your role in your organisation or region), so the product works without email */
         get: operations["tasks.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programme-rules/defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Default programme rules (Haining 3A and "6430" eligibility, weighted rubric, monthly reports, service-order terms), a starting point for a new programme */
+        get: operations["programmes.defaultRules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programmes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List programmes (calls for proposals), optionally those at a region or below it, or with a status */
+        get: operations["programmes.list"];
+        put?: never;
+        /** Open a programme (call for proposals) at a region in your scope, with its eligibility, review, monitoring, evaluation and service-order rules */
+        post: operations["programmes.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programmes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One programme with its rules */
+        get: operations["programmes.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename, describe, open or close a programme; its rules change only while it has no project */
+        patch: operations["programmes.update"];
+        trace?: never;
+    };
+    "/api/v1/surveys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** File a community's demand-research survey (需求调研), with the needs and resources it found, in one go */
+        post: operations["surveys.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One survey with its needs (most urgent first) and resources (by kind, then unit) */
+        get: operations["surveys.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/needs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a need found after the survey was filed (grid worker, resident request or social-worker assessment) */
+        post: operations["needs.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{id}/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add an entry to a region's resource list (资源清单): a unit that offers a venue, funds, goods, services, volunteers or expertise */
+        post: operations["resources.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{id}/demand-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The demand list (需求清单) of a region and everything below it: most urgent first, then most people affected */
+        get: operations["needs.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{id}/unanswered-needs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Needs of a region and below that no live project answers (none, or only rejected, withdrawn or terminated ones, named with how they ended) */
+        get: operations["needs.unanswered"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{id}/resource-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The resource list (资源清单) of a region and everything below it, newest first */
+        get: operations["resources.list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1641,197 +1835,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/programme-rules/defaults": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Default programme rules (Haining 3A and "6430" eligibility, weighted rubric, monthly reports), a starting point for a new programme */
-        get: operations["programmes.defaultRules"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/programmes": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List programmes (calls for proposals), optionally those at a region or below it, or with a status */
-        get: operations["programmes.list"];
-        put?: never;
-        /** Open a programme (call for proposals) at a region in your scope, with its eligibility, review, monitoring and evaluation rules */
-        post: operations["programmes.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/programmes/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One programme with its rules */
-        get: operations["programmes.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** Rename, describe, open or close a programme; its rules change only while it has no project */
-        patch: operations["programmes.update"];
-        trace?: never;
-    };
-    "/api/v1/surveys": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** File a community's demand-research survey (需求调研), with the needs and resources it found, in one go */
-        post: operations["surveys.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/surveys/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One survey with its needs (most urgent first) and resources (by kind, then unit) */
-        get: operations["surveys.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/surveys/{id}/needs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Add a need found after the survey was filed (grid worker, resident request or social-worker assessment) */
-        post: operations["needs.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/regions/{id}/resources": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Add an entry to a region's resource list (资源清单): a unit that offers a venue, funds, goods, services, volunteers or expertise */
-        post: operations["resources.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/regions/{id}/demand-list": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The demand list (需求清单) of a region and everything below it: most urgent first, then most people affected */
-        get: operations["needs.list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/regions/{id}/unanswered-needs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Needs of a region and below that no live project answers (none, or only rejected or withdrawn ones, name them) */
-        get: operations["needs.unanswered"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/regions/{id}/resource-list": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The resource list (资源清单) of a region and everything below it, newest first */
-        get: operations["resources.list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/session": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The signed-in account (as GET /me) and the CSRF token of this session, for a console page that was reloaded */
-        get: operations["session.get"];
-        put?: never;
-        /** Sign in from the console: the session token is set in an HttpOnly cookie; the answer carries the CSRF token */
-        post: operations["session.create"];
-        /** Sign out of the console: the session is revoked and its cookie cleared */
-        delete: operations["session.delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -2873,6 +2876,256 @@ export interface operations {
             };
         };
     };
+    "session.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signed-in account (as GET /me) and the CSRF token of this session, for a console page that was reloaded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        login: string;
+                        displayName: string;
+                        roles: ("admin" | "officer" | "organiser" | "reviewer" | "supervisor" | "evaluator" | "applicant" | "funder" | "resident" | "dispatcher")[];
+                        organisation: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            name: string;
+                            /** @description social-work organisation, community, company, foundation or government unit */
+                            kind: "social_work_organisation" | "community" | "company" | "foundation" | "government_unit";
+                            grade: ("1A" | "2A" | "3A" | "4A" | "5A") | null;
+                            creditCode: string;
+                            staffCount: number;
+                            certifiedSocialWorkerCount: number;
+                            volunteerCount: number;
+                            regionId: string | null;
+                            contact: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            updatedAt: string;
+                        } | null;
+                        region: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            parentId: string | null;
+                            /** @description city 市, district 区市, street 镇街 (town or street), community 村居 (village or community) */
+                            level: "city" | "district" | "street" | "community";
+                            name: string;
+                            code: string | null;
+                            /** @description The ids from the city down to this region, as /id/id/…/ */
+                            path: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        } | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        sessionExpiresAt: string;
+                        /** @description Send it back in the X-CSRF-Token header on every request that changes anything */
+                        csrfToken: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "session.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    login: string;
+                    /** Format: text */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Sign in from the console: the session token is set in an HttpOnly cookie; the answer carries the CSRF token */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            login: string;
+                            displayName: string;
+                            roles: ("admin" | "officer" | "organiser" | "reviewer" | "supervisor" | "evaluator" | "applicant" | "funder" | "resident" | "dispatcher")[];
+                            organisationId: string | null;
+                            regionId: string | null;
+                            disabled: boolean;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            updatedAt: string;
+                        };
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        expiresAt: string;
+                        /** @description Send it back in the X-CSRF-Token header on every request that changes anything */
+                        csrfToken: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "session.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sign out of the console: the session is revoked and its cookie cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "users.list": {
         parameters: {
             query: {
@@ -3869,6 +4122,2400 @@ export interface operations {
             };
             /** @description Your role may not call this operation */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "programmes.defaultRules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default programme rules (Haining 3A and "6430" eligibility, weighted rubric, monthly reports, service-order terms), a starting point for a new programme */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        eligibility: {
+                            /** @enum {string} */
+                            minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
+                            minStaff?: number;
+                            minCertifiedSocialWorkers?: number;
+                            minVolunteers?: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            budgetCapFen?: number;
+                            requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                        };
+                        review: {
+                            criteria: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                                minScore: number;
+                                maxScore: number;
+                            }[];
+                            panelSize: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reviewerDeadline: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reviewerReminder: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            revisionDeadline: string;
+                        };
+                        monitoring: {
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reportInterval: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reportGrace: string;
+                            colour: {
+                                overdueReports: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                spendingDeviationPct: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                indicatorLagPct: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                complaints: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                supervisionIndexBelow: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                rectificationDeadline: string;
+                            };
+                            supervisionDimensions: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                            }[];
+                        };
+                        evaluation: {
+                            indicators: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                            }[];
+                            thresholds: {
+                                excellent: number;
+                                good: number;
+                                pass: number;
+                            };
+                            subsidy: {
+                                excellent: number;
+                                good: number;
+                                pass: number;
+                                fail: number;
+                            };
+                            /** @enum {string} */
+                            failAction: "hold" | "clawback";
+                        };
+                        /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
+                        serviceOrders?: {
+                            /**
+                             * Format: iso-duration
+                             * @description How long an assignee has to accept or decline a dispatched order
+                             * @default PT2H
+                             */
+                            acceptWithin: string;
+                            /**
+                             * @description Declined or timed-out dispatches after which the order escalates to the street officer
+                             * @default 3
+                             */
+                            maxFailedDispatches: number;
+                            /**
+                             * Format: iso-duration
+                             * @description How long the resident has to rate after check-out
+                             * @default P3D
+                             */
+                            ratingWindow: string;
+                            /**
+                             * @description Time-bank points per hour of service
+                             * @default 10
+                             */
+                            pointsPerHour: number;
+                        };
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "programmes.list": {
+        parameters: {
+            query: {
+                /** @description Items a page (1-100) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description Programmes at this region or below it */
+                regionId?: string;
+                status?: "open" | "closed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List programmes (calls for proposals), optionally those at a region or below it, or with a status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            name: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            description: string | null;
+                            /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
+                            rules: {
+                                eligibility: {
+                                    /** @enum {string} */
+                                    minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
+                                    minStaff?: number;
+                                    minCertifiedSocialWorkers?: number;
+                                    minVolunteers?: number;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    budgetCapFen?: number;
+                                    requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                                };
+                                review: {
+                                    criteria: {
+                                        /** @description Stable key a score sheet uses */
+                                        key: string;
+                                        /** Format: text */
+                                        name: string;
+                                        /** @description Weight in percent; the weights of a list must sum to 100 */
+                                        weight: number;
+                                        minScore: number;
+                                        maxScore: number;
+                                    }[];
+                                    panelSize: number;
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    reviewerDeadline: string;
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    reviewerReminder: string;
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    revisionDeadline: string;
+                                };
+                                monitoring: {
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    reportInterval: string;
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    reportGrace: string;
+                                    colour: {
+                                        overdueReports: {
+                                            blue: number;
+                                            yellow: number;
+                                            red: number;
+                                        };
+                                        spendingDeviationPct: {
+                                            blue: number;
+                                            yellow: number;
+                                            red: number;
+                                        };
+                                        indicatorLagPct: {
+                                            blue: number;
+                                            yellow: number;
+                                            red: number;
+                                        };
+                                        complaints: {
+                                            blue: number;
+                                            yellow: number;
+                                            red: number;
+                                        };
+                                        supervisionIndexBelow: {
+                                            blue: number;
+                                            yellow: number;
+                                            red: number;
+                                        };
+                                        /**
+                                         * Format: iso-duration
+                                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                         */
+                                        rectificationDeadline: string;
+                                    };
+                                    supervisionDimensions: {
+                                        /** @description Stable key a score sheet uses */
+                                        key: string;
+                                        /** Format: text */
+                                        name: string;
+                                        /** @description Weight in percent; the weights of a list must sum to 100 */
+                                        weight: number;
+                                    }[];
+                                };
+                                evaluation: {
+                                    indicators: {
+                                        /** @description Stable key a score sheet uses */
+                                        key: string;
+                                        /** Format: text */
+                                        name: string;
+                                        /** @description Weight in percent; the weights of a list must sum to 100 */
+                                        weight: number;
+                                    }[];
+                                    thresholds: {
+                                        excellent: number;
+                                        good: number;
+                                        pass: number;
+                                    };
+                                    subsidy: {
+                                        excellent: number;
+                                        good: number;
+                                        pass: number;
+                                        fail: number;
+                                    };
+                                    /** @enum {string} */
+                                    failAction: "hold" | "clawback";
+                                };
+                                /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
+                                serviceOrders?: {
+                                    /**
+                                     * Format: iso-duration
+                                     * @description How long an assignee has to accept or decline a dispatched order
+                                     * @default PT2H
+                                     */
+                                    acceptWithin: string;
+                                    /**
+                                     * @description Declined or timed-out dispatches after which the order escalates to the street officer
+                                     * @default 3
+                                     */
+                                    maxFailedDispatches: number;
+                                    /**
+                                     * Format: iso-duration
+                                     * @description How long the resident has to rate after check-out
+                                     * @default P3D
+                                     */
+                                    ratingWindow: string;
+                                    /**
+                                     * @description Time-bank points per hour of service
+                                     * @default 10
+                                     */
+                                    pointsPerHour: number;
+                                };
+                            };
+                            /** @enum {string} */
+                            status: "open" | "closed";
+                            createdBy: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "programmes.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    name: string;
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    regionId: string;
+                    description?: string | null;
+                    /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
+                    rules: {
+                        eligibility: {
+                            /** @enum {string} */
+                            minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
+                            minStaff?: number;
+                            minCertifiedSocialWorkers?: number;
+                            minVolunteers?: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            budgetCapFen?: number;
+                            requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                        };
+                        review: {
+                            criteria: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                                minScore: number;
+                                maxScore: number;
+                            }[];
+                            panelSize: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reviewerDeadline: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reviewerReminder: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            revisionDeadline: string;
+                        };
+                        monitoring: {
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reportInterval: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reportGrace: string;
+                            colour: {
+                                overdueReports: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                spendingDeviationPct: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                indicatorLagPct: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                complaints: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                supervisionIndexBelow: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                rectificationDeadline: string;
+                            };
+                            supervisionDimensions: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                            }[];
+                        };
+                        evaluation: {
+                            indicators: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                            }[];
+                            thresholds: {
+                                excellent: number;
+                                good: number;
+                                pass: number;
+                            };
+                            subsidy: {
+                                excellent: number;
+                                good: number;
+                                pass: number;
+                                fail: number;
+                            };
+                            /** @enum {string} */
+                            failAction: "hold" | "clawback";
+                        };
+                        /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
+                        serviceOrders?: {
+                            /**
+                             * Format: iso-duration
+                             * @description How long an assignee has to accept or decline a dispatched order
+                             * @default PT2H
+                             */
+                            acceptWithin?: string;
+                            /**
+                             * @description Declined or timed-out dispatches after which the order escalates to the street officer
+                             * @default 3
+                             */
+                            maxFailedDispatches?: number;
+                            /**
+                             * Format: iso-duration
+                             * @description How long the resident has to rate after check-out
+                             * @default P3D
+                             */
+                            ratingWindow?: string;
+                            /**
+                             * @description Time-bank points per hour of service
+                             * @default 10
+                             */
+                            pointsPerHour?: number;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Open a programme (call for proposals) at a region in your scope, with its eligibility, review, monitoring, evaluation and service-order rules */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        name: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        description: string | null;
+                        /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
+                        rules: {
+                            eligibility: {
+                                /** @enum {string} */
+                                minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
+                                minStaff?: number;
+                                minCertifiedSocialWorkers?: number;
+                                minVolunteers?: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                budgetCapFen?: number;
+                                requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                            };
+                            review: {
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                panelSize: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reviewerDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reviewerReminder: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                revisionDeadline: string;
+                            };
+                            monitoring: {
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reportInterval: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reportGrace: string;
+                                colour: {
+                                    overdueReports: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    spendingDeviationPct: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    indicatorLagPct: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    complaints: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    supervisionIndexBelow: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    rectificationDeadline: string;
+                                };
+                                supervisionDimensions: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                }[];
+                            };
+                            evaluation: {
+                                indicators: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                }[];
+                                thresholds: {
+                                    excellent: number;
+                                    good: number;
+                                    pass: number;
+                                };
+                                subsidy: {
+                                    excellent: number;
+                                    good: number;
+                                    pass: number;
+                                    fail: number;
+                                };
+                                /** @enum {string} */
+                                failAction: "hold" | "clawback";
+                            };
+                            /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
+                            serviceOrders?: {
+                                /**
+                                 * Format: iso-duration
+                                 * @description How long an assignee has to accept or decline a dispatched order
+                                 * @default PT2H
+                                 */
+                                acceptWithin: string;
+                                /**
+                                 * @description Declined or timed-out dispatches after which the order escalates to the street officer
+                                 * @default 3
+                                 */
+                                maxFailedDispatches: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description How long the resident has to rate after check-out
+                                 * @default P3D
+                                 */
+                                ratingWindow: string;
+                                /**
+                                 * @description Time-bank points per hour of service
+                                 * @default 10
+                                 */
+                                pointsPerHour: number;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "open" | "closed";
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "programmes.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One programme with its rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        name: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        description: string | null;
+                        /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
+                        rules: {
+                            eligibility: {
+                                /** @enum {string} */
+                                minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
+                                minStaff?: number;
+                                minCertifiedSocialWorkers?: number;
+                                minVolunteers?: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                budgetCapFen?: number;
+                                requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                            };
+                            review: {
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                panelSize: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reviewerDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reviewerReminder: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                revisionDeadline: string;
+                            };
+                            monitoring: {
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reportInterval: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reportGrace: string;
+                                colour: {
+                                    overdueReports: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    spendingDeviationPct: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    indicatorLagPct: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    complaints: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    supervisionIndexBelow: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    rectificationDeadline: string;
+                                };
+                                supervisionDimensions: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                }[];
+                            };
+                            evaluation: {
+                                indicators: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                }[];
+                                thresholds: {
+                                    excellent: number;
+                                    good: number;
+                                    pass: number;
+                                };
+                                subsidy: {
+                                    excellent: number;
+                                    good: number;
+                                    pass: number;
+                                    fail: number;
+                                };
+                                /** @enum {string} */
+                                failAction: "hold" | "clawback";
+                            };
+                            /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
+                            serviceOrders?: {
+                                /**
+                                 * Format: iso-duration
+                                 * @description How long an assignee has to accept or decline a dispatched order
+                                 * @default PT2H
+                                 */
+                                acceptWithin: string;
+                                /**
+                                 * @description Declined or timed-out dispatches after which the order escalates to the street officer
+                                 * @default 3
+                                 */
+                                maxFailedDispatches: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description How long the resident has to rate after check-out
+                                 * @default P3D
+                                 */
+                                ratingWindow: string;
+                                /**
+                                 * @description Time-bank points per hour of service
+                                 * @default 10
+                                 */
+                                pointsPerHour: number;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "open" | "closed";
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "programmes.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    name?: string;
+                    description?: string | null;
+                    /** @enum {string} */
+                    status?: "open" | "closed";
+                    /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
+                    rules?: {
+                        eligibility: {
+                            /** @enum {string} */
+                            minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
+                            minStaff?: number;
+                            minCertifiedSocialWorkers?: number;
+                            minVolunteers?: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            budgetCapFen?: number;
+                            requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                        };
+                        review: {
+                            criteria: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                                minScore: number;
+                                maxScore: number;
+                            }[];
+                            panelSize: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reviewerDeadline: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reviewerReminder: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            revisionDeadline: string;
+                        };
+                        monitoring: {
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reportInterval: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reportGrace: string;
+                            colour: {
+                                overdueReports: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                spendingDeviationPct: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                indicatorLagPct: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                complaints: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                supervisionIndexBelow: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                rectificationDeadline: string;
+                            };
+                            supervisionDimensions: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                            }[];
+                        };
+                        evaluation: {
+                            indicators: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                            }[];
+                            thresholds: {
+                                excellent: number;
+                                good: number;
+                                pass: number;
+                            };
+                            subsidy: {
+                                excellent: number;
+                                good: number;
+                                pass: number;
+                                fail: number;
+                            };
+                            /** @enum {string} */
+                            failAction: "hold" | "clawback";
+                        };
+                        /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
+                        serviceOrders?: {
+                            /**
+                             * Format: iso-duration
+                             * @description How long an assignee has to accept or decline a dispatched order
+                             * @default PT2H
+                             */
+                            acceptWithin?: string;
+                            /**
+                             * @description Declined or timed-out dispatches after which the order escalates to the street officer
+                             * @default 3
+                             */
+                            maxFailedDispatches?: number;
+                            /**
+                             * Format: iso-duration
+                             * @description How long the resident has to rate after check-out
+                             * @default P3D
+                             */
+                            ratingWindow?: string;
+                            /**
+                             * @description Time-bank points per hour of service
+                             * @default 10
+                             */
+                            pointsPerHour?: number;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Rename, describe, open or close a programme; its rules change only while it has no project */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        name: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        description: string | null;
+                        /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
+                        rules: {
+                            eligibility: {
+                                /** @enum {string} */
+                                minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
+                                minStaff?: number;
+                                minCertifiedSocialWorkers?: number;
+                                minVolunteers?: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                budgetCapFen?: number;
+                                requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                            };
+                            review: {
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                panelSize: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reviewerDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reviewerReminder: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                revisionDeadline: string;
+                            };
+                            monitoring: {
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reportInterval: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reportGrace: string;
+                                colour: {
+                                    overdueReports: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    spendingDeviationPct: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    indicatorLagPct: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    complaints: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    supervisionIndexBelow: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    rectificationDeadline: string;
+                                };
+                                supervisionDimensions: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                }[];
+                            };
+                            evaluation: {
+                                indicators: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                }[];
+                                thresholds: {
+                                    excellent: number;
+                                    good: number;
+                                    pass: number;
+                                };
+                                subsidy: {
+                                    excellent: number;
+                                    good: number;
+                                    pass: number;
+                                    fail: number;
+                                };
+                                /** @enum {string} */
+                                failAction: "hold" | "clawback";
+                            };
+                            /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
+                            serviceOrders?: {
+                                /**
+                                 * Format: iso-duration
+                                 * @description How long an assignee has to accept or decline a dispatched order
+                                 * @default PT2H
+                                 */
+                                acceptWithin: string;
+                                /**
+                                 * @description Declined or timed-out dispatches after which the order escalates to the street officer
+                                 * @default 3
+                                 */
+                                maxFailedDispatches: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description How long the resident has to rate after check-out
+                                 * @default P3D
+                                 */
+                                ratingWindow: string;
+                                /**
+                                 * @description Time-bank points per hour of service
+                                 * @default 10
+                                 */
+                                pointsPerHour: number;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "open" | "closed";
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "surveys.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description A community (村居)
+                     */
+                    regionId: string;
+                    /** Format: text */
+                    title: string;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    conductedOn: string;
+                    needs?: {
+                        /**
+                         * Format: text
+                         * @description e.g. home care, after-school care
+                         */
+                        category: string;
+                        /**
+                         * @description Who a need or project serves
+                         * @enum {string}
+                         */
+                        targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                        peopleAffected: number;
+                        /** @enum {string} */
+                        urgency: "low" | "medium" | "high" | "critical";
+                        /**
+                         * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
+                         * @enum {string}
+                         */
+                        source: "grid_worker" | "resident_request" | "social_worker_assessment";
+                        /** Format: text */
+                        description: string;
+                    }[];
+                    resources?: {
+                        /** Format: text */
+                        unit: string;
+                        /** @enum {string} */
+                        kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
+                        /**
+                         * Format: text
+                         * @description What the unit can give: a room, goods, hours of service...
+                         */
+                        offer: string;
+                        contact?: string | null;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description File a community's demand-research survey (需求调研), with the needs and resources it found, in one go */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        title: string;
+                        /**
+                         * Format: date
+                         * @description A calendar date, YYYY-MM-DD
+                         */
+                        conductedOn: string;
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        needs: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            surveyId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            category: string;
+                            /**
+                             * @description Who a need or project serves
+                             * @enum {string}
+                             */
+                            targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                            peopleAffected: number;
+                            /** @enum {string} */
+                            urgency: "low" | "medium" | "high" | "critical";
+                            /**
+                             * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
+                             * @enum {string}
+                             */
+                            source: "grid_worker" | "resident_request" | "social_worker_assessment";
+                            description: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        }[];
+                        resources: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            surveyId: string | null;
+                            unit: string;
+                            /** @enum {string} */
+                            kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
+                            offer: string;
+                            contact: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "surveys.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One survey with its needs (most urgent first) and resources (by kind, then unit) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        title: string;
+                        /**
+                         * Format: date
+                         * @description A calendar date, YYYY-MM-DD
+                         */
+                        conductedOn: string;
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        needs: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            surveyId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            category: string;
+                            /**
+                             * @description Who a need or project serves
+                             * @enum {string}
+                             */
+                            targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                            peopleAffected: number;
+                            /** @enum {string} */
+                            urgency: "low" | "medium" | "high" | "critical";
+                            /**
+                             * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
+                             * @enum {string}
+                             */
+                            source: "grid_worker" | "resident_request" | "social_worker_assessment";
+                            description: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        }[];
+                        resources: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            surveyId: string | null;
+                            unit: string;
+                            /** @enum {string} */
+                            kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
+                            offer: string;
+                            contact: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "needs.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: text
+                     * @description e.g. home care, after-school care
+                     */
+                    category: string;
+                    /**
+                     * @description Who a need or project serves
+                     * @enum {string}
+                     */
+                    targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                    peopleAffected: number;
+                    /** @enum {string} */
+                    urgency: "low" | "medium" | "high" | "critical";
+                    /**
+                     * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
+                     * @enum {string}
+                     */
+                    source: "grid_worker" | "resident_request" | "social_worker_assessment";
+                    /** Format: text */
+                    description: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Add a need found after the survey was filed (grid worker, resident request or social-worker assessment) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        surveyId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        category: string;
+                        /**
+                         * @description Who a need or project serves
+                         * @enum {string}
+                         */
+                        targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                        peopleAffected: number;
+                        /** @enum {string} */
+                        urgency: "low" | "medium" | "high" | "critical";
+                        /**
+                         * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
+                         * @enum {string}
+                         */
+                        source: "grid_worker" | "resident_request" | "social_worker_assessment";
+                        description: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "resources.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    unit: string;
+                    /** @enum {string} */
+                    kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
+                    /**
+                     * Format: text
+                     * @description What the unit can give: a room, goods, hours of service...
+                     */
+                    offer: string;
+                    contact?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Add an entry to a region's resource list (资源清单): a unit that offers a venue, funds, goods, services, volunteers or expertise */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        surveyId: string | null;
+                        unit: string;
+                        /** @enum {string} */
+                        kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
+                        offer: string;
+                        contact: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "needs.list": {
+        parameters: {
+            query: {
+                /** @description Items a page (1-100) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description Who a need or project serves */
+                targetGroup?: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                urgency?: "low" | "medium" | "high" | "critical";
+                /** @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入) */
+                source?: "grid_worker" | "resident_request" | "social_worker_assessment";
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The demand list (需求清单) of a region and everything below it: most urgent first, then most people affected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            surveyId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            category: string;
+                            /**
+                             * @description Who a need or project serves
+                             * @enum {string}
+                             */
+                            targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                            peopleAffected: number;
+                            /** @enum {string} */
+                            urgency: "low" | "medium" | "high" | "critical";
+                            /**
+                             * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
+                             * @enum {string}
+                             */
+                            source: "grid_worker" | "resident_request" | "social_worker_assessment";
+                            description: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "needs.unanswered": {
+        parameters: {
+            query: {
+                /** @description Items a page (1-100) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description Who a need or project serves */
+                targetGroup?: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                urgency?: "low" | "medium" | "high" | "critical";
+                /** @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入) */
+                source?: "grid_worker" | "resident_request" | "social_worker_assessment";
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Needs of a region and below that no live project answers (none, or only rejected, withdrawn or terminated ones, named with how they ended) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            surveyId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            category: string;
+                            /**
+                             * @description Who a need or project serves
+                             * @enum {string}
+                             */
+                            targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                            peopleAffected: number;
+                            /** @enum {string} */
+                            urgency: "low" | "medium" | "high" | "critical";
+                            /**
+                             * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
+                             * @enum {string}
+                             */
+                            source: "grid_worker" | "resident_request" | "social_worker_assessment";
+                            description: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                            /** @description Projects that once answered this need and ended without delivering, most recent first (only those the reader may see); empty when none ever did */
+                            endedProjects: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                id: string;
+                                title: string;
+                                /**
+                                 * @description How the project ended: rejected at review, withdrawn, or terminated (终止)
+                                 * @enum {string}
+                                 */
+                                endedAs: "rejected" | "withdrawn" | "terminated";
+                            }[];
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "resources.list": {
+        parameters: {
+            query: {
+                /** @description Items a page (1-100) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                kind?: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resource list (资源清单) of a region and everything below it, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            surveyId: string | null;
+                            unit: string;
+                            /** @enum {string} */
+                            kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
+                            offer: string;
+                            contact: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11481,38 +14128,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                    };
                 };
             };
             /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11537,7 +14160,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        status: "ready" | "not ready";
+                        /** @description postgres, migrations and temporal: each ok, or what failed */
+                        checks: {
+                            [key: string]: {
+                                ok: boolean;
+                                detail?: string;
+                            };
+                        };
+                    };
                 };
             };
             /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
@@ -11549,31 +14181,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one you may see */
-            404: {
+            /** @description Not ready: a check failed (the body names it) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": {
+                        status: "ready" | "not ready";
+                        /** @description postgres, migrations and temporal: each ok, or what failed */
+                        checks: {
+                            [key: string]: {
+                                ok: boolean;
+                                detail?: string;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -15257,1350 +17880,6 @@ export interface operations {
             };
         };
     };
-    "programmes.defaultRules": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default programme rules (Haining 3A and "6430" eligibility, weighted rubric, monthly reports), a starting point for a new programme */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "programmes.list": {
-        parameters: {
-            query?: {
-                limit?: components["schemas"]["limit"];
-                cursor?: components["schemas"]["cursor"];
-                regionId?: components["schemas"]["id"];
-                status?: components["schemas"]["programmeStatus"];
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description List programmes (calls for proposals), optionally those at a region or below it, or with a status */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "programmes.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    name: components["schemas"]["name"];
-                    regionId: components["schemas"]["id"];
-                    description?: string | null;
-                    rules: components["schemas"]["programmeRules"];
-                };
-            };
-        };
-        responses: {
-            /** @description Open a programme (call for proposals) at a region in your scope, with its eligibility, review, monitoring and evaluation rules */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "programmes.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One programme with its rules */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "programmes.update": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    name?: components["schemas"]["name"];
-                    description?: string | null;
-                    status?: components["schemas"]["programmeStatus"];
-                    rules?: components["schemas"]["programmeRules"];
-                };
-            };
-        };
-        responses: {
-            /** @description Rename, describe, open or close a programme; its rules change only while it has no project */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "surveys.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description A community (村居) */
-                    regionId: components["schemas"]["id"];
-                    title: components["schemas"]["name"];
-                    conductedOn: components["schemas"]["date"];
-                    needs?: components["schemas"]["needInput"][];
-                    resources?: components["schemas"]["resourceInput"][];
-                };
-            };
-        };
-        responses: {
-            /** @description File a community's demand-research survey (需求调研), with the needs and resources it found, in one go */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "surveys.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One survey with its needs (most urgent first) and resources (by kind, then unit) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "needs.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["needInput"];
-            };
-        };
-        responses: {
-            /** @description Add a need found after the survey was filed (grid worker, resident request or social-worker assessment) */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "resources.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["resourceInput"];
-            };
-        };
-        responses: {
-            /** @description Add an entry to a region's resource list (资源清单): a unit that offers a venue, funds, goods, services, volunteers or expertise */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "needs.list": {
-        parameters: {
-            query?: {
-                limit?: components["schemas"]["limit"];
-                cursor?: components["schemas"]["cursor"];
-                targetGroup?: components["schemas"]["targetGroup"];
-                urgency?: components["schemas"]["needUrgency"];
-                source?: components["schemas"]["needSource"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The demand list (需求清单) of a region and everything below it: most urgent first, then most people affected */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "needs.unanswered": {
-        parameters: {
-            query?: {
-                limit?: components["schemas"]["limit"];
-                cursor?: components["schemas"]["cursor"];
-                targetGroup?: components["schemas"]["targetGroup"];
-                urgency?: components["schemas"]["needUrgency"];
-                source?: components["schemas"]["needSource"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Needs of a region and below that no live project answers (none, or only rejected or withdrawn ones, name them) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "resources.list": {
-        parameters: {
-            query?: {
-                limit?: components["schemas"]["limit"];
-                cursor?: components["schemas"]["cursor"];
-                kind?: components["schemas"]["resourceKind"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The resource list (资源清单) of a region and everything below it, newest first */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "session.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The signed-in account (as GET /me) and the CSRF token of this session, for a console page that was reloaded */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "session.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    login: string;
-                    /** Format: text */
-                    password: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Sign in from the console: the session token is set in an HttpOnly cookie; the answer carries the CSRF token */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "session.delete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Sign out of the console: the session is revoked and its cookie cleared */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     "docs.openapi": {
         parameters: {
             query?: never;
@@ -16616,38 +17895,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        openapi: string;
+                        info: {
+                            [key: string]: unknown;
+                        };
+                        servers: {
+                            [key: string]: unknown;
+                        }[];
+                        security: {
+                            [key: string]: unknown;
+                        }[];
+                        paths: {
+                            [key: string]: unknown;
+                        };
+                        components: {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16677,33 +17948,6 @@ export interface operations {
             };
             /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
