@@ -24,7 +24,7 @@ test('readyz reports PostgreSQL, migrations and Temporal ready', async () => {
 });
 
 test('when Temporal is not configured, readyz answers 503 in the same declared shape, naming the failed check', async () => {
-  const app = createApp({ ...stack.deps, temporal: undefined });
+  const app = createApp({ ...stack.deps, temporal: null });
   const res = await request(app).get('/readyz');
   expect(res.status).toBe(503);
   expect(res.headers['content-type']).toMatch(/^application\/json/);

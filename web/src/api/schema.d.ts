@@ -4583,7 +4583,10 @@ export interface operations {
                         };
                         review: {
                             criteria: {
-                                /** @description Stable key a score sheet uses */
+                                /**
+                                 * Format: text
+                                 * @description Stable key a score sheet uses
+                                 */
                                 key: string;
                                 /** Format: text */
                                 name: string;
@@ -4653,7 +4656,10 @@ export interface operations {
                                 rectificationDeadline: string;
                             };
                             supervisionDimensions: {
-                                /** @description Stable key a score sheet uses */
+                                /**
+                                 * Format: text
+                                 * @description Stable key a score sheet uses
+                                 */
                                 key: string;
                                 /** Format: text */
                                 name: string;
@@ -4663,7 +4669,10 @@ export interface operations {
                         };
                         evaluation: {
                             indicators: {
-                                /** @description Stable key a score sheet uses */
+                                /**
+                                 * Format: text
+                                 * @description Stable key a score sheet uses
+                                 */
                                 key: string;
                                 /** Format: text */
                                 name: string;
@@ -5213,7 +5222,10 @@ export interface operations {
                         };
                         review: {
                             criteria: {
-                                /** @description Stable key a score sheet uses */
+                                /**
+                                 * Format: text
+                                 * @description Stable key a score sheet uses
+                                 */
                                 key: string;
                                 /** Format: text */
                                 name: string;
@@ -5283,7 +5295,10 @@ export interface operations {
                                 rectificationDeadline: string;
                             };
                             supervisionDimensions: {
-                                /** @description Stable key a score sheet uses */
+                                /**
+                                 * Format: text
+                                 * @description Stable key a score sheet uses
+                                 */
                                 key: string;
                                 /** Format: text */
                                 name: string;
@@ -5293,7 +5308,10 @@ export interface operations {
                         };
                         evaluation: {
                             indicators: {
-                                /** @description Stable key a score sheet uses */
+                                /**
+                                 * Format: text
+                                 * @description Stable key a score sheet uses
+                                 */
                                 key: string;
                                 /** Format: text */
                                 name: string;
