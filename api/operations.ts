@@ -17,10 +17,13 @@ import { operations as review } from './review/operations';
 import { operations as tranches } from './tranches/operations';
 import { operations as evaluation } from './evaluation/operations';
 import { operations as closure } from './closure/operations';
+import { operations as contests } from './contests/operations';
+import { operations as contestEntries } from './contest-entries/operations';
+import { operations as contestJudging } from './contest-judging/operations';
 
 export const operations: readonly Operation[] = [
   ...regions, ...auth, ...users, ...organisations, ...audit, ...tasks,
   ...projects, ...design, ...review, ...tranches, ...evaluation, ...closure,
-  ...funding,
+  ...contests, ...contestEntries, ...contestJudging, ...funding,
   ...serviceOrders, ...volunteers, ...timeBank,
 ];
