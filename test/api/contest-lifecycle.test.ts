@@ -191,6 +191,11 @@ test('a whole contest: entries, two judged rounds, a published ranking, pledges 
   expect(expectStatus(await org.post(path('/publish-ranking')), 200).body).toMatchObject({ phase: 'funding', publishedAt: expect.any(String) });
   expect(expectStatus(await as(stack, applicantB).get(path('/ranking')), 200).body.overall).toHaveLength(5);
   expect(await stack.db('tasks').where({ contest_id: id, kind: 'contest_subscribe', status: 'open' }).count({ n: '*' }).first()).toEqual({ n: '2' });
+  // Each funder finds its task in its own inbox (issue 10 §3).
+  for (const f of [funder1, funder2]) {
+    const inbox = expectStatus(await as(stack, f).get('/api/v1/me/tasks'), 200).body.items.filter((t: { kind: string; contestId?: string }) => t.kind === 'contest_subscribe');
+    expect(inbox).toHaveLength(1);
+  }
 
   expectStatus(await subscribe(funder1, cash.id, eC1.id, 150_000), 201);
   expectStatus(await subscribe(funder1, cash.id, eA2.id, 200_000), 201);
