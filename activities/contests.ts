@@ -322,15 +322,7 @@ export function createContestActivities(deps: ActivityDeps) {
         await trx('contest_rankings').where({ id: c.final_ranking_id }).update({ published_at: i.at });
         await setPhase(trx, c, 'funding', i.at, i.actorId, 'publishRanking', { published_at: i.at });
         await closeContestTasks(trx, c.id, [contestTaskKey(c.id, 'publish')], i.at);
-        const funders = (await trx('contest_pledges').where({ contest_id: c.id }).distinct('funder_organisation_id')) as { funder_organisation_id: string }[];
-        await openContestTasks(
-          trx, c.id,
-          funders.map((f) => ({
-            key: contestTaskKey(c.id, 'subscribe', f.funder_organisation_id), role: 'funder', organisationId: f.funder_organisation_id, kind: 'contest_subscribe',
-            title: `The ranking of "${c.name}" is published: subscribe (认购) entries from your pledges`, dueAt: null,
-          })),
-          i.at,
-        );
+        await openFunderTasksOnPublication(trx, c, i.at);
         return { publishedAt: i.at, rankingId: c.final_ranking_id };
       });
     },
@@ -376,4 +368,21 @@ export async function missingByJudge(trx: Knex | Knex.Transaction, roundId: stri
     .select('a.judge_id', 'u.display_name')
     .count({ n: '*' })) as { judge_id: string; display_name: string; n: string }[];
   return rows.map((r) => ({ judgeId: r.judge_id, name: r.display_name, missing: Number(r.n) }));
+}
+
+/**
+ * The ranking is published: each funder of the contest (every organisation that has pledged) gets a task in its
+ * funders' inbox to subscribe (认购) entries from its pledges. Keyed per contest and organisation, so a retried
+ * activity opens none twice; the award closes them.
+ */
+async function openFunderTasksOnPublication(trx: Knex.Transaction, c: { id: string; name: string }, at: string): Promise<void> {
+  const funders = (await trx('contest_pledges').where({ contest_id: c.id }).distinct('funder_organisation_id')) as { funder_organisation_id: string }[];
+  await openContestTasks(
+    trx, c.id,
+    funders.map((f) => ({
+      key: contestTaskKey(c.id, 'subscribe', f.funder_organisation_id), role: 'funder', organisationId: f.funder_organisation_id, kind: 'contest_subscribe',
+      title: `The ranking of "${c.name}" is published: subscribe (认购) entries from your pledges`, dueAt: null,
+    })),
+    at,
+  );
 }

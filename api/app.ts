@@ -8,9 +8,6 @@ import { operations } from './operations';
 import { sweepExpiredKeys } from './idempotency';
 import { SubscriptionDesk } from './funding/desk';
 import { SessionCache } from './session-cache';
-import { registerContestRoutes } from './routes/contests';
-import { registerContestEntryRoutes } from './routes/contest-entries';
-import { registerContestJudgingRoutes } from './routes/contest-judging';
 import { registerDeliveryRoutes } from './routes/project-delivery';
 import { mountConsole } from './console';
 import { sessionCookies } from './session-cookie';
@@ -22,9 +19,6 @@ export type { AppDeps } from './deps';
 export function buildRegistry(): RouteRegistry {
   const registry = new RouteRegistry();
   registry.addAll(operations);
-  registerContestRoutes(registry);
-  registerContestEntryRoutes(registry);
-  registerContestJudgingRoutes(registry);
   registerDeliveryRoutes(registry);
   // The document describes the registry it is served from, so its operations are made with it, last.
   registry.addAll(docsOperations(registry));

@@ -1,6 +1,6 @@
 import { getSchema, type JsonSchema } from './validation';
 import type { RegisteredOperation, RouteRegistry } from './registry';
-import { Problem, withCleanStrings } from './schema';
+import { isOptionalBody, Problem, withCleanStrings } from './schema';
 
 type Json = Record<string, unknown>;
 
@@ -116,7 +116,7 @@ function operation(route: RegisteredOperation): Json {
     ...(parameters.length ? { parameters } : {}),
     ...(body
       ? {
-          requestBody: { required: true, content: { 'application/json': { schema: body } } },
+          requestBody: { required: !(!route.legacy && isOptionalBody(route.body)), content: { 'application/json': { schema: body } } },
         }
       : {}),
     ...(route.method === 'post' && route.access !== 'public'

@@ -10,7 +10,7 @@ import type { AppDeps } from './deps';
 import { ValidationError, type FieldError } from './errors';
 import type { Logger } from './logger';
 import type { Role } from '../db/repositories/users';
-import { CANONICAL_UUID, isCleanText, TEXT_FORMAT, withCleanStrings } from './schema';
+import { CANONICAL_UUID, isCleanText, isOptionalBody, TEXT_FORMAT, withCleanStrings } from './schema';
 import { isDuration } from '../workflows/rules/duration';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -163,6 +163,7 @@ function requestValidator(operationId: string, params?: TSchema, query?: TSchema
   try {
     const pq = inputAjv.compile(withCleanStrings({ type: 'object', required: ['params', 'query'], properties: { params: params ?? EMPTY_OBJECT, query: query ?? EMPTY_OBJECT } }));
     const b = body ? bodyAjv.compile(withCleanStrings(body)) : undefined;
+    const bodyOptional = isOptionalBody(body);
     const arrayKeys = Object.entries((query?.properties ?? {}) as Record<string, TSchema>)
       .filter(([, s]) => s.type === 'array')
       .map(([k]) => k);
@@ -176,8 +177,9 @@ function requestValidator(operationId: string, params?: TSchema, query?: TSchema
       let value: unknown;
       const emptyObject = typeof parts.body === 'object' && parts.body !== null && !Array.isArray(parts.body) && Object.keys(parts.body).length === 0;
       if (b) {
-        if (parts.body === undefined) errors.push({ field: '/body', rule: 'required', message: 'a JSON body is required' });
-        else if (!b(parts.body)) errors.push(...toFieldErrors(b.errors, '/body'));
+        if (parts.body === undefined) {
+          if (!bodyOptional) errors.push({ field: '/body', rule: 'required', message: 'a JSON body is required' });
+        } else if (!b(parts.body)) errors.push(...toFieldErrors(b.errors, '/body'));
         value = parts.body;
       } else if (parts.body !== undefined && !emptyObject) {
         errors.push({ field: '/body', rule: 'additionalProperties', message: 'this operation takes no body' });

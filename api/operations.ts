@@ -21,12 +21,15 @@ import { operations as closure } from './closure/operations';
 import { operations as health } from './health/operations';
 import { operations as programmes } from './programmes/operations';
 import { operations as demand } from './demand/operations';
+import { operations as contests } from './contests/operations';
+import { operations as contestEntries } from './contest-entries/operations';
+import { operations as contestJudging } from './contest-judging/operations';
 
 export const operations: readonly Operation[] = [
   ...regions, ...auth, ...users, ...organisations, ...audit, ...tasks,
   ...programmes, ...demand,
   ...projects, ...design, ...review, ...tranches, ...evaluation, ...closure,
-  ...funding,
+  ...contests, ...contestEntries, ...contestJudging, ...funding,
   ...serviceOrders, ...volunteers, ...timeBank,
   ...health,
 ];

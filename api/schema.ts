@@ -1,6 +1,6 @@
 // Schema pieces every operation shares, written once with TypeBox: each is plain JSON Schema (for ajv and the
 // OpenAPI document) and a TypeScript type (Static<>), so a handler never casts what it was given.
-import { Type, type Static, type TSchema, type SchemaOptions, type StringOptions } from '@sinclair/typebox';
+import { OptionalKind, Type, type Static, type TSchema, type SchemaOptions, type StringOptions } from '@sinclair/typebox';
 
 export { Type, type Static, type TSchema };
 
@@ -105,3 +105,8 @@ export const Problem = Type.Object(
 
 /** An empty JSON object (what a move answers when it has nothing to say). */
 export const Empty = Type.Object({}, { additionalProperties: false });
+
+/** A request body declared `Type.Optional(...)`: the request may come without one (a move that needs nothing more). */
+export function isOptionalBody(schema: TSchema | undefined): boolean {
+  return !!schema && (schema as unknown as Record<symbol, unknown>)[OptionalKind] === 'Optional';
+}

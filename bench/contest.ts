@@ -242,7 +242,7 @@ export async function runContest(): Promise<{ result: ContestResult; targets: Ta
       }
     });
     for (const c of connections.values()) c.close();
-    const desk = await deskBatches(stack.baseUrl);
+    const desk = await deskBatches(stack);
     log(`funding desk: ${desk.batches} batches, ${desk.meanSize} subscriptions a batch on average, ${desk.meanMs} ms a batch on average`);
     const attempts = FUNDERS * SUBSCRIPTIONS_PER_FUNDER;
     const fundingCpu = cpuUse(cpu0, cpuNow(stack), attempts, funding.seconds);
@@ -301,10 +301,13 @@ export async function runContest(): Promise<{ result: ContestResult; targets: Ta
   }
 }
 
-/** The funding desk's batches so far, from the API's Prometheus metrics. */
-async function deskBatches(baseUrl: string): Promise<{ batches: number; meanSize: number; meanMs: number }> {
-  const text = (await call(baseUrl, 'GET', '/metrics', null)).body as string;
-  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+/**
+ * The funding desk's batches so far, from the API's Prometheus metrics (served on their own port, not the API's),
+ * summed over the API processes.
+ */
+async function deskBatches(stack: Pick<BenchStack, 'metricsTexts'>): Promise<{ batches: number; meanSize: number; meanMs: number }> {
+  const texts = await stack.metricsTexts();
+  const value = (name: string) => texts.reduce((sum, text) => sum + Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0), 0);
   const batches = value('fuhua_subscription_batch_size_count');
   return {
     batches,

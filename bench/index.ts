@@ -31,10 +31,10 @@ function parseArgs(argv: string[]): Section[] {
   return names as Section[];
 }
 
-/** The contest benchmark needs the contest routes (issue 4). */
+/** The contest benchmark needs the contest operations (api/contests/, api/contest-entries/, api/contest-judging/). */
 function contestAvailable(): { ok: boolean; why: string } {
-  const routes = fs.readdirSync(path.join(REPO_ROOT, 'api', 'routes')).filter((f) => /^contest.*\.ts$/.test(f));
-  return routes.length ? { ok: true, why: '' } : { ok: false, why: 'no api/routes/contest*.ts (issue 4)' };
+  const missing = ['contests', 'contest-entries', 'contest-judging'].filter((f) => !fs.existsSync(path.join(REPO_ROOT, 'api', f, 'operations.ts')));
+  return missing.length ? { ok: false, why: `no api/${missing.join(', api/')} operations` } : { ok: true, why: '' };
 }
 
 async function main(): Promise<void> {

@@ -38,6 +38,8 @@ export interface BenchStack {
   pids: { temporal: number | null; postgres: number | null; worker: number | null; api: number | null };
   logFile: string;
   log: Logger;
+  /** The Prometheus text of each API process (metrics are served on their own port, apart from the API). */
+  metricsTexts: () => Promise<string[]>;
   stop: () => Promise<void>;
 }
 
@@ -121,8 +123,14 @@ export async function startBenchStack(opts: { bare?: boolean; worker?: 'in-proce
     }
 
     let apiPid: number | null = null;
+    let metricsTexts: () => Promise<string[]> = async () => [await metrics.registry.metrics()];
     if (opts.api) {
-      apiPid = await startApiProcess(dir, pgUrl, temporal.address, apiPort, opts.api.processes, stops);
+      // Process n of the API serves its metrics on this port + n (0 when it runs alone).
+      const [metricsPort] = await freePorts(1);
+      apiPid = await startApiProcess(dir, pgUrl, temporal.address, apiPort, opts.api.processes, stops, metricsPort);
+      const ports = Array.from({ length: opts.api.processes + 1 }, (_, i) => metricsPort + i);
+      metricsTexts = async () =>
+        (await Promise.all(ports.map((p) => fetch(`http://${LOOPBACK}:${p}/metrics`, { signal: AbortSignal.timeout(5000) }).then((r) => (r.ok ? r.text() : null), () => null)))).filter((t): t is string => t !== null);
     } else await serveInProcess({
       db,
       temporal: { client, taskQueue: TASK_QUEUE },
@@ -148,6 +156,7 @@ export async function startBenchStack(opts: { bare?: boolean; worker?: 'in-proce
       },
       logFile,
       log: appLog,
+      metricsTexts,
       stop: stopAll,
     };
   } catch (err) {
@@ -189,10 +198,10 @@ function spawnFuhua(dir: string, command: 'worker' | 'api', env: NodeJS.ProcessE
 }
 
 /** `node bin/fuhua.js api` (FUHUA_API_PROCESSES of them sharing the port); resolves once /readyz answers 200. */
-async function startApiProcess(dir: string, pgUrl: string, address: string, port: number, processes: number, stops: (() => Promise<unknown>)[]): Promise<number> {
+async function startApiProcess(dir: string, pgUrl: string, address: string, port: number, processes: number, stops: (() => Promise<unknown>)[], metricsPort: number): Promise<number> {
   const child = spawnFuhua(dir, 'api', {
     DATABASE_URL: pgUrl, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', FUHUA_TASK_QUEUE: TASK_QUEUE, PORT: String(port), HOST: LOOPBACK,
-    FUHUA_API_PROCESSES: String(processes), FUHUA_DB_POOL: String(defaults.dbPoolMax),
+    FUHUA_API_PROCESSES: String(processes), FUHUA_DB_POOL: String(defaults.dbPoolMax), FUHUA_METRICS_PORT: String(metricsPort), FUHUA_METRICS_HOST: LOOPBACK,
   }, stops);
   const deadline = Date.now() + 120_000;
   for (;;) {

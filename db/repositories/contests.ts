@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ContestPhase } from '../../workflows/contest-rules/phases';
 import type { ContestSettings } from '../../workflows/contest-rules/settings';
+import type { TargetGroup } from '../../workflows/rules/programme-rules';
 
 type Db = Knex | Knex.Transaction;
 
@@ -232,4 +233,141 @@ export async function closeContestTasks(trx: Db, contestId: string, prefixes: st
       .whereLike('key', `${prefix.replace(/[\\%_]/g, '\\$&')}%`)
       .update({ status: 'done', completed_at: at });
   }
+}
+
+// ---- contests -------------------------------------------------------------------------------------------------
+
+export function findRegionForContest(db: Db, regionId: string): Promise<{ id: string; path: string } | undefined> {
+  return db('regions').where({ id: regionId }).first('id', 'path');
+}
+
+/** Of the programme ids given, those that exist. */
+export async function existingProgrammeIds(db: Db, ids: string[]): Promise<Set<string>> {
+  return new Set((await db('programmes').whereIn('id', ids).select('id')).map((p: { id: string }) => p.id));
+}
+
+export async function insertContest(trx: Db, row: Record<string, unknown>): Promise<ContestRow> {
+  const [created] = (await trx('contests').insert(row).returning('*')) as ContestRow[];
+  return created;
+}
+
+export function deleteContest(trx: Db, id: string): Promise<number> {
+  return trx('contests').where({ id }).delete();
+}
+
+/** The contest row for an edit: the same lock the openEntries activity takes, so an edit and the opening never interleave. */
+export function lockContestForEdit(trx: Knex.Transaction, id: string): Promise<ContestRow | undefined> {
+  return trx<ContestRow>('contests').where({ id }).forNoKeyUpdate().first();
+}
+
+export async function updateContestRow(trx: Db, id: string, changes: Record<string, unknown>): Promise<ContestRow> {
+  const [after] = (await trx<ContestRow>('contests').where({ id }).update(changes).returning('*')) as ContestRow[];
+  return after;
+}
+
+export function contestRounds(db: Db, contestId: string): Promise<ContestRoundRow[]> {
+  return db<ContestRoundRow>('contest_rounds').where({ contest_id: contestId }).orderBy('round_index');
+}
+
+export async function entryCountsByStatus(db: Db, contestId: string): Promise<Record<string, number>> {
+  const counts = (await db('contest_entries').where({ contest_id: contestId }).groupBy('status').select('status').count({ n: '*' })) as { status: string; n: string }[];
+  return Object.fromEntries(counts.map((x) => [x.status, Number(x.n)]));
+}
+
+export interface ContestViewer {
+  id: string;
+  roles: readonly string[];
+  regionPath: string | null;
+}
+
+/**
+ * Contests a user may list: admins all; everyone else those past draft and those they judge; organisers also the
+ * ones they created and those in their region scope.
+ */
+export function contestsQuery(db: Knex, user: ContestViewer, f: { phase?: string; nameLike?: string }): Knex.QueryBuilder {
+  const q = db<ContestRow>('contests').select('contests.*');
+  if (!user.roles.includes('admin')) {
+    q.where((w) => {
+      w.whereNot('phase', 'draft').orWhereIn('id', db('contest_judges').where('user_id', user.id).select('contest_id'));
+      if (user.roles.includes('organiser')) {
+        w.orWhere('created_by', user.id);
+        if (user.regionPath === null) w.orWhereRaw('true');
+        else w.orWhere('region_path', 'like', `${escapeLikeText(user.regionPath)}%`);
+      }
+    });
+  }
+  if (f.phase) q.where('phase', f.phase);
+  if (f.nameLike) q.whereILike('name', f.nameLike);
+  return q;
+}
+
+const escapeLikeText = (s: string) => s.replace(/[\\%_]/g, '\\$&');
+
+// ---- entries --------------------------------------------------------------------------------------------------
+
+export interface EntryJoinedRow extends ContestEntryRow {
+  title: string;
+  summary: string;
+  target_groups: TargetGroup[];
+  organisation_name: string;
+  rank?: number | null;
+  track_rank?: number | null;
+  score?: string | null;
+}
+
+/** Entries with what every view shows: the project's title and summary, the organisation, and the final rank if any. */
+export function entriesQuery(db: Db, c: Pick<ContestRow, 'id' | 'final_ranking_id'>): Knex.QueryBuilder {
+  const q = db('contest_entries as e')
+    .join('projects as p', 'p.id', 'e.project_id')
+    .join('organisations as o', 'o.id', 'e.organisation_id')
+    .where('e.contest_id', c.id)
+    .select('e.*', 'p.title', 'p.summary', 'p.target_groups', 'o.name as organisation_name');
+  if (c.final_ranking_id) {
+    q.leftJoin('contest_ranking_entries as r', (j) => j.on('r.entry_id', 'e.id').andOnVal('r.ranking_id', c.final_ranking_id!)).select('r.rank', 'r.track_rank', 'r.score');
+  }
+  return q;
+}
+
+/** Narrows an entries query to what a non-organiser sees: their organisation's entries, those assigned to them as a judge, the ranked ones once published. */
+export function whereEntryVisibleTo(q: Knex.QueryBuilder, user: { id: string; organisationId: string | null; applicant: boolean }, c: Pick<ContestRow, 'published_at' | 'final_ranking_id'>): Knex.QueryBuilder {
+  return q.where((w) => {
+    w.whereRaw('false');
+    if (user.applicant && user.organisationId) w.orWhere('e.organisation_id', user.organisationId);
+    w.orWhereExists((s) => s.select(s.client.raw('1')).from('contest_assignments as a').whereRaw('a.entry_id = e.id').where({ 'a.judge_id': user.id, 'a.status': 'assigned' }));
+    if (c.published_at && c.final_ranking_id) {
+      w.orWhereExists((s) => s.select(s.client.raw('1')).from('contest_ranking_entries as fr').whereRaw('fr.entry_id = e.id').where('fr.ranking_id', c.final_ranking_id));
+    }
+  });
+}
+
+/** The project's live entry in the contest (neither withdrawn nor screened out), if any. */
+export function activeEntryOf(db: Db, contestId: string, projectId: string): Promise<{ id: string } | undefined> {
+  return db('contest_entries').where({ contest_id: contestId, project_id: projectId }).whereNotIn('status', ['withdrawn', 'screened_out']).first('id');
+}
+
+/** The project's latest entry in the contest, whatever its status. */
+export function latestEntryOf(db: Db, contestId: string, projectId: string): Promise<{ id: string } | undefined> {
+  return db('contest_entries').where({ contest_id: contestId, project_id: projectId }).orderBy('created_at', 'desc').orderBy('id', 'desc').first('id');
+}
+
+export function findEntry(db: Db, contestId: string, entryId: string): Promise<ContestEntryRow | undefined> {
+  return db<ContestEntryRow>('contest_entries').where({ id: entryId, contest_id: contestId }).first();
+}
+
+export function lockEntry(trx: Knex.Transaction, entryId: string): Promise<ContestEntryRow | undefined> {
+  return trx<ContestEntryRow>('contest_entries').where({ id: entryId }).forUpdate().first();
+}
+
+export async function setEntryStatus(trx: Db, entryId: string, changes: { status: EntryStatus; reason: string; withdrawn_at: Date }): Promise<void> {
+  await trx('contest_entries').where({ id: entryId }).update(changes);
+}
+
+export async function markEntryProjectMoved(db: Db, entryId: string, at: Date): Promise<void> {
+  await db('contest_entries').where({ id: entryId }).update({ project_moved_at: at });
+}
+
+/** The proposal of the project's latest frozen design version. */
+export async function latestProposal(db: Db, projectId: string): Promise<Record<string, unknown> | null> {
+  const version = await db('design_versions').where({ project_id: projectId }).orderBy('version', 'desc').first('proposal');
+  return (version?.proposal as Record<string, unknown> | undefined) ?? null;
 }

@@ -85,6 +85,9 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, '\\$&');
  */
 export function whereVisible(q: Knex.QueryBuilder, user: Viewer): Knex.QueryBuilder {
   if (user.roles.includes('admin')) return q;
+  // A judge of a blind contest does not find its entries by any other role either (an officer, an organiser who
+  // also judges) for the contest's duration; judges hold the reviewer role.
+  if (user.roles.includes('reviewer')) q.whereNotExists((s) => blindContestsJudgedBy(s, user.id));
   return q.where((w) => {
     w.whereRaw('false');
     if (user.roles.includes('officer') || user.roles.includes('organiser')) {
@@ -94,9 +97,7 @@ export function whereVisible(q: Knex.QueryBuilder, user: Viewer): Knex.QueryBuil
     if (user.roles.includes('applicant') && user.organisationId) w.orWhere('projects.organisation_id', user.organisationId);
     if (user.roles.includes('reviewer')) {
       w.orWhere((r) =>
-        r
-          .whereExists((s) => s.select(s.client.raw('1')).from('review_assignments as ra').whereRaw('ra.project_id = projects.id').where('ra.reviewer_id', user.id))
-          .whereNotExists((s) => blindContestsJudgedBy(s, user.id)),
+        r.whereExists((s) => s.select(s.client.raw('1')).from('review_assignments as ra').whereRaw('ra.project_id = projects.id').where('ra.reviewer_id', user.id)),
       );
     }
     if (user.roles.includes('supervisor')) w.orWhere('projects.supervisor_id', user.id);

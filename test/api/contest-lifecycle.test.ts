@@ -93,7 +93,8 @@ test('a whole contest: entries, two judged rounds, a published ranking, pledges 
   for (const p of [A1, A2, B1, B2, C1, C2]) expect(await stageOf(p)).toBe('in_contest');
   // Entering again answers the same entry; another organisation's project is refused; so are the ineligible.
   expect(expectStatus(await enter(applicantA, A1, 'elderly'), 200).body.id).toBe(eA1.id);
-  expect((await enter(applicantA, B1, 'elderly')).status).toBe(403);
+  // Another organisation's project answers 404, as an unknown one does (issue 9: no existence oracle).
+  expect((await enter(applicantA, B1, 'elderly')).status).toBe(404);
   const ineligible = await enter(applicantA, foreign, 'elderly');
   expect(ineligible.status).toBe(422);
   expect(ineligible.body.errors).toEqual([expect.objectContaining({ field: '/body/projectId', rule: 'programme-eligible' })]);
@@ -190,6 +191,11 @@ test('a whole contest: entries, two judged rounds, a published ranking, pledges 
   expect(expectStatus(await org.post(path('/publish-ranking')), 200).body).toMatchObject({ phase: 'funding', publishedAt: expect.any(String) });
   expect(expectStatus(await as(stack, applicantB).get(path('/ranking')), 200).body.overall).toHaveLength(5);
   expect(await stack.db('tasks').where({ contest_id: id, kind: 'contest_subscribe', status: 'open' }).count({ n: '*' }).first()).toEqual({ n: '2' });
+  // Each funder finds its task in its own inbox (issue 10 §3).
+  for (const f of [funder1, funder2]) {
+    const inbox = expectStatus(await as(stack, f).get('/api/v1/me/tasks'), 200).body.items.filter((t: { kind: string; contestId?: string }) => t.kind === 'contest_subscribe');
+    expect(inbox).toHaveLength(1);
+  }
 
   expectStatus(await subscribe(funder1, cash.id, eC1.id, 150_000), 201);
   expectStatus(await subscribe(funder1, cash.id, eA2.id, 200_000), 201);

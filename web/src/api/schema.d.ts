@@ -769,6 +769,339 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Contests: organisers see the ones they run, drafts included; everyone else those open or past */
+        get: operations["contests.list"];
+        put?: never;
+        /**
+         * Set up a venture-funding contest (公益创投大赛): eligible programmes, timeline, tracks, rounds with weighted criteria, normalisation, blind judging, matching pool
+         * @description The region must be in your scope and every programme must exist (404 naming the field otherwise, as for an id in the path).
+         */
+        post: operations["contests.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One contest: settings, phase, rounds with their deadlines, entry counts and the moves allowed now */
+        get: operations["contests.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a draft contest (settings are frozen once entries open) */
+        patch: operations["contests.update"];
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/open-entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open the contest for entries (draft → open); the settings are frozen */
+        post: operations["contests.openEntries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/close-entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close entries before the entry deadline (open → screening); the deadline does it by itself */
+        post: operations["contests.closeEntries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/start-judging": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start judging (screening → judging): opens the first round and assigns judges with balanced load, never across a conflict of interest (422 naming the entries that cannot be covered) */
+        post: operations["contests.startJudging"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/close-round": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close the current round: freezes its scores and ranks it; the next round (roadshow of the top N per track) opens, or after the last one the contest has results */
+        post: operations["contests.closeRound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/publish-ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish the final ranking as an immutable snapshot (results → funding); funders may then subscribe */
+        post: operations["contests.publishRanking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/award": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Award (funding → awarded): the matching pool tops entries up in rank order; awarded projects move to delivery with their funding sources, the rest back to the project library */
+        post: operations["contests.award"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close an awarded contest */
+        post: operations["contests.close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a contest before judging starts; entered projects go back to the library */
+        post: operations["contests.cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A contest's entries: organisers all, applicants their own, judges their assignments (blind: without the organisation), everyone the ranked ones once published */
+        get: operations["contestEntries.list"];
+        put?: never;
+        /**
+         * Enter an approved project of an eligible programme (the applicant organisation or the organiser); the project moves to in_contest
+         * @description A project you cannot see answers 404, as an unknown one does. Entering a project already entered answers its entry (200). With an Idempotency-Key, a retry after the entry applied answers the entry (201) whatever phase the contest has reached since.
+         */
+        post: operations["contestEntries.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/entries/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation and the team lead) */
+        get: operations["contestEntries.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/entries/{entryId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw an entry before judging (the applicant), or screen it out (the organiser); the project goes back to the library, still approved */
+        post: operations["contestEntries.withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/judges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The judge pool with each judge's progress in a round (the latest by default): assigned, scored, missing */
+        get: operations["contestJudges.list"];
+        put?: never;
+        /** Add judges (评审专家, accounts with the reviewer role) to the contest's pool; assignment picks from it */
+        post: operations["contestJudges.add"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/judges/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Take a judge out of the pool before judging starts */
+        delete: operations["contestJudges.remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Judge assignments with each sheet: a judge sees only their own (blind: without the organisation); organisers see all */
+        get: operations["contestAssignments.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/rounds/{roundKey}/reassignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace a judge on one entry of an open round (a named judge, or the least-loaded one free of conflict); a judge who already scored stays */
+        post: operations["contestAssignments.reassign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/rounds/{roundKey}/scores/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Score (or revise the score of) an entry assigned to you, every criterion within its range, until the round closes; a sheet racing the close is wholly in or refused */
+        put: operations["contestScores.submit"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The final ranking (organisers before publication; everyone after) or, for organisers, a round ranking: overall and per track, with the documented tie-break */
+        get: operations["contestRanking.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contests/{id}/pledges": {
         parameters: {
             query?: never;
@@ -1279,333 +1612,6 @@ export interface paths {
         };
         /** Readiness: PostgreSQL and Temporal reachable, migrations current */
         get: operations["health.ready"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Contests: organisers see the ones they run, drafts included; everyone else those open or past */
-        get: operations["contests.list"];
-        put?: never;
-        /** Set up a venture-funding contest (公益创投大赛): eligible programmes, timeline, tracks, rounds with weighted criteria, normalisation, blind judging, matching pool */
-        post: operations["contests.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One contest: settings, phase, rounds with their deadlines, entry counts and the moves allowed now */
-        get: operations["contests.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** Change a draft contest (settings are frozen once entries open) */
-        patch: operations["contests.update"];
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/open-entries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Open the contest for entries (draft → open); the settings are frozen */
-        post: operations["contests.openEntries"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/close-entries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Close entries before the entry deadline (open → screening); the deadline does it by itself */
-        post: operations["contests.closeEntries"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/start-judging": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Start judging (screening → judging): opens the first round and assigns judges with balanced load, never across a conflict of interest (422 naming the entries that cannot be covered) */
-        post: operations["contests.startJudging"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/close-round": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Close the current round: freezes its scores and ranks it; the next round (roadshow of the top N per track) opens, or after the last one the contest has results */
-        post: operations["contests.closeRound"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/publish-ranking": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Publish the final ranking as an immutable snapshot (results → funding); funders may then subscribe */
-        post: operations["contests.publishRanking"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/award": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Award (funding → awarded): the matching pool tops entries up in rank order; awarded projects move to delivery with their funding sources, the rest back to the project library */
-        post: operations["contests.award"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/close": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Close an awarded contest */
-        post: operations["contests.close"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Cancel a contest before judging starts; entered projects go back to the library */
-        post: operations["contests.cancel"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/entries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A contest's entries: organisers all, applicants their own, judges their assignments (blind: without the organisation), everyone the ranked ones once published */
-        get: operations["contestEntries.list"];
-        put?: never;
-        /** Enter an approved project of an eligible programme (the applicant organisation or the organiser); the project moves to in_contest */
-        post: operations["contestEntries.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/entries/{entryId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation and the team lead) */
-        get: operations["contestEntries.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/entries/{entryId}/withdraw": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Withdraw an entry before judging (the applicant), or screen it out (the organiser); the project goes back to the library, still approved */
-        post: operations["contestEntries.withdraw"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/judges": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The judge pool with each judge's progress in a round (the latest by default): assigned, scored, missing */
-        get: operations["contestJudges.list"];
-        put?: never;
-        /** Add judges (评审专家, accounts with the reviewer role) to the contest's pool; assignment picks from it */
-        post: operations["contestJudges.add"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/judges/{userId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Take a judge out of the pool before judging starts */
-        delete: operations["contestJudges.remove"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/assignments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Judge assignments with each sheet: a judge sees only their own (blind: without the organisation); organisers see all */
-        get: operations["contestAssignments.list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/rounds/{roundKey}/reassignments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Replace a judge on one entry of an open round (a named judge, or the least-loaded one free of conflict); a judge who already scored stays */
-        post: operations["contestAssignments.reassign"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/rounds/{roundKey}/scores/{entryId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Score (or revise the score of) an entry assigned to you, every criterion within its range, until the round closes; a sheet racing the close is wholly in or refused */
-        put: operations["contestScores.submit"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/ranking": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The final ranking (organisers before publication; everyone after) or, for organisers, a round ranking: overall and per track, with the documented tie-break */
-        get: operations["contestRanking.get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -10043,6 +10049,4040 @@ export interface operations {
             };
         };
     };
+    "contests.list": {
+        parameters: {
+            query: {
+                /** @description Items a page (1-100) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                phase?: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Contests: organisers see the ones they run, drafts included; everyone else those open or past */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            name: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            regionPath: string;
+                            programmeIds: string[];
+                            entriesCloseAt: string | null;
+                            roadshowOn: string | null;
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                            phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                            currentRound: number | null;
+                            finalRankingId: string | null;
+                            publishedAt: string | null;
+                            awardedAt: string | null;
+                            closedAt: string | null;
+                            createdBy: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            updatedAt: string;
+                            allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    name: string;
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    regionId: string;
+                    /** @description Programmes whose approved projects may enter */
+                    programmeIds: string[];
+                    entriesCloseAt?: string | null;
+                    roadshowOn?: string | null;
+                    tracks: {
+                        /** @description Stable key a score sheet uses */
+                        key: string;
+                        /** Format: text */
+                        name: string;
+                    }[];
+                    rounds: {
+                        /** @description Stable key a score sheet uses */
+                        key: string;
+                        /** Format: text */
+                        name: string;
+                        kind: "online" | "roadshow";
+                        /** @description Weights sum to 100 */
+                        criteria: {
+                            /** @description Stable key a score sheet uses */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                            /** @description Weight in percent; the weights of a list must sum to 100 */
+                            weight: number;
+                            minScore: number;
+                            maxScore: number;
+                        }[];
+                        judgesPerEntry: number;
+                        /** @description Roadshow: how many entries of each track advance from the previous round */
+                        topNPerTrack?: number;
+                        /**
+                         * Format: iso-duration
+                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                         */
+                        judgingDeadline: string;
+                        /**
+                         * Format: iso-duration
+                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                         */
+                        reminderBefore?: string;
+                    }[];
+                    /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                    normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                    /** @description Judges do not see the applicant organisation */
+                    blind?: boolean;
+                    /** @description Money in fen (1/100 yuan) */
+                    matchingPoolFen?: number;
+                    /** @description Money in fen (1/100 yuan) */
+                    matchingCapPerEntryFen?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Set up a venture-funding contest (公益创投大赛): eligible programmes, timeline, tracks, rounds with weighted criteria, normalisation, blind judging, matching pool */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        name: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        regionPath: string;
+                        programmeIds: string[];
+                        entriesCloseAt: string | null;
+                        roadshowOn: string | null;
+                        tracks: {
+                            /** @description Stable key a score sheet uses */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                        }[];
+                        /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                        normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                        blind: boolean;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingPoolFen: number;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingCapPerEntryFen: number;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        currentRound: number | null;
+                        finalRankingId: string | null;
+                        publishedAt: string | null;
+                        awardedAt: string | null;
+                        closedAt: string | null;
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        updatedAt: string;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        rounds: {
+                            /** @description Stable key a score sheet uses */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                            kind: "online" | "roadshow";
+                            /** @description Weights sum to 100 */
+                            criteria: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                                minScore: number;
+                                maxScore: number;
+                            }[];
+                            judgesPerEntry: number;
+                            /** @description Roadshow: how many entries of each track advance from the previous round */
+                            topNPerTrack?: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            judgingDeadline: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reminderBefore?: string;
+                            state: {
+                                index: number;
+                                key: string;
+                                kind: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                openedAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                deadlineAt: string;
+                                remindAt: string | null;
+                                closedAt: string | null;
+                                rankingId: string | null;
+                            } | null;
+                        }[];
+                        /** @description Entries by status */
+                        entryCounts: {
+                            [key: string]: number;
+                        };
+                        youRunIt?: boolean;
+                        youJudgeIt?: boolean;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One contest: settings, phase, rounds with their deadlines, entry counts and the moves allowed now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        name: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        regionPath: string;
+                        programmeIds: string[];
+                        entriesCloseAt: string | null;
+                        roadshowOn: string | null;
+                        tracks: {
+                            /** @description Stable key a score sheet uses */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                        }[];
+                        /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                        normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                        blind: boolean;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingPoolFen: number;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingCapPerEntryFen: number;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        currentRound: number | null;
+                        finalRankingId: string | null;
+                        publishedAt: string | null;
+                        awardedAt: string | null;
+                        closedAt: string | null;
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        updatedAt: string;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        rounds: {
+                            /** @description Stable key a score sheet uses */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                            kind: "online" | "roadshow";
+                            /** @description Weights sum to 100 */
+                            criteria: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                                minScore: number;
+                                maxScore: number;
+                            }[];
+                            judgesPerEntry: number;
+                            /** @description Roadshow: how many entries of each track advance from the previous round */
+                            topNPerTrack?: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            judgingDeadline: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reminderBefore?: string;
+                            state: {
+                                index: number;
+                                key: string;
+                                kind: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                openedAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                deadlineAt: string;
+                                remindAt: string | null;
+                                closedAt: string | null;
+                                rankingId: string | null;
+                            } | null;
+                        }[];
+                        /** @description Entries by status */
+                        entryCounts: {
+                            [key: string]: number;
+                        };
+                        youRunIt?: boolean;
+                        youJudgeIt?: boolean;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    name?: string;
+                    /** @description Programmes whose approved projects may enter */
+                    programmeIds?: string[];
+                    entriesCloseAt?: string | null;
+                    roadshowOn?: string | null;
+                    tracks?: {
+                        /** @description Stable key a score sheet uses */
+                        key: string;
+                        /** Format: text */
+                        name: string;
+                    }[];
+                    rounds?: {
+                        /** @description Stable key a score sheet uses */
+                        key: string;
+                        /** Format: text */
+                        name: string;
+                        kind: "online" | "roadshow";
+                        /** @description Weights sum to 100 */
+                        criteria: {
+                            /** @description Stable key a score sheet uses */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                            /** @description Weight in percent; the weights of a list must sum to 100 */
+                            weight: number;
+                            minScore: number;
+                            maxScore: number;
+                        }[];
+                        judgesPerEntry: number;
+                        /** @description Roadshow: how many entries of each track advance from the previous round */
+                        topNPerTrack?: number;
+                        /**
+                         * Format: iso-duration
+                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                         */
+                        judgingDeadline: string;
+                        /**
+                         * Format: iso-duration
+                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                         */
+                        reminderBefore?: string;
+                    }[];
+                    /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                    normalisation?: "raw_mean" | "trimmed_mean" | "z_score";
+                    /** @description Judges do not see the applicant organisation */
+                    blind?: boolean;
+                    /** @description Money in fen (1/100 yuan) */
+                    matchingPoolFen?: number;
+                    /** @description Money in fen (1/100 yuan) */
+                    matchingCapPerEntryFen?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Change a draft contest (settings are frozen once entries open) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        name: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        regionPath: string;
+                        programmeIds: string[];
+                        entriesCloseAt: string | null;
+                        roadshowOn: string | null;
+                        tracks: {
+                            /** @description Stable key a score sheet uses */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                        }[];
+                        /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                        normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                        blind: boolean;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingPoolFen: number;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingCapPerEntryFen: number;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        currentRound: number | null;
+                        finalRankingId: string | null;
+                        publishedAt: string | null;
+                        awardedAt: string | null;
+                        closedAt: string | null;
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        updatedAt: string;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        rounds: {
+                            /** @description Stable key a score sheet uses */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                            kind: "online" | "roadshow";
+                            /** @description Weights sum to 100 */
+                            criteria: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                                minScore: number;
+                                maxScore: number;
+                            }[];
+                            judgesPerEntry: number;
+                            /** @description Roadshow: how many entries of each track advance from the previous round */
+                            topNPerTrack?: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            judgingDeadline: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reminderBefore?: string;
+                            state: {
+                                index: number;
+                                key: string;
+                                kind: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                openedAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                deadlineAt: string;
+                                remindAt: string | null;
+                                closedAt: string | null;
+                                rankingId: string | null;
+                            } | null;
+                        }[];
+                        /** @description Entries by status */
+                        entryCounts: {
+                            [key: string]: number;
+                        };
+                        youRunIt?: boolean;
+                        youJudgeIt?: boolean;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.openEntries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Open the contest for entries (draft → open); the settings are frozen */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.closeEntries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Close entries before the entry deadline (open → screening); the deadline does it by itself */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.startJudging": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Start judging (screening → judging): opens the first round and assigns judges with balanced load, never across a conflict of interest (422 naming the entries that cannot be covered) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.closeRound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Close although assigned sheets are missing */
+                    allowMissing?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Close the current round: freezes its scores and ranks it; the next round (roadshow of the top N per track) opens, or after the last one the contest has results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.publishRanking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Publish the final ranking as an immutable snapshot (results → funding); funders may then subscribe */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.award": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    startDate: string;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    endDate: string;
+                    /** @description Share of each award held back as the final tranche (default 30) */
+                    finalTranchePercent?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Award (funding → awarded): the matching pool tops entries up in rank order; awarded projects move to delivery with their funding sources, the rest back to the project library */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Close an awarded contest */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Cancel a contest before judging starts; entered projects go back to the library */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestEntries.list": {
+        parameters: {
+            query: {
+                /** @description Items a page (1-100) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                status?: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
+                /** @description Stable key a score sheet uses */
+                trackKey?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A contest's entries: organisers all, applicants their own, judges their assignments (blind: without the organisation), everyone the ranked ones once published */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /**
+                             * Format: uuid
+                             * @description Left out for a judge of a blind contest until the ranking is published
+                             */
+                            projectId?: string;
+                            /**
+                             * Format: uuid
+                             * @description Left out for a judge of a blind contest until the ranking is published
+                             */
+                            organisationId?: string;
+                            organisationName?: string;
+                            trackKey: string;
+                            title: string;
+                            summary: string;
+                            targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            status: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
+                            reason: string | null;
+                            rank?: number | null;
+                            trackRank?: number | null;
+                            score?: number | null;
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            /** @description What the entry still needs, in fen */
+                            remainingNeedFen: number;
+                            fundingSources: {
+                                funderOrganisationId: string | null;
+                                name: string;
+                                kind: "government" | "cash" | "goods" | "services";
+                                /** @description Money in fen (1/100 yuan) */
+                                valueFen: number;
+                            }[] | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            submittedAt: string;
+                            withdrawnAt: string | null;
+                            projectMovedAt: string | null;
+                            projectMoveError: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestEntries.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    projectId: string;
+                    /** @description Stable key a score sheet uses */
+                    trackKey: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Enter an approved project of an eligible programme (the applicant organisation or the organiser); the project moves to in_contest */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        /**
+                         * Format: uuid
+                         * @description Left out for a judge of a blind contest until the ranking is published
+                         */
+                        projectId?: string;
+                        /**
+                         * Format: uuid
+                         * @description Left out for a judge of a blind contest until the ranking is published
+                         */
+                        organisationId?: string;
+                        organisationName?: string;
+                        trackKey: string;
+                        title: string;
+                        summary: string;
+                        targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                        /** @description Money in fen (1/100 yuan) */
+                        amountAskedFen: number;
+                        status: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
+                        reason: string | null;
+                        rank?: number | null;
+                        trackRank?: number | null;
+                        score?: number | null;
+                        /** @description Money in fen (1/100 yuan) */
+                        subscribedFen: number;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingFen: number;
+                        /** @description What the entry still needs, in fen */
+                        remainingNeedFen: number;
+                        fundingSources: {
+                            funderOrganisationId: string | null;
+                            name: string;
+                            kind: "government" | "cash" | "goods" | "services";
+                            /** @description Money in fen (1/100 yuan) */
+                            valueFen: number;
+                        }[] | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        submittedAt: string;
+                        withdrawnAt: string | null;
+                        projectMovedAt: string | null;
+                        projectMoveError: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestEntries.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+                /** @description A UUID in canonical form */
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation and the team lead) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        /**
+                         * Format: uuid
+                         * @description Left out for a judge of a blind contest until the ranking is published
+                         */
+                        projectId?: string;
+                        /**
+                         * Format: uuid
+                         * @description Left out for a judge of a blind contest until the ranking is published
+                         */
+                        organisationId?: string;
+                        organisationName?: string;
+                        trackKey: string;
+                        title: string;
+                        summary: string;
+                        targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                        /** @description Money in fen (1/100 yuan) */
+                        amountAskedFen: number;
+                        status: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
+                        reason: string | null;
+                        rank?: number | null;
+                        trackRank?: number | null;
+                        score?: number | null;
+                        /** @description Money in fen (1/100 yuan) */
+                        subscribedFen: number;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingFen: number;
+                        /** @description What the entry still needs, in fen */
+                        remainingNeedFen: number;
+                        fundingSources: {
+                            funderOrganisationId: string | null;
+                            name: string;
+                            kind: "government" | "cash" | "goods" | "services";
+                            /** @description Money in fen (1/100 yuan) */
+                            valueFen: number;
+                        }[] | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        submittedAt: string;
+                        withdrawnAt: string | null;
+                        projectMovedAt: string | null;
+                        projectMoveError: string | null;
+                        proposal: {
+                            [key: string]: unknown;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestEntries.withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+                /** @description A UUID in canonical form */
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Withdraw an entry before judging (the applicant), or screen it out (the organiser); the project goes back to the library, still approved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        /**
+                         * Format: uuid
+                         * @description Left out for a judge of a blind contest until the ranking is published
+                         */
+                        projectId?: string;
+                        /**
+                         * Format: uuid
+                         * @description Left out for a judge of a blind contest until the ranking is published
+                         */
+                        organisationId?: string;
+                        organisationName?: string;
+                        trackKey: string;
+                        title: string;
+                        summary: string;
+                        targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                        /** @description Money in fen (1/100 yuan) */
+                        amountAskedFen: number;
+                        status: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
+                        reason: string | null;
+                        rank?: number | null;
+                        trackRank?: number | null;
+                        score?: number | null;
+                        /** @description Money in fen (1/100 yuan) */
+                        subscribedFen: number;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingFen: number;
+                        /** @description What the entry still needs, in fen */
+                        remainingNeedFen: number;
+                        fundingSources: {
+                            funderOrganisationId: string | null;
+                            name: string;
+                            kind: "government" | "cash" | "goods" | "services";
+                            /** @description Money in fen (1/100 yuan) */
+                            valueFen: number;
+                        }[] | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        submittedAt: string;
+                        withdrawnAt: string | null;
+                        projectMovedAt: string | null;
+                        projectMoveError: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestJudges.list": {
+        parameters: {
+            query?: {
+                /** @description Stable key a score sheet uses */
+                roundKey?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The judge pool with each judge's progress in a round (the latest by default): assigned, scored, missing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        roundKey: string | null;
+                        roundClosed: boolean | null;
+                        deadlineAt: string | null;
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            userId: string;
+                            displayName: string;
+                            organisationId: string | null;
+                            organisationName: string | null;
+                            conflictOrganisationIds: string[];
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            addedAt: string;
+                            assigned: number;
+                            scored: number;
+                            missing: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestJudges.add": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    userIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Add judges (评审专家, accounts with the reviewer role) to the contest's pool; assignment picks from it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        roundKey: string | null;
+                        roundClosed: boolean | null;
+                        deadlineAt: string | null;
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            userId: string;
+                            displayName: string;
+                            organisationId: string | null;
+                            organisationName: string | null;
+                            conflictOrganisationIds: string[];
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            addedAt: string;
+                            assigned: number;
+                            scored: number;
+                            missing: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestJudges.remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+                /** @description A UUID in canonical form */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Take a judge out of the pool before judging starts */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestAssignments.list": {
+        parameters: {
+            query: {
+                /** @description Stable key a score sheet uses */
+                roundKey?: string;
+                /** @description A UUID in canonical form */
+                judgeId?: string;
+                /** @description A UUID in canonical form */
+                entryId?: string;
+                /** @description Items a page (1-500) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Judge assignments with each sheet: a judge sees only their own (blind: without the organisation); organisers see all */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            roundKey: string;
+                            roundIndex: number;
+                            roundClosed: boolean;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            judgeId: string;
+                            status: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                            entry: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                id: string;
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                contestId: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Left out for a judge of a blind contest until the ranking is published
+                                 */
+                                projectId?: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Left out for a judge of a blind contest until the ranking is published
+                                 */
+                                organisationId?: string;
+                                organisationName?: string;
+                                trackKey: string;
+                                title: string;
+                                summary: string;
+                                targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                                /** @description Money in fen (1/100 yuan) */
+                                amountAskedFen: number;
+                                status: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
+                                reason: string | null;
+                                rank?: number | null;
+                                trackRank?: number | null;
+                                score?: number | null;
+                                /** @description Money in fen (1/100 yuan) */
+                                subscribedFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                matchingFen: number;
+                                /** @description What the entry still needs, in fen */
+                                remainingNeedFen: number;
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[] | null;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                submittedAt: string;
+                                withdrawnAt: string | null;
+                                projectMovedAt: string | null;
+                                projectMoveError: string | null;
+                            };
+                            sheet: {
+                                scores: {
+                                    [key: string]: number;
+                                };
+                                comment: string;
+                                total: number;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                submittedAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                updatedAt: string;
+                            } | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestAssignments.reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+                /** @description Stable key a score sheet uses */
+                roundKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    entryId: string;
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    fromJudgeId: string;
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    toJudgeId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Replace a judge on one entry of an open round (a named judge, or the least-loaded one free of conflict); a judge who already scored stays */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        roundKey: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        entryId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        fromJudgeId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        toJudgeId: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        dueAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestScores.submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+                /** @description Stable key a score sheet uses */
+                roundKey: string;
+                /** @description A UUID in canonical form */
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Criterion key -> score within its range */
+                    scores: {
+                        [key: string]: number;
+                    };
+                    /** Format: text */
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Score (or revise the score of) an entry assigned to you, every criterion within its range, until the round closes; a sheet racing the close is wholly in or refused */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        roundKey: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        entryId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        judgeId: string;
+                        scores: {
+                            [key: string]: number;
+                        };
+                        comment: string;
+                        total: number;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        submittedAt: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestRanking.get": {
+        parameters: {
+            query?: {
+                /** @description Stable key a score sheet uses */
+                roundKey?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The final ranking (organisers before publication; everyone after) or, for organisers, a round ranking: overall and per track, with the documented tie-break */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        kind: string;
+                        method: string;
+                        roundKey: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        computedAt: string;
+                        publishedAt: string | null;
+                        tieBreak: string;
+                        unscoredEntryIds: string[];
+                        overall: {
+                            rank: number;
+                            trackRank: number;
+                            trackKey: string;
+                            score: number;
+                            sheetCount: number;
+                            roundKey: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            entryId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            projectId: string;
+                            title: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            organisationId: string;
+                            organisationName: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                        }[];
+                        /** @description Track key -> its entries in rank order */
+                        byTrack: {
+                            [key: string]: {
+                                rank: number;
+                                trackRank: number;
+                                trackKey: string;
+                                score: number;
+                                sheetCount: number;
+                                roundKey: string;
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                projectId: string;
+                                title: string;
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                organisationId: string;
+                                organisationName: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountAskedFen: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "contestPledges.list": {
         parameters: {
             query: {
@@ -10292,7 +14332,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /**
@@ -10697,7 +14737,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /**
@@ -14215,2305 +18255,6 @@ export interface operations {
                             };
                         };
                     };
-                };
-            };
-        };
-    };
-    "contests.list": {
-        parameters: {
-            query?: {
-                limit?: components["schemas"]["limit"];
-                cursor?: components["schemas"]["cursor"];
-                phase?: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
-                q?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Contests: organisers see the ones they run, drafts included; everyone else those open or past */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    name: components["schemas"]["name"];
-                    regionId: components["schemas"]["id"];
-                    /** @description Programmes whose approved projects may enter */
-                    programmeIds: components["schemas"]["id"][];
-                    entriesCloseAt?: components["schemas"]["dateTime"] | null;
-                    roadshowOn?: components["schemas"]["date"] | null;
-                    tracks: components["schemas"]["contestTrack"][];
-                    rounds: components["schemas"]["contestRound"][];
-                    normalisation: components["schemas"]["normalisationMethod"];
-                    /** @description Judges do not see the applicant organisation */
-                    blind?: boolean;
-                    matchingPoolFen?: components["schemas"]["fen"];
-                    matchingCapPerEntryFen?: components["schemas"]["fen"];
-                };
-            };
-        };
-        responses: {
-            /** @description Set up a venture-funding contest (公益创投大赛): eligible programmes, timeline, tracks, rounds with weighted criteria, normalisation, blind judging, matching pool */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One contest: settings, phase, rounds with their deadlines, entry counts and the moves allowed now */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.update": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    name?: components["schemas"]["name"];
-                    /** @description Programmes whose approved projects may enter */
-                    programmeIds?: components["schemas"]["id"][];
-                    entriesCloseAt?: components["schemas"]["dateTime"] | null;
-                    roadshowOn?: components["schemas"]["date"] | null;
-                    tracks?: components["schemas"]["contestTrack"][];
-                    rounds?: components["schemas"]["contestRound"][];
-                    normalisation?: components["schemas"]["normalisationMethod"];
-                    /** @description Judges do not see the applicant organisation */
-                    blind?: boolean;
-                    matchingPoolFen?: components["schemas"]["fen"];
-                    matchingCapPerEntryFen?: components["schemas"]["fen"];
-                };
-            };
-        };
-        responses: {
-            /** @description Change a draft contest (settings are frozen once entries open) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.openEntries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Open the contest for entries (draft → open); the settings are frozen */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.closeEntries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Close entries before the entry deadline (open → screening); the deadline does it by itself */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.startJudging": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Start judging (screening → judging): opens the first round and assigns judges with balanced load, never across a conflict of interest (422 naming the entries that cannot be covered) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.closeRound": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description Close although assigned sheets are missing */
-                    allowMissing?: boolean;
-                };
-            };
-        };
-        responses: {
-            /** @description Close the current round: freezes its scores and ranks it; the next round (roadshow of the top N per track) opens, or after the last one the contest has results */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.publishRanking": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Publish the final ranking as an immutable snapshot (results → funding); funders may then subscribe */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.award": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    startDate: components["schemas"]["date"];
-                    endDate: components["schemas"]["date"];
-                    /** @description Share of each award held back as the final tranche (default 30) */
-                    finalTranchePercent?: number;
-                };
-            };
-        };
-        responses: {
-            /** @description Award (funding → awarded): the matching pool tops entries up in rank order; awarded projects move to delivery with their funding sources, the rest back to the project library */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.close": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Close an awarded contest */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    reason: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Cancel a contest before judging starts; entered projects go back to the library */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestEntries.list": {
-        parameters: {
-            query?: {
-                limit?: components["schemas"]["limit"];
-                cursor?: components["schemas"]["cursor"];
-                status?: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
-                trackKey?: components["schemas"]["ruleKey"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A contest's entries: organisers all, applicants their own, judges their assignments (blind: without the organisation), everyone the ranked ones once published */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestEntries.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    projectId: components["schemas"]["id"];
-                    trackKey: components["schemas"]["ruleKey"];
-                };
-            };
-        };
-        responses: {
-            /** @description Enter an approved project of an eligible programme (the applicant organisation or the organiser); the project moves to in_contest */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestEntries.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-                entryId: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation and the team lead) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestEntries.withdraw": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-                entryId: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    reason: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Withdraw an entry before judging (the applicant), or screen it out (the organiser); the project goes back to the library, still approved */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestJudges.list": {
-        parameters: {
-            query?: {
-                roundKey?: components["schemas"]["ruleKey"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The judge pool with each judge's progress in a round (the latest by default): assigned, scored, missing */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestJudges.add": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    userIds: components["schemas"]["id"][];
-                };
-            };
-        };
-        responses: {
-            /** @description Add judges (评审专家, accounts with the reviewer role) to the contest's pool; assignment picks from it */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestJudges.remove": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-                userId: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Take a judge out of the pool before judging starts */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestAssignments.list": {
-        parameters: {
-            query?: {
-                roundKey?: components["schemas"]["ruleKey"];
-                judgeId?: components["schemas"]["id"];
-                entryId?: components["schemas"]["id"];
-                limit?: number;
-                cursor?: components["schemas"]["cursor"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Judge assignments with each sheet: a judge sees only their own (blind: without the organisation); organisers see all */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestAssignments.reassign": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-                roundKey: components["schemas"]["ruleKey"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    entryId: components["schemas"]["id"];
-                    fromJudgeId: components["schemas"]["id"];
-                    toJudgeId?: components["schemas"]["id"];
-                };
-            };
-        };
-        responses: {
-            /** @description Replace a judge on one entry of an open round (a named judge, or the least-loaded one free of conflict); a judge who already scored stays */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestScores.submit": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-                roundKey: components["schemas"]["ruleKey"];
-                entryId: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description Criterion key -> score within its range */
-                    scores: {
-                        [key: string]: number;
-                    };
-                    /** Format: text */
-                    comment?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Score (or revise the score of) an entry assigned to you, every criterion within its range, until the round closes; a sheet racing the close is wholly in or refused */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestRanking.get": {
-        parameters: {
-            query?: {
-                roundKey?: components["schemas"]["ruleKey"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The final ranking (organisers before publication; everyone after) or, for organisers, a round ranking: overall and per track, with the documented tie-break */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
