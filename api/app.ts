@@ -13,7 +13,6 @@ import { registerHealthRoutes } from './routes/health';
 import { registerContestRoutes } from './routes/contests';
 import { registerContestEntryRoutes } from './routes/contest-entries';
 import { registerContestJudgingRoutes } from './routes/contest-judging';
-import { registerDeliveryRoutes } from './routes/project-delivery';
 import { registerProgrammeRoutes } from './routes/programmes';
 import { registerDemandRoutes } from './routes/demand';
 import { mountConsole } from './console';
@@ -29,7 +28,6 @@ export function buildRegistry(): RouteRegistry {
   registerContestRoutes(registry);
   registerContestEntryRoutes(registry);
   registerContestJudgingRoutes(registry);
-  registerDeliveryRoutes(registry);
   registerProgrammeRoutes(registry);
   registerDemandRoutes(registry);
   registerSessionCookieRoutes(registry);

@@ -17,10 +17,12 @@ import { operations as review } from './review/operations';
 import { operations as tranches } from './tranches/operations';
 import { operations as evaluation } from './evaluation/operations';
 import { operations as closure } from './closure/operations';
+import { operations as delivery } from './delivery/operations';
+import { operations as monitoring } from './monitoring/operations';
 
 export const operations: readonly Operation[] = [
   ...regions, ...auth, ...users, ...organisations, ...audit, ...tasks,
-  ...projects, ...design, ...review, ...tranches, ...evaluation, ...closure,
+  ...projects, ...design, ...review, ...delivery, ...monitoring, ...tranches, ...evaluation, ...closure,
   ...funding,
   ...serviceOrders, ...volunteers, ...timeBank,
 ];

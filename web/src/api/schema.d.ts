@@ -472,6 +472,227 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{id}/agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fund an approved project directly (government purchase of services): sign the agreement (amount, tranches, start and end) and start delivery */
+        post: operations["delivery.fund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Delivery at a glance: agreement, milestones, totals of service records, volunteer hours and spending per budget line */
+        get: operations["delivery.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/milestones/{seq}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a milestone of the activity plan done */
+        post: operations["delivery.completeMilestone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/service-records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a service activity (date, place, people served, volunteers and their hours); each volunteer's hours credit their time bank exactly once */
+        post: operations["delivery.recordService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/spending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record spending against a budget line of the approved proposal */
+        post: operations["delivery.recordSpending"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit the monthly report (月报) for a period: summary and indicator progress; one report per period */
+        post: operations["monitoring.submitReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/monitoring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Monitoring record: monthly reports, supervision visits, complaints, quarterly reviews, rectifications and every colour change with its reason */
+        get: operations["monitoring.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/supervisor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign the expert supervisor (督导) who visits the project (never from the applicant organisation or one they declared a conflict with) */
+        post: operations["monitoring.assignSupervisor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/supervision-visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The assigned supervisor records a visit: scores per supervision dimension (0-100) give the supervision index (社工督导指数) */
+        post: operations["monitoring.recordVisit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/complaints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a complaint about the project (it counts toward the colour grade) */
+        post: operations["monitoring.recordComplaint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/quarterly-reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the quarterly review meeting (季例会) */
+        post: operations["monitoring.recordQuarterlyReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/rectification/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The applicant submits the rectification plan (整改) a red grade or a failing evaluation requires */
+        post: operations["monitoring.submitRectificationPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/rectification/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The officer accepts the rectification: back to delivery (red grade) or to the final evaluation (failing evaluation) */
+        post: operations["monitoring.completeRectification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{id}/tranches": {
         parameters: {
             query?: never;
@@ -1414,227 +1635,6 @@ export interface paths {
         get: operations["contestRanking.get"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/agreement": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Fund an approved project directly (government purchase of services): sign the agreement (amount, tranches, start and end) and start delivery */
-        post: operations["delivery.fund"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/delivery": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Delivery at a glance: agreement, milestones, totals of service records, volunteer hours and spending per budget line */
-        get: operations["delivery.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/milestones/{seq}/complete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Mark a milestone of the activity plan done */
-        post: operations["delivery.completeMilestone"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/service-records": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Record a service activity (date, place, people served, volunteers and their hours); each volunteer's hours credit their time bank exactly once */
-        post: operations["delivery.recordService"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/spending": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Record spending against a budget line of the approved proposal */
-        post: operations["delivery.recordSpending"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/reports": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Submit the monthly report (月报) for a period: summary and indicator progress; one report per period */
-        post: operations["monitoring.submitReport"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/monitoring": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Monitoring record: monthly reports, supervision visits, complaints, quarterly reviews, rectifications and every colour change with its reason */
-        get: operations["monitoring.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/supervisor": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Assign the expert supervisor (督导) who visits the project (never from the applicant organisation or one they declared a conflict with) */
-        post: operations["monitoring.assignSupervisor"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/supervision-visits": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** The assigned supervisor records a visit: scores per supervision dimension (0-100) give the supervision index (社工督导指数) */
-        post: operations["monitoring.recordVisit"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/complaints": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Record a complaint about the project (it counts toward the colour grade) */
-        post: operations["monitoring.recordComplaint"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/quarterly-reviews": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Record the quarterly review meeting (季例会) */
-        post: operations["monitoring.recordQuarterlyReview"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/rectification/plan": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** The applicant submits the rectification plan (整改) a red grade or a failing evaluation requires */
-        post: operations["monitoring.submitRectificationPlan"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/rectification/complete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** The officer accepts the rectification: back to delivery (red grade) or to the final evaluation (failing evaluation) */
-        post: operations["monitoring.completeRectification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6253,6 +6253,2502 @@ export interface operations {
             };
             /** @description A business rule refuses the request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delivery.fund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Money in fen (1/100 yuan) */
+                    amountFen: number;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    startDate: string;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    endDate: string;
+                    tranches: {
+                        /** Format: text */
+                        name: string;
+                        /** @description Money in fen (1/100 yuan) */
+                        amountFen: number;
+                        /**
+                         * Format: date
+                         * @description A calendar date, YYYY-MM-DD
+                         */
+                        releaseOn: string;
+                    }[];
+                    /** @description Defaults to one government purchase of services for the whole amount */
+                    fundingSources?: {
+                        funderOrganisationId: string | null;
+                        /** Format: text */
+                        name: string;
+                        kind: "government" | "cash" | "goods" | "services";
+                        /** @description Money in fen (1/100 yuan) */
+                        valueFen: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Fund an approved project directly (government purchase of services): sign the agreement (amount, tranches, start and end) and start delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                            final: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delivery.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delivery at a glance: agreement, milestones, totals of service records, volunteer hours and spending per budget line */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agreement: {
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            tranches: {
+                                /** Format: text */
+                                name: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                releaseOn: string;
+                            }[];
+                            fundingSources: {
+                                funderOrganisationId: string | null;
+                                /** Format: text */
+                                name: string;
+                                kind: "government" | "cash" | "goods" | "services";
+                                /** @description Money in fen (1/100 yuan) */
+                                valueFen: number;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            signedAt: string;
+                        } | null;
+                        milestones: {
+                            seq: number;
+                            name: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            due: string;
+                            doneAt: string | null;
+                            note: string | null;
+                        }[];
+                        serviceRecords: number;
+                        peopleServed: number;
+                        volunteerHours: number;
+                        spendingByBudgetItem: {
+                            budgetItem: string;
+                            amountFen: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delivery.completeMilestone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Mark a milestone of the activity plan done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                            final: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delivery.recordService": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    activity: string;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    heldOn: string;
+                    /** Format: text */
+                    place: string;
+                    peopleServed: number;
+                    volunteers: {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        volunteerId: string;
+                        hours: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Record a service activity (date, place, people served, volunteers and their hours); each volunteer's hours credit their time bank exactly once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        live: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            projectId: string;
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                            version: number;
+                            /** @description The four-colour grade (四色分级) */
+                            colour: "green" | "blue" | "yellow" | "red";
+                            colourReasons: string[];
+                            panel: {
+                                reviewerId: string | null;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                remindAt: string | null;
+                                reminded: boolean;
+                                lateNotified: boolean;
+                                scored: boolean;
+                                total: number | null;
+                            }[];
+                            revisionDueAt: string | null;
+                            contestId: string | null;
+                            agreement: {
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                finalTrancheFen: number;
+                                reportsFrom: string;
+                            } | null;
+                            reports: {
+                                period: number;
+                                periodStart: string;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                submitted: boolean;
+                                overdue: boolean;
+                            }[];
+                            submittedPeriods: number[];
+                            complaints: number;
+                            supervisionIndex: number | null;
+                            rectification: {
+                                id: string;
+                                cause: "red_grade" | "failed_evaluation";
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                planned: boolean;
+                                overdueNotified: boolean;
+                            } | null;
+                            evaluations: {
+                                mid_term: {
+                                    /**
+                                     * Format: uuid
+                                     * @description A UUID in canonical form
+                                     */
+                                    evaluatorId: string;
+                                    submitted: boolean;
+                                    grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                } | null;
+                                final: {
+                                    /**
+                                     * Format: uuid
+                                     * @description A UUID in canonical form
+                                     */
+                                    evaluatorId: string;
+                                    submitted: boolean;
+                                    grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                } | null;
+                            };
+                            openDeadlines: {
+                                kind: string;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                /** @description A role, or a user id the reader may learn */
+                                who: string;
+                            }[];
+                            pendingActions: {
+                                action: string;
+                                who: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delivery.recordSpending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    budgetItem: string;
+                    /** @description Money in fen (1/100 yuan) */
+                    amountFen: number;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    spentOn: string;
+                    /** Format: text */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Record spending against a budget line of the approved proposal */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        live: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            projectId: string;
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                            version: number;
+                            /** @description The four-colour grade (四色分级) */
+                            colour: "green" | "blue" | "yellow" | "red";
+                            colourReasons: string[];
+                            panel: {
+                                reviewerId: string | null;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                remindAt: string | null;
+                                reminded: boolean;
+                                lateNotified: boolean;
+                                scored: boolean;
+                                total: number | null;
+                            }[];
+                            revisionDueAt: string | null;
+                            contestId: string | null;
+                            agreement: {
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                finalTrancheFen: number;
+                                reportsFrom: string;
+                            } | null;
+                            reports: {
+                                period: number;
+                                periodStart: string;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                submitted: boolean;
+                                overdue: boolean;
+                            }[];
+                            submittedPeriods: number[];
+                            complaints: number;
+                            supervisionIndex: number | null;
+                            rectification: {
+                                id: string;
+                                cause: "red_grade" | "failed_evaluation";
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                planned: boolean;
+                                overdueNotified: boolean;
+                            } | null;
+                            evaluations: {
+                                mid_term: {
+                                    /**
+                                     * Format: uuid
+                                     * @description A UUID in canonical form
+                                     */
+                                    evaluatorId: string;
+                                    submitted: boolean;
+                                    grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                } | null;
+                                final: {
+                                    /**
+                                     * Format: uuid
+                                     * @description A UUID in canonical form
+                                     */
+                                    evaluatorId: string;
+                                    submitted: boolean;
+                                    grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                } | null;
+                            };
+                            openDeadlines: {
+                                kind: string;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                /** @description A role, or a user id the reader may learn */
+                                who: string;
+                            }[];
+                            pendingActions: {
+                                action: string;
+                                who: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.submitReport": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    period: number;
+                    /** Format: text */
+                    summary: string;
+                    indicatorProgress: {
+                        /** Format: text */
+                        name: string;
+                        achieved: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Submit the monthly report (月报) for a period: summary and indicator progress; one report per period */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                            final: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Monitoring record: monthly reports, supervision visits, complaints, quarterly reviews, rectifications and every colour change with its reason */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        reports: {
+                            period: number;
+                            summary: string;
+                            indicatorProgress: {
+                                name: string;
+                                achieved: number;
+                            }[];
+                            late: boolean;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            submittedAt: string;
+                        }[];
+                        supervisionVisits: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            supervisorId: string | null;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            visitedOn: string;
+                            scores: {
+                                [key: string]: number;
+                            };
+                            supervisionIndex: number;
+                            notes: string | null;
+                        }[];
+                        complaints: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            receivedOn: string;
+                            description: string;
+                        }[];
+                        quarterlyReviews: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            quarter: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            heldOn: string;
+                            notes: string;
+                            attendees: string[];
+                        }[];
+                        rectifications: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /** @description red_grade or failed_evaluation */
+                            cause: string;
+                            reason: string;
+                            plan: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                            /** @description open, planned, completed or ended (the project was terminated) */
+                            status: string;
+                            completedAt: string | null;
+                        }[];
+                        colourChanges: {
+                            /** @description The four-colour grade (四色分级) */
+                            from: "green" | "blue" | "yellow" | "red";
+                            /** @description The four-colour grade (四色分级) */
+                            to: "green" | "blue" | "yellow" | "red";
+                            reasons: string[];
+                            facts: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.assignSupervisor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    supervisorId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Assign the expert supervisor (督导) who visits the project (never from the applicant organisation or one they declared a conflict with) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        supervisorId: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.recordVisit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    visitedOn: string;
+                    /** @description Score per criterion key */
+                    scores: {
+                        [key: string]: number;
+                    };
+                    /** Format: text */
+                    notes?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The assigned supervisor records a visit: scores per supervision dimension (0-100) give the supervision index (社工督导指数) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                            final: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.recordComplaint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    receivedOn: string;
+                    /** Format: text */
+                    description: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Record a complaint about the project (it counts toward the colour grade) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                            final: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.recordQuarterlyReview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description e.g. 2026-Q4 */
+                    quarter: string;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    heldOn: string;
+                    /** Format: text */
+                    notes: string;
+                    attendees?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Record the quarterly review meeting (季例会) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                            final: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.submitRectificationPlan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    plan: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The applicant submits the rectification plan (整改) a red grade or a failing evaluation requires */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                            final: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.completeRectification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The officer accepts the rectification: back to delivery (red grade) or to the final evaluation (failing evaluation) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                            final: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13837,1385 +16333,6 @@ export interface operations {
             };
             /** @description A business rule refuses the request */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "delivery.fund": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["agreementTerms"];
-            };
-        };
-        responses: {
-            /** @description Fund an approved project directly (government purchase of services): sign the agreement (amount, tranches, start and end) and start delivery */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "delivery.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Delivery at a glance: agreement, milestones, totals of service records, volunteer hours and spending per budget line */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "delivery.completeMilestone": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-                seq: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    note?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Mark a milestone of the activity plan done */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "delivery.recordService": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    activity: components["schemas"]["name"];
-                    heldOn: components["schemas"]["date"];
-                    place: components["schemas"]["name"];
-                    peopleServed: number;
-                    volunteers: {
-                        volunteerId: components["schemas"]["id"];
-                        hours: number;
-                    }[];
-                };
-            };
-        };
-        responses: {
-            /** @description Record a service activity (date, place, people served, volunteers and their hours); each volunteer's hours credit their time bank exactly once */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "delivery.recordSpending": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    budgetItem: components["schemas"]["name"];
-                    amountFen: number;
-                    spentOn: components["schemas"]["date"];
-                    /** Format: text */
-                    note?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Record spending against a budget line of the approved proposal */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.submitReport": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    period: number;
-                    /** Format: text */
-                    summary: string;
-                    indicatorProgress: {
-                        name: components["schemas"]["name"];
-                        achieved: number;
-                    }[];
-                };
-            };
-        };
-        responses: {
-            /** @description Submit the monthly report (月报) for a period: summary and indicator progress; one report per period */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Monitoring record: monthly reports, supervision visits, complaints, quarterly reviews, rectifications and every colour change with its reason */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.assignSupervisor": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    supervisorId: components["schemas"]["id"];
-                };
-            };
-        };
-        responses: {
-            /** @description Assign the expert supervisor (督导) who visits the project (never from the applicant organisation or one they declared a conflict with) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.recordVisit": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    visitedOn: components["schemas"]["date"];
-                    scores: components["schemas"]["scores"];
-                    /** Format: text */
-                    notes?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description The assigned supervisor records a visit: scores per supervision dimension (0-100) give the supervision index (社工督导指数) */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.recordComplaint": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    receivedOn: components["schemas"]["date"];
-                    /** Format: text */
-                    description: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Record a complaint about the project (it counts toward the colour grade) */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.recordQuarterlyReview": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    quarter: string;
-                    heldOn: components["schemas"]["date"];
-                    /** Format: text */
-                    notes: string;
-                    attendees?: components["schemas"]["name"][];
-                };
-            };
-        };
-        responses: {
-            /** @description Record the quarterly review meeting (季例会) */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.submitRectificationPlan": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    plan: string;
-                };
-            };
-        };
-        responses: {
-            /** @description The applicant submits the rectification plan (整改) a red grade or a failing evaluation requires */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.completeRectification": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    note?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description The officer accepts the rectification: back to delivery (red grade) or to the final evaluation (failing evaluation) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
