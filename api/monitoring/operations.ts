@@ -1,5 +1,5 @@
 import { defineOperation } from '../operation';
-import { IdParams, Instant, IsoDate, Name, Nullable, Text, Type, Uuid } from '../schema';
+import { Fen, IdParams, Instant, IsoDate, Name, Nullable, Text, Type, Uuid } from '../schema';
 import { Colour, ProjectView, Scores } from '../projects/schemas';
 import { assignSupervisor, completeRectification, getMonitoring, recordComplaint, recordQuarterlyReview, recordVisit, submitRectificationPlan, submitReport } from './service';
 
@@ -153,21 +153,40 @@ export const operations = [
     operationId: 'monitoring.submitRectificationPlan',
     method: 'post',
     path: '/api/v1/projects/:id/rectification/plan',
-    summary: 'The applicant submits the rectification plan (整改) a red grade or a failing evaluation requires',
+    summary: 'The applicant submits the rectification plan (整改) a red grade or a failing evaluation requires; it may re-plan spending and indicator targets, which count once the rectification is accepted',
     tag: 'monitoring',
     access: ['applicant'],
     params: IdParams,
-    body: Type.Object({ plan: Text(20_000, { minLength: 1 }) }, { additionalProperties: false }),
+    body: Type.Object(
+      {
+        plan: Text(20_000, { minLength: 1 }),
+        spendingPlan: Type.Optional(
+          Type.Array(Type.Object({ on: IsoDate(), cumulativeFen: Fen() }, { additionalProperties: false }), {
+            minItems: 1,
+            maxItems: 60,
+            description: 'A revised spending plan: by the start of each date, the cumulative spending planned (dates rising, within the agreement)',
+          }),
+        ),
+        indicatorTargets: Type.Optional(
+          Type.Array(Type.Object({ name: Name(), target: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000_000 }) }, { additionalProperties: false }), {
+            minItems: 1,
+            maxItems: 100,
+            description: "Revised targets of the proposal's indicators",
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
     response: ProjectView,
     problems: [404, 409, 422, 503],
-    handler: async ({ params, body, user, deps, idempotencyKey }) => ({ body: await submitRectificationPlan(deps, user, params.id, body.plan, idempotencyKey) }),
+    handler: async ({ params, body, user, deps, idempotencyKey }) => ({ body: await submitRectificationPlan(deps, user, params.id, body, idempotencyKey) }),
   }),
 
   defineOperation({
     operationId: 'monitoring.completeRectification',
     method: 'post',
     path: '/api/v1/projects/:id/rectification/complete',
-    summary: 'The officer accepts the rectification: back to delivery (red grade) or to the final evaluation (failing evaluation)',
+    summary: 'The officer accepts the rectification: back to delivery (red grade; the colour is re-graded on the rectified facts, and what it still finds red is answered) or to the final evaluation (failing evaluation)',
     tag: 'monitoring',
     access: ['officer'],
     params: IdParams,

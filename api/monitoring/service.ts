@@ -5,12 +5,14 @@
 // (the first answer was a 503) reaches the workflow, which answers the applied update's result.
 import type { Knex } from 'knex';
 import { writeAudit } from '../../db/repositories/audit';
-import { assignSupervisor as assignSupervisorRows, monitoringRecord, quarterlyReviewOf } from '../../db/repositories/monitoring';
+import { agreementOf, toAgreement } from '../../db/repositories/delivery';
+import { assignSupervisor as assignSupervisorRows, monitoringRecord, proposalIndicatorNames, quarterlyReviewOf } from '../../db/repositories/monitoring';
 import { lockProject, programmeRulesOf } from '../../db/repositories/projects';
 import {
   completeRectification as completeRectificationUpdate, recordComplaint as recordComplaintUpdate, recordQuarterlyReview as recordQuarterlyReviewUpdate,
-  recordSupervisionVisit, submitMonthlyReport, submitRectificationPlan as submitRectificationPlanUpdate,
+  recordSupervisionVisit, submitMonthlyReport, submitRectificationPlan as submitRectificationPlanUpdate, type RevisedPlan,
 } from '../../workflows/messages';
+import { checkRevisedPlan } from '../../workflows/rules/rectification';
 import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import { checkSupervisionScores } from '../../workflows/rules/supervision';
 import { isTerminal, moveAllowed } from '../../workflows/stages';
@@ -88,10 +90,22 @@ export async function recordQuarterlyReview(
   return moveProject(deps, user, project, recordQuarterlyReviewUpdate, { actorId: user.id, review }, updateId);
 }
 
-export async function submitRectificationPlan(deps: AppDeps, user: Principal, projectId: string, plan: string, updateId?: string): Promise<ProjectViewOut> {
+/**
+ * The applicant's plan; it may re-plan what made the project red (cumulative spending by date, indicator targets),
+ * which counts once the officer accepts the rectification.
+ */
+export async function submitRectificationPlan(deps: AppDeps, user: Principal, projectId: string, input: { plan: string } & RevisedPlan, updateId?: string): Promise<ProjectViewOut> {
   const project = await loadVisibleProject(deps.db, user, projectId);
   requireApplicant(user, project);
-  return moveProject(deps, user, project, submitRectificationPlanUpdate, { actorId: user.id, plan }, updateId);
+  if (input.spendingPlan || input.indicatorTargets) {
+    const [agreement, indicators] = await Promise.all([agreementOf(deps.db, project.id), proposalIndicatorNames(deps.db, project.id)]);
+    const errors = checkRevisedPlan(input, agreement ? { startDate: toAgreement(agreement).startDate, endDate: toAgreement(agreement).endDate, amountFen: Number(agreement.amount_fen) } : null, indicators);
+    if (errors.length) {
+      if (!moveAllowed(project.stage, 'submitRectificationPlan')) throw new IllegalMoveError(project.stage, 'submitRectificationPlan');
+      throw new BusinessRuleError(errors);
+    }
+  }
+  return moveProject(deps, user, project, submitRectificationPlanUpdate, { actorId: user.id, ...input }, updateId);
 }
 
 export async function completeRectification(deps: AppDeps, user: Principal, projectId: string, note: string, updateId?: string): Promise<ProjectViewOut> {

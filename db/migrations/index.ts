@@ -7,6 +7,7 @@ import * as tranches from './20261123000400_tranches';
 import * as signInThrottle from './20261202000100_sign_in_throttle';
 import * as serviceOrders from './20261202000200_service_orders';
 import * as fundingDesk from './20261202000300_funding_desk';
+import * as rectificationPlans from './20261210000500_rectification_plans';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '20261202000100_sign_in_throttle': signInThrottle,
   '20261202000200_service_orders': serviceOrders,
   '20261202000300_funding_desk': fundingDesk,
+  '20261210000500_rectification_plans': rectificationPlans,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

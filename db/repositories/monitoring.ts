@@ -45,3 +45,10 @@ export async function assignSupervisor(trx: Knex.Transaction, projectId: string,
     .onConflict('key')
     .ignore();
 }
+
+/** The indicator names of the latest submitted proposal: what a rectification plan may set new targets for. */
+export async function proposalIndicatorNames(db: Db, projectId: string): Promise<string[]> {
+  const version = await db('design_versions').where({ project_id: projectId }).orderBy('version', 'desc').first('proposal');
+  const objectives = ((version?.proposal as { objectives?: { indicators: { name: string }[] }[] } | undefined)?.objectives ?? []);
+  return objectives.flatMap((o) => o.indicators.map((i) => i.name));
+}

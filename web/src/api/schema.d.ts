@@ -668,7 +668,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The applicant submits the rectification plan (整改) a red grade or a failing evaluation requires */
+        /** The applicant submits the rectification plan (整改) a red grade or a failing evaluation requires; it may re-plan spending and indicator targets, which count once the rectification is accepted */
         post: operations["monitoring.submitRectificationPlan"];
         delete?: never;
         options?: never;
@@ -685,7 +685,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The officer accepts the rectification: back to delivery (red grade) or to the final evaluation (failing evaluation) */
+        /** The officer accepts the rectification: back to delivery (red grade; the colour is re-graded on the rectified facts, and what it still finds red is answered) or to the final evaluation (failing evaluation) */
         post: operations["monitoring.completeRectification"];
         delete?: never;
         options?: never;
@@ -790,6 +790,23 @@ export interface paths {
         put?: never;
         /** Order rectification (整改) after the final evaluation instead of closing; the same evaluator scores again afterwards */
         post: operations["closure.orderRectification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/termination": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Terminate the project (终止) from any stage that has not ended, with the reason: the workflow ends, open tasks close, unreleased tranches are held; the timeline and the audit log keep why */
+        post: operations["closure.terminate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3962,7 +3979,7 @@ export interface operations {
                         title: string;
                         summary: string;
                         targetGroups: string[];
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
                         /** @description Money in fen (1/100 yuan) */
@@ -4101,7 +4118,7 @@ export interface operations {
                 programmeId?: string;
                 /** @description A UUID in canonical form */
                 organisationId?: string;
-                stage?: ("design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn")[];
+                stage?: ("design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated")[];
                 colour?: ("green" | "blue" | "yellow" | "red")[];
                 /** @description Who a need or project serves */
                 targetGroup?: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
@@ -4145,7 +4162,7 @@ export interface operations {
                             title: string;
                             summary: string;
                             targetGroups: string[];
-                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                             /** @description The four-colour grade (四色分级) */
                             colour: "green" | "blue" | "yellow" | "red";
                             /** @description Money in fen (1/100 yuan) */
@@ -4333,7 +4350,7 @@ export interface operations {
                         title: string;
                         summary: string;
                         targetGroups: string[];
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
                         /** @description Money in fen (1/100 yuan) */
@@ -4359,7 +4376,7 @@ export interface operations {
                              * @description A UUID in canonical form
                              */
                             projectId: string;
-                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                             version: number;
                             /** @description The four-colour grade (四色分级) */
                             colour: "green" | "blue" | "yellow" | "red";
@@ -4432,6 +4449,13 @@ export interface operations {
                                     grade: ("excellent" | "good" | "pass" | "fail") | null;
                                 } | null;
                             };
+                            answeredFacts?: {
+                                overdueReports: number;
+                                spendingDeviationPct: number;
+                                indicatorLagPct: number;
+                                complaints: number;
+                                supervisionIndex: number | null;
+                            } | null;
                             openDeadlines: {
                                 kind: string;
                                 /** @description An instant, ISO 8601 */
@@ -4591,7 +4615,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -4664,6 +4688,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -4853,7 +4884,7 @@ export interface operations {
                         title: string;
                         summary: string;
                         targetGroups: string[];
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
                         /** @description Money in fen (1/100 yuan) */
@@ -4974,7 +5005,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -5047,6 +5078,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -5228,7 +5266,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -5301,6 +5339,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -5437,7 +5482,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -5510,6 +5555,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -5642,7 +5694,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -5715,6 +5767,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -5938,7 +5997,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -6011,6 +6070,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -6323,7 +6389,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -6396,6 +6462,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -6641,7 +6714,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -6714,6 +6787,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -6864,7 +6944,7 @@ export interface operations {
                              * @description A UUID in canonical form
                              */
                             projectId: string;
-                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                             version: number;
                             /** @description The four-colour grade (四色分级) */
                             colour: "green" | "blue" | "yellow" | "red";
@@ -6937,6 +7017,13 @@ export interface operations {
                                     grade: ("excellent" | "good" | "pass" | "fail") | null;
                                 } | null;
                             };
+                            answeredFacts?: {
+                                overdueReports: number;
+                                spendingDeviationPct: number;
+                                indicatorLagPct: number;
+                                complaints: number;
+                                supervisionIndex: number | null;
+                            } | null;
                             openDeadlines: {
                                 kind: string;
                                 /** @description An instant, ISO 8601 */
@@ -7081,7 +7168,7 @@ export interface operations {
                              * @description A UUID in canonical form
                              */
                             projectId: string;
-                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                             version: number;
                             /** @description The four-colour grade (四色分级) */
                             colour: "green" | "blue" | "yellow" | "red";
@@ -7154,6 +7241,13 @@ export interface operations {
                                     grade: ("excellent" | "good" | "pass" | "fail") | null;
                                 } | null;
                             };
+                            answeredFacts?: {
+                                overdueReports: number;
+                                spendingDeviationPct: number;
+                                indicatorLagPct: number;
+                                complaints: number;
+                                supervisionIndex: number | null;
+                            } | null;
                             openDeadlines: {
                                 kind: string;
                                 /** @description An instant, ISO 8601 */
@@ -7289,7 +7383,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -7362,6 +7456,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -7771,7 +7872,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -7844,6 +7945,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -7977,7 +8085,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -8050,6 +8158,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -8186,7 +8301,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -8259,6 +8374,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -8371,11 +8493,27 @@ export interface operations {
                 "application/json": {
                     /** Format: text */
                     plan: string;
+                    /** @description A revised spending plan: by the start of each date, the cumulative spending planned (dates rising, within the agreement) */
+                    spendingPlan?: {
+                        /**
+                         * Format: date
+                         * @description A calendar date, YYYY-MM-DD
+                         */
+                        on: string;
+                        /** @description Money in fen (1/100 yuan) */
+                        cumulativeFen: number;
+                    }[];
+                    /** @description Revised targets of the proposal's indicators */
+                    indicatorTargets?: {
+                        /** Format: text */
+                        name: string;
+                        target: number;
+                    }[];
                 };
             };
         };
         responses: {
-            /** @description The applicant submits the rectification plan (整改) a red grade or a failing evaluation requires */
+            /** @description The applicant submits the rectification plan (整改) a red grade or a failing evaluation requires; it may re-plan spending and indicator targets, which count once the rectification is accepted */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8387,7 +8525,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -8460,6 +8598,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -8576,7 +8721,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The officer accepts the rectification: back to delivery (red grade) or to the final evaluation (failing evaluation) */
+            /** @description The officer accepts the rectification: back to delivery (red grade; the colour is re-graded on the rectified facts, and what it still finds red is answered) or to the final evaluation (failing evaluation) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8588,7 +8733,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -8661,6 +8806,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -9082,7 +9234,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -9155,6 +9307,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -9288,7 +9447,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -9361,6 +9520,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -9489,7 +9655,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -9562,6 +9728,13 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -9690,7 +9863,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -9763,6 +9936,221 @@ export interface operations {
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "closure.terminate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Terminate the project (终止) from any stage that has not ended, with the reason: the workflow ends, open tasks close, unreleased tranches are held; the timeline and the audit log keep why */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                            final: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                evaluatorId: string;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                            } | null;
+                        };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
