@@ -148,6 +148,8 @@ export interface ServiceRecordInput {
   id: string;
   activity: string;
   heldOn: string;
+  /** HH:MM, local time the shift began: with the project, volunteer and date, the record's natural key. */
+  startTime?: string;
   place: string;
   peopleServed: number;
   volunteers: { volunteerId: string; hours: number }[];

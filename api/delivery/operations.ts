@@ -86,7 +86,7 @@ export const operations = [
     operationId: 'delivery.recordService',
     method: 'post',
     path: '/api/v1/projects/:id/service-records',
-    summary: "Record a service activity (date, place, people served, volunteers and their hours); each volunteer's hours credit their time bank exactly once",
+    summary: "Record a service activity (date, start time, place, people served, volunteers and their hours); one record a shift, no volunteer in two shifts at once; each volunteer's hours credit their time bank exactly once",
     tag: 'delivery',
     access: ['applicant'],
     status: 201,
@@ -95,6 +95,12 @@ export const operations = [
       {
         activity: Name(),
         heldOn: IsoDate(),
+        startTime: Type.Optional(
+          Type.String({
+            pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$',
+            description: "HH:MM, when the shift began (the programme's local time): with the project, volunteer and date, the record's natural key; without it the day is the key",
+          }),
+        ),
         place: Name(),
         peopleServed: Type.Integer({ minimum: 0, maximum: 100_000 }),
         volunteers: Type.Array(

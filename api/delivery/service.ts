@@ -5,8 +5,9 @@
 // (the first answer was a 503) reaches the workflow, which answers the applied update's result.
 import type { Knex } from 'knex';
 import {
-  agreementOf, budgetItems, hoursOnDay, knownVolunteerIds, milestoneExists, milestonesOf, serviceTotals, spendingByBudgetItem, toAgreement, toMilestone,
+  agreementOf, budgetItems, hoursOnDay, knownVolunteerIds, milestoneExists, milestonesOf, overlappingShifts, sameShifts, serviceTotals, spendingByBudgetItem, toAgreement, toMilestone,
 } from '../../db/repositories/delivery';
+import { shiftOverlap, shiftTakenMessage } from '../../workflows/rules/shifts';
 import type { ProjectRow } from '../../db/repositories/projects';
 import {
   completeMilestone as completeMilestoneUpdate, fundDirectly as fundDirectlyUpdate, recordServiceRecord, recordSpending as recordSpendingUpdate, type AgreementTerms,
@@ -14,7 +15,7 @@ import {
 import { moveAllowed, type Move } from '../../workflows/stages';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
-import { BusinessRuleError, IllegalMoveError, NotFoundError, type FieldError } from '../errors';
+import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError, type FieldError } from '../errors';
 import { loadVisibleProject, requireApplicant, requireOfficer, type ProjectViewOut } from '../projects/access';
 import { documentIdFrom } from '../projects/ids';
 import { moveProject } from '../projects/service';
@@ -62,6 +63,7 @@ export interface ServiceRecordBody {
   heldOn: string;
   place: string;
   peopleServed: number;
+  startTime?: string;
   volunteers: { volunteerId: string; hours: number }[];
 }
 
@@ -83,6 +85,13 @@ export async function recordService(deps: AppDeps, user: Principal, projectId: s
     if (already + v.hours > 24) errors.push({ field: `/body/volunteers/${i}/hours`, rule: 'hours-per-day', message: `would make ${already + v.hours} hours on ${input.heldOn}; a day has 24` });
   });
   if (errors.length) throw new BusinessRuleError(errors);
+  // One record a shift (project, volunteer, date, start time), and no volunteer in two shifts at once; this record's
+  // own shift, on a retry, is no clash. The activity checks again under the volunteers' locks.
+  const startTime = input.startTime ?? null;
+  const [same] = await sameShifts(deps.db, project.id, input.heldOn, startTime, ids, id);
+  if (same) throw new ConflictError(shiftTakenMessage(same, input.heldOn, startTime), { currentStage: project.stage, serviceRecordId: same.serviceRecordId });
+  const overlaps = startTime === null ? [] : await overlappingShifts(deps.db, input.heldOn, startTime, input.volunteers, id);
+  if (overlaps.length) throw new BusinessRuleError(overlaps.map((o) => shiftOverlap(o, input)));
   const live = await moveProject(deps, user, project, recordServiceRecord, { actorId: user.id, record: { id, ...input } }, updateId);
   return { id, live };
 }

@@ -87,3 +87,46 @@ export function toAgreement(a: AgreementRow) {
 export function toMilestone(m: MilestoneRow) {
   return { seq: m.seq, name: m.name, due: day(m.due), doneAt: m.done_at?.toISOString() ?? null, note: m.note };
 }
+
+// ---- volunteers' shifts: a service record's natural key ----------------------------------------------------------
+
+/** Another record's shift a new one runs into: whose, and which record. */
+export interface ShiftClash {
+  volunteerId: string;
+  serviceRecordId: string;
+}
+
+/** Records of this project already holding the same shift (volunteer, date, start time; an untimed one its day). */
+export async function sameShifts(db: Db, projectId: string, heldOn: string, startTime: string | null, volunteerIds: string[], exceptRecordId: string): Promise<ShiftClash[]> {
+  if (!volunteerIds.length) return [];
+  const q = db('volunteer_shifts').where({ project_id: projectId, held_on: heldOn }).whereIn('volunteer_id', volunteerIds).whereNot('service_record_id', exceptRecordId);
+  if (startTime === null) q.whereNull('start_time');
+  else q.where('start_time', startTime);
+  const rows: { volunteer_id: string; service_record_id: string }[] = await q.orderBy('volunteer_id').select('volunteer_id', 'service_record_id');
+  return rows.map((r) => ({ volunteerId: r.volunteer_id, serviceRecordId: r.service_record_id }));
+}
+
+/** Timed shifts of the same volunteers, on any project, that the new shift (from its start, their hours) overlaps. */
+export async function overlappingShifts(db: Db, heldOn: string, startTime: string, volunteers: { volunteerId: string; hours: number }[], exceptRecordId: string): Promise<ShiftClash[]> {
+  const clashes: ShiftClash[] = [];
+  for (const v of volunteers) {
+    const row: { service_record_id: string } | undefined = await db('volunteer_shifts')
+      .where('volunteer_id', v.volunteerId)
+      .whereNot('service_record_id', exceptRecordId)
+      .whereRaw(`shift && tsrange(?::date + ?::time, ?::date + ?::time + ?::float8 * interval '1 hour')`, [heldOn, startTime, heldOn, startTime, v.hours])
+      .orderBy('held_on')
+      .first('service_record_id');
+    if (row) clashes.push({ volunteerId: v.volunteerId, serviceRecordId: row.service_record_id });
+  }
+  return clashes;
+}
+
+export async function insertShifts(
+  trx: Knex.Transaction,
+  r: { serviceRecordId: string; projectId: string; heldOn: string; startTime: string | null; volunteers: { volunteerId: string; hours: number }[] },
+): Promise<void> {
+  if (!r.volunteers.length) return;
+  await trx('volunteer_shifts').insert(
+    r.volunteers.map((v) => ({ service_record_id: r.serviceRecordId, volunteer_id: v.volunteerId, project_id: r.projectId, held_on: r.heldOn, start_time: r.startTime, hours: v.hours })),
+  );
+}

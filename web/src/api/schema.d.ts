@@ -532,7 +532,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record a service activity (date, place, people served, volunteers and their hours); each volunteer's hours credit their time bank exactly once */
+        /** Record a service activity (date, start time, place, people served, volunteers and their hours); one record a shift, no volunteer in two shifts at once; each volunteer's hours credit their time bank exactly once */
         post: operations["delivery.recordService"];
         delete?: never;
         options?: never;
@@ -6911,6 +6911,8 @@ export interface operations {
                      * @description A calendar date, YYYY-MM-DD
                      */
                     heldOn: string;
+                    /** @description HH:MM, when the shift began (the programme's local time): with the project, volunteer and date, the record's natural key; without it the day is the key */
+                    startTime?: string;
                     /** Format: text */
                     place: string;
                     peopleServed: number;
@@ -6926,7 +6928,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Record a service activity (date, place, people served, volunteers and their hours); each volunteer's hours credit their time bank exactly once */
+            /** @description Record a service activity (date, start time, place, people served, volunteers and their hours); one record a shift, no volunteer in two shifts at once; each volunteer's hours credit their time bank exactly once */
             201: {
                 headers: {
                     [name: string]: unknown;
