@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
-import { businessRule } from '../workflows/refusals';
+import { insertShifts, overlappingShifts, sameShifts } from '../db/repositories/delivery';
+import { businessRule, conflict } from '../workflows/refusals';
+import { shiftOverlap, shiftTakenMessage } from '../workflows/rules/shifts';
 import type { ServiceRecordInput } from '../workflows/messages';
 import type { WriteHandlers } from './project-event-types';
 
@@ -22,9 +24,14 @@ export const deliveryWrites = {
     const r = w.record;
     const at = new Date(ev.at);
     const hours = r.volunteers.reduce((s, v) => s + v.hours, 0);
-    await trx('service_records').insert({ id: r.id, project_id: ev.projectId, activity: r.activity, held_on: r.heldOn, place: r.place, people_served: r.peopleServed, volunteer_hours: hours, recorded_by: ev.actorId, created_at: at });
+    await trx('service_records').insert({
+      id: r.id, project_id: ev.projectId, activity: r.activity, held_on: r.heldOn, start_time: r.startTime ?? null, place: r.place, people_served: r.peopleServed, volunteer_hours: hours,
+      recorded_by: ev.actorId, created_at: at,
+    });
     if (r.volunteers.length) {
       await checkDailyHours(trx, r);
+      await checkShifts(trx, ev.projectId, r);
+      await insertShifts(trx, { serviceRecordId: r.id, projectId: ev.projectId, heldOn: r.heldOn, startTime: r.startTime ?? null, volunteers: r.volunteers });
       await trx('time_bank_entries').insert(r.volunteers.map((v) => ({ volunteer_id: v.volunteerId, service_record_id: r.id, hours: v.hours, points: Math.round(v.hours * POINTS_PER_HOUR), created_at: at })));
     }
   },
@@ -54,4 +61,18 @@ async function checkDailyHours(trx: Knex.Transaction, r: ServiceRecordInput): Pr
     return total > 24 ? [{ field: `/body/volunteers/${i}/hours`, rule: 'hours-per-day', message: `would make ${total} hours on ${r.heldOn}; a day has 24` }] : [];
   });
   if (errors.length) throw businessRule(errors);
+}
+
+/**
+ * The record's natural key and the volunteers' other shifts, checked under the same volunteer locks: the same shift
+ * recorded twice is a conflict naming the first record; a timed shift overlapping another of the volunteer's (on any
+ * project) breaks a rule naming the other. The table's unique index and exclusion constraint hold it in any case.
+ */
+async function checkShifts(trx: Knex.Transaction, projectId: string, r: ServiceRecordInput): Promise<void> {
+  const startTime = r.startTime ?? null;
+  const [same] = await sameShifts(trx, projectId, r.heldOn, startTime, r.volunteers.map((v) => v.volunteerId), r.id);
+  if (same) throw conflict(shiftTakenMessage(same, r.heldOn, startTime));
+  if (startTime === null) return;
+  const overlaps = await overlappingShifts(trx, r.heldOn, startTime, r.volunteers, r.id);
+  if (overlaps.length) throw businessRule(overlaps.map((o) => shiftOverlap(o, r)));
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { computeColour, indicatorLagPct, spendingDeviationPct, type Colour } from '../workflows/rules/colour';
+import { computeColour, indicatorLagPct, plannedToDate, spendingDeviationPct, type Colour, type ColourFacts, type SpendingPlanPoint } from '../workflows/rules/colour';
 import type { ColourInput, WriteHandlers } from './project-event-types';
 
 // Monitoring: monthly reports, supervision visits, complaints, quarterly reviews, rectifications, and the
@@ -22,7 +22,10 @@ export const monitoringWrites = {
     if (w.reopenFinalEvaluation) await trx('evaluations').where({ project_id: ev.projectId, kind: 'final' }).update({ submitted_at: null });
   },
   async rectificationPlan(trx, _ev, w) {
-    await trx('rectifications').where({ id: w.id }).update({ plan: w.plan, status: 'planned' });
+    await trx('rectifications').where({ id: w.id }).update({
+      plan: w.plan, status: 'planned',
+      spending_plan: w.spendingPlan ? JSON.stringify(w.spendingPlan) : null, indicator_targets: w.indicatorTargets ? JSON.stringify(w.indicatorTargets) : null,
+    });
   },
   async rectificationComplete(trx, ev, w) {
     await trx('rectifications').where({ id: w.id }).update({ status: 'completed', completed_at: new Date(ev.at) });
@@ -33,6 +36,8 @@ export interface ColourResult {
   colour: Colour;
   reasons: string[];
   changed: boolean;
+  /** The facts graded (absent in results recorded before rectifications answered facts). */
+  facts?: ColourFacts;
 }
 
 /**
@@ -42,7 +47,7 @@ export interface ColourResult {
  */
 export async function recolour(trx: Knex.Transaction, projectId: string, at: string, input: ColourInput): Promise<ColourResult> {
   const prior = await trx('colour_changes').where({ event_key: input.key }).first();
-  if (prior) return { colour: prior.to_colour as Colour, reasons: prior.reasons as string[], changed: true };
+  if (prior) return { colour: prior.to_colour as Colour, reasons: prior.reasons as string[], changed: true, facts: prior.facts as ColourFacts };
   const project = await trx('projects').where({ id: projectId }).forUpdate().first('colour');
   const facts = await colourFacts(trx, projectId, new Date(at));
   const known = { overdueReports: input.overdueReports, complaints: input.complaints, supervisionIndex: input.supervisionIndex };
@@ -55,10 +60,13 @@ export async function recolour(trx: Knex.Transaction, projectId: string, at: str
     });
     await trx('projects').where({ id: projectId }).update({ colour: result.colour });
   }
-  return { ...result, changed };
+  return { ...result, changed, facts: { ...facts, ...known } };
 }
 
-/** Spending against the plan to date (budget spread evenly over the agreement) and indicator progress against elapsed time. */
+/**
+ * Spending against the plan to date and indicator progress against elapsed time. The plan spreads the budget evenly
+ * over the agreement, and the targets are the proposal's, unless an accepted (completed) rectification re-planned them.
+ */
 async function colourFacts(trx: Knex.Transaction, projectId: string, at: Date): Promise<{ spendingDeviationPct: number; indicatorLagPct: number }> {
   const agreement = await trx('agreements').where({ project_id: projectId }).first('amount_fen', 'start_date', 'end_date');
   if (!agreement) return { spendingDeviationPct: 0, indicatorLagPct: 0 };
@@ -66,12 +74,16 @@ async function colourFacts(trx: Knex.Transaction, projectId: string, at: Date): 
   const end = new Date(agreement.end_date).getTime() + 86_400_000;
   const elapsed = Math.min(1, Math.max(0, (at.getTime() - start) / (end - start)));
   const spent = await trx('spending_entries').where({ project_id: projectId }).sum({ total: 'amount_fen' }).first();
-  const planned = Math.round(Number(agreement.amount_fen) * elapsed);
+  const replanned = await trx('rectifications').where({ project_id: projectId, status: 'completed' }).whereNotNull('spending_plan').orderBy('completed_at', 'desc').first('spending_plan');
+  const day = (d: Date | string) => new Date(d).toISOString().slice(0, 10);
+  const planned = plannedToDate({ startDate: day(agreement.start_date), endDate: day(agreement.end_date), amountFen: Number(agreement.amount_fen) }, at.getTime(), (replanned?.spending_plan as SpendingPlanPoint[] | undefined) ?? []);
   const version = await trx('design_versions').where({ project_id: projectId }).orderBy('version', 'desc').first('proposal');
   const targets = new Map<string, number>();
   for (const o of (version?.proposal as { objectives?: { indicators: { name: string; target: number }[] }[] })?.objectives ?? []) {
     for (const i of o.indicators) targets.set(i.name, i.target);
   }
+  const retargeted = await trx('rectifications').where({ project_id: projectId, status: 'completed' }).whereNotNull('indicator_targets').orderBy('completed_at', 'desc').first('indicator_targets');
+  for (const t of (retargeted?.indicator_targets as { name: string; target: number }[] | undefined) ?? []) if (targets.has(t.name)) targets.set(t.name, t.target);
   const latest = await trx('monthly_reports').where({ project_id: projectId }).orderBy('period', 'desc').first('indicator_progress');
   const progress = (latest?.indicator_progress as { name: string; achieved: number }[] | undefined) ?? [];
   const shares = [...targets].map(([name, target]) => Math.min(1, (progress.find((p) => p.name === name)?.achieved ?? 0) / target));

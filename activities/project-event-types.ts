@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AgreementTerms, EvaluationKind, ServiceRecordInput } from '../workflows/messages';
+import type { AgreementTerms, EvaluationKind, RevisedPlan, ServiceRecordInput } from '../workflows/messages';
 import type { Stage } from '../workflows/stages';
 import type { Colour } from '../workflows/rules/colour';
 import type { ColourRules } from '../workflows/rules/programme-rules';
@@ -43,11 +43,12 @@ export type ProjectWrite =
   | { op: 'complaint'; complaint: { id: string; receivedOn: string; description: string } }
   | { op: 'quarterlyReview'; review: { id: string; quarter: string; heldOn: string; notes: string; attendees: string[] } }
   | { op: 'rectificationOpen'; id: string; cause: string; reason: string; dueAt: string; reopenFinalEvaluation?: boolean }
-  | { op: 'rectificationPlan'; id: string; plan: string }
+  | ({ op: 'rectificationPlan'; id: string; plan: string } & RevisedPlan)
   | { op: 'rectificationComplete'; id: string }
   | { op: 'evaluationAssign'; kind: EvaluationKind; evaluatorId: string }
   | { op: 'evaluationSubmit'; kind: EvaluationKind; scores: Record<string, number>; comments: string; score: number; grade: string; subsidy: unknown }
-  | { op: 'closure'; finalReport: string };
+  | { op: 'closure'; finalReport: string }
+  | { op: 'termination'; from: Stage; reason: string; rectificationId: string | null };
 
 /** The facts the workflow holds for the four-colour grade; the rest the recompute reads from the records. */
 export interface ColourInput {

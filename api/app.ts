@@ -8,7 +8,6 @@ import { operations } from './operations';
 import { sweepExpiredKeys } from './idempotency';
 import { SubscriptionDesk } from './funding/desk';
 import { SessionCache } from './session-cache';
-import { registerDeliveryRoutes } from './routes/project-delivery';
 import { mountConsole } from './console';
 import { sessionCookies } from './session-cookie';
 import { docsOperations, mountDocsPage } from './docs/operations';
@@ -19,7 +18,6 @@ export type { AppDeps } from './deps';
 export function buildRegistry(): RouteRegistry {
   const registry = new RouteRegistry();
   registry.addAll(operations);
-  registerDeliveryRoutes(registry);
   // The document describes the registry it is served from, so its operations are made with it, last.
   registry.addAll(docsOperations(registry));
   return registry;

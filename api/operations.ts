@@ -24,11 +24,13 @@ import { operations as demand } from './demand/operations';
 import { operations as contests } from './contests/operations';
 import { operations as contestEntries } from './contest-entries/operations';
 import { operations as contestJudging } from './contest-judging/operations';
+import { operations as delivery } from './delivery/operations';
+import { operations as monitoring } from './monitoring/operations';
 
 export const operations: readonly Operation[] = [
   ...regions, ...auth, ...users, ...organisations, ...audit, ...tasks,
   ...programmes, ...demand,
-  ...projects, ...design, ...review, ...tranches, ...evaluation, ...closure,
+  ...projects, ...design, ...review, ...delivery, ...monitoring, ...tranches, ...evaluation, ...closure,
   ...contests, ...contestEntries, ...contestJudging, ...funding,
   ...serviceOrders, ...volunteers, ...timeBank,
   ...health,

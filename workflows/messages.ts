@@ -58,6 +58,24 @@ export interface AgreementTerms {
   fundingSources: { funderOrganisationId: string | null; name: string; kind: 'government' | 'cash' | 'goods' | 'services'; valueFen: number }[];
 }
 
+/**
+ * The facts a completed rectification answered (the colour's inputs when it was accepted): a red grade resting only on
+ * these, no worse than they were, does not open another rectification; a new fact does.
+ */
+export interface AnsweredFacts {
+  overdueReports: number;
+  spendingDeviationPct: number;
+  indicatorLagPct: number;
+  complaints: number;
+  supervisionIndex: number | null;
+}
+
+/** A rectification plan may re-plan what made the project red: cumulative spending by date, and indicator targets. */
+export interface RevisedPlan {
+  spendingPlan?: { on: string; cumulativeFen: number }[];
+  indicatorTargets?: { name: string; target: number }[];
+}
+
 export interface ProjectState {
   stage: Stage;
   version: number;
@@ -74,6 +92,8 @@ export interface ProjectState {
   supervisionIndex: number | null;
   rectification: Rectification | null;
   evaluations: { mid_term: EvaluationSeat | null; final: EvaluationSeat | null };
+  /** Absent in runs started before rectifications answered facts. */
+  answeredFacts?: AnsweredFacts | null;
 }
 
 /** What the query answers: the live state plus what waits for whom. */
@@ -128,6 +148,8 @@ export interface ServiceRecordInput {
   id: string;
   activity: string;
   heldOn: string;
+  /** HH:MM, local time the shift began: with the project, volunteer and date, the record's natural key. */
+  startTime?: string;
   place: string;
   peopleServed: number;
   volunteers: { volunteerId: string; hours: number }[];
@@ -139,7 +161,7 @@ export const submitMonthlyReport = defineUpdate<ProjectView, [Actor & { period: 
 export const recordSupervisionVisit = defineUpdate<ProjectView, [Actor & { visit: { id: string; visitedOn: string; scores: Record<string, number>; notes: string } }]>('recordSupervisionVisit');
 export const recordComplaint = defineUpdate<ProjectView, [Actor & { complaint: { id: string; receivedOn: string; description: string } }]>('recordComplaint');
 export const recordQuarterlyReview = defineUpdate<ProjectView, [Actor & { review: { id: string; quarter: string; heldOn: string; notes: string; attendees: string[] } }]>('recordQuarterlyReview');
-export const submitRectificationPlan = defineUpdate<ProjectView, [Actor & { plan: string }]>('submitRectificationPlan');
+export const submitRectificationPlan = defineUpdate<ProjectView, [Actor & { plan: string } & RevisedPlan]>('submitRectificationPlan');
 export const completeRectification = defineUpdate<ProjectView, [Actor & { note: string }]>('completeRectification');
 
 export type EvaluationKind = 'mid_term' | 'final';
@@ -147,6 +169,8 @@ export const assignEvaluator = defineUpdate<ProjectView, [Actor & { kind: Evalua
 export const submitEvaluation = defineUpdate<ProjectView, [Actor & { kind: EvaluationKind; scores: Record<string, number>; comments: string }]>('submitEvaluation');
 export const closeProject = defineUpdate<ProjectView, [Actor & { finalReport: string }]>('closeProject');
 export const orderRectification = defineUpdate<ProjectView, [Actor & { reason: string }]>('orderRectification');
+/** Ends the project for good (终止) from any stage but an ended one: open tasks close, unreleased tranches are held. */
+export const terminateProject = defineUpdate<ProjectView, [Actor & { reason: string }]>('terminateProject');
 
 // ---- the venture contest ----------------------------------------------------------------------
 import type { ContestMove, ContestPhase } from './contest-rules/phases';

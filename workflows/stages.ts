@@ -1,8 +1,8 @@
 // The project's stages and which move may be made from which stage: the one table every check reads.
-export const STAGES = ['design', 'review', 'revision', 'approved', 'in_contest', 'delivery', 'rectification', 'evaluation', 'closed', 'rejected', 'withdrawn'] as const;
+export const STAGES = ['design', 'review', 'revision', 'approved', 'in_contest', 'delivery', 'rectification', 'evaluation', 'closed', 'rejected', 'withdrawn', 'terminated'] as const;
 export type Stage = (typeof STAGES)[number];
 
-export const TERMINAL_STAGES: readonly Stage[] = ['closed', 'rejected', 'withdrawn'];
+export const TERMINAL_STAGES: readonly Stage[] = ['closed', 'rejected', 'withdrawn', 'terminated'];
 
 /** Stages in which the project delivers services and is monitored (rectification of a red grade keeps delivering). */
 export const DELIVERING: readonly Stage[] = ['delivery', 'rectification'];
@@ -31,6 +31,8 @@ export const MOVES = {
   submitEvaluation: ['delivery', 'rectification', 'evaluation'],
   closeProject: ['evaluation'],
   orderRectification: ['evaluation'],
+  /** An officer ends a project (终止) from any stage that has not ended. */
+  terminateProject: ['design', 'review', 'revision', 'approved', 'in_contest', 'delivery', 'rectification', 'evaluation'],
 } as const satisfies Record<string, readonly Stage[]>;
 
 export type Move = keyof typeof MOVES;

@@ -128,6 +128,20 @@ export const ProjectView = Type.Object(
       },
       { additionalProperties: false },
     ),
+    answeredFacts: Type.Optional(
+      Nullable(
+        Type.Object(
+          {
+            overdueReports: Type.Number(),
+            spendingDeviationPct: Type.Number(),
+            indicatorLagPct: Type.Number(),
+            complaints: Type.Number(),
+            supervisionIndex: Nullable(Type.Number()),
+          },
+          { additionalProperties: false, description: 'The facts the last completed rectification answered: a red grade on these alone, none worse, opens no new one' },
+        ),
+      ),
+    ),
     openDeadlines: Type.Array(Type.Object({ kind: Type.String(), dueAt: Stamp, who: Type.String({ description: 'A role, or a user id the reader may learn' }) }, { additionalProperties: false })),
     pendingActions: Type.Array(Type.Object({ action: Type.String(), who: Type.String() }, { additionalProperties: false })),
   },

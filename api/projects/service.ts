@@ -11,6 +11,7 @@ import { findRegion } from '../../db/repositories/regions';
 import { projectLifecycle } from '../../workflows/project-lifecycle';
 import { getState, withdrawProject as withdrawProjectUpdate, type ProjectView } from '../../workflows/messages';
 import { checkProposal, type Proposal } from '../../workflows/rules/proposal';
+import { isTerminal } from '../../workflows/stages';
 import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
@@ -186,7 +187,7 @@ export async function projectStats(db: Knex, user: Principal, regionId: string):
 
 export async function getProject(deps: AppDeps, user: Principal, projectId: string): Promise<ProjectJson & { draft: Record<string, unknown>; live: ProjectViewOut | null }> {
   const row = await loadVisibleProject(deps.db, user, projectId);
-  const live = ['closed', 'rejected', 'withdrawn'].includes(row.stage) ? null : await queryProject(deps, row.id);
+  const live = isTerminal(row.stage) ? null : await queryProject(deps, row.id);
   return { ...toProjectJson(row), draft: row.draft, live: live && projectViewFor(user, row, live) };
 }
 

@@ -41,6 +41,8 @@ export async function listTranches(db: Knex, user: Principal, projectId: string)
   const project = await loadVisibleProject(db, user, projectId);
   const status = await trancheStatus(db, project.id);
   if (!status) throw new NotFoundError('agreement');
+  // A terminated project releases nothing more: what is unreleased is held.
+  if (project.stage === 'terminated') return { ...status, items: status.items.map((t) => (t.releasedFen === null ? { ...t, releasableFen: 0 } : t)) };
   return status;
 }
 

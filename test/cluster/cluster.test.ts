@@ -165,7 +165,8 @@ suite(`Fuhua on a Temporal cluster on PostgreSQL${skipReason ? ` (skipped: ${ski
         worker.kill('SIGKILL');
         history.kill('SIGKILL');
       }
-      const body = { activity: 'Home visits', heldOn: today(), place: 'Community hall', peopleServed: 3, volunteers: [{ volunteerId: volunteers.get(m.projectId)!, hours: 1 }] };
+      // Eight one-hour shifts of the same volunteer: each its own start time (one record a shift, issue 10 §2).
+      const body = { activity: 'Home visits', heldOn: today(), startTime: `${String(8 + (i % perProject)).padStart(2, '0')}:00`, place: 'Community hall', peopleServed: 3, volunteers: [{ volunteerId: volunteers.get(m.projectId)!, hours: 1 }] };
       // A client that retries what the API told it to retry (503 with Retry-After, a dropped connection) with the same key.
       const deadline = Date.now() + 5 * 60_000;
       for (;;) {

@@ -49,8 +49,9 @@ test('with the worker stopped mid-delivery, moves wait; after a restart the proj
   const [v1, v2] = await Promise.all(['张伟', '刘洋'].map(async (name) => expectStatus(await app.post('/api/v1/volunteers', { name }), 201).body.id as string));
 
   await stack.stopWorker();
-  const rec1 = { activity: 'Home visits', heldOn: today(), place: 'Block 3', peopleServed: 8, volunteers: [{ volunteerId: v1, hours: 3 }, { volunteerId: v2, hours: 2 }] };
-  const rec2 = { activity: 'Tea afternoon', heldOn: today(), place: 'Community hall', peopleServed: 15, volunteers: [{ volunteerId: v1, hours: 1.5 }] };
+  // Timed shifts: one record a shift (issue 10 §2), so v1's two records of the day start at different times.
+  const rec1 = { activity: 'Home visits', heldOn: today(), startTime: '09:00', place: 'Block 3', peopleServed: 8, volunteers: [{ volunteerId: v1, hours: 3 }, { volunteerId: v2, hours: 2 }] };
+  const rec2 = { activity: 'Tea afternoon', heldOn: today(), startTime: '14:00', place: 'Community hall', peopleServed: 15, volunteers: [{ volunteerId: v1, hours: 1.5 }] };
   const direct = { id: crypto.randomUUID(), activity: 'Phone round', heldOn: today(), place: 'Office', peopleServed: 20, volunteers: [{ volunteerId: v2, hours: 1 }] };
   let settled = 0;
   const track = <T>(p: PromiseLike<T>): Promise<T> => {

@@ -161,7 +161,7 @@ export const zh = {
   } as Record<string, string>,
   stages: {
     design: '项目设计', review: '项目论证', revision: '修改完善', approved: '已立项', in_contest: '创投大赛', delivery: '项目实施',
-    rectification: '整改', evaluation: '绩效评估', closed: '已结项', rejected: '未通过', withdrawn: '已撤回',
+    rectification: '整改', evaluation: '绩效评估', closed: '已结项', rejected: '未通过', withdrawn: '已撤回', terminated: '已终止',
   } as Record<string, string>,
   colours: { green: '绿色', blue: '蓝色', yellow: '黄色', red: '红色' } as Record<string, string>,
   targetGroups: {
@@ -182,7 +182,7 @@ export const zh = {
     serviceRecorded: '服务记录', spendingRecorded: '支出记录', milestoneCompleted: '完成里程碑', monthlyReportSubmitted: '提交月报', supervisionVisited: '督导走访',
     complaintRecorded: '投诉记录', quarterlyReviewRecorded: '季度例会', rectificationOpened: '开始整改', rectificationPlanned: '整改方案', rectificationCompleted: '完成整改',
     evaluatorAssigned: '指派评估员', evaluationSubmitted: '提交评估', closed: '结项', created: '创建项目', funded: '签订协议', trancheReleased: '拨付资金', colourChanged: '分级变化',
-    reportOverdue: '月报逾期', reviewReminder: '评分提醒', reviewOverdue: '评分逾期', rectificationOverdue: '整改逾期',
+    reportOverdue: '月报逾期', reviewReminder: '评分提醒', reviewOverdue: '评分逾期', rectificationOverdue: '整改逾期', terminated: '终止',
   } as Record<string, string>,
   errors: {
     network: '网络错误，请稍后重试',

@@ -48,4 +48,27 @@ export const orderRectification = move({
   },
 });
 
-export const closureMoves: AnyMove[] = [withdrawProject, closeProject, orderRectification];
+/**
+ * Ends the project for good (终止), from any stage that has not ended: the workflow finishes, an open rectification
+ * ends with it, every open task of the project closes, and the tranches not yet released are held. The event and the
+ * audit entry keep who, why and what was held.
+ */
+export const terminateProject = move({
+  def: m.terminateProject,
+  move: 'terminateProject',
+  async apply(p, a, key) {
+    const s = p.state;
+    const from = s.stage;
+    const rectificationId = s.rectification?.id ?? null;
+    s.stage = 'terminated';
+    s.rectification = null;
+    s.revisionDueAt = null;
+    await p.record({
+      key, kind: 'terminated', actorId: a.actorId, data: { from, reason: a.reason },
+      write: { op: 'termination', from, reason: a.reason, rectificationId },
+      closeTasks: [`${p.projectId}:`],
+    });
+  },
+});
+
+export const closureMoves: AnyMove[] = [withdrawProject, closeProject, orderRectification, terminateProject];

@@ -1,7 +1,8 @@
 import * as m from '../messages';
 import { businessRule, conflict } from '../refusals';
 import { supervisionIndex } from '../rules/supervision';
-import { move, type AnyMove } from './state';
+import * as wf from '@temporalio/workflow';
+import { move, RECTIFICATION_ANSWERS_FACTS, type AnyMove } from './state';
 
 // Monitoring (项目监测): monthly reports, supervision visits, complaints and quarterly reviews move the
 // four-colour grade; a red grade in delivery opens a rectification, which the applicant plans and the officer completes.
@@ -66,9 +67,10 @@ export const submitRectificationPlan = move({
   async apply(p, a, key) {
     const r = p.state.rectification!;
     r.planned = true;
+    const revised = { ...(a.spendingPlan ? { spendingPlan: a.spendingPlan } : {}), ...(a.indicatorTargets ? { indicatorTargets: a.indicatorTargets } : {}) };
     await p.record({
-      key, kind: 'rectificationPlanned', actorId: a.actorId, data: { rectificationId: r.id },
-      write: { op: 'rectificationPlan', id: r.id, plan: a.plan },
+      key, kind: 'rectificationPlanned', actorId: a.actorId, data: { rectificationId: r.id, ...(Object.keys(revised).length ? { revised } : {}) },
+      write: { op: 'rectificationPlan', id: r.id, plan: a.plan, ...revised },
       openTasks: [p.officers('rectification_review', 'Check the rectification and complete it', `${p.projectId}:rectify-check:${r.id}`, r.dueAt)],
       closeTasks: [`${p.projectId}:rectify:${r.id}`],
     });
@@ -92,7 +94,8 @@ export const completeRectification = move({
       write: { op: 'rectificationComplete', id: r.id },
       closeTasks: [`${p.projectId}:rectify`],
     });
-    if (s.stage === 'delivery') await p.refreshColour(`${key}:colour`);
+    // Re-graded on the rectified facts (a revised plan counts from now on); what it finds red is answered.
+    if (s.stage === 'delivery') await p.refreshColour(`${key}:colour`, { answering: wf.patched(RECTIFICATION_ANSWERS_FACTS) });
   },
 });
 

@@ -2,12 +2,13 @@ import * as wf from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { ProjectEventInput, TaskSpec } from '../../activities/project-events';
 import type { Actor, ProjectInput, ProjectState, ProjectView } from '../messages';
-import { DELIVERING, moveAllowed, type Move } from '../stages';
+import { DELIVERING, isTerminal, moveAllowed, type Move } from '../stages';
 import { serialiser } from '../serialise';
 import { illegal } from '../refusals';
 import { addDuration } from '../rules/duration';
 import { guarded, projectActivities } from '../activity-options';
 import type { ProgrammeRules } from '../rules/programme-rules';
+import { redIsNew, type ColourFacts } from '../rules/colour';
 
 /** Updates handled in one run before continuing as new, well below the engine's 2,000 per history. */
 export const MAX_UPDATES_PER_RUN = 500;
@@ -16,6 +17,11 @@ export const MAX_UPDATES_PER_RUN = 500;
 // with patched() where the new behaviour starts, so a replayed old history keeps the old commands.
 /** Moves that also recompute the colour do it inside their one event activity (before: a second activity). */
 export const ONE_ACTIVITY_PER_MOVE = 'one-activity-per-move';
+/**
+ * A completed rectification answers the facts it was accepted on: a red grade on those alone, no worse, opens no
+ * new rectification (before: the same fact re-opened one at once, and the project could never leave rectification).
+ */
+export const RECTIFICATION_ANSWERS_FACTS = 'rectification-answers-facts';
 
 export function initialState(): ProjectState {
   return {
@@ -33,6 +39,7 @@ export function initialState(): ProjectState {
     supervisionIndex: null,
     rectification: null,
     evaluations: { mid_term: null, final: null },
+    answeredFacts: null,
   };
 }
 
@@ -135,17 +142,23 @@ export class ProjectRun {
     return { overdueReports: s.reports.filter((r) => r.overdue && !r.submitted).length, complaints: s.complaints, supervisionIndex: s.supervisionIndex, colourRules: this.rules.monitoring.colour };
   }
 
-  /** The colour follows every fact; a red grade in delivery opens a rectification with a deadline. */
-  async refreshColour(key: string): Promise<void> {
+  /**
+   * The colour follows every fact; a red grade in delivery opens a rectification with a deadline. `answering`: the
+   * recompute that accepts a rectification, whose facts are from then on answered.
+   */
+  async refreshColour(key: string, opts: { answering?: boolean } = {}): Promise<void> {
     const result = await guarded(this.alertSubject(), key, () => projectActivities.recomputeColour({ projectId: this.projectId, key, at: nowIso(), ...this.colourFacts() }));
+    if (opts.answering && result.facts) this.state.answeredFacts = result.facts;
     await this.applyColour(key, result);
   }
 
-  private async applyColour(key: string, result: { colour: ProjectState['colour']; reasons: string[] }): Promise<void> {
+  private async applyColour(key: string, result: { colour: ProjectState['colour']; reasons: string[]; facts?: ColourFacts }): Promise<void> {
     const s = this.state;
     s.colour = result.colour;
     s.colourReasons = result.reasons;
     if (result.colour === 'red' && s.stage === 'delivery') {
+      // A red grade on facts a completed rectification answered, none worse, is no reason to rectify again.
+      if (s.answeredFacts && result.facts && wf.patched(RECTIFICATION_ANSWERS_FACTS) && !redIsNew(this.rules.monitoring.colour, result.facts, s.answeredFacts)) return;
       const dueAt = addDuration(nowIso(), this.rules.monitoring.colour.rectificationDeadline);
       s.stage = 'rectification';
       s.rectification = { id: wf.uuid4(), cause: 'red_grade', dueAt, planned: false, overdueNotified: false };
@@ -211,7 +224,7 @@ export class ProjectRun {
     }
     for (const kind of ['mid_term', 'final'] as const) {
       const seat = state.evaluations[kind];
-      if (seat && !seat.submitted) pendingActions.push({ action: `submitEvaluation ${kind}`, who: seat.evaluatorId });
+      if (seat && !seat.submitted && !isTerminal(s)) pendingActions.push({ action: `submitEvaluation ${kind}`, who: seat.evaluatorId });
     }
     if (s === 'evaluation' && state.evaluations.final?.submitted) pendingActions.push({ action: 'closeProject or orderRectification', who: 'officer' });
     return { ...state, projectId: this.projectId, openDeadlines, pendingActions };

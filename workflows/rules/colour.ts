@@ -75,3 +75,55 @@ export function indicatorLagPct(elapsedShare: number, achievedShare: number): nu
   const clamp = (x: number) => Math.min(1, Math.max(0, x));
   return roundTo(Math.max(0, clamp(elapsedShare) - clamp(achievedShare)) * 100, 1);
 }
+
+type Dimension = 'overdueReports' | 'spendingDeviationPct' | 'indicatorLagPct' | 'complaints' | 'supervisionIndex';
+
+/** The colour each fact alone gives, and whether a higher value is worse. */
+function dimensionColours(rules: ColourRules, f: ColourFacts): { key: Dimension; colour: AlertColour | null; value: number | null; higherIsWorse: boolean }[] {
+  return [
+    { key: 'overdueReports', colour: atOrAbove(rules.overdueReports, f.overdueReports), value: f.overdueReports, higherIsWorse: true },
+    { key: 'spendingDeviationPct', colour: atOrAbove(rules.spendingDeviationPct, f.spendingDeviationPct), value: f.spendingDeviationPct, higherIsWorse: true },
+    { key: 'indicatorLagPct', colour: atOrAbove(rules.indicatorLagPct, f.indicatorLagPct), value: f.indicatorLagPct, higherIsWorse: true },
+    { key: 'complaints', colour: atOrAbove(rules.complaints, f.complaints), value: f.complaints, higherIsWorse: true },
+    { key: 'supervisionIndex', colour: f.supervisionIndex === null ? null : below(rules.supervisionIndexBelow, f.supervisionIndex), value: f.supervisionIndex, higherIsWorse: false },
+  ];
+}
+
+/**
+ * Whether a red grade rests on a fact no completed rectification has answered: a fact red now that was not red when
+ * the last rectification was accepted, or is worse than it was then. A red grade on answered facts alone opens no
+ * new rectification (the project would otherwise be sent straight back for what was just accepted).
+ */
+export function redIsNew(rules: ColourRules, facts: ColourFacts, answered: ColourFacts | null): boolean {
+  if (!answered) return true;
+  const then = new Map(dimensionColours(rules, answered).map((d) => [d.key, d]));
+  return dimensionColours(rules, facts).some((now) => {
+    if (now.colour !== 'red') return false;
+    const before = then.get(now.key)!;
+    if (before.colour !== 'red' || before.value === null || now.value === null) return true;
+    return now.higherIsWorse ? now.value > before.value : now.value < before.value;
+  });
+}
+
+/** A point of a spending plan: by the start of `on`, `cumulativeFen` is planned to have been spent. */
+export interface SpendingPlanPoint { on: string; cumulativeFen: number }
+
+const DAY_MS = 86_400_000;
+const dayStart = (d: string) => Date.parse(`${d}T00:00:00.000Z`);
+
+/**
+ * The spending planned by `at`: straight from nothing at the agreement's start to the whole amount at its end, or,
+ * when a rectification re-planned it, through the plan's points (linear between them, the whole amount at the end).
+ */
+export function plannedToDate(agreement: { startDate: string; endDate: string; amountFen: number }, at: number, plan: SpendingPlanPoint[] = []): number {
+  const points: [number, number][] = [[dayStart(agreement.startDate), 0], ...plan.map((p): [number, number] => [dayStart(p.on), p.cumulativeFen]), [dayStart(agreement.endDate) + DAY_MS, agreement.amountFen]];
+  if (at <= points[0][0]) return 0;
+  for (let i = points.length - 1; i >= 0; i--) {
+    const [t, c] = points[i];
+    if (at < t) continue;
+    const next = points[i + 1];
+    if (!next) return c;
+    return Math.round(c + ((next[1] - c) * (at - t)) / Math.max(1, next[0] - t));
+  }
+  return 0;
+}

@@ -1,0 +1,12 @@
+/** How a service record's shift clashes with another's are told (issue 10 §2): one record a shift, no volunteer in two shifts at once. */
+import type { ServiceRecordInput } from '../messages';
+import type { RuleViolation } from './violations';
+
+export function shiftTakenMessage(same: { volunteerId: string; serviceRecordId: string }, heldOn: string, startTime: string | null): string {
+  return `service record ${same.serviceRecordId} already holds volunteer ${same.volunteerId}'s shift on ${heldOn}${startTime ? ` at ${startTime}` : ' (no start time)'}`;
+}
+
+export function shiftOverlap(o: { volunteerId: string; serviceRecordId: string }, r: Pick<ServiceRecordInput, 'volunteers' | 'heldOn' | 'startTime'>): RuleViolation {
+  const i = r.volunteers.findIndex((v) => v.volunteerId === o.volunteerId);
+  return { field: `/body/volunteers/${i}`, rule: 'shift-overlap', message: `this shift (${r.heldOn} from ${r.startTime}) overlaps the volunteer's shift of service record ${o.serviceRecordId}` };
+}
