@@ -104,7 +104,7 @@ export const ProjectView = Type.Object(
       Type.Object({ startDate: IsoDate(), endDate: IsoDate(), amountFen: Fen(), finalTrancheFen: Fen(), reportsFrom: Type.String() }, { additionalProperties: false }),
     ),
     reports: Type.Array(
-      Type.Object({ period: Type.Integer(), periodStart: Type.String(), dueAt: Stamp, submitted: Type.Boolean(), overdue: Type.Boolean() }, { additionalProperties: false }),
+      Type.Object({ period: Type.Integer(), periodStart: Type.String(), dueAt: Stamp, submitted: Type.Boolean(), overdue: Type.Boolean(), reminded: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
     ),
     submittedPeriods: Type.Array(Type.Integer()),
     complaints: Type.Integer({ minimum: 0 }),
@@ -128,6 +128,15 @@ export const ProjectView = Type.Object(
       },
       { additionalProperties: false },
     ),
+    quarterlyReviews: Type.Optional(
+      Type.Object(
+        {
+          scheduled: Type.Integer({ minimum: 0, description: 'Quarters whose review has come due' }),
+          due: Type.Array(Type.Object({ seq: Type.Integer({ minimum: 1 }), dueAt: Stamp }, { additionalProperties: false })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     openDeadlines: Type.Array(Type.Object({ kind: Type.String(), dueAt: Stamp, who: Type.String({ description: 'A role, or a user id the reader may learn' }) }, { additionalProperties: false })),
     pendingActions: Type.Array(Type.Object({ action: Type.String(), who: Type.String() }, { additionalProperties: false })),
   },
@@ -137,9 +146,10 @@ export const ProjectView = Type.Object(
 function EvaluationSeat() {
   return Type.Object(
     {
-      evaluatorId: Uuid(),
+      evaluatorId: Nullable(Uuid({ description: 'Hidden (null) from the applicant, as reviewers are' })),
       submitted: Type.Boolean(),
       grade: Nullable(OneOf(['excellent', 'good', 'pass', 'fail'] as const)),
+      round: Type.Optional(Type.Integer({ minimum: 1, description: 'The final evaluation is scored again, as a new round, after a rectification it ordered' })),
     },
     { additionalProperties: false },
   );

@@ -7,6 +7,8 @@ import * as tranches from './20261123000400_tranches';
 import * as signInThrottle from './20261202000100_sign_in_throttle';
 import * as serviceOrders from './20261202000200_service_orders';
 import * as fundingDesk from './20261202000300_funding_desk';
+import * as taskActions from './20261210000500_task_actions';
+import * as evaluationRounds from './20261210000600_evaluation_rounds';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -23,6 +25,8 @@ const migrations: Record<string, Migration> = {
   '20261202000100_sign_in_throttle': signInThrottle,
   '20261202000200_service_orders': serviceOrders,
   '20261202000300_funding_desk': fundingDesk,
+  '20261210000500_task_actions': taskActions,
+  '20261210000600_evaluation_rounds': evaluationRounds,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

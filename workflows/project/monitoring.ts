@@ -25,7 +25,6 @@ export const submitMonthlyReport = move({
     await p.recordAndRecolour({
       key, kind: 'monthlyReportSubmitted', actorId: a.actorId, data: { period: a.period, late },
       write: { op: 'monthlyReport', period: a.period, summary: a.summary, indicatorProgress: a.indicatorProgress, late },
-      closeTasks: [`${p.projectId}:report-overdue:${a.period}`],
     });
   },
 });
@@ -53,6 +52,8 @@ export const recordQuarterlyReview = move({
   def: m.recordQuarterlyReview,
   move: 'recordQuarterlyReview',
   async apply(p, a, key) {
+    // A review held answers the oldest quarter waiting for one (a review with none due is simply recorded).
+    p.state.quarterlyReviews?.due.shift();
     await p.record({ key, kind: 'quarterlyReviewRecorded', actorId: a.actorId, data: { quarter: a.review.quarter }, write: { op: 'quarterlyReview', review: a.review } });
   },
 });
@@ -69,8 +70,6 @@ export const submitRectificationPlan = move({
     await p.record({
       key, kind: 'rectificationPlanned', actorId: a.actorId, data: { rectificationId: r.id },
       write: { op: 'rectificationPlan', id: r.id, plan: a.plan },
-      openTasks: [p.officers('rectification_review', 'Check the rectification and complete it', `${p.projectId}:rectify-check:${r.id}`, r.dueAt)],
-      closeTasks: [`${p.projectId}:rectify:${r.id}`],
     });
   },
 });
@@ -90,7 +89,6 @@ export const completeRectification = move({
     await p.record({
       key, kind: 'rectificationCompleted', actorId: a.actorId, data: { rectificationId: r.id, note: a.note, backTo: s.stage },
       write: { op: 'rectificationComplete', id: r.id },
-      closeTasks: [`${p.projectId}:rectify`],
     });
     if (s.stage === 'delivery') await p.refreshColour(`${key}:colour`);
   },

@@ -54,6 +54,8 @@ export interface MonitoringRules {
   /** 'P1M' in production, 'PT2S' in tests. */
   reportInterval: string;
   reportGrace: string;
+  /** How often the officer holds a quarterly review (季度评审) during delivery: 'P3M' (the default when absent). */
+  quarterlyReviewInterval?: string;
   colour: ColourRules;
   supervisionDimensions: Dimension[];
 }
@@ -163,6 +165,7 @@ function checkMonitoringRules(m: MonitoringRules): RuleViolation[] {
   return [
     ...checkDuration(m.reportInterval, ['monitoring', 'reportInterval']),
     ...checkDuration(m.reportGrace, ['monitoring', 'reportGrace']),
+    ...(m.quarterlyReviewInterval === undefined ? [] : checkDuration(m.quarterlyReviewInterval, ['monitoring', 'quarterlyReviewInterval'])),
     ...checkColourRules(m.colour),
     ...checkWeighted(m.supervisionDimensions, ['monitoring', 'supervisionDimensions'], 'supervision dimension'),
   ];
@@ -222,6 +225,7 @@ export function defaultProgrammeRules(): ProgrammeRules {
     monitoring: {
       reportInterval: 'P1M',
       reportGrace: 'P5D',
+      quarterlyReviewInterval: 'P3M',
       colour: {
         overdueReports: { blue: 1, yellow: 2, red: 3 },
         spendingDeviationPct: { blue: 10, yellow: 20, red: 30 },
