@@ -56,7 +56,7 @@ export async function submitDesign(deps: AppDeps, user: Principal, projectId: st
     ...checkEligibility(
       rules.eligibility,
       { grade: org!.grade, staffCount: org!.staff_count, certifiedSocialWorkerCount: org!.certified_social_worker_count, volunteerCount: org!.volunteer_count },
-      { amountAskedFen: proposal.amountAskedFen, targetGroups: proposal.targetGroups },
+      { amountAskedFen: proposal.amountAskedFen, targetGroups: proposal.targetGroups, team: proposal.team },
     ),
   ];
   // Refused anyway: a wrong stage is the first reason (409), as the workflow would give it.

@@ -38,7 +38,18 @@ export const Proposal = Type.Object(
     ),
     milestones: Type.Array(Type.Object({ name: Name(), due: IsoDate() }, { additionalProperties: false }), { maxItems: 100 }),
     team: Type.Object(
-      { staff: Count({ maximum: 10_000_000 }), certifiedSocialWorkers: Count({ maximum: 10_000_000 }), volunteers: Count({ maximum: 10_000_000 }), lead: Name() },
+      {
+        staff: Count({ maximum: 10_000_000 }),
+        certifiedSocialWorkers: Count({ maximum: 10_000_000 }),
+        volunteers: Count({ maximum: 10_000_000 }),
+        lead: Name(),
+        members: Type.Optional(
+          Type.Array(Type.Object({ name: Name(), fullTime: Type.Boolean(), certified: Type.Boolean({ description: 'A certified social worker (持证社工)' }) }, { additionalProperties: false }), {
+            maxItems: 500,
+            description: 'The named staff who run the service; the team rule (6430) counts them',
+          }),
+        ),
+      },
       { additionalProperties: false },
     ),
     budgetLines: Type.Array(Type.Object({ item: Name(), amountFen: Fen() }, { additionalProperties: false }), { minItems: 1, maxItems: 100 }),

@@ -155,7 +155,7 @@ export function registerContestEntryRoutes(registry: RouteRegistry): void {
     method: 'get',
     path: '/api/v1/contests/:id/entries/:entryId',
     operationId: 'contestEntries.get',
-    summary: 'One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation and the team lead)',
+    summary: 'One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation, the team lead and the named team members)',
     tag: 'contests',
     access: 'authenticated',
     handler: async ({ params, user, deps }) => {
@@ -165,7 +165,11 @@ export function registerContestEntryRoutes(registry: RouteRegistry): void {
       const hide = hidesOrganisation(user, c, row.organisation_id);
       const version = await deps.db('design_versions').where({ project_id: row.project_id }).orderBy('version', 'desc').first('proposal');
       const proposal = version?.proposal ? structuredClone(version.proposal as Record<string, unknown>) : null;
-      if (hide && proposal && typeof proposal.team === 'object' && proposal.team) delete (proposal.team as Record<string, unknown>).lead;
+      // Blind judging: the team's lead and its named members (people a judge could recognise) are left out.
+      if (hide && proposal && typeof proposal.team === 'object' && proposal.team) {
+        delete (proposal.team as Record<string, unknown>).lead;
+        delete (proposal.team as Record<string, unknown>).members;
+      }
       return { body: { ...entryJson(row, { hideOrganisation: hide, showRank: showRank(user, c) }), proposal } };
     },
   });

@@ -12,12 +12,22 @@ export type TargetGroup =
   | 'women_and_families'
   | 'others';
 
+/** The team that runs the service, as the proposal names it (Haining's "6430"). */
+export interface TeamRules {
+  minFullTimeStaff?: number;
+  /** Certified social workers among the full-time staff. */
+  minCertifiedSocialWorkers?: number;
+  minVolunteers?: number;
+}
+
 export interface EligibilityRules {
   minGrade?: Grade;
+  /** Organisation-level minimums (its headcount), a separate rule from the team's. */
   minStaff?: number;
   minCertifiedSocialWorkers?: number;
   minVolunteers?: number;
   budgetCapFen?: number;
+  team?: TeamRules;
   /** The proposal must serve at least one of these groups. */
   requiredTargetGroups?: TargetGroup[];
 }
@@ -112,6 +122,14 @@ function checkEligibilityRules(e: EligibilityRules): RuleViolation[] {
       out.push(violation(jsonPointer('eligibility', k), 'non-negative-count', `${k} is ${v}; it must be a whole number of 0 or more`));
     }
   }
+  for (const k of ['minFullTimeStaff', 'minCertifiedSocialWorkers', 'minVolunteers'] as const) {
+    const v = e.team?.[k];
+    if (v !== undefined && !isNonNegativeInteger(v)) out.push(violation(jsonPointer('eligibility', 'team', k), 'non-negative-count', `team ${k} is ${v}; it must be a whole number of 0 or more`));
+  }
+  const t = e.team;
+  if (t?.minCertifiedSocialWorkers !== undefined && t.minFullTimeStaff !== undefined && t.minCertifiedSocialWorkers > t.minFullTimeStaff) {
+    out.push(violation('/eligibility/team/minCertifiedSocialWorkers', 'certified-within-staff', `the team rule asks for ${t.minCertifiedSocialWorkers} certified social workers among ${t.minFullTimeStaff} full-time staff`));
+  }
   if (e.budgetCapFen !== undefined && !isNonNegativeInteger(e.budgetCapFen)) {
     out.push(violation('/eligibility/budgetCapFen', 'non-negative-fen', `budgetCapFen is ${e.budgetCapFen}; it must be a whole number of fen, 0 or more`));
   }
@@ -205,10 +223,13 @@ export function checkProgrammeRules(rules: ProgrammeRules): RuleViolation[] {
   ];
 }
 
-/** Realistic Haining values: 3A or better, the "6430" team rule, a 200,000 yuan cap, monthly reports. */
+/**
+ * Realistic Haining values: 3A or better, the "6430" rule on the proposal's team (not the organisation's
+ * headcount), a 200,000 yuan cap, monthly reports.
+ */
 export function defaultProgrammeRules(): ProgrammeRules {
   return {
-    eligibility: { minGrade: '3A', minStaff: 6, minCertifiedSocialWorkers: 4, minVolunteers: 30, budgetCapFen: 20_000_000 },
+    eligibility: { minGrade: '3A', team: { minFullTimeStaff: 6, minCertifiedSocialWorkers: 4, minVolunteers: 30 }, budgetCapFen: 20_000_000 },
     review: {
       criteria: [
         { key: 'needFit', name: 'Fit with community needs (需求契合度)', weight: 25, minScore: 0, maxScore: 10 },

@@ -513,7 +513,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The mid-term and final evaluations: scores, grade and the subsidy it decides */
+        /** The mid-term and final evaluations, round by round: scores, grade and the subsidy it decides */
         get: operations["evaluation.list"];
         put?: never;
         /** Assign the (third-party) evaluator of the mid-term or final evaluation; the final one moves the project to evaluation */
@@ -1290,7 +1290,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation and the team lead) */
+        /** One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation, the team lead and the named team members) */
         get: operations["contestEntries.get"];
         put?: never;
         post?: never;
@@ -2015,6 +2015,12 @@ export interface components {
                 minStaff?: components["schemas"]["count"];
                 minCertifiedSocialWorkers?: components["schemas"]["count"];
                 minVolunteers?: components["schemas"]["count"];
+                /** @description The team that runs the service, as the proposal names it (Haining's 6430: 6 full-time staff of whom 4 certified social workers, and 30 volunteers) */
+                team?: {
+                    minFullTimeStaff?: components["schemas"]["count"];
+                    minCertifiedSocialWorkers?: components["schemas"]["count"];
+                    minVolunteers?: components["schemas"]["count"];
+                };
                 budgetCapFen?: components["schemas"]["fen"];
                 requiredTargetGroups?: components["schemas"]["targetGroup"][];
             };
@@ -2028,6 +2034,7 @@ export interface components {
             monitoring: {
                 reportInterval: components["schemas"]["isoDuration"];
                 reportGrace: components["schemas"]["isoDuration"];
+                quarterlyReviewInterval?: components["schemas"]["isoDuration"];
                 colour: {
                     overdueReports: components["schemas"]["colourThresholds"];
                     spendingDeviationPct: components["schemas"]["colourThresholds"];
@@ -3915,6 +3922,14 @@ export interface operations {
                             volunteers: number;
                             /** Format: text */
                             lead: string;
+                            /** @description The named staff who run the service; the team rule (6430) counts them */
+                            members?: {
+                                /** Format: text */
+                                name: string;
+                                fullTime: boolean;
+                                /** @description A certified social worker (持证社工) */
+                                certified: boolean;
+                            }[];
                         };
                         budgetLines: {
                             /** Format: text */
@@ -4007,6 +4022,14 @@ export interface operations {
                                 volunteers: number;
                                 /** Format: text */
                                 lead: string;
+                                /** @description The named staff who run the service; the team rule (6430) counts them */
+                                members?: {
+                                    /** Format: text */
+                                    name: string;
+                                    fullTime: boolean;
+                                    /** @description A certified social worker (持证社工) */
+                                    certified: boolean;
+                                }[];
                             };
                             budgetLines: {
                                 /** Format: text */
@@ -4400,6 +4423,7 @@ export interface operations {
                                 dueAt: string;
                                 submitted: boolean;
                                 overdue: boolean;
+                                reminded?: boolean;
                             }[];
                             submittedPeriods: number[];
                             complaints: number;
@@ -4414,23 +4438,28 @@ export interface operations {
                             } | null;
                             evaluations: {
                                 mid_term: {
-                                    /**
-                                     * Format: uuid
-                                     * @description A UUID in canonical form
-                                     */
-                                    evaluatorId: string;
+                                    evaluatorId: string | null;
                                     submitted: boolean;
                                     grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                    /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                    round?: number;
                                 } | null;
                                 final: {
-                                    /**
-                                     * Format: uuid
-                                     * @description A UUID in canonical form
-                                     */
-                                    evaluatorId: string;
+                                    evaluatorId: string | null;
                                     submitted: boolean;
                                     grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                    /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                    round?: number;
                                 } | null;
+                            };
+                            quarterlyReviews?: {
+                                /** @description Quarters whose review has come due */
+                                scheduled: number;
+                                due: {
+                                    seq: number;
+                                    /** @description An instant, ISO 8601 */
+                                    dueAt: string;
+                                }[];
                             };
                             openDeadlines: {
                                 kind: string;
@@ -4632,6 +4661,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -4646,23 +4676,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -4802,6 +4837,14 @@ export interface operations {
                             volunteers: number;
                             /** Format: text */
                             lead: string;
+                            /** @description The named staff who run the service; the team rule (6430) counts them */
+                            members?: {
+                                /** Format: text */
+                                name: string;
+                                fullTime: boolean;
+                                /** @description A certified social worker (持证社工) */
+                                certified: boolean;
+                            }[];
                         };
                         budgetLines: {
                             /** Format: text */
@@ -5015,6 +5058,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -5029,23 +5073,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -5269,6 +5318,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -5283,23 +5333,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -5478,6 +5533,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -5492,23 +5548,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -5683,6 +5744,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -5697,23 +5759,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -5979,6 +6046,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -5993,23 +6061,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -6474,7 +6547,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The mid-term and final evaluations: scores, grade and the subsidy it decides */
+            /** @description The mid-term and final evaluations, round by round: scores, grade and the subsidy it decides */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6483,11 +6556,9 @@ export interface operations {
                     "application/json": {
                         items: {
                             kind: "mid_term" | "final";
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            evaluatorId: string;
+                            /** @description Each round is its own record: a failed final evaluation keeps its scores after the one that follows a rectification */
+                            round: number;
+                            evaluatorId: string | null;
                             scores: {
                                 [key: string]: number;
                             } | null;
@@ -6627,6 +6698,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -6641,23 +6713,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -6833,6 +6910,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -6847,23 +6925,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -7034,6 +7117,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -7048,23 +7132,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -7235,6 +7324,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -7249,23 +7339,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -13011,7 +13106,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation and the team lead) */
+            /** @description One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation, the team lead and the named team members) */
             200: {
                 headers: {
                     [name: string]: unknown;
