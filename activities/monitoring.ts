@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { computeColour, indicatorLagPct, plannedToDate, spendingDeviationPct, type Colour, type ColourFacts, type SpendingPlanPoint } from '../workflows/rules/colour';
 import type { ColourInput, WriteHandlers } from './project-event-types';
+import { openEvaluationRound } from './evaluation';
 
 // Monitoring: monthly reports, supervision visits, complaints, quarterly reviews, rectifications, and the
 // four-colour grade they move.
@@ -19,7 +20,8 @@ export const monitoringWrites = {
   },
   async rectificationOpen(trx, ev, w) {
     await trx('rectifications').insert({ id: w.id, project_id: ev.projectId, cause: w.cause, reason: w.reason, due_at: w.dueAt, status: 'open', created_at: new Date(ev.at) });
-    if (w.reopenFinalEvaluation) await trx('evaluations').where({ project_id: ev.projectId, kind: 'final' }).update({ submitted_at: null });
+    // The failed final evaluation stays as it was; the evaluation after the rectification is the next round.
+    if (w.reopenFinalEvaluation) await openEvaluationRound(trx, ev.projectId, 'final', null, new Date(ev.at));
   },
   async rectificationPlan(trx, _ev, w) {
     await trx('rectifications').where({ id: w.id }).update({

@@ -4,17 +4,9 @@ import type { Stage } from '../workflows/stages';
 import type { Colour } from '../workflows/rules/colour';
 import type { ColourRules } from '../workflows/rules/programme-rules';
 
-/** A task in someone's inbox: one person, or everyone with a role in the project's region or organisation. */
-export interface TaskSpec {
-  key: string;
-  kind: string;
-  title: string;
-  dueAt: string | null;
-  userId?: string;
-  role?: 'officer' | 'applicant' | 'organiser' | 'funder';
-  regionPath?: string;
-  organisationId?: string;
-}
+import type { TaskSpec } from '../db/repositories/tasks';
+
+export type { TaskSpec };
 
 /** A contest entry written with the project's move into the contest, in the same transaction. */
 export interface ContestEntryWrite {
@@ -70,8 +62,14 @@ export interface ProjectEventInput {
   colour: Colour;
   data: Record<string, unknown>;
   write?: ProjectWrite;
+  /**
+   * The pending actions of the state after the event, each as its task: the event's transaction reconciles the
+   * project's open tasks with them (reconcileProjectTasks). Absent in events written before the inbox followed them.
+   */
+  pending?: TaskSpec[];
+  /** Tasks that are not pending actions, opened with the event (none in the project workflow). */
   openTasks?: TaskSpec[];
-  /** Key prefixes of tasks this event completes. */
+  /** Key prefixes of tasks this event completes (events written before `pending`). */
   closeTasks?: string[];
   /** Recompute the colour in the same transaction, after the write (one activity per move). */
   recolour?: ColourInput;

@@ -8,6 +8,8 @@ import { deliveryWrites } from './delivery';
 import { monitoringWrites, recolour, type ColourResult } from './monitoring';
 import { evaluationWrites } from './evaluation';
 import { closureWrites } from './closure';
+import { reconcileProjectTasks } from '../db/repositories/tasks';
+import { isTerminal } from '../workflows/stages';
 
 export type { ContestEntryWrite, ProjectEventInput, ProjectWrite, TaskSpec } from './project-event-types';
 export { POINTS_PER_HOUR } from './delivery';
@@ -42,6 +44,8 @@ export function createProjectEventActivities({ db, log }: ActivityDeps) {
           for (const prefix of ev.closeTasks ?? []) {
             await trx('tasks').where('project_id', ev.projectId).where('status', 'open').whereLike('key', `${prefix.replace(/[\\%_]/g, '\\$&')}%`).update({ status: 'done', completed_at: ev.at });
           }
+          // The inbox follows the pending actions in this same transaction; a project at its end keeps no open task.
+          if (ev.pending || isTerminal(ev.stage)) await reconcileProjectTasks(trx, ev.projectId, ev.pending ?? [], { at: ev.at, eventKey: ev.key, closeAll: isTerminal(ev.stage) });
           if (ev.openTasks?.length) {
             await trx('tasks')
               .insert(

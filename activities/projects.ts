@@ -2,6 +2,7 @@ import type { ActivityDeps } from './deps';
 import { writeAudit } from '../db/repositories/audit';
 import type { NewProject } from '../workflows/messages';
 import { createProjectEventActivities } from './project-events';
+import { reconcileProjectTasks, type TaskSpec } from '../db/repositories/tasks';
 
 export function createProjectActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -12,7 +13,7 @@ export function createProjectActivities(deps: ActivityDeps) {
      * The project's rows, written by its own workflow (update-with-start), in one transaction with the audit
      * entry. Keyed by the project id: a retried or repeated call finds the row and writes nothing.
      */
-    async createProjectRecord(p: NewProject & { projectId: string; actorId: string }): Promise<{ created: boolean }> {
+    async createProjectRecord(p: NewProject & { projectId: string; actorId: string; pending?: TaskSpec[] }): Promise<{ created: boolean }> {
       return db.transaction(async (trx) => {
         const existing = await trx('projects').where({ id: p.projectId }).first('id');
         if (existing) return { created: false };
@@ -31,6 +32,10 @@ export function createProjectActivities(deps: ActivityDeps) {
             amountAskedFen: Number(created.amount_asked_fen), currentVersion: created.current_version, createdAt: created.created_at.toISOString(),
           },
         });
+        // The timeline starts with the creation, and the inbox with what the new project waits for (its design).
+        const key = `${p.projectId}:created`;
+        await trx('project_events').insert({ project_id: p.projectId, event_key: key, kind: 'created', actor_id: p.actorId, data: JSON.stringify({ title: p.title, programmeId: p.programmeId }), at: created.created_at });
+        if (p.pending) await reconcileProjectTasks(trx, p.projectId, p.pending, { at: created.created_at.toISOString(), eventKey: key });
         return { created: true };
       });
     },

@@ -34,6 +34,8 @@ export interface ReportDue {
   dueAt: string;
   submitted: boolean;
   overdue: boolean;
+  /** The period has ended and the applicant was reminded (runs since the inbox follows pending actions). */
+  reminded?: boolean;
 }
 
 export interface Rectification {
@@ -48,6 +50,14 @@ export interface EvaluationSeat {
   evaluatorId: string;
   submitted: boolean;
   grade: EvaluationGrade | null;
+  /** Each final evaluation ordered again after a rectification is a new round (absent: round 1). */
+  round?: number;
+}
+
+/** The quarterly reviews the programme's rules schedule: how many quarters have ended, and those not yet held. */
+export interface QuarterlyReviews {
+  scheduled: number;
+  due: { seq: number; dueAt: string }[];
 }
 
 export interface AgreementTerms {
@@ -94,6 +104,8 @@ export interface ProjectState {
   evaluations: { mid_term: EvaluationSeat | null; final: EvaluationSeat | null };
   /** Absent in runs started before rectifications answered facts. */
   answeredFacts?: AnsweredFacts | null;
+  /** Absent in runs that started before quarterly reviews were scheduled. */
+  quarterlyReviews?: QuarterlyReviews;
 }
 
 /** What the query answers: the live state plus what waits for whom. */

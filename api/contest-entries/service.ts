@@ -136,7 +136,11 @@ export async function getEntry(db: Knex, user: Principal, contestId: string, ent
   const hide = hidesOrganisation(user, c, row.organisation_id);
   const stored = await latestProposal(db, row.project_id);
   const proposal = stored ? structuredClone(stored) : null;
-  if (hide && proposal && typeof proposal.team === 'object' && proposal.team) delete (proposal.team as Record<string, unknown>).lead;
+  // Blind judging: the team's lead and its named members (people a judge could recognise) are left out.
+  if (hide && proposal && typeof proposal.team === 'object' && proposal.team) {
+    delete (proposal.team as Record<string, unknown>).lead;
+    delete (proposal.team as Record<string, unknown>).members;
+  }
   return { ...entryJson(row, { hideOrganisation: hide, showRank: showRank(user, c) }), proposal };
 }
 

@@ -1,9 +1,10 @@
 // Project design: the applicant's draft, its submission for review (eligibility first) and the frozen versions.
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { writeAudit } from '../../db/repositories/audit';
 import { designVersions, saveDraft, toDesignVersion } from '../../db/repositories/design';
 import { findOrganisation } from '../../db/repositories/organisations';
-import { lockProject, programmeRulesOf, toProjectJson, type ProjectJson } from '../../db/repositories/projects';
+import { appendProjectEvent, lockProject, programmeRulesOf, toProjectJson, type ProjectJson } from '../../db/repositories/projects';
 import { submitDesign as submitDesignUpdate } from '../../workflows/messages';
 import { checkEligibility } from '../../workflows/rules/eligibility';
 import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
@@ -32,6 +33,11 @@ export async function saveDesign(
   if (!EDITABLE_STAGES.includes(locked.stage)) throw new IllegalMoveError(locked.stage, 'saveDesign', `the proposal can be edited in design or revision; the current stage is "${locked.stage}"`);
   const after = await saveDraft(trx, project.id, { draft: input.proposal, amountAskedFen: input.proposal.amountAskedFen, targetGroups: input.proposal.targetGroups, title: input.title, summary: input.summary, at: now });
   await writeAudit(trx, { actorId: user.id, action: 'save-design', objectType: 'project', objectId: project.id, before: project.draft, after: input.proposal, requestId });
+  // The timeline shows every draft save, not only the submitted versions.
+  await appendProjectEvent(trx, {
+    projectId: project.id, key: `${project.id}:draftSaved:${crypto.randomUUID()}`, kind: 'draftSaved', actorId: user.id, at: now,
+    data: { stage: locked.stage, amountAskedFen: input.proposal.amountAskedFen, ...(input.title ? { title: input.title } : {}) },
+  });
   return { ...toProjectJson(after), draft: after.draft };
 }
 
@@ -50,7 +56,7 @@ export async function submitDesign(deps: AppDeps, user: Principal, projectId: st
     ...checkEligibility(
       rules.eligibility,
       { grade: org!.grade, staffCount: org!.staff_count, certifiedSocialWorkerCount: org!.certified_social_worker_count, volunteerCount: org!.volunteer_count },
-      { amountAskedFen: proposal.amountAskedFen, targetGroups: proposal.targetGroups },
+      { amountAskedFen: proposal.amountAskedFen, targetGroups: proposal.targetGroups, team: proposal.team },
     ),
   ];
   // Refused anyway: a wrong stage is the first reason (409), as the workflow would give it.

@@ -38,7 +38,7 @@ export const operations = [
     operationId: 'evaluation.list',
     method: 'get',
     path: '/api/v1/projects/:id/evaluations',
-    summary: 'The mid-term and final evaluations: scores, grade and the subsidy it decides',
+    summary: 'The mid-term and final evaluations, round by round: scores, grade and the subsidy it decides',
     tag: 'evaluation',
     access: 'authenticated',
     params: IdParams,
@@ -48,7 +48,8 @@ export const operations = [
           Type.Object(
             {
               kind: EvaluationKind,
-              evaluatorId: Uuid(),
+              round: Type.Integer({ minimum: 1, description: 'Each round is its own record: a failed final evaluation keeps its scores after the one that follows a rectification' }),
+              evaluatorId: Nullable(Uuid({ description: 'Hidden (null) from readers who may not learn who evaluated' })),
               scores: Nullable(Type.Record(Type.String(), Type.Number())),
               score: Nullable(Type.Number()),
               grade: Nullable(EvaluationGrade),

@@ -8,7 +8,7 @@ import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
 import { BusinessRuleError, ForbiddenError } from '../errors';
-import { loadVisibleProject, requireOfficer, type ProjectViewOut } from '../projects/access';
+import { evaluatorIdFor, loadVisibleProject, requireOfficer, type ProjectViewOut } from '../projects/access';
 import { independenceProblems } from '../projects/independence';
 import { moveProject } from '../projects/service';
 
@@ -37,7 +37,8 @@ export async function submitEvaluation(
   return moveProject(deps, user, project, submitEvaluationUpdate, { actorId: user.id, kind, ...input }, updateId);
 }
 
+/** Every round of each evaluation; who evaluated is hidden from readers who may not learn it (the applicant above all). */
 export async function listEvaluations(db: Knex, user: Principal, projectId: string) {
   const project = await loadVisibleProject(db, user, projectId);
-  return { items: (await evaluationsOf(db, project.id)).map(toEvaluation) };
+  return { items: (await evaluationsOf(db, project.id)).map((r) => toEvaluation(r, (id) => evaluatorIdFor(user, project, id))) };
 }

@@ -24,6 +24,12 @@ const Eligibility = Type.Object(
     minStaff: Type.Optional(Count()),
     minCertifiedSocialWorkers: Type.Optional(Count()),
     minVolunteers: Type.Optional(Count()),
+    team: Type.Optional(
+      Type.Object(
+        { minFullTimeStaff: Type.Optional(Count()), minCertifiedSocialWorkers: Type.Optional(Count()), minVolunteers: Type.Optional(Count()) },
+        { ...strict, description: "The team that runs the service, as the proposal names it (Haining's 6430: 6 full-time staff of whom 4 certified social workers, and 30 volunteers)" },
+      ),
+    ),
     budgetCapFen: Type.Optional(Fen()),
     requiredTargetGroups: Type.Optional(Type.Array(TargetGroup, { uniqueItems: true, maxItems: 7 })),
   },
@@ -45,6 +51,7 @@ const Monitoring = Type.Object(
   {
     reportInterval: IsoDuration(),
     reportGrace: IsoDuration(),
+    quarterlyReviewInterval: Type.Optional(IsoDuration({ description: 'How often the officer holds a quarterly review (P3M when absent)' })),
     colour: Type.Object(
       {
         overdueReports: ColourThresholds,

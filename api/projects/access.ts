@@ -44,18 +44,28 @@ export function reviewerIdFor(user: Principal, project: Pick<ProjectRow, 'region
   return seesReviewers(user, project) || reviewerId === user.id ? reviewerId : null;
 }
 
-export interface ProjectViewOut extends Omit<ProjectView, 'panel'> {
+type Seat = NonNullable<ProjectView['evaluations']['final']>;
+type SeatOut = (Omit<Seat, 'evaluatorId'> & { evaluatorId: string | null }) | null;
+
+export interface ProjectViewOut extends Omit<ProjectView, 'panel' | 'evaluations'> {
   panel: (Omit<ProjectView['panel'][number], 'reviewerId'> & { reviewerId: string | null })[];
+  evaluations: { mid_term: SeatOut; final: SeatOut };
 }
+
+/** An evaluator's id as this reader may see it: like a reviewer's, their own or none. */
+export const evaluatorIdFor = reviewerIdFor;
 
 /** The live state of a project as this reader may see it: reviewers' ids only to those who may learn them. */
 export function projectViewFor(user: Principal, project: Pick<ProjectRow, 'region_path'>, view: ProjectView): ProjectViewOut {
   if (seesReviewers(user, project)) return view;
   const reviewers = new Set(view.panel.map((p) => p.reviewerId));
-  const who = (w: string) => (reviewers.has(w) && w !== user.id ? 'reviewer' : w);
+  const evaluators = new Set([view.evaluations.mid_term?.evaluatorId, view.evaluations.final?.evaluatorId].filter((e) => e !== undefined));
+  const who = (w: string) => (w === user.id ? w : reviewers.has(w) ? 'reviewer' : evaluators.has(w) ? 'evaluator' : w);
+  const seat = (e: Seat | null): SeatOut => e && { ...e, evaluatorId: e.evaluatorId === user.id ? e.evaluatorId : null };
   return {
     ...view,
     panel: view.panel.map((p) => ({ ...p, reviewerId: p.reviewerId === user.id ? p.reviewerId : null })),
+    evaluations: { mid_term: seat(view.evaluations.mid_term), final: seat(view.evaluations.final) },
     openDeadlines: view.openDeadlines.map((d) => ({ ...d, who: who(d.who) })),
     pendingActions: view.pendingActions.map((a) => ({ ...a, who: who(a.who) })),
   };
@@ -72,8 +82,8 @@ export function scoreSheetFor(user: Principal, project: Pick<ProjectRow, 'region
   return { ...sheet, totals: sheet.totals.map((t) => ({ ...t, reviewerId: reviewerIdFor(user, project, t.reviewerId) })) };
 }
 
-/** Timeline events that name reviewers, and which of their fields do. */
-const REVIEWER_EVENTS = new Set(['panelAssigned', 'reviewerReassigned', 'reviewScored', 'reviewDecided', 'reviewReminder', 'reviewOverdue']);
+/** Timeline events that name reviewers or evaluators, and which of their fields do. */
+const REVIEWER_EVENTS = new Set(['panelAssigned', 'reviewerReassigned', 'reviewScored', 'reviewDecided', 'reviewReminder', 'reviewOverdue', 'evaluatorAssigned', 'evaluationSubmitted']);
 
 export interface TimelineEvent {
   id: string;
@@ -84,13 +94,14 @@ export interface TimelineEvent {
   at: string;
 }
 
-/** A timeline event as this reader may see it: who reviewed stays hidden from those who may not learn it. */
+/** A timeline event as this reader may see it: who reviewed or evaluated stays hidden from those who may not learn it. */
 export function timelineEventFor(user: Principal, project: Pick<ProjectRow, 'region_path'>, ev: TimelineEvent): TimelineEvent {
   if (!REVIEWER_EVENTS.has(ev.kind) || seesReviewers(user, project)) return ev;
   const own = (id: unknown) => (id === user.id ? id : null);
   const data = { ...ev.data };
   if (Array.isArray(data.reviewerIds)) data.reviewerIds = data.reviewerIds.map(own);
   if ('reviewerId' in data) data.reviewerId = own(data.reviewerId);
+  if ('evaluatorId' in data) data.evaluatorId = own(data.evaluatorId);
   if ('from' in data && ev.kind === 'reviewerReassigned') data.from = own(data.from);
   if ('to' in data && ev.kind === 'reviewerReassigned') data.to = own(data.to);
   if (data.scoreSheet && typeof data.scoreSheet === 'object') {
@@ -98,6 +109,6 @@ export function timelineEventFor(user: Principal, project: Pick<ProjectRow, 'reg
     data.scoreSheet = { ...sheet, totals: (sheet.totals ?? []).map((t) => ({ ...t, reviewerId: own(t.reviewerId) })) };
   }
   // A score is recorded by its reviewer: the actor is the reviewer.
-  const actorHidden = ev.kind === 'reviewScored' && ev.actorId !== user.id;
+  const actorHidden = (ev.kind === 'reviewScored' || ev.kind === 'evaluationSubmitted') && ev.actorId !== user.id;
   return { ...ev, data, ...(actorHidden ? { actorId: null, actorName: null } : {}) };
 }

@@ -38,7 +38,18 @@ export const Proposal = Type.Object(
     ),
     milestones: Type.Array(Type.Object({ name: Name(), due: IsoDate() }, { additionalProperties: false }), { maxItems: 100 }),
     team: Type.Object(
-      { staff: Count({ maximum: 10_000_000 }), certifiedSocialWorkers: Count({ maximum: 10_000_000 }), volunteers: Count({ maximum: 10_000_000 }), lead: Name() },
+      {
+        staff: Count({ maximum: 10_000_000 }),
+        certifiedSocialWorkers: Count({ maximum: 10_000_000 }),
+        volunteers: Count({ maximum: 10_000_000 }),
+        lead: Name(),
+        members: Type.Optional(
+          Type.Array(Type.Object({ name: Name(), fullTime: Type.Boolean(), certified: Type.Boolean({ description: 'A certified social worker (持证社工)' }) }, { additionalProperties: false }), {
+            maxItems: 500,
+            description: 'The named staff who run the service; the team rule (6430) counts them',
+          }),
+        ),
+      },
       { additionalProperties: false },
     ),
     budgetLines: Type.Array(Type.Object({ item: Name(), amountFen: Fen() }, { additionalProperties: false }), { minItems: 1, maxItems: 100 }),
@@ -104,7 +115,7 @@ export const ProjectView = Type.Object(
       Type.Object({ startDate: IsoDate(), endDate: IsoDate(), amountFen: Fen(), finalTrancheFen: Fen(), reportsFrom: Type.String() }, { additionalProperties: false }),
     ),
     reports: Type.Array(
-      Type.Object({ period: Type.Integer(), periodStart: Type.String(), dueAt: Stamp, submitted: Type.Boolean(), overdue: Type.Boolean() }, { additionalProperties: false }),
+      Type.Object({ period: Type.Integer(), periodStart: Type.String(), dueAt: Stamp, submitted: Type.Boolean(), overdue: Type.Boolean(), reminded: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
     ),
     submittedPeriods: Type.Array(Type.Integer()),
     complaints: Type.Integer({ minimum: 0 }),
@@ -142,6 +153,15 @@ export const ProjectView = Type.Object(
         ),
       ),
     ),
+    quarterlyReviews: Type.Optional(
+      Type.Object(
+        {
+          scheduled: Type.Integer({ minimum: 0, description: 'Quarters whose review has come due' }),
+          due: Type.Array(Type.Object({ seq: Type.Integer({ minimum: 1 }), dueAt: Stamp }, { additionalProperties: false })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     openDeadlines: Type.Array(Type.Object({ kind: Type.String(), dueAt: Stamp, who: Type.String({ description: 'A role, or a user id the reader may learn' }) }, { additionalProperties: false })),
     pendingActions: Type.Array(Type.Object({ action: Type.String(), who: Type.String() }, { additionalProperties: false })),
   },
@@ -151,9 +171,10 @@ export const ProjectView = Type.Object(
 function EvaluationSeat() {
   return Type.Object(
     {
-      evaluatorId: Uuid(),
+      evaluatorId: Nullable(Uuid({ description: 'Hidden (null) from the applicant, as reviewers are' })),
       submitted: Type.Boolean(),
       grade: Nullable(OneOf(['excellent', 'good', 'pass', 'fail'] as const)),
+      round: Type.Optional(Type.Integer({ minimum: 1, description: 'The final evaluation is scored again, as a new round, after a rectification it ordered' })),
     },
     { additionalProperties: false },
   );

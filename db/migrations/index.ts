@@ -9,6 +9,8 @@ import * as serviceOrders from './20261202000200_service_orders';
 import * as fundingDesk from './20261202000300_funding_desk';
 import * as rectificationPlans from './20261210000500_rectification_plans';
 import * as volunteerShifts from './20261210000600_volunteer_shifts';
+import * as taskActions from './20261210000700_task_actions';
+import * as evaluationRounds from './20261210000800_evaluation_rounds';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -27,6 +29,8 @@ const migrations: Record<string, Migration> = {
   '20261202000300_funding_desk': fundingDesk,
   '20261210000500_rectification_plans': rectificationPlans,
   '20261210000600_volunteer_shifts': volunteerShifts,
+  '20261210000700_task_actions': taskActions,
+  '20261210000800_evaluation_rounds': evaluationRounds,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -6,6 +6,7 @@ type Db = Knex | Knex.Transaction;
 
 export interface EvaluationRow {
   kind: EvaluationKind;
+  round: number;
   evaluator_id: string;
   scores: Record<string, number> | null;
   score: string | null;
@@ -17,17 +18,19 @@ export interface EvaluationRow {
 }
 
 export function evaluationSeat(db: Db, projectId: string, kind: EvaluationKind): Promise<Pick<EvaluationRow, 'evaluator_id'> | undefined> {
-  return db('evaluations').where({ project_id: projectId, kind }).first('evaluator_id');
+  return db('evaluations').where({ project_id: projectId, kind }).orderBy('round', 'desc').first('evaluator_id');
 }
 
 export function evaluationsOf(db: Db, projectId: string): Promise<EvaluationRow[]> {
-  return db('evaluations').where({ project_id: projectId }).orderBy('kind', 'desc');
+  return db('evaluations').where({ project_id: projectId }).orderBy('kind', 'desc').orderBy('round');
 }
 
-export function toEvaluation(r: EvaluationRow) {
+/** One round as JSON; the evaluator's id as the caller may show it (null to those who may not learn it). */
+export function toEvaluation(r: EvaluationRow, evaluatorId: (id: string) => string | null = (id) => id) {
   return {
     kind: r.kind,
-    evaluatorId: r.evaluator_id,
+    round: r.round,
+    evaluatorId: evaluatorId(r.evaluator_id),
     scores: r.scores,
     score: r.score === null ? null : Number(r.score),
     grade: r.grade,

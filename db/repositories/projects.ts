@@ -199,8 +199,15 @@ export function projectEvents(db: Db, projectId: string): Promise<ProjectEventRo
   return db('project_events as e')
     .leftJoin('users as u', 'u.id', 'e.actor_id')
     .where('e.project_id', projectId)
+    // The creation comes first (projects created before it was written got theirs later, with a later id).
+    .orderByRaw("(e.kind = 'created') desc")
     .orderBy('e.id')
     .select('e.id', 'e.kind', 'e.actor_id', 'u.display_name', 'e.data', 'e.at');
+}
+
+/** A timeline event written by the API itself, in its transaction (a draft save: no workflow move). */
+export async function appendProjectEvent(trx: Knex.Transaction, e: { projectId: string; key: string; kind: string; actorId: string; data: Record<string, unknown>; at: Date }): Promise<void> {
+  await trx('project_events').insert({ project_id: e.projectId, event_key: e.key, kind: e.kind, actor_id: e.actorId, data: JSON.stringify(e.data), at: e.at }).onConflict('event_key').ignore();
 }
 
 export async function programmeForProjects(db: Db, programmeId: string): Promise<{ id: string; status: string; region_id: string; rules: unknown } | undefined> {

@@ -1,5 +1,17 @@
 import type { Knex } from 'knex';
 
+/** A task in someone's inbox: one person, or everyone with a role in the project's region or organisation. */
+export interface TaskSpec {
+  key: string;
+  kind: string;
+  title: string;
+  dueAt: string | null;
+  userId?: string;
+  role?: 'officer' | 'applicant' | 'organiser' | 'funder';
+  regionPath?: string;
+  organisationId?: string;
+}
+
 export interface TaskRow {
   id: string;
   key: string;
@@ -68,4 +80,46 @@ export function inboxQuery(db: Knex, owner: InboxOwner, filter: { status: string
   });
   if (filter.projectId) q.where('project_id', filter.projectId);
   return q;
+}
+
+const taskRow = (t: TaskSpec, projectId: string, at: string) => ({
+  user_id: t.userId ?? null, role: t.role ?? null, region_path: t.regionPath ?? null, organisation_id: t.organisationId ?? null,
+  project_id: projectId, kind: t.kind, title: t.title, due_at: t.dueAt, status: 'open', created_at: at,
+});
+
+/**
+ * The one place a project's inbox follows its workflow: makes the project's open pending-action tasks the given
+ * set, in the caller's transaction (the one that writes the state change). A task names its pending action in
+ * `action` (the spec's key); an action still pending keeps its task, one no longer pending has its task closed,
+ * and a newly pending one gets a task (keyed by the action, or, when an earlier task already took that key,
+ * by the action and this event). With `closeAll` (a project at its end: closed, rejected, withdrawn or
+ * terminated) every open task of the project closes, assignments such as a supervisor's too.
+ */
+export async function reconcileProjectTasks(
+  trx: Knex.Transaction,
+  projectId: string,
+  pending: TaskSpec[],
+  opts: { at: string; eventKey: string; closeAll?: boolean },
+): Promise<{ opened: number; closed: number }> {
+  const open: { id: string; action: string | null }[] = await trx('tasks')
+    .where({ project_id: projectId, status: 'open' })
+    .modify((q) => {
+      if (!opts.closeAll) q.whereNotNull('action');
+    })
+    .orderBy('id')
+    .forUpdate()
+    .select('id', 'action');
+  const wanted = new Map(pending.map((t) => [t.key, t]));
+  const done = open.filter((t) => opts.closeAll || !wanted.has(t.action!)).map((t) => t.id);
+  if (done.length) await trx('tasks').whereIn('id', done).update({ status: 'done', completed_at: opts.at });
+  const kept = new Set(open.filter((t) => !done.includes(t.id)).map((t) => t.action));
+  let opened = 0;
+  for (const t of wanted.values()) {
+    if (kept.has(t.key)) continue;
+    const row = { ...taskRow(t, projectId, opts.at), action: t.key };
+    const first = await trx('tasks').insert({ ...row, key: t.key }).onConflict('key').ignore().returning('id');
+    if (!first.length) await trx('tasks').insert({ ...row, key: `${t.key}@${opts.eventKey}` }).onConflict('key').ignore();
+    opened++;
+  }
+  return { opened, closed: done.length };
 }

@@ -24,8 +24,10 @@ export function releases(db: Db, projectId: string): Promise<ReleaseRow[]> {
   return db('tranche_releases').where({ project_id: projectId }).orderBy('seq').select('seq', 'amount_fen', 'released_at');
 }
 
-export function finalEvaluation(db: Db, projectId: string): Promise<{ grade: EvaluationGrade; subsidy: SubsidyOutcome } | undefined> {
-  return db('evaluations').where({ project_id: projectId, kind: 'final' }).whereNotNull('submitted_at').first('grade', 'subsidy');
+/** The final evaluation's latest round, if it is submitted (a round ordered again after a rectification is not yet). */
+export async function finalEvaluation(db: Db, projectId: string): Promise<{ grade: EvaluationGrade; subsidy: SubsidyOutcome } | undefined> {
+  const latest = await db('evaluations').where({ project_id: projectId, kind: 'final' }).orderBy('round', 'desc').first('grade', 'subsidy', 'submitted_at');
+  return latest?.submitted_at ? { grade: latest.grade, subsidy: latest.subsidy } : undefined;
 }
 
 export async function insertRelease(

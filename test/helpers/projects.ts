@@ -16,12 +16,17 @@ export function testRules(overrides: Partial<ProgrammeRules> = {}): ProgrammeRul
   return { ...rules, ...overrides };
 }
 
+/** A named team: `staff` full-time members, the first `certified` of them certified social workers. */
+export function teamMembers(staff: number, certified: number) {
+  return Array.from({ length: staff }, (_, i) => ({ name: `Staff ${i + 1}`, fullTime: true, certified: i < certified }));
+}
+
 export function sampleProposal(amountAskedFen = 10_000_000): Proposal {
   return {
     targetGroups: ['elderly'],
     objectives: [{ description: 'Reduce isolation of elderly people living alone', indicators: [{ name: 'home visits', unit: 'visits', target: 120 }] }],
     milestones: [{ name: 'Volunteer team trained', due: '2027-03-31' }],
-    team: { staff: 6, certifiedSocialWorkers: 4, volunteers: 30, lead: 'Li Hua' },
+    team: { staff: 6, certifiedSocialWorkers: 4, volunteers: 30, lead: 'Li Hua', members: teamMembers(6, 4) },
     budgetLines: [{ item: 'Activities', amountFen: amountAskedFen }],
     amountAskedFen,
     coFundingFen: 0,

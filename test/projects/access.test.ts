@@ -231,6 +231,9 @@ describe('the inbox', () => {
       expect(res.status).toBe(200);
       return res.body.items.map((t: { kind: string }) => t.kind).sort();
     };
+    // From its creation the project waits for its applicant organisation's design, and only theirs.
+    expect(await tasks(u.appA)).toEqual(['submit_design']);
+    expect(await tasks(u.appB)).toEqual([]);
     expectStatus(await as(stack, u.appA).post(`/api/v1/projects/${id}/design/submit`), 200);
     expect(await tasks(u.officerCity)).toEqual(['assign_panel']);
     expect(await tasks(u.officerA)).toEqual(['assign_panel']);
@@ -256,11 +259,11 @@ describe('the inbox', () => {
 
     expectStatus(await as(stack, u.appA).post(`/api/v1/projects/${id}/design/submit`), 200);
     expect(await tasks(u.appA)).toEqual([]);
-    expect(await tasks(u.appA, 'done')).toEqual(['revise_design']);
+    expect(await tasks(u.appA, 'done')).toEqual(['revise_design', 'submit_design']);
     expect(await tasks(u.officerA)).toEqual(['assign_panel']);
     const rows = await stack.db('tasks').where({ project_id: id }).orderBy('created_at').select('kind', 'status', 'completed_at');
     expect(rows.map((r) => [r.kind, r.status, r.completed_at !== null])).toEqual([
-      ['assign_panel', 'done', true], ['score_review', 'done', true], ['decide_review', 'done', true], ['revise_design', 'done', true], ['assign_panel', 'open', false],
+      ['submit_design', 'done', true], ['assign_panel', 'done', true], ['score_review', 'done', true], ['decide_review', 'done', true], ['revise_design', 'done', true], ['assign_panel', 'open', false],
     ]);
   });
 });

@@ -45,6 +45,9 @@ test('a project goes from design to closed through the API, and every stage leav
   expect(early.status).toBe(409);
   expect(early.body.currentStage).toBe('design');
 
+  // Two draft saves before the submission: each one is on the timeline.
+  expect((await app.put(`/api/v1/projects/${id}/design`, { proposal: sampleProposal(4_000_000) })).status).toBe(200);
+  expect((await app.put(`/api/v1/projects/${id}/design`, { proposal: sampleProposal(5_000_000), title: '银龄陪伴 Silver companions II' })).status).toBe(200);
   expect((await app.post(`/api/v1/projects/${id}/design/submit`)).status).toBe(200);
   const panel = await off.post(`/api/v1/projects/${id}/review/panel`, {});
   expect(panel.status).toBe(200);
@@ -101,8 +104,13 @@ test('a project goes from design to closed through the API, and every stage leav
   expect(after.body.currentStage).toBe('closed');
 
   const timeline = await off.get(`/api/v1/projects/${id}/timeline`);
+  // The timeline starts with the creation and shows the draft saves.
+  expect(timeline.body.items.slice(0, 3).map((e: { kind: string; actorId: string; data: Record<string, unknown> }) => [e.kind, e.actorId, e.data.amountAskedFen ?? null])).toEqual([
+    ['created', applicant.id, null], ['draftSaved', applicant.id, 4_000_000], ['draftSaved', applicant.id, 5_000_000],
+  ]);
+  expect(timeline.body.items[0].data).toEqual({ title: '银龄陪伴 Silver companions', programmeId: s.programmeId });
   expect(timeline.body.items.map((e: { kind: string }) => e.kind)).toEqual([
-    'designSubmitted', 'panelAssigned', 'reviewScored', 'reviewDecided', 'fundedDirectly', 'serviceRecorded', 'spendingRecorded',
+    'created', 'draftSaved', 'draftSaved', 'designSubmitted', 'panelAssigned', 'reviewScored', 'reviewDecided', 'fundedDirectly', 'serviceRecorded', 'spendingRecorded',
     'monthlyReportSubmitted', 'supervisionVisited', 'evaluatorAssigned', 'evaluationSubmitted', 'closed',
   ]);
   const row = await stack.db('projects').where({ id }).first();

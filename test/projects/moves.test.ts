@@ -1,6 +1,6 @@
 import { startStack, createUser, creditCode, type Stack, type TestUser } from '../helpers/stack';
 import { as } from '../helpers/api';
-import { sampleProposal, seedProgramme, testRules, type Seeded } from '../helpers/projects';
+import { sampleProposal, seedProgramme, teamMembers, testRules, type Seeded } from '../helpers/projects';
 import {
   addProgramme, agreementTerms, createProject, driveTo, eventKinds, expectStatus, footprint, inDays, indicatorScores, rubricScores, seedNeed, today, type Cast,
 } from '../helpers/lifecycle';
@@ -209,23 +209,41 @@ test('an ineligible organisation submitting is refused with every rule it fails,
   const before = await footprint(stack, id);
   const res = await as(stack, small).post(`/api/v1/projects/${id}/design/submit`);
   expect(res.status).toBe(422);
+  // The Haining defaults ask for 6430 of the proposal's team (which the sample team meets), not of the organisation.
   expect(res.body.errors.map((e: { field: string; rule: string }) => [e.field, e.rule])).toEqual([
     ['/organisation/grade', 'min-grade'],
-    ['/organisation/staffCount', 'min-staff'],
-    ['/organisation/certifiedSocialWorkerCount', 'min-certified-social-workers'],
-    ['/organisation/volunteerCount', 'min-volunteers'],
     ['/proposal/amountAskedFen', 'budget-cap'],
   ]);
   expect(await footprint(stack, id)).toEqual(before);
   expect(before.project.stage).toBe('design');
   expect(before.versions).toBe(0);
 
-  // Fewer volunteers alone is enough to fail an otherwise eligible organisation.
-  await stack.db('organisations').where({ id: org.id }).update({ grade: '4A', staff_count: 8, certified_social_worker_count: 5, volunteer_count: 10 });
-  expectStatus(await as(stack, small).put(`/api/v1/projects/${id}/design`, { proposal: sampleProposal(5_000_000) }), 200);
+  // Fewer volunteers on the proposal's team alone is enough to fail an otherwise eligible proposal.
+  await stack.db('organisations').where({ id: org.id }).update({ grade: '4A' });
+  const fewVolunteers = sampleProposal(5_000_000);
+  fewVolunteers.team.volunteers = 10;
+  expectStatus(await as(stack, small).put(`/api/v1/projects/${id}/design`, { proposal: fewVolunteers }), 200);
   const again = await as(stack, small).post(`/api/v1/projects/${id}/design/submit`);
   expect(again.status).toBe(422);
-  expect(again.body.errors.map((e: { rule: string }) => e.rule)).toEqual(['min-volunteers']);
+  expect(again.body.errors.map((e: { rule: string }) => e.rule)).toEqual(['team-volunteers']);
+  expect((await stack.db('projects').where({ id }).first('stage')).stage).toBe('design');
+});
+
+test("when the proposal's team lacks certified social workers, 6430 refuses it naming the team rule, although the organisation's headcount satisfies the organisation-level minimums", async () => {
+  // A programme asking for both: the organisation-level minimums, and 6430 of the team that runs the service.
+  const rules = testRules();
+  rules.eligibility = { ...rules.eligibility, minStaff: 6, minCertifiedSocialWorkers: 4, minVolunteers: 30 };
+  const programmeId = await addProgramme(stack, s, rules);
+  const proposal = sampleProposal(5_000_000);
+  proposal.team = { staff: 6, certifiedSocialWorkers: 1, volunteers: 30, lead: 'Li Hua', members: teamMembers(6, 1) };
+  const id = await createProject(stack, applicant, s, needId, { programmeId, proposal });
+  const res = await as(stack, applicant).post(`/api/v1/projects/${id}/design/submit`);
+  expect(res.status).toBe(422);
+  expect(res.body.errors).toEqual([
+    expect.objectContaining({ field: '/proposal/team/members', rule: 'team-certified-social-workers', message: expect.stringContaining("team rule requires at least 4") }),
+  ]);
+  expect(res.body.detail).toContain('1 certified social workers among its full-time staff');
+  expect((await stack.db('projects').where({ id }).first('stage')).stage).toBe('design');
   expect((await stack.db('projects').where({ id }).first('stage')).stage).toBe('design');
 });
 
@@ -480,9 +498,14 @@ test('a failing final evaluation holds the final tranche; rectification, re-eval
   const ordered = await off().post(`/api/v1/projects/${id}/rectification`, { reason: 'outcomes far below target' });
   expect(ordered.status).toBe(200);
   expect(ordered.body.stage).toBe('rectification');
-  expect(ordered.body.evaluations.final).toEqual({ evaluatorId: evaluator.id, submitted: false, grade: null });
+  // The evaluation after the rectification is a new round; the failed one keeps its scores and comments.
+  expect(ordered.body.evaluations.final).toEqual({ evaluatorId: evaluator.id, submitted: false, grade: null, round: 2 });
   expect(await stack.db('rectifications').where({ project_id: id }).select('cause', 'reason', 'status')).toEqual([{ cause: 'failed_evaluation', reason: 'outcomes far below target', status: 'open' }]);
-  expect((await stack.db('evaluations').where({ project_id: id, kind: 'final' }).first('submitted_at')).submitted_at).toBeNull();
+  const rounds = () => stack.db('evaluations').where({ project_id: id, kind: 'final' }).orderBy('round').select('round', 'evaluator_id', 'score', 'grade', 'comments', stack.db.raw('submitted_at is not null as submitted'));
+  expect(await rounds()).toEqual([
+    { round: 1, evaluator_id: evaluator.id, score: '40.00', grade: 'fail', comments: 'far behind', submitted: true },
+    { round: 2, evaluator_id: evaluator.id, score: null, grade: null, comments: null, submitted: false },
+  ]);
   expect(await stack.db('tasks').where({ project_id: id, kind: 'rectification_plan' }).select('status', 'organisation_id')).toEqual([{ status: 'open', organisation_id: s.organisationId }]);
 
   // The re-evaluation waits for the rectification; closing too.
@@ -502,13 +525,23 @@ test('a failing final evaluation holds the final tranche; rectification, re-eval
 
   const rescored = await ev().put(`/api/v1/projects/${id}/evaluations/final`, { scores: indicatorScores(s.rules, 85), comments: 'recovered' });
   expect(rescored.status).toBe(200);
-  expect(await stack.db('evaluations').where({ project_id: id, kind: 'final' }).first('score', 'grade', 'subsidy')).toEqual({ score: '85.00', grade: 'good', subsidy: { releaseFen: 1_800_000, holdFen: 200_000, clawbackFen: 0 } });
+  expect(await stack.db('evaluations').where({ project_id: id, kind: 'final' }).orderBy('round', 'desc').first('score', 'grade', 'subsidy')).toEqual({ score: '85.00', grade: 'good', subsidy: { releaseFen: 1_800_000, holdFen: 200_000, clawbackFen: 0 } });
+  expect((await rounds()).map((r) => [r.round, r.score, r.grade, r.comments, r.submitted])).toEqual([[1, '40.00', 'fail', 'far behind', true], [2, '85.00', 'good', 'recovered', true]]);
+  // Both rounds are listed; the applicant learns the scores but not who evaluated.
+  const history = expectStatus(await off().get(`/api/v1/projects/${id}/evaluations`), 200).body.items;
+  expect(history.map((e: { kind: string; round: number; grade: string; comments: string; evaluatorId: string }) => [e.kind, e.round, e.grade, e.comments, e.evaluatorId])).toEqual([
+    ['final', 1, 'fail', 'far behind', evaluator.id],
+    ['final', 2, 'good', 'recovered', evaluator.id],
+  ]);
+  const seen = expectStatus(await app().get(`/api/v1/projects/${id}/evaluations`), 200);
+  expect(seen.body.items.map((e: { round: number; evaluatorId: string | null; score: number }) => [e.round, e.evaluatorId, e.score])).toEqual([[1, null, 40], [2, null, 85]]);
+  expect(seen.text).not.toContain(evaluator.id);
   const closed = await off().post(`/api/v1/projects/${id}/close`, { finalReport: 'Recovered after rectification' });
   expect(closed.status).toBe(200);
   expect(closed.body.stage).toBe('closed');
   expect((await stack.db('projects').where({ id }).first('stage')).stage).toBe('closed');
   expect(await eventKinds(stack, id)).toEqual([
-    'designSubmitted', 'panelAssigned', 'reviewScored', 'reviewDecided', 'fundedDirectly', 'evaluatorAssigned', 'evaluationSubmitted',
+    'created', 'designSubmitted', 'panelAssigned', 'reviewScored', 'reviewDecided', 'fundedDirectly', 'evaluatorAssigned', 'evaluationSubmitted',
     'rectificationOpened', 'rectificationPlanned', 'rectificationCompleted', 'evaluationSubmitted', 'closed',
   ]);
   expect(await stack.db('tasks').where({ project_id: id, status: 'open' })).toEqual([]);

@@ -3,7 +3,7 @@
 import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
 import { as } from '../helpers/api';
 import { seedApprovedProject, seedProgramme, type Seeded } from '../helpers/projects';
-import { createCast, createProject, expectStatus, rubricScores, seedNeed, type Cast } from '../helpers/lifecycle';
+import { createCast, createProject, driveTo, expectStatus, indicatorScores, rubricScores, seedNeed, type Cast } from '../helpers/lifecycle';
 import { contestBody, enterProjects, openContest } from '../helpers/contests';
 
 let stack: Stack;
@@ -73,6 +73,29 @@ describe("reviewers' identity", () => {
     expect(seats.map((r) => r.reviewer_id)).toEqual([cast.reviewer.id]);
     const decision = await stack.db('review_decisions').where({ project_id: id }).first('score_sheet');
     expect(decision.score_sheet.totals[0].reviewerId).toBe(cast.reviewer.id);
+  });
+});
+
+describe("evaluators' identity", () => {
+  test('no answer an applicant reads names the evaluator, neither in evaluation nor after the evaluation; the officer and the evaluator see it', async () => {
+    const id = await createProject(stack, cast.applicant, s, needId, { title: 'Hidden evaluator 隐名评估' });
+    await driveTo(stack, cast, s.rules, id, 'evaluation');
+    const evaluations = () => as(stack, cast.applicant).get(`/api/v1/projects/${id}/evaluations`);
+    const pending = await everythingTheApplicantReads(id) + JSON.stringify((await evaluations()).body);
+    expect(pending).not.toContain(cast.evaluator.id);
+    const live = expectStatus(await as(stack, cast.applicant).get(`/api/v1/projects/${id}`), 200).body.live;
+    expect(live.evaluations.final).toEqual({ evaluatorId: null, submitted: false, grade: null });
+    expect(live.pendingActions).toEqual([{ action: 'submitEvaluation final', who: 'evaluator' }]);
+
+    expectStatus(await as(stack, cast.evaluator).put(`/api/v1/projects/${id}/evaluations/final`, { scores: indicatorScores(s.rules, 85), comments: 'good' }), 200);
+    const listed = expectStatus(await evaluations(), 200);
+    expect(listed.body.items).toEqual([expect.objectContaining({ kind: 'final', round: 1, evaluatorId: null, score: 85, comments: 'good' })]);
+    expect(await everythingTheApplicantReads(id) + listed.text).not.toContain(cast.evaluator.id);
+    const timeline = expectStatus(await as(stack, cast.applicant).get(`/api/v1/projects/${id}/timeline`), 200).body.items;
+    expect(timeline.find((e: { kind: string }) => e.kind === 'evaluationSubmitted')).toMatchObject({ actorId: null, actorName: null });
+
+    expect(expectStatus(await as(stack, cast.officer).get(`/api/v1/projects/${id}/evaluations`), 200).body.items[0].evaluatorId).toBe(cast.evaluator.id);
+    expect(expectStatus(await as(stack, cast.evaluator).get(`/api/v1/projects/${id}/evaluations`), 200).body.items[0].evaluatorId).toBe(cast.evaluator.id);
   });
 });
 

@@ -1,9 +1,18 @@
 import { checkEligibility, gradeAtLeast, type EligibilityOrganisation, type EligibilityProposal } from '../../workflows/rules/eligibility';
 import { defaultProgrammeRules } from '../../workflows/rules/programme-rules';
 
-const rules = defaultProgrammeRules().eligibility;
+// The Haining defaults (6430 on the proposal's team) plus organisation-level minimums, the separate rule a
+// programme may also ask for.
+const rules = { ...defaultProgrammeRules().eligibility, minStaff: 6, minCertifiedSocialWorkers: 4, minVolunteers: 30 };
 const org: EligibilityOrganisation = { grade: '4A', staffCount: 6, certifiedSocialWorkerCount: 4, volunteerCount: 30 };
-const proposal: EligibilityProposal = { amountAskedFen: 20_000_000, targetGroups: ['elderly'] };
+const members = (fullTime: number, certified: number, partTime = 0) => [
+  ...Array.from({ length: fullTime }, (_, i) => ({ name: `Full ${i}`, fullTime: true, certified: i < certified })),
+  ...Array.from({ length: partTime }, (_, i) => ({ name: `Part ${i}`, fullTime: false, certified: true })),
+];
+const team = (fullTime: number, certified: number, volunteers: number, partTime = 0) => ({
+  staff: fullTime + partTime, certifiedSocialWorkers: certified + partTime, volunteers, lead: 'Li Hua', members: members(fullTime, certified, partTime),
+});
+const proposal: EligibilityProposal = { amountAskedFen: 20_000_000, targetGroups: ['elderly'], team: team(6, 4, 30) };
 
 describe('checkEligibility', () => {
   it('when the organisation meets 6430 exactly and asks for the cap, it passes', () => {
@@ -52,10 +61,45 @@ describe('checkEligibility', () => {
     expect(checkEligibility({ requiredTargetGroups: ['elderly', 'children'] }, org, { ...proposal, targetGroups: ['children', 'migrants'] })).toEqual([]);
   });
 
-  it('when every rule fails at once, it reports all six', () => {
+  it('when every rule fails at once, it reports all nine', () => {
     const v = checkEligibility({ ...rules, requiredTargetGroups: ['children'] },
-      { grade: '1A', staffCount: 0, certifiedSocialWorkerCount: 0, volunteerCount: 0 }, { amountAskedFen: 30_000_000, targetGroups: [] });
-    expect(v.map((x) => x.rule)).toEqual(['min-grade', 'min-staff', 'min-certified-social-workers', 'min-volunteers', 'budget-cap', 'required-target-groups']);
+      { grade: '1A', staffCount: 0, certifiedSocialWorkerCount: 0, volunteerCount: 0 }, { amountAskedFen: 30_000_000, targetGroups: [], team: team(0, 0, 0) });
+    expect(v.map((x) => x.rule)).toEqual([
+      'min-grade', 'min-staff', 'min-certified-social-workers', 'min-volunteers',
+      'team-full-time-staff', 'team-certified-social-workers', 'team-volunteers', 'budget-cap', 'required-target-groups',
+    ]);
+  });
+});
+
+describe('the 6430 team rule', () => {
+  const haining = defaultProgrammeRules().eligibility;
+
+  it("when the proposal's team lacks certified staff, it is refused by the team rule, although the organisation's headcount satisfies 6430", () => {
+    const big: EligibilityOrganisation = { grade: '5A', staffCount: 40, certifiedSocialWorkerCount: 20, volunteerCount: 300 };
+    expect(checkEligibility({ ...haining, minStaff: 6, minCertifiedSocialWorkers: 4, minVolunteers: 30 }, big, { ...proposal, team: team(6, 2, 30) })).toEqual([
+      { field: '/proposal/team/members', rule: 'team-certified-social-workers', message: "the proposal's team has 2 certified social workers among its full-time staff; this programme's team rule requires at least 4" },
+    ]);
+  });
+
+  it('when certified social workers work part-time, they do not count towards the 4 (nor the 6)', () => {
+    const v = checkEligibility(haining, org, { ...proposal, team: team(5, 3, 30, 4) });
+    expect(v.map((x) => [x.rule, x.message])).toEqual([
+      ['team-full-time-staff', "the proposal's team has 5 full-time staff; this programme's team rule requires at least 6"],
+      ['team-certified-social-workers', "the proposal's team has 3 certified social workers among its full-time staff; this programme's team rule requires at least 4"],
+    ]);
+  });
+
+  it('when the team has 29 volunteers, it names the volunteers; a small organisation with a full team passes', () => {
+    const small: EligibilityOrganisation = { grade: '3A', staffCount: 2, certifiedSocialWorkerCount: 1, volunteerCount: 5 };
+    expect(checkEligibility(haining, small, { ...proposal, team: team(6, 4, 29) })).toEqual([
+      { field: '/proposal/team/volunteers', rule: 'team-volunteers', message: "the proposal's team has 29 volunteers; this programme's team rule requires at least 30" },
+    ]);
+    expect(checkEligibility(haining, small, proposal)).toEqual([]);
+  });
+
+  it('when the proposal names no members, its team counts stand for them', () => {
+    const counted = { staff: 6, certifiedSocialWorkers: 3, volunteers: 30, lead: 'Li Hua' };
+    expect(checkEligibility(haining, org, { ...proposal, team: counted }).map((x) => x.rule)).toEqual(['team-certified-social-workers']);
   });
 });
 

@@ -14,7 +14,9 @@ describe('defaultProgrammeRules', () => {
 
   it('when read, it carries the Haining 3A and 6430 rules, a 200,000 yuan cap and monthly reports', () => {
     const r = defaultProgrammeRules();
-    expect(r.eligibility).toMatchObject({ minGrade: '3A', minStaff: 6, minCertifiedSocialWorkers: 4, minVolunteers: 30, budgetCapFen: 20_000_000 });
+    // 6430 is a rule on the proposal's team, not the organisation's headcount (which a programme may add apart).
+    expect(r.eligibility).toEqual({ minGrade: '3A', team: { minFullTimeStaff: 6, minCertifiedSocialWorkers: 4, minVolunteers: 30 }, budgetCapFen: 20_000_000 });
+    expect(r.monitoring.quarterlyReviewInterval).toBe('P3M');
     expect(r.review.criteria).toHaveLength(5);
     expect(r.monitoring).toMatchObject({ reportInterval: 'P1M', reportGrace: 'P5D' });
     expect(Object.fromEntries(r.evaluation.indicators.map((i) => [i.key, i.weight]))).toEqual({

@@ -72,4 +72,11 @@ describe('checkProposal', () => {
       ['/team/lead', 'team-lead-required'],
     ]);
   });
+
+  it('when the named members and the team counts disagree, it reports team-members-count; when they agree, it passes', () => {
+    const members = [{ name: 'Wang Li', fullTime: true, certified: true }, { name: 'Zhao Min', fullTime: false, certified: false }];
+    const v = checkProposal(proposal((p) => { p.team = { staff: 6, certifiedSocialWorkers: 4, volunteers: 30, lead: 'Wang Li', members }; }));
+    expect(v).toEqual([expect.objectContaining({ field: '/team/members', rule: 'team-members-count', message: 'the team names 2 staff of whom 1 certified social workers, but counts 6 staff and 4 certified' })]);
+    expect(checkProposal(proposal((p) => { p.team = { staff: 2, certifiedSocialWorkers: 1, volunteers: 30, lead: 'Wang Li', members }; }))).toEqual([]);
+  });
 });

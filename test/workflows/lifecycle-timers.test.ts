@@ -61,7 +61,9 @@ test('a reviewer who has not scored is reminded, then the officer is asked to re
   const id = await inReview();
   await timerFired(id, 'reviewReminder');
   await timerFired(id, 'reviewOverdue');
-  expect(await openTasks(reviewer, id)).toEqual(['reminder', 'score_review']);
+  // One task per pending action: the reminder takes the place of the score task.
+  expect(await openTasks(reviewer, id)).toEqual(['reminder']);
+  expect(await stack.db('tasks').where({ key: `${id}:review:1:${reviewer.id}` }).first('status')).toEqual({ status: 'done' });
   expect(await openTasks(officer, id)).toEqual(['reassign_reviewer']);
   expect((await events(id, 'reviewReminder')).map((e) => [e.actor_id, e.data.reviewerId])).toEqual([[null, reviewer.id]]);
   expect((await events(id, 'reviewOverdue')).map((e) => [e.actor_id, e.data.reviewerId])).toEqual([[null, reviewer.id]]);
@@ -77,7 +79,7 @@ test('a reviewer who has not scored is reminded, then the officer is asked to re
   ]);
   // The timers start again for the new reviewer.
   await timerFired(id, 'reviewReminder', 2);
-  expect(await openTasks(reviewer2, id)).toEqual(['reminder', 'score_review']);
+  expect(await openTasks(reviewer2, id)).toEqual(['reminder']);
   expectStatus(await as(stack, reviewer2).put(`/api/v1/projects/${id}/review/score`, { scores: rubricScores(s.rules), comments: 'late but good' }), 200);
   expect(await openTasks(reviewer2, id)).toEqual([]);
   expect((await events(id, 'reviewReminder')).map((e) => e.data.reviewerId)).toEqual([reviewer.id, reviewer2.id]);

@@ -23,7 +23,7 @@ export const closeProject = move({
   check: requireFinalEvaluation,
   async apply(p, a, key) {
     p.state.stage = 'closed';
-    await p.record({ key, kind: 'closed', actorId: a.actorId, data: { grade: p.state.evaluations.final?.grade }, write: { op: 'closure', finalReport: a.finalReport }, closeTasks: [`${p.projectId}:`] });
+    await p.record({ key, kind: 'closed', actorId: a.actorId, data: { grade: p.state.evaluations.final?.grade }, write: { op: 'closure', finalReport: a.finalReport } });
   },
 });
 
@@ -34,16 +34,14 @@ export const orderRectification = move({
   async apply(p, a, key) {
     const s = p.state;
     const dueAt = addDuration(nowIso(), p.rules.monitoring.colour.rectificationDeadline);
-    const evaluatorId = s.evaluations.final!.evaluatorId;
+    const { evaluatorId, round } = s.evaluations.final!;
     s.stage = 'rectification';
     s.rectification = { id: wf.uuid4(), cause: 'failed_evaluation', dueAt, planned: false, overdueNotified: false };
     // After rectification the same evaluator scores the final evaluation again.
-    s.evaluations.final = { evaluatorId, submitted: false, grade: null };
+    s.evaluations.final = { evaluatorId, submitted: false, grade: null, round: (round ?? 1) + 1 };
     await p.record({
       key, kind: 'rectificationOpened', actorId: a.actorId, data: { cause: 'failed_evaluation', reason: a.reason, dueAt },
       write: { op: 'rectificationOpen', id: s.rectification.id, cause: 'failed_evaluation', reason: a.reason, dueAt, reopenFinalEvaluation: true },
-      openTasks: [p.applicants('rectification_plan', 'Evaluation: submit a rectification plan', `${p.projectId}:rectify:${s.rectification.id}`, dueAt)],
-      closeTasks: [`${p.projectId}:close:`],
     });
   },
 });

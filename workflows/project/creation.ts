@@ -21,7 +21,7 @@ export function registerCreation(p: ProjectRun): void {
         const key = `${p.projectId}:createProject`;
         try {
           // Keyed by the project id: a repeat (a retried request with the same update id, or another) writes nothing.
-          await guarded(p.alertSubject(), key, () => projectActivities.createProjectRecord({ ...a.project, projectId: p.projectId, actorId: a.actorId }));
+          await guarded(p.alertSubject(), key, () => projectActivities.createProjectRecord({ ...a.project, projectId: p.projectId, actorId: a.actorId, pending: p.pending().map((x) => x.task) }));
         } catch (err) {
           // Nothing was written (the write is one transaction): the run ends, and the project never existed.
           p.abandoned = true;

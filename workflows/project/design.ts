@@ -16,8 +16,6 @@ export const submitDesign = move({
     await p.record({
       key, kind: 'designSubmitted', actorId: a.actorId, data: { version: s.version, from },
       write: { op: 'designVersion', version: s.version },
-      openTasks: [p.officers('assign_panel', 'Assign a review panel', `${p.projectId}:panel:${s.version}`)],
-      closeTasks: [`${p.projectId}:revise:`, `${p.projectId}:design`],
     });
   },
 });

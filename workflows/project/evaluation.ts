@@ -16,12 +16,12 @@ export const assignEvaluator = move({
   },
   async apply(p, a, key) {
     const s = p.state;
-    s.evaluations[a.kind] = { evaluatorId: a.evaluatorId, submitted: false, grade: null };
+    const round = s.evaluations[a.kind]?.round;
+    s.evaluations[a.kind] = { evaluatorId: a.evaluatorId, submitted: false, grade: null, ...(round ? { round } : {}) };
     if (a.kind === 'final') s.stage = 'evaluation';
     await p.record({
       key, kind: 'evaluatorAssigned', actorId: a.actorId, data: { kind: a.kind, evaluatorId: a.evaluatorId },
       write: { op: 'evaluationAssign', kind: a.kind, evaluatorId: a.evaluatorId },
-      openTasks: [p.person(a.evaluatorId, 'evaluate', `File the ${a.kind === 'final' ? 'final' : 'mid-term'} evaluation`, `${p.projectId}:evaluate:${a.kind}:${a.evaluatorId}`)],
     });
   },
 });
@@ -42,12 +42,10 @@ export const submitEvaluation = move({
     const score = evaluationScore(rules.indicators, a.scores);
     const grade = gradeFor(rules.thresholds, score);
     const subsidy = a.kind === 'final' ? subsidyFor(rules, grade, s.agreement?.finalTrancheFen ?? 0) : null;
-    s.evaluations[a.kind] = { evaluatorId: a.actorId, submitted: true, grade };
+    s.evaluations[a.kind] = { ...s.evaluations[a.kind]!, submitted: true, grade };
     await p.record({
       key, kind: 'evaluationSubmitted', actorId: a.actorId, data: { kind: a.kind, score, grade, subsidy },
       write: { op: 'evaluationSubmit', kind: a.kind, scores: a.scores, comments: a.comments, score, grade, subsidy },
-      openTasks: a.kind === 'final' ? [p.officers('close_or_rectify', 'Close the project or order rectification', `${p.projectId}:close:${key}`)] : [],
-      closeTasks: [`${p.projectId}:evaluate:${a.kind}:`],
     });
   },
 });

@@ -26,7 +26,6 @@ export const submitMonthlyReport = move({
     await p.recordAndRecolour({
       key, kind: 'monthlyReportSubmitted', actorId: a.actorId, data: { period: a.period, late },
       write: { op: 'monthlyReport', period: a.period, summary: a.summary, indicatorProgress: a.indicatorProgress, late },
-      closeTasks: [`${p.projectId}:report-overdue:${a.period}`],
     });
   },
 });
@@ -54,6 +53,8 @@ export const recordQuarterlyReview = move({
   def: m.recordQuarterlyReview,
   move: 'recordQuarterlyReview',
   async apply(p, a, key) {
+    // A review held answers the oldest quarter waiting for one (a review with none due is simply recorded).
+    p.state.quarterlyReviews?.due.shift();
     await p.record({ key, kind: 'quarterlyReviewRecorded', actorId: a.actorId, data: { quarter: a.review.quarter }, write: { op: 'quarterlyReview', review: a.review } });
   },
 });
@@ -71,8 +72,6 @@ export const submitRectificationPlan = move({
     await p.record({
       key, kind: 'rectificationPlanned', actorId: a.actorId, data: { rectificationId: r.id, ...(Object.keys(revised).length ? { revised } : {}) },
       write: { op: 'rectificationPlan', id: r.id, plan: a.plan, ...revised },
-      openTasks: [p.officers('rectification_review', 'Check the rectification and complete it', `${p.projectId}:rectify-check:${r.id}`, r.dueAt)],
-      closeTasks: [`${p.projectId}:rectify:${r.id}`],
     });
   },
 });
@@ -92,7 +91,6 @@ export const completeRectification = move({
     await p.record({
       key, kind: 'rectificationCompleted', actorId: a.actorId, data: { rectificationId: r.id, note: a.note, backTo: s.stage },
       write: { op: 'rectificationComplete', id: r.id },
-      closeTasks: [`${p.projectId}:rectify`],
     });
     // Re-graded on the rectified facts (a revised plan counts from now on); what it finds red is answered.
     if (s.stage === 'delivery') await p.refreshColour(`${key}:colour`, { answering: wf.patched(RECTIFICATION_ANSWERS_FACTS) });

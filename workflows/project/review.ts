@@ -26,8 +26,6 @@ export const assignPanel = move({
     await p.record({
       key, kind: 'panelAssigned', actorId: a.actorId, data: { reviewerIds: a.reviewerIds, dueAt },
       write: { op: 'panel', round: s.version, reviewerIds: a.reviewerIds, dueAt },
-      openTasks: a.reviewerIds.map((r) => p.person(r, 'score_review', 'Score this project', `${p.projectId}:review:${s.version}:${r}`, dueAt)),
-      closeTasks: [`${p.projectId}:panel:${s.version}`],
     });
   },
 });
@@ -49,12 +47,9 @@ export const reassignReviewer = move({
     s.panel = s.panel.map((x) =>
       x.reviewerId === a.fromReviewerId ? { reviewerId: a.toReviewerId, dueAt, remindAt: remindAt < dueAt ? remindAt : null, reminded: false, lateNotified: false, scored: false, total: null } : x,
     );
-    const id = p.projectId;
     await p.record({
       key, kind: 'reviewerReassigned', actorId: a.actorId, data: { from: a.fromReviewerId, to: a.toReviewerId, dueAt },
       write: { op: 'reassign', round: s.version, from: a.fromReviewerId, to: a.toReviewerId, dueAt },
-      openTasks: [p.person(a.toReviewerId, 'score_review', 'Score this project', `${id}:review:${s.version}:${a.toReviewerId}`, dueAt)],
-      closeTasks: [`${id}:review:${s.version}:${a.fromReviewerId}`, `${id}:remind-review:${s.version}:${a.fromReviewerId}`, `${id}:late-review:${s.version}:${a.fromReviewerId}`],
     });
   },
 });
@@ -67,15 +62,11 @@ export const submitReviewScore = move({
   },
   async apply(p, a, key) {
     const s = p.state;
-    const id = p.projectId;
     const total = weightedTotal(p.rules.review.criteria, a.scores);
     s.panel = s.panel.map((x) => (x.reviewerId === a.actorId ? { ...x, scored: true, total } : x));
-    const complete = s.panel.every((x) => x.scored);
     await p.record({
       key, kind: 'reviewScored', actorId: a.actorId, data: { total },
       write: { op: 'reviewScore', round: s.version, reviewerId: a.actorId, scores: a.scores, comments: a.comments, total },
-      openTasks: complete ? [p.officers('decide_review', 'Decide on the review', `${id}:decide:${s.version}`)] : [],
-      closeTasks: [`${id}:review:${s.version}:${a.actorId}`, `${id}:remind-review:${s.version}:${a.actorId}`, `${id}:late-review:${s.version}:${a.actorId}`],
     });
   },
 });
@@ -101,8 +92,6 @@ export const decideReview = move({
     await p.record({
       key, kind: 'reviewDecided', actorId: a.actorId, data: { decision: a.decision, comment: a.comment, scoreSheet: sheet },
       write: { op: 'reviewDecision', round: s.version, decision: a.decision, comment: a.comment, scoreSheet: sheet, revisionDueAt: s.revisionDueAt },
-      openTasks: a.decision === 'revise' ? [p.applicants('revise_design', 'Revise the proposal and resubmit', `${p.projectId}:revise:${s.version}`, s.revisionDueAt)] : [],
-      closeTasks: [`${p.projectId}:decide:${s.version}`],
     });
   },
 });

@@ -1,14 +1,15 @@
 import * as wf from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { ProjectEventInput, TaskSpec } from '../../activities/project-events';
+import type { ProjectEventInput } from '../../activities/project-events';
 import type { Actor, ProjectInput, ProjectState, ProjectView } from '../messages';
-import { DELIVERING, isTerminal, moveAllowed, type Move } from '../stages';
+import { DELIVERING, moveAllowed, type Move } from '../stages';
 import { serialiser } from '../serialise';
 import { illegal } from '../refusals';
 import { addDuration } from '../rules/duration';
 import { guarded, projectActivities } from '../activity-options';
 import type { ProgrammeRules } from '../rules/programme-rules';
 import { redIsNew, type ColourFacts } from '../rules/colour';
+import { pendingActions, type PendingAction } from './pending';
 
 /** Updates handled in one run before continuing as new, well below the engine's 2,000 per history. */
 export const MAX_UPDATES_PER_RUN = 500;
@@ -22,6 +23,8 @@ export const ONE_ACTIVITY_PER_MOVE = 'one-activity-per-move';
  * new rectification (before: the same fact re-opened one at once, and the project could never leave rectification).
  */
 export const RECTIFICATION_ANSWERS_FACTS = 'rectification-answers-facts';
+/** Timers and events that put every pending action in an inbox: a report period opening, its reminder, quarterly reviews. */
+export const INBOX_FOLLOWS_PENDING_ACTIONS = 'inbox-follows-pending-actions';
 
 export function initialState(): ProjectState {
   return {
@@ -45,8 +48,8 @@ export function initialState(): ProjectState {
 
 export const nowIso = () => new Date().toISOString();
 
-/** What an event write carries besides what the run fills in (project, time, stage and colour). */
-export type EventSpec = Omit<ProjectEventInput, 'projectId' | 'at' | 'stage' | 'colour'>;
+/** What an event write carries besides what the run fills in (project, time, stage, colour and the pending actions). */
+export type EventSpec = Omit<ProjectEventInput, 'projectId' | 'at' | 'stage' | 'colour' | 'pending'>;
 
 /** The recompute a move asks for: the facts the workflow holds, sent with the event or on their own. */
 export interface Recolour {
@@ -101,22 +104,23 @@ export class ProjectRun {
     this.maxUpdates = input.maxUpdatesPerRun ?? MAX_UPDATES_PER_RUN;
   }
 
-  officers(kind: string, title: string, key: string, dueAt: string | null = null): TaskSpec {
-    return { key, role: 'officer', regionPath: this.regionPath, kind, title, dueAt };
+  /** What waits for whom in the current state: the live view's pendingActions and the inbox's open tasks. */
+  pending(): PendingAction[] {
+    return pendingActions(this.state, this);
   }
 
-  applicants(kind: string, title: string, key: string, dueAt: string | null = null): TaskSpec {
-    return { key, role: 'applicant', organisationId: this.organisationId, kind, title, dueAt };
-  }
-
-  person(userId: string, kind: string, title: string, key: string, dueAt: string | null = null): TaskSpec {
-    return { key, userId, kind, title, dueAt };
-  }
-
-  /** Writes one event (its document, the read model, the timeline, the inbox) in one activity transaction. */
-  async record(ev: EventSpec): Promise<void> {
+  /** The event as the activity takes it: the state after the move, with the pending actions its inbox must hold. */
+  private event(ev: EventSpec): ProjectEventInput {
     const s = this.state;
-    await guarded(this.alertSubject(), ev.key, () => projectActivities.applyProjectEvent({ ...ev, projectId: this.projectId, at: nowIso(), stage: s.stage, colour: s.colour }));
+    return { ...ev, projectId: this.projectId, at: nowIso(), stage: s.stage, colour: s.colour, pending: this.pending().map((a) => a.task) };
+  }
+
+  /**
+   * Writes one event (its document, the read model, the timeline) in one activity transaction, which also
+   * reconciles the project's open tasks with the pending actions of the state after the event.
+   */
+  async record(ev: EventSpec): Promise<void> {
+    await guarded(this.alertSubject(), ev.key, () => projectActivities.applyProjectEvent(this.event(ev)));
   }
 
   /**
@@ -130,10 +134,7 @@ export class ProjectRun {
       await this.refreshColour(key);
       return;
     }
-    const s = this.state;
-    const r = await guarded(this.alertSubject(), ev.key, () =>
-      projectActivities.applyProjectEvent({ ...ev, projectId: this.projectId, at: nowIso(), stage: s.stage, colour: s.colour, recolour: { key, ...this.colourFacts() } }),
-    );
+    const r = await guarded(this.alertSubject(), ev.key, () => projectActivities.applyProjectEvent({ ...this.event(ev), recolour: { key, ...this.colourFacts() } }));
     await this.applyColour(key, r.colour!);
   }
 
@@ -165,7 +166,6 @@ export class ProjectRun {
       await this.record({
         key: `${key}:rectification`, kind: 'rectificationOpened', actorId: null, data: { cause: 'red_grade', reasons: result.reasons, dueAt },
         write: { op: 'rectificationOpen', id: s.rectification.id, cause: 'red_grade', reason: result.reasons.join('; '), dueAt },
-        openTasks: [this.applicants('rectification_plan', 'Red grade: submit a rectification plan', `${this.projectId}:rectify:${s.rectification.id}`, dueAt)],
       });
     }
   }
@@ -190,43 +190,22 @@ export class ProjectRun {
     const from = s.stage;
     s.stage = 'withdrawn';
     s.revisionDueAt = null;
-    await this.record({ key, kind: 'withdrawn', actorId, data: { from, reason }, closeTasks: [`${this.projectId}:`] });
+    await this.record({ key, kind: 'withdrawn', actorId, data: { from, reason } });
   }
 
   view(): ProjectView {
     const state = this.state;
     const openDeadlines: ProjectView['openDeadlines'] = [];
-    const pendingActions: ProjectView['pendingActions'] = [];
     const s = state.stage;
-    if (s === 'design') pendingActions.push({ action: 'submitDesign', who: 'applicant' });
     if (s === 'review') {
-      if (state.panel.length === 0) pendingActions.push({ action: 'assignPanel', who: 'officer' });
-      for (const seat of state.panel.filter((p) => !p.scored)) {
-        openDeadlines.push({ kind: 'review', dueAt: seat.dueAt, who: seat.reviewerId });
-        pendingActions.push({ action: 'submitReviewScore', who: seat.reviewerId });
-      }
-      if (state.panel.length > 0 && state.panel.every((p) => p.scored)) pendingActions.push({ action: 'decideReview', who: 'officer' });
+      for (const seat of state.panel.filter((p) => !p.scored)) openDeadlines.push({ kind: 'review', dueAt: seat.dueAt, who: seat.reviewerId });
     }
-    if (s === 'revision' && state.revisionDueAt) {
-      openDeadlines.push({ kind: 'revision', dueAt: state.revisionDueAt, who: 'applicant' });
-      pendingActions.push({ action: 'submitDesign', who: 'applicant' });
-    }
-    if (s === 'approved') pendingActions.push({ action: 'enterContest or fundDirectly', who: 'officer' });
+    if (s === 'revision' && state.revisionDueAt) openDeadlines.push({ kind: 'revision', dueAt: state.revisionDueAt, who: 'applicant' });
     if (DELIVERING.includes(s)) {
-      for (const r of state.reports.filter((x) => !x.submitted)) {
-        openDeadlines.push({ kind: 'monthly_report', dueAt: r.dueAt, who: 'applicant' });
-        if (r.overdue) pendingActions.push({ action: `submitMonthlyReport period ${r.period}`, who: 'applicant' });
-      }
+      for (const r of state.reports.filter((x) => !x.submitted)) openDeadlines.push({ kind: 'monthly_report', dueAt: r.dueAt, who: 'applicant' });
     }
-    if (s === 'rectification' && state.rectification) {
-      openDeadlines.push({ kind: 'rectification', dueAt: state.rectification.dueAt, who: 'applicant' });
-      pendingActions.push(state.rectification.planned ? { action: 'completeRectification', who: 'officer' } : { action: 'submitRectificationPlan', who: 'applicant' });
-    }
-    for (const kind of ['mid_term', 'final'] as const) {
-      const seat = state.evaluations[kind];
-      if (seat && !seat.submitted && !isTerminal(s)) pendingActions.push({ action: `submitEvaluation ${kind}`, who: seat.evaluatorId });
-    }
-    if (s === 'evaluation' && state.evaluations.final?.submitted) pendingActions.push({ action: 'closeProject or orderRectification', who: 'officer' });
+    if (s === 'rectification' && state.rectification) openDeadlines.push({ kind: 'rectification', dueAt: state.rectification.dueAt, who: 'applicant' });
+    const pendingActions = this.pending().map(({ action, who }) => ({ action, who }));
     return { ...state, projectId: this.projectId, openDeadlines, pendingActions };
   }
 

@@ -1,9 +1,21 @@
+import * as wf from '@temporalio/workflow';
 import { DELIVERING } from '../stages';
 import { addDuration, parseInstant } from '../rules/duration';
-import type { ProjectRun } from './state';
+import { INBOX_FOLLOWS_PENDING_ACTIONS, type ProjectRun } from './state';
+import { periodEnd, quarterlyReviewInterval } from './pending';
 
-// The project's deadlines: reviewers' reminders and lateness, the revision deadline, monthly reports falling
-// due and overdue, and the rectification deadline. The workflow sleeps until the next one.
+// The project's deadlines: reviewers' reminders and lateness, the revision deadline, monthly reports opening,
+// falling due and overdue, quarterly reviews, and the rectification deadline. The workflow sleeps until the next one.
+
+/** The end of the next quarter whose review is not scheduled yet, while the agreement still runs then. */
+function nextQuarterEnd(p: ProjectRun): string | null {
+  const ag = p.state.agreement;
+  if (!ag) return null;
+  const interval = quarterlyReviewInterval(p.rules);
+  const seq = (p.state.quarterlyReviews?.scheduled ?? 0) + 1;
+  if (addDuration(ag.reportsFrom, interval, seq - 1) >= `${ag.endDate}T23:59:59.999Z`) return null;
+  return addDuration(ag.reportsFrom, interval, seq);
+}
 
 export function nextDeadline(p: ProjectRun): number | null {
   const s = p.state;
@@ -19,6 +31,9 @@ export function nextDeadline(p: ProjectRun): number | null {
     for (const r of s.reports) if (!r.overdue) times.push(r.dueAt);
     const last = s.reports[s.reports.length - 1];
     if (last) times.push(addDuration(last.periodStart, p.rules.monitoring.reportInterval)); // the next period opens
+    // Runs from before the inbox followed pending actions had no quarterly review timers.
+    const quarterEnd = nextQuarterEnd(p);
+    if (quarterEnd && wf.patched(INBOX_FOLLOWS_PENDING_ACTIONS)) times.push(quarterEnd);
   }
   if (s.stage === 'rectification' && s.rectification && !s.rectification.overdueNotified) times.push(s.rectification.dueAt);
   return times.length ? Math.min(...times.map(parseInstant)) : null;
@@ -36,14 +51,12 @@ export async function processDue(p: ProjectRun): Promise<void> {
         seat.reminded = true;
         await p.record({
           key: `${id}:remind-review:${s.version}:${seat.reviewerId}`, kind: 'reviewReminder', actorId: null, data: { reviewerId: seat.reviewerId, dueAt: seat.dueAt },
-          openTasks: [p.person(seat.reviewerId, 'reminder', `Reminder: your review score is due ${seat.dueAt}`, `${id}:remind-review:${s.version}:${seat.reviewerId}`, seat.dueAt)],
         });
       }
       if (!seat.lateNotified && due(seat.dueAt)) {
         seat.lateNotified = true;
         await p.record({
           key: `${id}:late-review:${s.version}:${seat.reviewerId}`, kind: 'reviewOverdue', actorId: null, data: { reviewerId: seat.reviewerId },
-          openTasks: [p.officers('reassign_reviewer', `A reviewer missed the deadline; reassign or wait`, `${id}:late-review:${s.version}:${seat.reviewerId}`)],
         });
       }
     }
@@ -59,15 +72,40 @@ export async function processDue(p: ProjectRun): Promise<void> {
         changed = true;
         await p.record({
           key: `${id}:report-overdue:${r.period}`, kind: 'reportOverdue', actorId: null, data: { period: r.period, dueAt: r.dueAt },
-          openTasks: [p.applicants('monthly_report', `Monthly report ${r.period} is overdue`, `${id}:report-overdue:${r.period}`, r.dueAt)],
         });
       }
     }
     const last = s.reports[s.reports.length - 1];
+    let opened: number | null = null;
     if (!last || due(addDuration(last.periodStart, p.rules.monitoring.reportInterval))) {
       const before = s.reports.length;
       p.scheduleNextReport();
-      if (s.reports.length !== before) p.changes++;
+      if (s.reports.length !== before) {
+        p.changes++;
+        opened = s.reports[s.reports.length - 1].period;
+      }
+    }
+    // Since the inbox follows the pending actions, a period opening and a period ending are events: the applicant's
+    // task opens with the period and turns into a reminder at its end (the due date is the end plus the grace).
+    if (wf.patched(INBOX_FOLLOWS_PENDING_ACTIONS)) {
+      const reminded = s.reports.filter((r) => !r.submitted && !r.overdue && !r.reminded && due(periodEnd(p.rules, r.periodStart)));
+      for (const r of reminded) r.reminded = true;
+      const periods = reminded.map((r) => r.period);
+      if (opened !== null) {
+        await p.record({ key: `${id}:report-period:${opened}`, kind: 'reportPeriodOpened', actorId: null, data: { period: opened, remindedPeriods: periods } });
+      } else if (periods.length) {
+        await p.record({ key: `${id}:report-reminder:${periods.join(',')}`, kind: 'reportReminder', actorId: null, data: { remindedPeriods: periods } });
+      }
+      let quarterEnd = nextQuarterEnd(p);
+      while (quarterEnd && due(quarterEnd)) {
+        const q = s.quarterlyReviews ?? { scheduled: 0, due: [] };
+        s.quarterlyReviews = q;
+        q.scheduled += 1;
+        const dueAt = addDuration(quarterEnd, p.rules.monitoring.reportGrace);
+        q.due.push({ seq: q.scheduled, dueAt });
+        await p.record({ key: `${id}:quarterly-review-due:${q.scheduled}`, kind: 'quarterlyReviewDue', actorId: null, data: { quarter: q.scheduled, dueAt } });
+        quarterEnd = nextQuarterEnd(p);
+      }
     }
     if (changed) await p.refreshColour(`${id}:report-overdue-colour:${s.reports.filter((r) => r.overdue).map((r) => r.period).join(',')}`);
   }
@@ -75,7 +113,6 @@ export async function processDue(p: ProjectRun): Promise<void> {
     s.rectification.overdueNotified = true;
     await p.record({
       key: `${id}:rectification-overdue:${s.rectification.id}`, kind: 'rectificationOverdue', actorId: null, data: { rectificationId: s.rectification.id },
-      openTasks: [p.officers('rectification_overdue', 'A rectification is past its deadline', `${id}:rectification-overdue:${s.rectification.id}`)],
     });
   }
 }

@@ -1,5 +1,6 @@
 /** Eligibility is checked before any reviewer sees a proposal (e.g. Haining: 3A or better, the "6430" team). */
 import type { EligibilityRules, Grade, TargetGroup } from './programme-rules';
+import type { ProposalTeam } from './proposal';
 import { formatYuan, violation, type RuleViolation } from './violations';
 
 export interface EligibilityOrganisation {
@@ -10,7 +11,18 @@ export interface EligibilityOrganisation {
   volunteerCount: number;
 }
 
-export interface EligibilityProposal { amountAskedFen: number; targetGroups: TargetGroup[] }
+export interface EligibilityProposal { amountAskedFen: number; targetGroups: TargetGroup[]; team?: ProposalTeam }
+
+/**
+ * The team that runs the service as the proposal names it: its full-time staff, the certified social workers among
+ * them, and its volunteers. Without named members, the team's own counts stand for them.
+ */
+export function teamCounts(team: ProposalTeam | undefined): { fullTime: number; certified: number; volunteers: number } {
+  if (!team) return { fullTime: 0, certified: 0, volunteers: 0 };
+  if (!team.members) return { fullTime: team.staff, certified: team.certifiedSocialWorkers, volunteers: team.volunteers };
+  const fullTime = team.members.filter((m) => m.fullTime);
+  return { fullTime: fullTime.length, certified: fullTime.filter((m) => m.certified).length, volunteers: team.volunteers };
+}
 
 const GRADE_ORDER: Grade[] = ['1A', '2A', '3A', '4A', '5A'];
 
@@ -33,6 +45,21 @@ export function checkEligibility(rules: EligibilityRules, org: EligibilityOrgani
   for (const [field, rule, min, actual, noun] of counts) {
     if (min !== undefined && actual < min) {
       out.push(violation(`/organisation/${field}`, rule, `the organisation has ${actual} ${noun}; this programme requires at least ${min}`));
+    }
+  }
+  // Haining's 6430 is a rule on the team that runs the service, checked against the proposal's named team.
+  if (rules.team) {
+    const t = teamCounts(proposal.team);
+    const { minFullTimeStaff, minCertifiedSocialWorkers, minVolunteers } = rules.team;
+    if (minFullTimeStaff !== undefined && t.fullTime < minFullTimeStaff) {
+      out.push(violation('/proposal/team/members', 'team-full-time-staff', `the proposal's team has ${t.fullTime} full-time staff; this programme's team rule requires at least ${minFullTimeStaff}`));
+    }
+    if (minCertifiedSocialWorkers !== undefined && t.certified < minCertifiedSocialWorkers) {
+      out.push(violation('/proposal/team/members', 'team-certified-social-workers',
+        `the proposal's team has ${t.certified} certified social workers among its full-time staff; this programme's team rule requires at least ${minCertifiedSocialWorkers}`));
+    }
+    if (minVolunteers !== undefined && t.volunteers < minVolunteers) {
+      out.push(violation('/proposal/team/volunteers', 'team-volunteers', `the proposal's team has ${t.volunteers} volunteers; this programme's team rule requires at least ${minVolunteers}`));
     }
   }
   if (rules.budgetCapFen !== undefined && proposal.amountAskedFen > rules.budgetCapFen) {

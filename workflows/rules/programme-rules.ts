@@ -12,12 +12,22 @@ export type TargetGroup =
   | 'women_and_families'
   | 'others';
 
+/** The team that runs the service, as the proposal names it (Haining's "6430"). */
+export interface TeamRules {
+  minFullTimeStaff?: number;
+  /** Certified social workers among the full-time staff. */
+  minCertifiedSocialWorkers?: number;
+  minVolunteers?: number;
+}
+
 export interface EligibilityRules {
   minGrade?: Grade;
+  /** Organisation-level minimums (its headcount), a separate rule from the team's. */
   minStaff?: number;
   minCertifiedSocialWorkers?: number;
   minVolunteers?: number;
   budgetCapFen?: number;
+  team?: TeamRules;
   /** The proposal must serve at least one of these groups. */
   requiredTargetGroups?: TargetGroup[];
 }
@@ -54,6 +64,8 @@ export interface MonitoringRules {
   /** 'P1M' in production, 'PT2S' in tests. */
   reportInterval: string;
   reportGrace: string;
+  /** How often the officer holds a quarterly review (季度评审) during delivery: 'P3M' (the default when absent). */
+  quarterlyReviewInterval?: string;
   colour: ColourRules;
   supervisionDimensions: Dimension[];
 }
@@ -129,6 +141,14 @@ function checkEligibilityRules(e: EligibilityRules): RuleViolation[] {
       out.push(violation(jsonPointer('eligibility', k), 'non-negative-count', `${k} is ${v}; it must be a whole number of 0 or more`));
     }
   }
+  for (const k of ['minFullTimeStaff', 'minCertifiedSocialWorkers', 'minVolunteers'] as const) {
+    const v = e.team?.[k];
+    if (v !== undefined && !isNonNegativeInteger(v)) out.push(violation(jsonPointer('eligibility', 'team', k), 'non-negative-count', `team ${k} is ${v}; it must be a whole number of 0 or more`));
+  }
+  const t = e.team;
+  if (t?.minCertifiedSocialWorkers !== undefined && t.minFullTimeStaff !== undefined && t.minCertifiedSocialWorkers > t.minFullTimeStaff) {
+    out.push(violation('/eligibility/team/minCertifiedSocialWorkers', 'certified-within-staff', `the team rule asks for ${t.minCertifiedSocialWorkers} certified social workers among ${t.minFullTimeStaff} full-time staff`));
+  }
   if (e.budgetCapFen !== undefined && !isNonNegativeInteger(e.budgetCapFen)) {
     out.push(violation('/eligibility/budgetCapFen', 'non-negative-fen', `budgetCapFen is ${e.budgetCapFen}; it must be a whole number of fen, 0 or more`));
   }
@@ -182,6 +202,7 @@ function checkMonitoringRules(m: MonitoringRules): RuleViolation[] {
   return [
     ...checkDuration(m.reportInterval, ['monitoring', 'reportInterval']),
     ...checkDuration(m.reportGrace, ['monitoring', 'reportGrace']),
+    ...(m.quarterlyReviewInterval === undefined ? [] : checkDuration(m.quarterlyReviewInterval, ['monitoring', 'quarterlyReviewInterval'])),
     ...checkColourRules(m.colour),
     ...checkWeighted(m.supervisionDimensions, ['monitoring', 'supervisionDimensions'], 'supervision dimension'),
   ];
@@ -240,10 +261,13 @@ export function serviceOrderRulesOf(rules: Pick<ProgrammeRules, 'serviceOrders'>
   return { ...DEFAULT_SERVICE_ORDER_RULES, ...(rules?.serviceOrders ?? {}) };
 }
 
-/** Realistic Haining values: 3A or better, the "6430" team rule, a 200,000 yuan cap, monthly reports. */
+/**
+ * Realistic Haining values: 3A or better, the "6430" rule on the proposal's team (not the organisation's
+ * headcount), a 200,000 yuan cap, monthly reports.
+ */
 export function defaultProgrammeRules(): ProgrammeRules {
   return {
-    eligibility: { minGrade: '3A', minStaff: 6, minCertifiedSocialWorkers: 4, minVolunteers: 30, budgetCapFen: 20_000_000 },
+    eligibility: { minGrade: '3A', team: { minFullTimeStaff: 6, minCertifiedSocialWorkers: 4, minVolunteers: 30 }, budgetCapFen: 20_000_000 },
     review: {
       criteria: [
         { key: 'needFit', name: 'Fit with community needs (需求契合度)', weight: 25, minScore: 0, maxScore: 10 },
@@ -260,6 +284,7 @@ export function defaultProgrammeRules(): ProgrammeRules {
     monitoring: {
       reportInterval: 'P1M',
       reportGrace: 'P5D',
+      quarterlyReviewInterval: 'P3M',
       colour: {
         overdueReports: { blue: 1, yellow: 2, red: 3 },
         spendingDeviationPct: { blue: 10, yellow: 20, red: 30 },

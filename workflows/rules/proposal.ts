@@ -6,7 +6,10 @@ import { formatYuan, isNonNegativeInteger, jsonPointer, violation, type RuleViol
 export interface ProposalIndicator { name: string; unit: string; target: number }
 export interface ProposalObjective { description: string; indicators: ProposalIndicator[] }
 export interface ProposalMilestone { name: string; /** YYYY-MM-DD */ due: string }
-export interface ProposalTeam { staff: number; certifiedSocialWorkers: number; volunteers: number; lead: string }
+/** A named member of the team that runs the service. */
+export interface TeamMember { name: string; fullTime: boolean; certified: boolean }
+/** The team that runs the service: its counts, and (what the team rule counts) its named staff. */
+export interface ProposalTeam { staff: number; certifiedSocialWorkers: number; volunteers: number; lead: string; members?: TeamMember[] }
 export interface BudgetLine { item: string; amountFen: number }
 
 export interface Proposal {
@@ -43,6 +46,14 @@ export function checkProposal(p: Proposal): RuleViolation[] {
   // Certified social workers are counted among the staff (6430: 6 staff, of whom 4 certified).
   if (p.team.certifiedSocialWorkers > p.team.staff) {
     out.push(violation('/team/certifiedSocialWorkers', 'certified-within-staff', `the team lists ${p.team.certifiedSocialWorkers} certified social workers but only ${p.team.staff} staff`));
+  }
+  // Named staff and counts must tell the same story.
+  const members = p.team.members;
+  if (members) {
+    const certified = members.filter((m) => m.certified).length;
+    if (members.length !== p.team.staff || certified !== p.team.certifiedSocialWorkers) {
+      out.push(violation('/team/members', 'team-members-count', `the team names ${members.length} staff of whom ${certified} certified social workers, but counts ${p.team.staff} staff and ${p.team.certifiedSocialWorkers} certified`));
+    }
   }
   if (!p.team.lead.trim()) out.push(violation('/team/lead', 'team-lead-required', 'the team has no lead'));
 

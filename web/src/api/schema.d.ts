@@ -110,28 +110,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/auth/session": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The signed-in account (as GET /me) and the CSRF token of this session, for a console page that was reloaded */
-        get: operations["session.get"];
-        put?: never;
-        /**
-         * Sign in from the console: the session token is set in an HttpOnly cookie; the answer carries the CSRF token
-         * @description Throttled as auth.login: past the limit it answers 429 with Retry-After until the window ends.
-         */
-        post: operations["session.create"];
-        /** Sign out of the console: the session is revoked and its cookie cleared */
-        delete: operations["session.delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -230,178 +208,6 @@ export interface paths {
         };
         /** Your inbox: what waits for you (named to you, or to your role in your organisation or region), so the product works without email */
         get: operations["tasks.list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/programme-rules/defaults": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Default programme rules (Haining 3A and "6430" eligibility, weighted rubric, monthly reports, service-order terms), a starting point for a new programme */
-        get: operations["programmes.defaultRules"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/programmes": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List programmes (calls for proposals), optionally those at a region or below it, or with a status */
-        get: operations["programmes.list"];
-        put?: never;
-        /** Open a programme (call for proposals) at a region in your scope, with its eligibility, review, monitoring, evaluation and service-order rules */
-        post: operations["programmes.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/programmes/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One programme with its rules */
-        get: operations["programmes.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** Rename, describe, open or close a programme; its rules change only while it has no project */
-        patch: operations["programmes.update"];
-        trace?: never;
-    };
-    "/api/v1/surveys": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** File a community's demand-research survey (需求调研), with the needs and resources it found, in one go */
-        post: operations["surveys.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/surveys/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One survey with its needs (most urgent first) and resources (by kind, then unit) */
-        get: operations["surveys.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/surveys/{id}/needs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Add a need found after the survey was filed (grid worker, resident request or social-worker assessment) */
-        post: operations["needs.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/regions/{id}/resources": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Add an entry to a region's resource list (资源清单): a unit that offers a venue, funds, goods, services, volunteers or expertise */
-        post: operations["resources.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/regions/{id}/demand-list": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The demand list (需求清单) of a region and everything below it: most urgent first, then most people affected */
-        get: operations["needs.list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/regions/{id}/unanswered-needs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Needs of a region and below that no live project answers (none, or only rejected, withdrawn or terminated ones, named with how they ended) */
-        get: operations["needs.unanswered"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/regions/{id}/resource-list": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The resource list (资源清单) of a region and everything below it, newest first */
-        get: operations["resources.list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -707,7 +513,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The mid-term and final evaluations: scores, grade and the subsidy it decides */
+        /** The mid-term and final evaluations, round by round: scores, grade and the subsidy it decides */
         get: operations["evaluation.list"];
         put?: never;
         /** Assign the (third-party) evaluator of the mid-term or final evaluation; the final one moves the project to evaluation */
@@ -763,339 +569,6 @@ export interface paths {
         put?: never;
         /** Order rectification (整改) after the final evaluation instead of closing; the same evaluator scores again afterwards */
         post: operations["closure.orderRectification"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Contests: organisers see the ones they run, drafts included; everyone else those open or past */
-        get: operations["contests.list"];
-        put?: never;
-        /**
-         * Set up a venture-funding contest (公益创投大赛): eligible programmes, timeline, tracks, rounds with weighted criteria, normalisation, blind judging, matching pool
-         * @description The region must be in your scope and every programme must exist (404 naming the field otherwise, as for an id in the path).
-         */
-        post: operations["contests.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One contest: settings, phase, rounds with their deadlines, entry counts and the moves allowed now */
-        get: operations["contests.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** Change a draft contest (settings are frozen once entries open) */
-        patch: operations["contests.update"];
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/open-entries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Open the contest for entries (draft → open); the settings are frozen */
-        post: operations["contests.openEntries"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/close-entries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Close entries before the entry deadline (open → screening); the deadline does it by itself */
-        post: operations["contests.closeEntries"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/start-judging": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Start judging (screening → judging): opens the first round and assigns judges with balanced load, never across a conflict of interest (422 naming the entries that cannot be covered) */
-        post: operations["contests.startJudging"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/close-round": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Close the current round: freezes its scores and ranks it; the next round (roadshow of the top N per track) opens, or after the last one the contest has results */
-        post: operations["contests.closeRound"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/publish-ranking": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Publish the final ranking as an immutable snapshot (results → funding); funders may then subscribe */
-        post: operations["contests.publishRanking"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/award": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Award (funding → awarded): the matching pool tops entries up in rank order; awarded projects move to delivery with their funding sources, the rest back to the project library */
-        post: operations["contests.award"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/close": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Close an awarded contest */
-        post: operations["contests.close"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Cancel a contest before judging starts; entered projects go back to the library */
-        post: operations["contests.cancel"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/entries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A contest's entries: organisers all, applicants their own, judges their assignments (blind: without the organisation), everyone the ranked ones once published */
-        get: operations["contestEntries.list"];
-        put?: never;
-        /**
-         * Enter an approved project of an eligible programme (the applicant organisation or the organiser); the project moves to in_contest
-         * @description A project you cannot see answers 404, as an unknown one does. Entering a project already entered answers its entry (200). With an Idempotency-Key, a retry after the entry applied answers the entry (201) whatever phase the contest has reached since.
-         */
-        post: operations["contestEntries.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/entries/{entryId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation and the team lead) */
-        get: operations["contestEntries.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/entries/{entryId}/withdraw": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Withdraw an entry before judging (the applicant), or screen it out (the organiser); the project goes back to the library, still approved */
-        post: operations["contestEntries.withdraw"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/judges": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The judge pool with each judge's progress in a round (the latest by default): assigned, scored, missing */
-        get: operations["contestJudges.list"];
-        put?: never;
-        /** Add judges (评审专家, accounts with the reviewer role) to the contest's pool; assignment picks from it */
-        post: operations["contestJudges.add"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/judges/{userId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Take a judge out of the pool before judging starts */
-        delete: operations["contestJudges.remove"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/assignments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Judge assignments with each sheet: a judge sees only their own (blind: without the organisation); organisers see all */
-        get: operations["contestAssignments.list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/rounds/{roundKey}/reassignments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Replace a judge on one entry of an open round (a named judge, or the least-loaded one free of conflict); a judge who already scored stays */
-        post: operations["contestAssignments.reassign"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/rounds/{roundKey}/scores/{entryId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Score (or revise the score of) an entry assigned to you, every criterion within its range, until the round closes; a sheet racing the close is wholly in or refused */
-        put: operations["contestScores.submit"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/ranking": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The final ranking (organisers before publication; everyone after) or, for organisers, a round ranking: overall and per track, with the documented tie-break */
-        get: operations["contestRanking.get"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1620,6 +1093,333 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Contests: organisers see the ones they run, drafts included; everyone else those open or past */
+        get: operations["contests.list"];
+        put?: never;
+        /** Set up a venture-funding contest (公益创投大赛): eligible programmes, timeline, tracks, rounds with weighted criteria, normalisation, blind judging, matching pool */
+        post: operations["contests.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One contest: settings, phase, rounds with their deadlines, entry counts and the moves allowed now */
+        get: operations["contests.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a draft contest (settings are frozen once entries open) */
+        patch: operations["contests.update"];
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/open-entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open the contest for entries (draft → open); the settings are frozen */
+        post: operations["contests.openEntries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/close-entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close entries before the entry deadline (open → screening); the deadline does it by itself */
+        post: operations["contests.closeEntries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/start-judging": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start judging (screening → judging): opens the first round and assigns judges with balanced load, never across a conflict of interest (422 naming the entries that cannot be covered) */
+        post: operations["contests.startJudging"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/close-round": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close the current round: freezes its scores and ranks it; the next round (roadshow of the top N per track) opens, or after the last one the contest has results */
+        post: operations["contests.closeRound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/publish-ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish the final ranking as an immutable snapshot (results → funding); funders may then subscribe */
+        post: operations["contests.publishRanking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/award": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Award (funding → awarded): the matching pool tops entries up in rank order; awarded projects move to delivery with their funding sources, the rest back to the project library */
+        post: operations["contests.award"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close an awarded contest */
+        post: operations["contests.close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a contest before judging starts; entered projects go back to the library */
+        post: operations["contests.cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A contest's entries: organisers all, applicants their own, judges their assignments (blind: without the organisation), everyone the ranked ones once published */
+        get: operations["contestEntries.list"];
+        put?: never;
+        /** Enter an approved project of an eligible programme (the applicant organisation or the organiser); the project moves to in_contest */
+        post: operations["contestEntries.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/entries/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation, the team lead and the named team members) */
+        get: operations["contestEntries.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/entries/{entryId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw an entry before judging (the applicant), or screen it out (the organiser); the project goes back to the library, still approved */
+        post: operations["contestEntries.withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/judges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The judge pool with each judge's progress in a round (the latest by default): assigned, scored, missing */
+        get: operations["contestJudges.list"];
+        put?: never;
+        /** Add judges (评审专家, accounts with the reviewer role) to the contest's pool; assignment picks from it */
+        post: operations["contestJudges.add"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/judges/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Take a judge out of the pool before judging starts */
+        delete: operations["contestJudges.remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Judge assignments with each sheet: a judge sees only their own (blind: without the organisation); organisers see all */
+        get: operations["contestAssignments.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/rounds/{roundKey}/reassignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace a judge on one entry of an open round (a named judge, or the least-loaded one free of conflict); a judge who already scored stays */
+        post: operations["contestAssignments.reassign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/rounds/{roundKey}/scores/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Score (or revise the score of) an entry assigned to you, every criterion within its range, until the round closes; a sheet racing the close is wholly in or refused */
+        put: operations["contestScores.submit"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The final ranking (organisers before publication; everyone after) or, for organisers, a round ranking: overall and per track, with the documented tie-break */
+        get: operations["contestRanking.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{id}/agreement": {
         parameters: {
             query?: never;
@@ -1841,6 +1641,197 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/programme-rules/defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Default programme rules (Haining 3A and "6430" eligibility, weighted rubric, monthly reports), a starting point for a new programme */
+        get: operations["programmes.defaultRules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programmes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List programmes (calls for proposals), optionally those at a region or below it, or with a status */
+        get: operations["programmes.list"];
+        put?: never;
+        /** Open a programme (call for proposals) at a region in your scope, with its eligibility, review, monitoring and evaluation rules */
+        post: operations["programmes.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programmes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One programme with its rules */
+        get: operations["programmes.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename, describe, open or close a programme; its rules change only while it has no project */
+        patch: operations["programmes.update"];
+        trace?: never;
+    };
+    "/api/v1/surveys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** File a community's demand-research survey (需求调研), with the needs and resources it found, in one go */
+        post: operations["surveys.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One survey with its needs (most urgent first) and resources (by kind, then unit) */
+        get: operations["surveys.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/needs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a need found after the survey was filed (grid worker, resident request or social-worker assessment) */
+        post: operations["needs.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{id}/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add an entry to a region's resource list (资源清单): a unit that offers a venue, funds, goods, services, volunteers or expertise */
+        post: operations["resources.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{id}/demand-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The demand list (需求清单) of a region and everything below it: most urgent first, then most people affected */
+        get: operations["needs.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{id}/unanswered-needs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Needs of a region and below that no live project answers (none, or only rejected or withdrawn ones, name them) */
+        get: operations["needs.unanswered"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{id}/resource-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The resource list (资源清单) of a region and everything below it, newest first */
+        get: operations["resources.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in account (as GET /me) and the CSRF token of this session, for a console page that was reloaded */
+        get: operations["session.get"];
+        put?: never;
+        /** Sign in from the console: the session token is set in an HttpOnly cookie; the answer carries the CSRF token */
+        post: operations["session.create"];
+        /** Sign out of the console: the session is revoked and its cookie cleared */
+        delete: operations["session.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -1934,10 +1925,7 @@ export interface components {
          * @default 20
          */
         limit: number;
-        /**
-         * Format: text
-         * @description Opaque cursor from the previous page's nextCursor
-         */
+        /** @description Opaque cursor from the previous page's nextCursor */
         cursor: string;
         /** @enum {string} */
         role: "admin" | "officer" | "organiser" | "reviewer" | "supervisor" | "evaluator" | "applicant" | "funder" | "resident" | "dispatcher";
@@ -1959,7 +1947,6 @@ export interface components {
          * @description At least 10 characters
          */
         password: string;
-        /** Format: text */
         login: string;
         /**
          * @description Who a need or project serves
@@ -2000,10 +1987,7 @@ export interface components {
         };
         /** @enum {string} */
         programmeStatus: "open" | "closed";
-        /**
-         * Format: text
-         * @description Stable key a score sheet uses
-         */
+        /** @description Stable key a score sheet uses */
         ruleKey: string;
         /** @description Weight in percent; the weights of a list must sum to 100 */
         ruleWeight: number;
@@ -2031,6 +2015,12 @@ export interface components {
                 minStaff?: components["schemas"]["count"];
                 minCertifiedSocialWorkers?: components["schemas"]["count"];
                 minVolunteers?: components["schemas"]["count"];
+                /** @description The team that runs the service, as the proposal names it (Haining's 6430: 6 full-time staff of whom 4 certified social workers, and 30 volunteers) */
+                team?: {
+                    minFullTimeStaff?: components["schemas"]["count"];
+                    minCertifiedSocialWorkers?: components["schemas"]["count"];
+                    minVolunteers?: components["schemas"]["count"];
+                };
                 budgetCapFen?: components["schemas"]["fen"];
                 requiredTargetGroups?: components["schemas"]["targetGroup"][];
             };
@@ -2044,6 +2034,7 @@ export interface components {
             monitoring: {
                 reportInterval: components["schemas"]["isoDuration"];
                 reportGrace: components["schemas"]["isoDuration"];
+                quarterlyReviewInterval?: components["schemas"]["isoDuration"];
                 colour: {
                     overdueReports: components["schemas"]["colourThresholds"];
                     spendingDeviationPct: components["schemas"]["colourThresholds"];
@@ -2882,256 +2873,6 @@ export interface operations {
             };
         };
     };
-    "session.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The signed-in account (as GET /me) and the CSRF token of this session, for a console page that was reloaded */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        id: string;
-                        login: string;
-                        displayName: string;
-                        roles: ("admin" | "officer" | "organiser" | "reviewer" | "supervisor" | "evaluator" | "applicant" | "funder" | "resident" | "dispatcher")[];
-                        organisation: {
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            id: string;
-                            name: string;
-                            /** @description social-work organisation, community, company, foundation or government unit */
-                            kind: "social_work_organisation" | "community" | "company" | "foundation" | "government_unit";
-                            grade: ("1A" | "2A" | "3A" | "4A" | "5A") | null;
-                            creditCode: string;
-                            staffCount: number;
-                            certifiedSocialWorkerCount: number;
-                            volunteerCount: number;
-                            regionId: string | null;
-                            contact: string | null;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            updatedAt: string;
-                        } | null;
-                        region: {
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            id: string;
-                            parentId: string | null;
-                            /** @description city 市, district 区市, street 镇街 (town or street), community 村居 (village or community) */
-                            level: "city" | "district" | "street" | "community";
-                            name: string;
-                            code: string | null;
-                            /** @description The ids from the city down to this region, as /id/id/…/ */
-                            path: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            createdAt: string;
-                        } | null;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        sessionExpiresAt: string;
-                        /** @description Send it back in the X-CSRF-Token header on every request that changes anything */
-                        csrfToken: string;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "session.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    login: string;
-                    /** Format: text */
-                    password: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Sign in from the console: the session token is set in an HttpOnly cookie; the answer carries the CSRF token */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        user: {
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            id: string;
-                            login: string;
-                            displayName: string;
-                            roles: ("admin" | "officer" | "organiser" | "reviewer" | "supervisor" | "evaluator" | "applicant" | "funder" | "resident" | "dispatcher")[];
-                            organisationId: string | null;
-                            regionId: string | null;
-                            disabled: boolean;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            updatedAt: string;
-                        };
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        expiresAt: string;
-                        /** @description Send it back in the X-CSRF-Token header on every request that changes anything */
-                        csrfToken: string;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many attempts (Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "session.delete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Sign out of the console: the session is revoked and its cookie cleared */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     "users.list": {
         parameters: {
             query: {
@@ -3224,7 +2965,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: text */
                     login: string;
                     /** Format: text */
                     displayName: string;
@@ -3644,10 +3384,7 @@ export interface operations {
                     name: string;
                     /** @description social-work organisation, community, company, foundation or government unit */
                     kind: "social_work_organisation" | "community" | "company" | "foundation" | "government_unit";
-                    /**
-                     * Format: text
-                     * @description Unified social credit code (18 characters, checked)
-                     */
+                    /** @description Unified social credit code (18 characters, checked) */
                     creditCode: string;
                     grade?: ("1A" | "2A" | "3A" | "4A" | "5A") | null;
                     staffCount?: number;
@@ -3861,10 +3598,7 @@ export interface operations {
                     name?: string;
                     /** @description social-work organisation, community, company, foundation or government unit */
                     kind?: "social_work_organisation" | "community" | "company" | "foundation" | "government_unit";
-                    /**
-                     * Format: text
-                     * @description Unified social credit code (18 characters, checked)
-                     */
+                    /** @description Unified social credit code (18 characters, checked) */
                     creditCode?: string;
                     grade?: ("1A" | "2A" | "3A" | "4A" | "5A") | null;
                     staffCount?: number;
@@ -4137,2418 +3871,6 @@ export interface operations {
             };
         };
     };
-    "programmes.defaultRules": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default programme rules (Haining 3A and "6430" eligibility, weighted rubric, monthly reports, service-order terms), a starting point for a new programme */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        eligibility: {
-                            /** @enum {string} */
-                            minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
-                            minStaff?: number;
-                            minCertifiedSocialWorkers?: number;
-                            minVolunteers?: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            budgetCapFen?: number;
-                            requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
-                        };
-                        review: {
-                            criteria: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                /** @description Weight in percent; the weights of a list must sum to 100 */
-                                weight: number;
-                                minScore: number;
-                                maxScore: number;
-                            }[];
-                            panelSize: number;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            reviewerDeadline: string;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            reviewerReminder: string;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            revisionDeadline: string;
-                        };
-                        monitoring: {
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            reportInterval: string;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            reportGrace: string;
-                            colour: {
-                                overdueReports: {
-                                    blue: number;
-                                    yellow: number;
-                                    red: number;
-                                };
-                                spendingDeviationPct: {
-                                    blue: number;
-                                    yellow: number;
-                                    red: number;
-                                };
-                                indicatorLagPct: {
-                                    blue: number;
-                                    yellow: number;
-                                    red: number;
-                                };
-                                complaints: {
-                                    blue: number;
-                                    yellow: number;
-                                    red: number;
-                                };
-                                supervisionIndexBelow: {
-                                    blue: number;
-                                    yellow: number;
-                                    red: number;
-                                };
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                rectificationDeadline: string;
-                            };
-                            supervisionDimensions: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                /** @description Weight in percent; the weights of a list must sum to 100 */
-                                weight: number;
-                            }[];
-                        };
-                        evaluation: {
-                            indicators: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                /** @description Weight in percent; the weights of a list must sum to 100 */
-                                weight: number;
-                            }[];
-                            thresholds: {
-                                excellent: number;
-                                good: number;
-                                pass: number;
-                            };
-                            subsidy: {
-                                excellent: number;
-                                good: number;
-                                pass: number;
-                                fail: number;
-                            };
-                            /** @enum {string} */
-                            failAction: "hold" | "clawback";
-                        };
-                        /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
-                        serviceOrders?: {
-                            /**
-                             * Format: iso-duration
-                             * @description How long an assignee has to accept or decline a dispatched order
-                             * @default PT2H
-                             */
-                            acceptWithin: string;
-                            /**
-                             * @description Declined or timed-out dispatches after which the order escalates to the street officer
-                             * @default 3
-                             */
-                            maxFailedDispatches: number;
-                            /**
-                             * Format: iso-duration
-                             * @description How long the resident has to rate after check-out
-                             * @default P3D
-                             */
-                            ratingWindow: string;
-                            /**
-                             * @description Time-bank points per hour of service
-                             * @default 10
-                             */
-                            pointsPerHour: number;
-                        };
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "programmes.list": {
-        parameters: {
-            query: {
-                /** @description Items a page (1-100) */
-                limit: number;
-                /** @description nextCursor of the previous page */
-                cursor?: string;
-                /** @description Programmes at this region or below it */
-                regionId?: string;
-                status?: "open" | "closed";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description List programmes (calls for proposals), optionally those at a region or below it, or with a status */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            id: string;
-                            name: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            regionId: string;
-                            description: string | null;
-                            /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
-                            rules: {
-                                eligibility: {
-                                    /** @enum {string} */
-                                    minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
-                                    minStaff?: number;
-                                    minCertifiedSocialWorkers?: number;
-                                    minVolunteers?: number;
-                                    /** @description Money in fen (1/100 yuan) */
-                                    budgetCapFen?: number;
-                                    requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
-                                };
-                                review: {
-                                    criteria: {
-                                        /** @description Stable key a score sheet uses */
-                                        key: string;
-                                        /** Format: text */
-                                        name: string;
-                                        /** @description Weight in percent; the weights of a list must sum to 100 */
-                                        weight: number;
-                                        minScore: number;
-                                        maxScore: number;
-                                    }[];
-                                    panelSize: number;
-                                    /**
-                                     * Format: iso-duration
-                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                     */
-                                    reviewerDeadline: string;
-                                    /**
-                                     * Format: iso-duration
-                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                     */
-                                    reviewerReminder: string;
-                                    /**
-                                     * Format: iso-duration
-                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                     */
-                                    revisionDeadline: string;
-                                };
-                                monitoring: {
-                                    /**
-                                     * Format: iso-duration
-                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                     */
-                                    reportInterval: string;
-                                    /**
-                                     * Format: iso-duration
-                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                     */
-                                    reportGrace: string;
-                                    colour: {
-                                        overdueReports: {
-                                            blue: number;
-                                            yellow: number;
-                                            red: number;
-                                        };
-                                        spendingDeviationPct: {
-                                            blue: number;
-                                            yellow: number;
-                                            red: number;
-                                        };
-                                        indicatorLagPct: {
-                                            blue: number;
-                                            yellow: number;
-                                            red: number;
-                                        };
-                                        complaints: {
-                                            blue: number;
-                                            yellow: number;
-                                            red: number;
-                                        };
-                                        supervisionIndexBelow: {
-                                            blue: number;
-                                            yellow: number;
-                                            red: number;
-                                        };
-                                        /**
-                                         * Format: iso-duration
-                                         * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                         */
-                                        rectificationDeadline: string;
-                                    };
-                                    supervisionDimensions: {
-                                        /** @description Stable key a score sheet uses */
-                                        key: string;
-                                        /** Format: text */
-                                        name: string;
-                                        /** @description Weight in percent; the weights of a list must sum to 100 */
-                                        weight: number;
-                                    }[];
-                                };
-                                evaluation: {
-                                    indicators: {
-                                        /** @description Stable key a score sheet uses */
-                                        key: string;
-                                        /** Format: text */
-                                        name: string;
-                                        /** @description Weight in percent; the weights of a list must sum to 100 */
-                                        weight: number;
-                                    }[];
-                                    thresholds: {
-                                        excellent: number;
-                                        good: number;
-                                        pass: number;
-                                    };
-                                    subsidy: {
-                                        excellent: number;
-                                        good: number;
-                                        pass: number;
-                                        fail: number;
-                                    };
-                                    /** @enum {string} */
-                                    failAction: "hold" | "clawback";
-                                };
-                                /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
-                                serviceOrders?: {
-                                    /**
-                                     * Format: iso-duration
-                                     * @description How long an assignee has to accept or decline a dispatched order
-                                     * @default PT2H
-                                     */
-                                    acceptWithin: string;
-                                    /**
-                                     * @description Declined or timed-out dispatches after which the order escalates to the street officer
-                                     * @default 3
-                                     */
-                                    maxFailedDispatches: number;
-                                    /**
-                                     * Format: iso-duration
-                                     * @description How long the resident has to rate after check-out
-                                     * @default P3D
-                                     */
-                                    ratingWindow: string;
-                                    /**
-                                     * @description Time-bank points per hour of service
-                                     * @default 10
-                                     */
-                                    pointsPerHour: number;
-                                };
-                            };
-                            /** @enum {string} */
-                            status: "open" | "closed";
-                            createdBy: string | null;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            updatedAt: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "programmes.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    name: string;
-                    /**
-                     * Format: uuid
-                     * @description A UUID in canonical form
-                     */
-                    regionId: string;
-                    description?: string | null;
-                    /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
-                    rules: {
-                        eligibility: {
-                            /** @enum {string} */
-                            minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
-                            minStaff?: number;
-                            minCertifiedSocialWorkers?: number;
-                            minVolunteers?: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            budgetCapFen?: number;
-                            requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
-                        };
-                        review: {
-                            criteria: {
-                                /**
-                                 * Format: text
-                                 * @description Stable key a score sheet uses
-                                 */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                /** @description Weight in percent; the weights of a list must sum to 100 */
-                                weight: number;
-                                minScore: number;
-                                maxScore: number;
-                            }[];
-                            panelSize: number;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            reviewerDeadline: string;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            reviewerReminder: string;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            revisionDeadline: string;
-                        };
-                        monitoring: {
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            reportInterval: string;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            reportGrace: string;
-                            colour: {
-                                overdueReports: {
-                                    blue: number;
-                                    yellow: number;
-                                    red: number;
-                                };
-                                spendingDeviationPct: {
-                                    blue: number;
-                                    yellow: number;
-                                    red: number;
-                                };
-                                indicatorLagPct: {
-                                    blue: number;
-                                    yellow: number;
-                                    red: number;
-                                };
-                                complaints: {
-                                    blue: number;
-                                    yellow: number;
-                                    red: number;
-                                };
-                                supervisionIndexBelow: {
-                                    blue: number;
-                                    yellow: number;
-                                    red: number;
-                                };
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                rectificationDeadline: string;
-                            };
-                            supervisionDimensions: {
-                                /**
-                                 * Format: text
-                                 * @description Stable key a score sheet uses
-                                 */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                /** @description Weight in percent; the weights of a list must sum to 100 */
-                                weight: number;
-                            }[];
-                        };
-                        evaluation: {
-                            indicators: {
-                                /**
-                                 * Format: text
-                                 * @description Stable key a score sheet uses
-                                 */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                /** @description Weight in percent; the weights of a list must sum to 100 */
-                                weight: number;
-                            }[];
-                            thresholds: {
-                                excellent: number;
-                                good: number;
-                                pass: number;
-                            };
-                            subsidy: {
-                                excellent: number;
-                                good: number;
-                                pass: number;
-                                fail: number;
-                            };
-                            /** @enum {string} */
-                            failAction: "hold" | "clawback";
-                        };
-                        /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
-                        serviceOrders?: {
-                            /**
-                             * Format: iso-duration
-                             * @description How long an assignee has to accept or decline a dispatched order
-                             * @default PT2H
-                             */
-                            acceptWithin?: string;
-                            /**
-                             * @description Declined or timed-out dispatches after which the order escalates to the street officer
-                             * @default 3
-                             */
-                            maxFailedDispatches?: number;
-                            /**
-                             * Format: iso-duration
-                             * @description How long the resident has to rate after check-out
-                             * @default P3D
-                             */
-                            ratingWindow?: string;
-                            /**
-                             * @description Time-bank points per hour of service
-                             * @default 10
-                             */
-                            pointsPerHour?: number;
-                        };
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Open a programme (call for proposals) at a region in your scope, with its eligibility, review, monitoring, evaluation and service-order rules */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        id: string;
-                        name: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        regionId: string;
-                        description: string | null;
-                        /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
-                        rules: {
-                            eligibility: {
-                                /** @enum {string} */
-                                minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
-                                minStaff?: number;
-                                minCertifiedSocialWorkers?: number;
-                                minVolunteers?: number;
-                                /** @description Money in fen (1/100 yuan) */
-                                budgetCapFen?: number;
-                                requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
-                            };
-                            review: {
-                                criteria: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                    minScore: number;
-                                    maxScore: number;
-                                }[];
-                                panelSize: number;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reviewerDeadline: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reviewerReminder: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                revisionDeadline: string;
-                            };
-                            monitoring: {
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reportInterval: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reportGrace: string;
-                                colour: {
-                                    overdueReports: {
-                                        blue: number;
-                                        yellow: number;
-                                        red: number;
-                                    };
-                                    spendingDeviationPct: {
-                                        blue: number;
-                                        yellow: number;
-                                        red: number;
-                                    };
-                                    indicatorLagPct: {
-                                        blue: number;
-                                        yellow: number;
-                                        red: number;
-                                    };
-                                    complaints: {
-                                        blue: number;
-                                        yellow: number;
-                                        red: number;
-                                    };
-                                    supervisionIndexBelow: {
-                                        blue: number;
-                                        yellow: number;
-                                        red: number;
-                                    };
-                                    /**
-                                     * Format: iso-duration
-                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                     */
-                                    rectificationDeadline: string;
-                                };
-                                supervisionDimensions: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                }[];
-                            };
-                            evaluation: {
-                                indicators: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                }[];
-                                thresholds: {
-                                    excellent: number;
-                                    good: number;
-                                    pass: number;
-                                };
-                                subsidy: {
-                                    excellent: number;
-                                    good: number;
-                                    pass: number;
-                                    fail: number;
-                                };
-                                /** @enum {string} */
-                                failAction: "hold" | "clawback";
-                            };
-                            /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
-                            serviceOrders?: {
-                                /**
-                                 * Format: iso-duration
-                                 * @description How long an assignee has to accept or decline a dispatched order
-                                 * @default PT2H
-                                 */
-                                acceptWithin: string;
-                                /**
-                                 * @description Declined or timed-out dispatches after which the order escalates to the street officer
-                                 * @default 3
-                                 */
-                                maxFailedDispatches: number;
-                                /**
-                                 * Format: iso-duration
-                                 * @description How long the resident has to rate after check-out
-                                 * @default P3D
-                                 */
-                                ratingWindow: string;
-                                /**
-                                 * @description Time-bank points per hour of service
-                                 * @default 10
-                                 */
-                                pointsPerHour: number;
-                            };
-                        };
-                        /** @enum {string} */
-                        status: "open" | "closed";
-                        createdBy: string | null;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        updatedAt: string;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "programmes.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One programme with its rules */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        id: string;
-                        name: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        regionId: string;
-                        description: string | null;
-                        /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
-                        rules: {
-                            eligibility: {
-                                /** @enum {string} */
-                                minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
-                                minStaff?: number;
-                                minCertifiedSocialWorkers?: number;
-                                minVolunteers?: number;
-                                /** @description Money in fen (1/100 yuan) */
-                                budgetCapFen?: number;
-                                requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
-                            };
-                            review: {
-                                criteria: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                    minScore: number;
-                                    maxScore: number;
-                                }[];
-                                panelSize: number;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reviewerDeadline: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reviewerReminder: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                revisionDeadline: string;
-                            };
-                            monitoring: {
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reportInterval: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reportGrace: string;
-                                colour: {
-                                    overdueReports: {
-                                        blue: number;
-                                        yellow: number;
-                                        red: number;
-                                    };
-                                    spendingDeviationPct: {
-                                        blue: number;
-                                        yellow: number;
-                                        red: number;
-                                    };
-                                    indicatorLagPct: {
-                                        blue: number;
-                                        yellow: number;
-                                        red: number;
-                                    };
-                                    complaints: {
-                                        blue: number;
-                                        yellow: number;
-                                        red: number;
-                                    };
-                                    supervisionIndexBelow: {
-                                        blue: number;
-                                        yellow: number;
-                                        red: number;
-                                    };
-                                    /**
-                                     * Format: iso-duration
-                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                     */
-                                    rectificationDeadline: string;
-                                };
-                                supervisionDimensions: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                }[];
-                            };
-                            evaluation: {
-                                indicators: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                }[];
-                                thresholds: {
-                                    excellent: number;
-                                    good: number;
-                                    pass: number;
-                                };
-                                subsidy: {
-                                    excellent: number;
-                                    good: number;
-                                    pass: number;
-                                    fail: number;
-                                };
-                                /** @enum {string} */
-                                failAction: "hold" | "clawback";
-                            };
-                            /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
-                            serviceOrders?: {
-                                /**
-                                 * Format: iso-duration
-                                 * @description How long an assignee has to accept or decline a dispatched order
-                                 * @default PT2H
-                                 */
-                                acceptWithin: string;
-                                /**
-                                 * @description Declined or timed-out dispatches after which the order escalates to the street officer
-                                 * @default 3
-                                 */
-                                maxFailedDispatches: number;
-                                /**
-                                 * Format: iso-duration
-                                 * @description How long the resident has to rate after check-out
-                                 * @default P3D
-                                 */
-                                ratingWindow: string;
-                                /**
-                                 * @description Time-bank points per hour of service
-                                 * @default 10
-                                 */
-                                pointsPerHour: number;
-                            };
-                        };
-                        /** @enum {string} */
-                        status: "open" | "closed";
-                        createdBy: string | null;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        updatedAt: string;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "programmes.update": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    name?: string;
-                    description?: string | null;
-                    /** @enum {string} */
-                    status?: "open" | "closed";
-                    /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
-                    rules?: {
-                        eligibility: {
-                            /** @enum {string} */
-                            minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
-                            minStaff?: number;
-                            minCertifiedSocialWorkers?: number;
-                            minVolunteers?: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            budgetCapFen?: number;
-                            requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
-                        };
-                        review: {
-                            criteria: {
-                                /**
-                                 * Format: text
-                                 * @description Stable key a score sheet uses
-                                 */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                /** @description Weight in percent; the weights of a list must sum to 100 */
-                                weight: number;
-                                minScore: number;
-                                maxScore: number;
-                            }[];
-                            panelSize: number;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            reviewerDeadline: string;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            reviewerReminder: string;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            revisionDeadline: string;
-                        };
-                        monitoring: {
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            reportInterval: string;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            reportGrace: string;
-                            colour: {
-                                overdueReports: {
-                                    blue: number;
-                                    yellow: number;
-                                    red: number;
-                                };
-                                spendingDeviationPct: {
-                                    blue: number;
-                                    yellow: number;
-                                    red: number;
-                                };
-                                indicatorLagPct: {
-                                    blue: number;
-                                    yellow: number;
-                                    red: number;
-                                };
-                                complaints: {
-                                    blue: number;
-                                    yellow: number;
-                                    red: number;
-                                };
-                                supervisionIndexBelow: {
-                                    blue: number;
-                                    yellow: number;
-                                    red: number;
-                                };
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                rectificationDeadline: string;
-                            };
-                            supervisionDimensions: {
-                                /**
-                                 * Format: text
-                                 * @description Stable key a score sheet uses
-                                 */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                /** @description Weight in percent; the weights of a list must sum to 100 */
-                                weight: number;
-                            }[];
-                        };
-                        evaluation: {
-                            indicators: {
-                                /**
-                                 * Format: text
-                                 * @description Stable key a score sheet uses
-                                 */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                /** @description Weight in percent; the weights of a list must sum to 100 */
-                                weight: number;
-                            }[];
-                            thresholds: {
-                                excellent: number;
-                                good: number;
-                                pass: number;
-                            };
-                            subsidy: {
-                                excellent: number;
-                                good: number;
-                                pass: number;
-                                fail: number;
-                            };
-                            /** @enum {string} */
-                            failAction: "hold" | "clawback";
-                        };
-                        /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
-                        serviceOrders?: {
-                            /**
-                             * Format: iso-duration
-                             * @description How long an assignee has to accept or decline a dispatched order
-                             * @default PT2H
-                             */
-                            acceptWithin?: string;
-                            /**
-                             * @description Declined or timed-out dispatches after which the order escalates to the street officer
-                             * @default 3
-                             */
-                            maxFailedDispatches?: number;
-                            /**
-                             * Format: iso-duration
-                             * @description How long the resident has to rate after check-out
-                             * @default P3D
-                             */
-                            ratingWindow?: string;
-                            /**
-                             * @description Time-bank points per hour of service
-                             * @default 10
-                             */
-                            pointsPerHour?: number;
-                        };
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Rename, describe, open or close a programme; its rules change only while it has no project */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        id: string;
-                        name: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        regionId: string;
-                        description: string | null;
-                        /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
-                        rules: {
-                            eligibility: {
-                                /** @enum {string} */
-                                minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
-                                minStaff?: number;
-                                minCertifiedSocialWorkers?: number;
-                                minVolunteers?: number;
-                                /** @description Money in fen (1/100 yuan) */
-                                budgetCapFen?: number;
-                                requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
-                            };
-                            review: {
-                                criteria: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                    minScore: number;
-                                    maxScore: number;
-                                }[];
-                                panelSize: number;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reviewerDeadline: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reviewerReminder: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                revisionDeadline: string;
-                            };
-                            monitoring: {
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reportInterval: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reportGrace: string;
-                                colour: {
-                                    overdueReports: {
-                                        blue: number;
-                                        yellow: number;
-                                        red: number;
-                                    };
-                                    spendingDeviationPct: {
-                                        blue: number;
-                                        yellow: number;
-                                        red: number;
-                                    };
-                                    indicatorLagPct: {
-                                        blue: number;
-                                        yellow: number;
-                                        red: number;
-                                    };
-                                    complaints: {
-                                        blue: number;
-                                        yellow: number;
-                                        red: number;
-                                    };
-                                    supervisionIndexBelow: {
-                                        blue: number;
-                                        yellow: number;
-                                        red: number;
-                                    };
-                                    /**
-                                     * Format: iso-duration
-                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                     */
-                                    rectificationDeadline: string;
-                                };
-                                supervisionDimensions: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                }[];
-                            };
-                            evaluation: {
-                                indicators: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                }[];
-                                thresholds: {
-                                    excellent: number;
-                                    good: number;
-                                    pass: number;
-                                };
-                                subsidy: {
-                                    excellent: number;
-                                    good: number;
-                                    pass: number;
-                                    fail: number;
-                                };
-                                /** @enum {string} */
-                                failAction: "hold" | "clawback";
-                            };
-                            /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
-                            serviceOrders?: {
-                                /**
-                                 * Format: iso-duration
-                                 * @description How long an assignee has to accept or decline a dispatched order
-                                 * @default PT2H
-                                 */
-                                acceptWithin: string;
-                                /**
-                                 * @description Declined or timed-out dispatches after which the order escalates to the street officer
-                                 * @default 3
-                                 */
-                                maxFailedDispatches: number;
-                                /**
-                                 * Format: iso-duration
-                                 * @description How long the resident has to rate after check-out
-                                 * @default P3D
-                                 */
-                                ratingWindow: string;
-                                /**
-                                 * @description Time-bank points per hour of service
-                                 * @default 10
-                                 */
-                                pointsPerHour: number;
-                            };
-                        };
-                        /** @enum {string} */
-                        status: "open" | "closed";
-                        createdBy: string | null;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        updatedAt: string;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "surveys.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /**
-                     * Format: uuid
-                     * @description A community (村居)
-                     */
-                    regionId: string;
-                    /** Format: text */
-                    title: string;
-                    /**
-                     * Format: date
-                     * @description A calendar date, YYYY-MM-DD
-                     */
-                    conductedOn: string;
-                    needs?: {
-                        /**
-                         * Format: text
-                         * @description e.g. home care, after-school care
-                         */
-                        category: string;
-                        /**
-                         * @description Who a need or project serves
-                         * @enum {string}
-                         */
-                        targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
-                        peopleAffected: number;
-                        /** @enum {string} */
-                        urgency: "low" | "medium" | "high" | "critical";
-                        /**
-                         * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
-                         * @enum {string}
-                         */
-                        source: "grid_worker" | "resident_request" | "social_worker_assessment";
-                        /** Format: text */
-                        description: string;
-                    }[];
-                    resources?: {
-                        /** Format: text */
-                        unit: string;
-                        /** @enum {string} */
-                        kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
-                        /**
-                         * Format: text
-                         * @description What the unit can give: a room, goods, hours of service...
-                         */
-                        offer: string;
-                        contact?: string | null;
-                    }[];
-                };
-            };
-        };
-        responses: {
-            /** @description File a community's demand-research survey (需求调研), with the needs and resources it found, in one go */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        id: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        regionId: string;
-                        title: string;
-                        /**
-                         * Format: date
-                         * @description A calendar date, YYYY-MM-DD
-                         */
-                        conductedOn: string;
-                        createdBy: string | null;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        createdAt: string;
-                        needs: {
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            id: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            surveyId: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            regionId: string;
-                            category: string;
-                            /**
-                             * @description Who a need or project serves
-                             * @enum {string}
-                             */
-                            targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
-                            peopleAffected: number;
-                            /** @enum {string} */
-                            urgency: "low" | "medium" | "high" | "critical";
-                            /**
-                             * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
-                             * @enum {string}
-                             */
-                            source: "grid_worker" | "resident_request" | "social_worker_assessment";
-                            description: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            createdAt: string;
-                        }[];
-                        resources: {
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            id: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            regionId: string;
-                            surveyId: string | null;
-                            unit: string;
-                            /** @enum {string} */
-                            kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
-                            offer: string;
-                            contact: string | null;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            createdAt: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "surveys.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One survey with its needs (most urgent first) and resources (by kind, then unit) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        id: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        regionId: string;
-                        title: string;
-                        /**
-                         * Format: date
-                         * @description A calendar date, YYYY-MM-DD
-                         */
-                        conductedOn: string;
-                        createdBy: string | null;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        createdAt: string;
-                        needs: {
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            id: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            surveyId: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            regionId: string;
-                            category: string;
-                            /**
-                             * @description Who a need or project serves
-                             * @enum {string}
-                             */
-                            targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
-                            peopleAffected: number;
-                            /** @enum {string} */
-                            urgency: "low" | "medium" | "high" | "critical";
-                            /**
-                             * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
-                             * @enum {string}
-                             */
-                            source: "grid_worker" | "resident_request" | "social_worker_assessment";
-                            description: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            createdAt: string;
-                        }[];
-                        resources: {
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            id: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            regionId: string;
-                            surveyId: string | null;
-                            unit: string;
-                            /** @enum {string} */
-                            kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
-                            offer: string;
-                            contact: string | null;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            createdAt: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "needs.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /**
-                     * Format: text
-                     * @description e.g. home care, after-school care
-                     */
-                    category: string;
-                    /**
-                     * @description Who a need or project serves
-                     * @enum {string}
-                     */
-                    targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
-                    peopleAffected: number;
-                    /** @enum {string} */
-                    urgency: "low" | "medium" | "high" | "critical";
-                    /**
-                     * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
-                     * @enum {string}
-                     */
-                    source: "grid_worker" | "resident_request" | "social_worker_assessment";
-                    /** Format: text */
-                    description: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Add a need found after the survey was filed (grid worker, resident request or social-worker assessment) */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        id: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        surveyId: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        regionId: string;
-                        category: string;
-                        /**
-                         * @description Who a need or project serves
-                         * @enum {string}
-                         */
-                        targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
-                        peopleAffected: number;
-                        /** @enum {string} */
-                        urgency: "low" | "medium" | "high" | "critical";
-                        /**
-                         * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
-                         * @enum {string}
-                         */
-                        source: "grid_worker" | "resident_request" | "social_worker_assessment";
-                        description: string;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        createdAt: string;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "resources.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    unit: string;
-                    /** @enum {string} */
-                    kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
-                    /**
-                     * Format: text
-                     * @description What the unit can give: a room, goods, hours of service...
-                     */
-                    offer: string;
-                    contact?: string | null;
-                };
-            };
-        };
-        responses: {
-            /** @description Add an entry to a region's resource list (资源清单): a unit that offers a venue, funds, goods, services, volunteers or expertise */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        id: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        regionId: string;
-                        surveyId: string | null;
-                        unit: string;
-                        /** @enum {string} */
-                        kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
-                        offer: string;
-                        contact: string | null;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        createdAt: string;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "needs.list": {
-        parameters: {
-            query: {
-                /** @description Items a page (1-100) */
-                limit: number;
-                /** @description nextCursor of the previous page */
-                cursor?: string;
-                /** @description Who a need or project serves */
-                targetGroup?: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
-                urgency?: "low" | "medium" | "high" | "critical";
-                /** @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入) */
-                source?: "grid_worker" | "resident_request" | "social_worker_assessment";
-            };
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The demand list (需求清单) of a region and everything below it: most urgent first, then most people affected */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            id: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            surveyId: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            regionId: string;
-                            category: string;
-                            /**
-                             * @description Who a need or project serves
-                             * @enum {string}
-                             */
-                            targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
-                            peopleAffected: number;
-                            /** @enum {string} */
-                            urgency: "low" | "medium" | "high" | "critical";
-                            /**
-                             * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
-                             * @enum {string}
-                             */
-                            source: "grid_worker" | "resident_request" | "social_worker_assessment";
-                            description: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            createdAt: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "needs.unanswered": {
-        parameters: {
-            query: {
-                /** @description Items a page (1-100) */
-                limit: number;
-                /** @description nextCursor of the previous page */
-                cursor?: string;
-                /** @description Who a need or project serves */
-                targetGroup?: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
-                urgency?: "low" | "medium" | "high" | "critical";
-                /** @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入) */
-                source?: "grid_worker" | "resident_request" | "social_worker_assessment";
-            };
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Needs of a region and below that no live project answers (none, or only rejected, withdrawn or terminated ones, named with how they ended) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            id: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            surveyId: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            regionId: string;
-                            category: string;
-                            /**
-                             * @description Who a need or project serves
-                             * @enum {string}
-                             */
-                            targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
-                            peopleAffected: number;
-                            /** @enum {string} */
-                            urgency: "low" | "medium" | "high" | "critical";
-                            /**
-                             * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
-                             * @enum {string}
-                             */
-                            source: "grid_worker" | "resident_request" | "social_worker_assessment";
-                            description: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            createdAt: string;
-                            /** @description Projects that once answered this need and ended without delivering, most recent first (only those the reader may see); empty when none ever did */
-                            endedProjects: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                id: string;
-                                title: string;
-                                /**
-                                 * @description How the project ended: rejected at review, withdrawn, or terminated (终止)
-                                 * @enum {string}
-                                 */
-                                endedAs: "rejected" | "withdrawn" | "terminated";
-                            }[];
-                        }[];
-                        nextCursor: string | null;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "resources.list": {
-        parameters: {
-            query: {
-                /** @description Items a page (1-100) */
-                limit: number;
-                /** @description nextCursor of the previous page */
-                cursor?: string;
-                kind?: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
-            };
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The resource list (资源清单) of a region and everything below it, newest first */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            id: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            regionId: string;
-                            surveyId: string | null;
-                            unit: string;
-                            /** @enum {string} */
-                            kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
-                            offer: string;
-                            contact: string | null;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            createdAt: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     "projects.create": {
         parameters: {
             query?: never;
@@ -6600,6 +3922,14 @@ export interface operations {
                             volunteers: number;
                             /** Format: text */
                             lead: string;
+                            /** @description The named staff who run the service; the team rule (6430) counts them */
+                            members?: {
+                                /** Format: text */
+                                name: string;
+                                fullTime: boolean;
+                                /** @description A certified social worker (持证社工) */
+                                certified: boolean;
+                            }[];
                         };
                         budgetLines: {
                             /** Format: text */
@@ -6692,6 +4022,14 @@ export interface operations {
                                 volunteers: number;
                                 /** Format: text */
                                 lead: string;
+                                /** @description The named staff who run the service; the team rule (6430) counts them */
+                                members?: {
+                                    /** Format: text */
+                                    name: string;
+                                    fullTime: boolean;
+                                    /** @description A certified social worker (持证社工) */
+                                    certified: boolean;
+                                }[];
                             };
                             budgetLines: {
                                 /** Format: text */
@@ -7085,6 +4423,7 @@ export interface operations {
                                 dueAt: string;
                                 submitted: boolean;
                                 overdue: boolean;
+                                reminded?: boolean;
                             }[];
                             submittedPeriods: number[];
                             complaints: number;
@@ -7099,23 +4438,28 @@ export interface operations {
                             } | null;
                             evaluations: {
                                 mid_term: {
-                                    /**
-                                     * Format: uuid
-                                     * @description A UUID in canonical form
-                                     */
-                                    evaluatorId: string;
+                                    evaluatorId: string | null;
                                     submitted: boolean;
                                     grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                    /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                    round?: number;
                                 } | null;
                                 final: {
-                                    /**
-                                     * Format: uuid
-                                     * @description A UUID in canonical form
-                                     */
-                                    evaluatorId: string;
+                                    evaluatorId: string | null;
                                     submitted: boolean;
                                     grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                    /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                    round?: number;
                                 } | null;
+                            };
+                            quarterlyReviews?: {
+                                /** @description Quarters whose review has come due */
+                                scheduled: number;
+                                due: {
+                                    seq: number;
+                                    /** @description An instant, ISO 8601 */
+                                    dueAt: string;
+                                }[];
                             };
                             openDeadlines: {
                                 kind: string;
@@ -7317,6 +4661,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -7331,23 +4676,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -7487,6 +4837,14 @@ export interface operations {
                             volunteers: number;
                             /** Format: text */
                             lead: string;
+                            /** @description The named staff who run the service; the team rule (6430) counts them */
+                            members?: {
+                                /** Format: text */
+                                name: string;
+                                fullTime: boolean;
+                                /** @description A certified social worker (持证社工) */
+                                certified: boolean;
+                            }[];
                         };
                         budgetLines: {
                             /** Format: text */
@@ -7700,6 +5058,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -7714,23 +5073,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -7954,6 +5318,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -7968,23 +5333,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -8163,6 +5533,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -8177,23 +5548,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -8368,6 +5744,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -8382,23 +5759,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -8664,6 +6046,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -8678,23 +6061,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -9159,7 +6547,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The mid-term and final evaluations: scores, grade and the subsidy it decides */
+            /** @description The mid-term and final evaluations, round by round: scores, grade and the subsidy it decides */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9168,11 +6556,9 @@ export interface operations {
                     "application/json": {
                         items: {
                             kind: "mid_term" | "final";
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            evaluatorId: string;
+                            /** @description Each round is its own record: a failed final evaluation keeps its scores after the one that follows a rectification */
+                            round: number;
+                            evaluatorId: string | null;
                             scores: {
                                 [key: string]: number;
                             } | null;
@@ -9312,6 +6698,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -9326,23 +6713,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -9518,6 +6910,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -9532,23 +6925,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -9719,6 +7117,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -9733,23 +7132,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -9920,6 +7324,7 @@ export interface operations {
                             dueAt: string;
                             submitted: boolean;
                             overdue: boolean;
+                            reminded?: boolean;
                         }[];
                         submittedPeriods: number[];
                         complaints: number;
@@ -9934,23 +7339,28 @@ export interface operations {
                         } | null;
                         evaluations: {
                             mid_term: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
                             final: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                evaluatorId: string;
+                                evaluatorId: string | null;
                                 submitted: boolean;
                                 grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
                             } | null;
+                        };
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
                         };
                         openDeadlines: {
                             kind: string;
@@ -10040,4040 +7450,6 @@ export interface operations {
             };
             /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.list": {
-        parameters: {
-            query: {
-                /** @description Items a page (1-100) */
-                limit: number;
-                /** @description nextCursor of the previous page */
-                cursor?: string;
-                phase?: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
-                q?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Contests: organisers see the ones they run, drafts included; everyone else those open or past */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            id: string;
-                            name: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            regionId: string;
-                            regionPath: string;
-                            programmeIds: string[];
-                            entriesCloseAt: string | null;
-                            roadshowOn: string | null;
-                            tracks: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                            }[];
-                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
-                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
-                            blind: boolean;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingPoolFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingCapPerEntryFen: number;
-                            phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
-                            currentRound: number | null;
-                            finalRankingId: string | null;
-                            publishedAt: string | null;
-                            awardedAt: string | null;
-                            closedAt: string | null;
-                            createdBy: string | null;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            updatedAt: string;
-                            allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
-                            rounds: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                kind: "online" | "roadshow";
-                                /** @description Weights sum to 100 */
-                                criteria: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                    minScore: number;
-                                    maxScore: number;
-                                }[];
-                                judgesPerEntry: number;
-                                /** @description Roadshow: how many entries of each track advance from the previous round */
-                                topNPerTrack?: number;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                judgingDeadline: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reminderBefore?: string;
-                            }[];
-                        }[];
-                        nextCursor: string | null;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    name: string;
-                    /**
-                     * Format: uuid
-                     * @description A UUID in canonical form
-                     */
-                    regionId: string;
-                    /** @description Programmes whose approved projects may enter */
-                    programmeIds: string[];
-                    entriesCloseAt?: string | null;
-                    roadshowOn?: string | null;
-                    tracks: {
-                        /** @description Stable key a score sheet uses */
-                        key: string;
-                        /** Format: text */
-                        name: string;
-                    }[];
-                    rounds: {
-                        /** @description Stable key a score sheet uses */
-                        key: string;
-                        /** Format: text */
-                        name: string;
-                        kind: "online" | "roadshow";
-                        /** @description Weights sum to 100 */
-                        criteria: {
-                            /** @description Stable key a score sheet uses */
-                            key: string;
-                            /** Format: text */
-                            name: string;
-                            /** @description Weight in percent; the weights of a list must sum to 100 */
-                            weight: number;
-                            minScore: number;
-                            maxScore: number;
-                        }[];
-                        judgesPerEntry: number;
-                        /** @description Roadshow: how many entries of each track advance from the previous round */
-                        topNPerTrack?: number;
-                        /**
-                         * Format: iso-duration
-                         * @description An ISO 8601 duration, e.g. P14D or PT36H
-                         */
-                        judgingDeadline: string;
-                        /**
-                         * Format: iso-duration
-                         * @description An ISO 8601 duration, e.g. P14D or PT36H
-                         */
-                        reminderBefore?: string;
-                    }[];
-                    /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
-                    normalisation: "raw_mean" | "trimmed_mean" | "z_score";
-                    /** @description Judges do not see the applicant organisation */
-                    blind?: boolean;
-                    /** @description Money in fen (1/100 yuan) */
-                    matchingPoolFen?: number;
-                    /** @description Money in fen (1/100 yuan) */
-                    matchingCapPerEntryFen?: number;
-                };
-            };
-        };
-        responses: {
-            /** @description Set up a venture-funding contest (公益创投大赛): eligible programmes, timeline, tracks, rounds with weighted criteria, normalisation, blind judging, matching pool */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        id: string;
-                        name: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        regionId: string;
-                        regionPath: string;
-                        programmeIds: string[];
-                        entriesCloseAt: string | null;
-                        roadshowOn: string | null;
-                        tracks: {
-                            /** @description Stable key a score sheet uses */
-                            key: string;
-                            /** Format: text */
-                            name: string;
-                        }[];
-                        /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
-                        normalisation: "raw_mean" | "trimmed_mean" | "z_score";
-                        blind: boolean;
-                        /** @description Money in fen (1/100 yuan) */
-                        matchingPoolFen: number;
-                        /** @description Money in fen (1/100 yuan) */
-                        matchingCapPerEntryFen: number;
-                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
-                        currentRound: number | null;
-                        finalRankingId: string | null;
-                        publishedAt: string | null;
-                        awardedAt: string | null;
-                        closedAt: string | null;
-                        createdBy: string | null;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        updatedAt: string;
-                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
-                        rounds: {
-                            /** @description Stable key a score sheet uses */
-                            key: string;
-                            /** Format: text */
-                            name: string;
-                            kind: "online" | "roadshow";
-                            /** @description Weights sum to 100 */
-                            criteria: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                /** @description Weight in percent; the weights of a list must sum to 100 */
-                                weight: number;
-                                minScore: number;
-                                maxScore: number;
-                            }[];
-                            judgesPerEntry: number;
-                            /** @description Roadshow: how many entries of each track advance from the previous round */
-                            topNPerTrack?: number;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            judgingDeadline: string;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            reminderBefore?: string;
-                            state: {
-                                index: number;
-                                key: string;
-                                kind: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An instant in UTC, ISO 8601
-                                 */
-                                openedAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An instant in UTC, ISO 8601
-                                 */
-                                deadlineAt: string;
-                                remindAt: string | null;
-                                closedAt: string | null;
-                                rankingId: string | null;
-                            } | null;
-                        }[];
-                        /** @description Entries by status */
-                        entryCounts: {
-                            [key: string]: number;
-                        };
-                        youRunIt?: boolean;
-                        youJudgeIt?: boolean;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One contest: settings, phase, rounds with their deadlines, entry counts and the moves allowed now */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        id: string;
-                        name: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        regionId: string;
-                        regionPath: string;
-                        programmeIds: string[];
-                        entriesCloseAt: string | null;
-                        roadshowOn: string | null;
-                        tracks: {
-                            /** @description Stable key a score sheet uses */
-                            key: string;
-                            /** Format: text */
-                            name: string;
-                        }[];
-                        /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
-                        normalisation: "raw_mean" | "trimmed_mean" | "z_score";
-                        blind: boolean;
-                        /** @description Money in fen (1/100 yuan) */
-                        matchingPoolFen: number;
-                        /** @description Money in fen (1/100 yuan) */
-                        matchingCapPerEntryFen: number;
-                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
-                        currentRound: number | null;
-                        finalRankingId: string | null;
-                        publishedAt: string | null;
-                        awardedAt: string | null;
-                        closedAt: string | null;
-                        createdBy: string | null;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        updatedAt: string;
-                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
-                        rounds: {
-                            /** @description Stable key a score sheet uses */
-                            key: string;
-                            /** Format: text */
-                            name: string;
-                            kind: "online" | "roadshow";
-                            /** @description Weights sum to 100 */
-                            criteria: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                /** @description Weight in percent; the weights of a list must sum to 100 */
-                                weight: number;
-                                minScore: number;
-                                maxScore: number;
-                            }[];
-                            judgesPerEntry: number;
-                            /** @description Roadshow: how many entries of each track advance from the previous round */
-                            topNPerTrack?: number;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            judgingDeadline: string;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            reminderBefore?: string;
-                            state: {
-                                index: number;
-                                key: string;
-                                kind: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An instant in UTC, ISO 8601
-                                 */
-                                openedAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An instant in UTC, ISO 8601
-                                 */
-                                deadlineAt: string;
-                                remindAt: string | null;
-                                closedAt: string | null;
-                                rankingId: string | null;
-                            } | null;
-                        }[];
-                        /** @description Entries by status */
-                        entryCounts: {
-                            [key: string]: number;
-                        };
-                        youRunIt?: boolean;
-                        youJudgeIt?: boolean;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.update": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    name?: string;
-                    /** @description Programmes whose approved projects may enter */
-                    programmeIds?: string[];
-                    entriesCloseAt?: string | null;
-                    roadshowOn?: string | null;
-                    tracks?: {
-                        /** @description Stable key a score sheet uses */
-                        key: string;
-                        /** Format: text */
-                        name: string;
-                    }[];
-                    rounds?: {
-                        /** @description Stable key a score sheet uses */
-                        key: string;
-                        /** Format: text */
-                        name: string;
-                        kind: "online" | "roadshow";
-                        /** @description Weights sum to 100 */
-                        criteria: {
-                            /** @description Stable key a score sheet uses */
-                            key: string;
-                            /** Format: text */
-                            name: string;
-                            /** @description Weight in percent; the weights of a list must sum to 100 */
-                            weight: number;
-                            minScore: number;
-                            maxScore: number;
-                        }[];
-                        judgesPerEntry: number;
-                        /** @description Roadshow: how many entries of each track advance from the previous round */
-                        topNPerTrack?: number;
-                        /**
-                         * Format: iso-duration
-                         * @description An ISO 8601 duration, e.g. P14D or PT36H
-                         */
-                        judgingDeadline: string;
-                        /**
-                         * Format: iso-duration
-                         * @description An ISO 8601 duration, e.g. P14D or PT36H
-                         */
-                        reminderBefore?: string;
-                    }[];
-                    /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
-                    normalisation?: "raw_mean" | "trimmed_mean" | "z_score";
-                    /** @description Judges do not see the applicant organisation */
-                    blind?: boolean;
-                    /** @description Money in fen (1/100 yuan) */
-                    matchingPoolFen?: number;
-                    /** @description Money in fen (1/100 yuan) */
-                    matchingCapPerEntryFen?: number;
-                };
-            };
-        };
-        responses: {
-            /** @description Change a draft contest (settings are frozen once entries open) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        id: string;
-                        name: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        regionId: string;
-                        regionPath: string;
-                        programmeIds: string[];
-                        entriesCloseAt: string | null;
-                        roadshowOn: string | null;
-                        tracks: {
-                            /** @description Stable key a score sheet uses */
-                            key: string;
-                            /** Format: text */
-                            name: string;
-                        }[];
-                        /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
-                        normalisation: "raw_mean" | "trimmed_mean" | "z_score";
-                        blind: boolean;
-                        /** @description Money in fen (1/100 yuan) */
-                        matchingPoolFen: number;
-                        /** @description Money in fen (1/100 yuan) */
-                        matchingCapPerEntryFen: number;
-                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
-                        currentRound: number | null;
-                        finalRankingId: string | null;
-                        publishedAt: string | null;
-                        awardedAt: string | null;
-                        closedAt: string | null;
-                        createdBy: string | null;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        updatedAt: string;
-                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
-                        rounds: {
-                            /** @description Stable key a score sheet uses */
-                            key: string;
-                            /** Format: text */
-                            name: string;
-                            kind: "online" | "roadshow";
-                            /** @description Weights sum to 100 */
-                            criteria: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                /** @description Weight in percent; the weights of a list must sum to 100 */
-                                weight: number;
-                                minScore: number;
-                                maxScore: number;
-                            }[];
-                            judgesPerEntry: number;
-                            /** @description Roadshow: how many entries of each track advance from the previous round */
-                            topNPerTrack?: number;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            judgingDeadline: string;
-                            /**
-                             * Format: iso-duration
-                             * @description An ISO 8601 duration, e.g. P14D or PT36H
-                             */
-                            reminderBefore?: string;
-                            state: {
-                                index: number;
-                                key: string;
-                                kind: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An instant in UTC, ISO 8601
-                                 */
-                                openedAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An instant in UTC, ISO 8601
-                                 */
-                                deadlineAt: string;
-                                remindAt: string | null;
-                                closedAt: string | null;
-                                rankingId: string | null;
-                            } | null;
-                        }[];
-                        /** @description Entries by status */
-                        entryCounts: {
-                            [key: string]: number;
-                        };
-                        youRunIt?: boolean;
-                        youJudgeIt?: boolean;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.openEntries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Open the contest for entries (draft → open); the settings are frozen */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        contestId: string;
-                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
-                        settings: {
-                            tracks: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                            }[];
-                            rounds: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                kind: "online" | "roadshow";
-                                /** @description Weights sum to 100 */
-                                criteria: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                    minScore: number;
-                                    maxScore: number;
-                                }[];
-                                judgesPerEntry: number;
-                                /** @description Roadshow: how many entries of each track advance from the previous round */
-                                topNPerTrack?: number;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                judgingDeadline: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reminderBefore?: string;
-                            }[];
-                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
-                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
-                            blind: boolean;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingPoolFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingCapPerEntryFen: number;
-                        } | null;
-                        entriesCloseAt: string | null;
-                        entriesClosedAt: string | null;
-                        rounds: {
-                            index: number;
-                            key: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            openedAt: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            deadlineAt: string;
-                            remindAt: string | null;
-                            reminded: boolean;
-                            lateNotified: boolean;
-                            closedAt: string | null;
-                            rankingId: string | null;
-                        }[];
-                        currentRound: number | null;
-                        rankingId: string | null;
-                        publishedAt: string | null;
-                        award: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            decidedAt: string;
-                            awardedEntryIds: string[];
-                            notAwardedEntryIds: string[];
-                            /** @description Money in fen (1/100 yuan) */
-                            subscribedFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingFen: number;
-                            projectsMoved: number;
-                            projectMoveFailures: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                entryId: string;
-                                error: string;
-                            }[];
-                        } | null;
-                        cancelled: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            at: string;
-                            reason: string;
-                        } | null;
-                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
-                        openDeadlines: {
-                            kind: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            dueAt: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.closeEntries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Close entries before the entry deadline (open → screening); the deadline does it by itself */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        contestId: string;
-                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
-                        settings: {
-                            tracks: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                            }[];
-                            rounds: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                kind: "online" | "roadshow";
-                                /** @description Weights sum to 100 */
-                                criteria: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                    minScore: number;
-                                    maxScore: number;
-                                }[];
-                                judgesPerEntry: number;
-                                /** @description Roadshow: how many entries of each track advance from the previous round */
-                                topNPerTrack?: number;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                judgingDeadline: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reminderBefore?: string;
-                            }[];
-                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
-                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
-                            blind: boolean;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingPoolFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingCapPerEntryFen: number;
-                        } | null;
-                        entriesCloseAt: string | null;
-                        entriesClosedAt: string | null;
-                        rounds: {
-                            index: number;
-                            key: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            openedAt: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            deadlineAt: string;
-                            remindAt: string | null;
-                            reminded: boolean;
-                            lateNotified: boolean;
-                            closedAt: string | null;
-                            rankingId: string | null;
-                        }[];
-                        currentRound: number | null;
-                        rankingId: string | null;
-                        publishedAt: string | null;
-                        award: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            decidedAt: string;
-                            awardedEntryIds: string[];
-                            notAwardedEntryIds: string[];
-                            /** @description Money in fen (1/100 yuan) */
-                            subscribedFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingFen: number;
-                            projectsMoved: number;
-                            projectMoveFailures: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                entryId: string;
-                                error: string;
-                            }[];
-                        } | null;
-                        cancelled: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            at: string;
-                            reason: string;
-                        } | null;
-                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
-                        openDeadlines: {
-                            kind: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            dueAt: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.startJudging": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Start judging (screening → judging): opens the first round and assigns judges with balanced load, never across a conflict of interest (422 naming the entries that cannot be covered) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        contestId: string;
-                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
-                        settings: {
-                            tracks: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                            }[];
-                            rounds: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                kind: "online" | "roadshow";
-                                /** @description Weights sum to 100 */
-                                criteria: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                    minScore: number;
-                                    maxScore: number;
-                                }[];
-                                judgesPerEntry: number;
-                                /** @description Roadshow: how many entries of each track advance from the previous round */
-                                topNPerTrack?: number;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                judgingDeadline: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reminderBefore?: string;
-                            }[];
-                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
-                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
-                            blind: boolean;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingPoolFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingCapPerEntryFen: number;
-                        } | null;
-                        entriesCloseAt: string | null;
-                        entriesClosedAt: string | null;
-                        rounds: {
-                            index: number;
-                            key: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            openedAt: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            deadlineAt: string;
-                            remindAt: string | null;
-                            reminded: boolean;
-                            lateNotified: boolean;
-                            closedAt: string | null;
-                            rankingId: string | null;
-                        }[];
-                        currentRound: number | null;
-                        rankingId: string | null;
-                        publishedAt: string | null;
-                        award: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            decidedAt: string;
-                            awardedEntryIds: string[];
-                            notAwardedEntryIds: string[];
-                            /** @description Money in fen (1/100 yuan) */
-                            subscribedFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingFen: number;
-                            projectsMoved: number;
-                            projectMoveFailures: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                entryId: string;
-                                error: string;
-                            }[];
-                        } | null;
-                        cancelled: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            at: string;
-                            reason: string;
-                        } | null;
-                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
-                        openDeadlines: {
-                            kind: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            dueAt: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.closeRound": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": {
-                    /** @description Close although assigned sheets are missing */
-                    allowMissing?: boolean;
-                };
-            };
-        };
-        responses: {
-            /** @description Close the current round: freezes its scores and ranks it; the next round (roadshow of the top N per track) opens, or after the last one the contest has results */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        contestId: string;
-                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
-                        settings: {
-                            tracks: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                            }[];
-                            rounds: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                kind: "online" | "roadshow";
-                                /** @description Weights sum to 100 */
-                                criteria: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                    minScore: number;
-                                    maxScore: number;
-                                }[];
-                                judgesPerEntry: number;
-                                /** @description Roadshow: how many entries of each track advance from the previous round */
-                                topNPerTrack?: number;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                judgingDeadline: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reminderBefore?: string;
-                            }[];
-                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
-                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
-                            blind: boolean;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingPoolFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingCapPerEntryFen: number;
-                        } | null;
-                        entriesCloseAt: string | null;
-                        entriesClosedAt: string | null;
-                        rounds: {
-                            index: number;
-                            key: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            openedAt: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            deadlineAt: string;
-                            remindAt: string | null;
-                            reminded: boolean;
-                            lateNotified: boolean;
-                            closedAt: string | null;
-                            rankingId: string | null;
-                        }[];
-                        currentRound: number | null;
-                        rankingId: string | null;
-                        publishedAt: string | null;
-                        award: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            decidedAt: string;
-                            awardedEntryIds: string[];
-                            notAwardedEntryIds: string[];
-                            /** @description Money in fen (1/100 yuan) */
-                            subscribedFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingFen: number;
-                            projectsMoved: number;
-                            projectMoveFailures: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                entryId: string;
-                                error: string;
-                            }[];
-                        } | null;
-                        cancelled: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            at: string;
-                            reason: string;
-                        } | null;
-                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
-                        openDeadlines: {
-                            kind: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            dueAt: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.publishRanking": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Publish the final ranking as an immutable snapshot (results → funding); funders may then subscribe */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        contestId: string;
-                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
-                        settings: {
-                            tracks: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                            }[];
-                            rounds: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                kind: "online" | "roadshow";
-                                /** @description Weights sum to 100 */
-                                criteria: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                    minScore: number;
-                                    maxScore: number;
-                                }[];
-                                judgesPerEntry: number;
-                                /** @description Roadshow: how many entries of each track advance from the previous round */
-                                topNPerTrack?: number;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                judgingDeadline: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reminderBefore?: string;
-                            }[];
-                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
-                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
-                            blind: boolean;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingPoolFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingCapPerEntryFen: number;
-                        } | null;
-                        entriesCloseAt: string | null;
-                        entriesClosedAt: string | null;
-                        rounds: {
-                            index: number;
-                            key: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            openedAt: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            deadlineAt: string;
-                            remindAt: string | null;
-                            reminded: boolean;
-                            lateNotified: boolean;
-                            closedAt: string | null;
-                            rankingId: string | null;
-                        }[];
-                        currentRound: number | null;
-                        rankingId: string | null;
-                        publishedAt: string | null;
-                        award: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            decidedAt: string;
-                            awardedEntryIds: string[];
-                            notAwardedEntryIds: string[];
-                            /** @description Money in fen (1/100 yuan) */
-                            subscribedFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingFen: number;
-                            projectsMoved: number;
-                            projectMoveFailures: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                entryId: string;
-                                error: string;
-                            }[];
-                        } | null;
-                        cancelled: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            at: string;
-                            reason: string;
-                        } | null;
-                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
-                        openDeadlines: {
-                            kind: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            dueAt: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.award": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /**
-                     * Format: date
-                     * @description A calendar date, YYYY-MM-DD
-                     */
-                    startDate: string;
-                    /**
-                     * Format: date
-                     * @description A calendar date, YYYY-MM-DD
-                     */
-                    endDate: string;
-                    /** @description Share of each award held back as the final tranche (default 30) */
-                    finalTranchePercent?: number;
-                };
-            };
-        };
-        responses: {
-            /** @description Award (funding → awarded): the matching pool tops entries up in rank order; awarded projects move to delivery with their funding sources, the rest back to the project library */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        contestId: string;
-                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
-                        settings: {
-                            tracks: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                            }[];
-                            rounds: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                kind: "online" | "roadshow";
-                                /** @description Weights sum to 100 */
-                                criteria: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                    minScore: number;
-                                    maxScore: number;
-                                }[];
-                                judgesPerEntry: number;
-                                /** @description Roadshow: how many entries of each track advance from the previous round */
-                                topNPerTrack?: number;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                judgingDeadline: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reminderBefore?: string;
-                            }[];
-                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
-                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
-                            blind: boolean;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingPoolFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingCapPerEntryFen: number;
-                        } | null;
-                        entriesCloseAt: string | null;
-                        entriesClosedAt: string | null;
-                        rounds: {
-                            index: number;
-                            key: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            openedAt: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            deadlineAt: string;
-                            remindAt: string | null;
-                            reminded: boolean;
-                            lateNotified: boolean;
-                            closedAt: string | null;
-                            rankingId: string | null;
-                        }[];
-                        currentRound: number | null;
-                        rankingId: string | null;
-                        publishedAt: string | null;
-                        award: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            decidedAt: string;
-                            awardedEntryIds: string[];
-                            notAwardedEntryIds: string[];
-                            /** @description Money in fen (1/100 yuan) */
-                            subscribedFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingFen: number;
-                            projectsMoved: number;
-                            projectMoveFailures: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                entryId: string;
-                                error: string;
-                            }[];
-                        } | null;
-                        cancelled: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            at: string;
-                            reason: string;
-                        } | null;
-                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
-                        openDeadlines: {
-                            kind: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            dueAt: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.close": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Close an awarded contest */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        contestId: string;
-                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
-                        settings: {
-                            tracks: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                            }[];
-                            rounds: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                kind: "online" | "roadshow";
-                                /** @description Weights sum to 100 */
-                                criteria: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                    minScore: number;
-                                    maxScore: number;
-                                }[];
-                                judgesPerEntry: number;
-                                /** @description Roadshow: how many entries of each track advance from the previous round */
-                                topNPerTrack?: number;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                judgingDeadline: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reminderBefore?: string;
-                            }[];
-                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
-                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
-                            blind: boolean;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingPoolFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingCapPerEntryFen: number;
-                        } | null;
-                        entriesCloseAt: string | null;
-                        entriesClosedAt: string | null;
-                        rounds: {
-                            index: number;
-                            key: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            openedAt: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            deadlineAt: string;
-                            remindAt: string | null;
-                            reminded: boolean;
-                            lateNotified: boolean;
-                            closedAt: string | null;
-                            rankingId: string | null;
-                        }[];
-                        currentRound: number | null;
-                        rankingId: string | null;
-                        publishedAt: string | null;
-                        award: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            decidedAt: string;
-                            awardedEntryIds: string[];
-                            notAwardedEntryIds: string[];
-                            /** @description Money in fen (1/100 yuan) */
-                            subscribedFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingFen: number;
-                            projectsMoved: number;
-                            projectMoveFailures: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                entryId: string;
-                                error: string;
-                            }[];
-                        } | null;
-                        cancelled: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            at: string;
-                            reason: string;
-                        } | null;
-                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
-                        openDeadlines: {
-                            kind: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            dueAt: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    reason: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Cancel a contest before judging starts; entered projects go back to the library */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        contestId: string;
-                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
-                        settings: {
-                            tracks: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                            }[];
-                            rounds: {
-                                /** @description Stable key a score sheet uses */
-                                key: string;
-                                /** Format: text */
-                                name: string;
-                                kind: "online" | "roadshow";
-                                /** @description Weights sum to 100 */
-                                criteria: {
-                                    /** @description Stable key a score sheet uses */
-                                    key: string;
-                                    /** Format: text */
-                                    name: string;
-                                    /** @description Weight in percent; the weights of a list must sum to 100 */
-                                    weight: number;
-                                    minScore: number;
-                                    maxScore: number;
-                                }[];
-                                judgesPerEntry: number;
-                                /** @description Roadshow: how many entries of each track advance from the previous round */
-                                topNPerTrack?: number;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                judgingDeadline: string;
-                                /**
-                                 * Format: iso-duration
-                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
-                                 */
-                                reminderBefore?: string;
-                            }[];
-                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
-                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
-                            blind: boolean;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingPoolFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingCapPerEntryFen: number;
-                        } | null;
-                        entriesCloseAt: string | null;
-                        entriesClosedAt: string | null;
-                        rounds: {
-                            index: number;
-                            key: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            openedAt: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            deadlineAt: string;
-                            remindAt: string | null;
-                            reminded: boolean;
-                            lateNotified: boolean;
-                            closedAt: string | null;
-                            rankingId: string | null;
-                        }[];
-                        currentRound: number | null;
-                        rankingId: string | null;
-                        publishedAt: string | null;
-                        award: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            decidedAt: string;
-                            awardedEntryIds: string[];
-                            notAwardedEntryIds: string[];
-                            /** @description Money in fen (1/100 yuan) */
-                            subscribedFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingFen: number;
-                            projectsMoved: number;
-                            projectMoveFailures: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                entryId: string;
-                                error: string;
-                            }[];
-                        } | null;
-                        cancelled: {
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            at: string;
-                            reason: string;
-                        } | null;
-                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
-                        openDeadlines: {
-                            kind: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            dueAt: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestEntries.list": {
-        parameters: {
-            query: {
-                /** @description Items a page (1-100) */
-                limit: number;
-                /** @description nextCursor of the previous page */
-                cursor?: string;
-                status?: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
-                /** @description Stable key a score sheet uses */
-                trackKey?: string;
-            };
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A contest's entries: organisers all, applicants their own, judges their assignments (blind: without the organisation), everyone the ranked ones once published */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            id: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            contestId: string;
-                            /**
-                             * Format: uuid
-                             * @description Left out for a judge of a blind contest until the ranking is published
-                             */
-                            projectId?: string;
-                            /**
-                             * Format: uuid
-                             * @description Left out for a judge of a blind contest until the ranking is published
-                             */
-                            organisationId?: string;
-                            organisationName?: string;
-                            trackKey: string;
-                            title: string;
-                            summary: string;
-                            targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
-                            /** @description Money in fen (1/100 yuan) */
-                            amountAskedFen: number;
-                            status: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
-                            reason: string | null;
-                            rank?: number | null;
-                            trackRank?: number | null;
-                            score?: number | null;
-                            /** @description Money in fen (1/100 yuan) */
-                            subscribedFen: number;
-                            /** @description Money in fen (1/100 yuan) */
-                            matchingFen: number;
-                            /** @description What the entry still needs, in fen */
-                            remainingNeedFen: number;
-                            fundingSources: {
-                                funderOrganisationId: string | null;
-                                name: string;
-                                kind: "government" | "cash" | "goods" | "services";
-                                /** @description Money in fen (1/100 yuan) */
-                                valueFen: number;
-                            }[] | null;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            submittedAt: string;
-                            withdrawnAt: string | null;
-                            projectMovedAt: string | null;
-                            projectMoveError: string | null;
-                        }[];
-                        nextCursor: string | null;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestEntries.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /**
-                     * Format: uuid
-                     * @description A UUID in canonical form
-                     */
-                    projectId: string;
-                    /** @description Stable key a score sheet uses */
-                    trackKey: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Enter an approved project of an eligible programme (the applicant organisation or the organiser); the project moves to in_contest */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        id: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        contestId: string;
-                        /**
-                         * Format: uuid
-                         * @description Left out for a judge of a blind contest until the ranking is published
-                         */
-                        projectId?: string;
-                        /**
-                         * Format: uuid
-                         * @description Left out for a judge of a blind contest until the ranking is published
-                         */
-                        organisationId?: string;
-                        organisationName?: string;
-                        trackKey: string;
-                        title: string;
-                        summary: string;
-                        targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
-                        /** @description Money in fen (1/100 yuan) */
-                        amountAskedFen: number;
-                        status: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
-                        reason: string | null;
-                        rank?: number | null;
-                        trackRank?: number | null;
-                        score?: number | null;
-                        /** @description Money in fen (1/100 yuan) */
-                        subscribedFen: number;
-                        /** @description Money in fen (1/100 yuan) */
-                        matchingFen: number;
-                        /** @description What the entry still needs, in fen */
-                        remainingNeedFen: number;
-                        fundingSources: {
-                            funderOrganisationId: string | null;
-                            name: string;
-                            kind: "government" | "cash" | "goods" | "services";
-                            /** @description Money in fen (1/100 yuan) */
-                            valueFen: number;
-                        }[] | null;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        submittedAt: string;
-                        withdrawnAt: string | null;
-                        projectMovedAt: string | null;
-                        projectMoveError: string | null;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestEntries.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-                /** @description A UUID in canonical form */
-                entryId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation and the team lead) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        id: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        contestId: string;
-                        /**
-                         * Format: uuid
-                         * @description Left out for a judge of a blind contest until the ranking is published
-                         */
-                        projectId?: string;
-                        /**
-                         * Format: uuid
-                         * @description Left out for a judge of a blind contest until the ranking is published
-                         */
-                        organisationId?: string;
-                        organisationName?: string;
-                        trackKey: string;
-                        title: string;
-                        summary: string;
-                        targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
-                        /** @description Money in fen (1/100 yuan) */
-                        amountAskedFen: number;
-                        status: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
-                        reason: string | null;
-                        rank?: number | null;
-                        trackRank?: number | null;
-                        score?: number | null;
-                        /** @description Money in fen (1/100 yuan) */
-                        subscribedFen: number;
-                        /** @description Money in fen (1/100 yuan) */
-                        matchingFen: number;
-                        /** @description What the entry still needs, in fen */
-                        remainingNeedFen: number;
-                        fundingSources: {
-                            funderOrganisationId: string | null;
-                            name: string;
-                            kind: "government" | "cash" | "goods" | "services";
-                            /** @description Money in fen (1/100 yuan) */
-                            valueFen: number;
-                        }[] | null;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        submittedAt: string;
-                        withdrawnAt: string | null;
-                        projectMovedAt: string | null;
-                        projectMoveError: string | null;
-                        proposal: {
-                            [key: string]: unknown;
-                        } | null;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestEntries.withdraw": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-                /** @description A UUID in canonical form */
-                entryId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    reason: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Withdraw an entry before judging (the applicant), or screen it out (the organiser); the project goes back to the library, still approved */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        id: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        contestId: string;
-                        /**
-                         * Format: uuid
-                         * @description Left out for a judge of a blind contest until the ranking is published
-                         */
-                        projectId?: string;
-                        /**
-                         * Format: uuid
-                         * @description Left out for a judge of a blind contest until the ranking is published
-                         */
-                        organisationId?: string;
-                        organisationName?: string;
-                        trackKey: string;
-                        title: string;
-                        summary: string;
-                        targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
-                        /** @description Money in fen (1/100 yuan) */
-                        amountAskedFen: number;
-                        status: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
-                        reason: string | null;
-                        rank?: number | null;
-                        trackRank?: number | null;
-                        score?: number | null;
-                        /** @description Money in fen (1/100 yuan) */
-                        subscribedFen: number;
-                        /** @description Money in fen (1/100 yuan) */
-                        matchingFen: number;
-                        /** @description What the entry still needs, in fen */
-                        remainingNeedFen: number;
-                        fundingSources: {
-                            funderOrganisationId: string | null;
-                            name: string;
-                            kind: "government" | "cash" | "goods" | "services";
-                            /** @description Money in fen (1/100 yuan) */
-                            valueFen: number;
-                        }[] | null;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        submittedAt: string;
-                        withdrawnAt: string | null;
-                        projectMovedAt: string | null;
-                        projectMoveError: string | null;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestJudges.list": {
-        parameters: {
-            query?: {
-                /** @description Stable key a score sheet uses */
-                roundKey?: string;
-            };
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The judge pool with each judge's progress in a round (the latest by default): assigned, scored, missing */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        roundKey: string | null;
-                        roundClosed: boolean | null;
-                        deadlineAt: string | null;
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            userId: string;
-                            displayName: string;
-                            organisationId: string | null;
-                            organisationName: string | null;
-                            conflictOrganisationIds: string[];
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            addedAt: string;
-                            assigned: number;
-                            scored: number;
-                            missing: number;
-                        }[];
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestJudges.add": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    userIds: string[];
-                };
-            };
-        };
-        responses: {
-            /** @description Add judges (评审专家, accounts with the reviewer role) to the contest's pool; assignment picks from it */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        roundKey: string | null;
-                        roundClosed: boolean | null;
-                        deadlineAt: string | null;
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            userId: string;
-                            displayName: string;
-                            organisationId: string | null;
-                            organisationName: string | null;
-                            conflictOrganisationIds: string[];
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            addedAt: string;
-                            assigned: number;
-                            scored: number;
-                            missing: number;
-                        }[];
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestJudges.remove": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-                /** @description A UUID in canonical form */
-                userId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Take a judge out of the pool before judging starts */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestAssignments.list": {
-        parameters: {
-            query: {
-                /** @description Stable key a score sheet uses */
-                roundKey?: string;
-                /** @description A UUID in canonical form */
-                judgeId?: string;
-                /** @description A UUID in canonical form */
-                entryId?: string;
-                /** @description Items a page (1-500) */
-                limit: number;
-                /** @description nextCursor of the previous page */
-                cursor?: string;
-            };
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Judge assignments with each sheet: a judge sees only their own (blind: without the organisation); organisers see all */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: {
-                            roundKey: string;
-                            roundIndex: number;
-                            roundClosed: boolean;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            judgeId: string;
-                            status: string;
-                            /**
-                             * Format: date-time
-                             * @description An instant in UTC, ISO 8601
-                             */
-                            dueAt: string;
-                            entry: {
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                id: string;
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                contestId: string;
-                                /**
-                                 * Format: uuid
-                                 * @description Left out for a judge of a blind contest until the ranking is published
-                                 */
-                                projectId?: string;
-                                /**
-                                 * Format: uuid
-                                 * @description Left out for a judge of a blind contest until the ranking is published
-                                 */
-                                organisationId?: string;
-                                organisationName?: string;
-                                trackKey: string;
-                                title: string;
-                                summary: string;
-                                targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
-                                /** @description Money in fen (1/100 yuan) */
-                                amountAskedFen: number;
-                                status: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
-                                reason: string | null;
-                                rank?: number | null;
-                                trackRank?: number | null;
-                                score?: number | null;
-                                /** @description Money in fen (1/100 yuan) */
-                                subscribedFen: number;
-                                /** @description Money in fen (1/100 yuan) */
-                                matchingFen: number;
-                                /** @description What the entry still needs, in fen */
-                                remainingNeedFen: number;
-                                fundingSources: {
-                                    funderOrganisationId: string | null;
-                                    name: string;
-                                    kind: "government" | "cash" | "goods" | "services";
-                                    /** @description Money in fen (1/100 yuan) */
-                                    valueFen: number;
-                                }[] | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An instant in UTC, ISO 8601
-                                 */
-                                submittedAt: string;
-                                withdrawnAt: string | null;
-                                projectMovedAt: string | null;
-                                projectMoveError: string | null;
-                            };
-                            sheet: {
-                                scores: {
-                                    [key: string]: number;
-                                };
-                                comment: string;
-                                total: number;
-                                /**
-                                 * Format: date-time
-                                 * @description An instant in UTC, ISO 8601
-                                 */
-                                submittedAt: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An instant in UTC, ISO 8601
-                                 */
-                                updatedAt: string;
-                            } | null;
-                        }[];
-                        nextCursor: string | null;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestAssignments.reassign": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-                /** @description Stable key a score sheet uses */
-                roundKey: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /**
-                     * Format: uuid
-                     * @description A UUID in canonical form
-                     */
-                    entryId: string;
-                    /**
-                     * Format: uuid
-                     * @description A UUID in canonical form
-                     */
-                    fromJudgeId: string;
-                    /**
-                     * Format: uuid
-                     * @description A UUID in canonical form
-                     */
-                    toJudgeId?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Replace a judge on one entry of an open round (a named judge, or the least-loaded one free of conflict); a judge who already scored stays */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        roundKey: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        entryId: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        fromJudgeId: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        toJudgeId: string;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        dueAt: string;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestScores.submit": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-                /** @description Stable key a score sheet uses */
-                roundKey: string;
-                /** @description A UUID in canonical form */
-                entryId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description Criterion key -> score within its range */
-                    scores: {
-                        [key: string]: number;
-                    };
-                    /** Format: text */
-                    comment?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Score (or revise the score of) an entry assigned to you, every criterion within its range, until the round closes; a sheet racing the close is wholly in or refused */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        roundKey: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        entryId: string;
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        judgeId: string;
-                        scores: {
-                            [key: string]: number;
-                        };
-                        comment: string;
-                        total: number;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        submittedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        updatedAt: string;
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestRanking.get": {
-        parameters: {
-            query?: {
-                /** @description Stable key a score sheet uses */
-                roundKey?: string;
-            };
-            header?: never;
-            path: {
-                /** @description A UUID in canonical form */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The final ranking (organisers before publication; everyone after) or, for organisers, a round ranking: overall and per track, with the documented tie-break */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description A UUID in canonical form
-                         */
-                        id: string;
-                        kind: string;
-                        method: string;
-                        roundKey: string | null;
-                        /**
-                         * Format: date-time
-                         * @description An instant in UTC, ISO 8601
-                         */
-                        computedAt: string;
-                        publishedAt: string | null;
-                        tieBreak: string;
-                        unscoredEntryIds: string[];
-                        overall: {
-                            rank: number;
-                            trackRank: number;
-                            trackKey: string;
-                            score: number;
-                            sheetCount: number;
-                            roundKey: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            entryId: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            projectId: string;
-                            title: string;
-                            /**
-                             * Format: uuid
-                             * @description A UUID in canonical form
-                             */
-                            organisationId: string;
-                            organisationName: string;
-                            /** @description Money in fen (1/100 yuan) */
-                            amountAskedFen: number;
-                        }[];
-                        /** @description Track key -> its entries in rank order */
-                        byTrack: {
-                            [key: string]: {
-                                rank: number;
-                                trackRank: number;
-                                trackKey: string;
-                                score: number;
-                                sheetCount: number;
-                                roundKey: string;
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                entryId: string;
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                projectId: string;
-                                title: string;
-                                /**
-                                 * Format: uuid
-                                 * @description A UUID in canonical form
-                                 */
-                                organisationId: string;
-                                organisationName: string;
-                                /** @description Money in fen (1/100 yuan) */
-                                amountAskedFen: number;
-                            }[];
-                        };
-                    };
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14332,7 +7708,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": {
                     /**
@@ -14737,7 +8113,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": {
                     /**
@@ -15116,10 +8492,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /**
-                     * Format: text
-                     * @description A mainland mobile number, 11 digits
-                     */
+                    /** @description A mainland mobile number, 11 digits */
                     mobile: string;
                     /** Format: text */
                     displayName: string;
@@ -15128,7 +8501,6 @@ export interface operations {
                      * @description A UUID in canonical form
                      */
                     communityId: string;
-                    /** Format: text */
                     password: string;
                 };
             };
@@ -15236,10 +8608,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /**
-                     * Format: text
-                     * @description A mainland mobile number, 11 digits
-                     */
+                    /** @description A mainland mobile number, 11 digits */
                     mobile: string;
                     /** Format: text */
                     displayName: string;
@@ -15248,7 +8617,6 @@ export interface operations {
                      * @description A UUID in canonical form
                      */
                     communityId: string;
-                    /** Format: text */
                     password: string;
                 };
             };
@@ -15435,7 +8803,6 @@ export interface operations {
                 "application/json": {
                     /** Format: text */
                     name: string;
-                    /** Format: text */
                     category: string;
                     targetGroups: string[];
                     communityIds: string[];
@@ -15755,7 +9122,6 @@ export interface operations {
             content: {
                 "application/json": {
                     menuItemId?: string | null;
-                    /** Format: text */
                     category?: string;
                     /**
                      * Format: uuid
@@ -15765,10 +9131,7 @@ export interface operations {
                     residentId?: string | null;
                     /** Format: text */
                     residentName?: string;
-                    /**
-                     * Format: text
-                     * @description A mainland mobile number, 11 digits
-                     */
+                    /** @description A mainland mobile number, 11 digits */
                     phone: string;
                     /** Format: text */
                     address: string;
@@ -17605,12 +10968,8 @@ export interface operations {
                     availability?: {
                         /** @description 1 = Monday … 7 = Sunday */
                         weekday: number;
-                        /**
-                         * Format: text
-                         * @description HH:MM, Asia/Shanghai
-                         */
+                        /** @description HH:MM, Asia/Shanghai */
                         from: string;
-                        /** Format: text */
                         to: string;
                     }[];
                     organisationId?: string | null;
@@ -18186,14 +11545,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        status: "ok";
-                    };
+                    "application/json": unknown;
                 };
             };
             /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18218,16 +11601,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status: "ready" | "not ready";
-                        /** @description postgres, migrations and temporal: each ok, or what failed */
-                        checks: {
-                            [key: string]: {
-                                ok: boolean;
-                                detail?: string;
-                            };
-                        };
-                    };
+                    "application/json": unknown;
                 };
             };
             /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
@@ -18239,22 +11613,2330 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not ready: a check failed (the body names it) */
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.list": {
+        parameters: {
+            query?: {
+                limit?: components["schemas"]["limit"];
+                cursor?: components["schemas"]["cursor"];
+                phase?: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Contests: organisers see the ones they run, drafts included; everyone else those open or past */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: components["schemas"]["name"];
+                    regionId: components["schemas"]["id"];
+                    /** @description Programmes whose approved projects may enter */
+                    programmeIds: components["schemas"]["id"][];
+                    entriesCloseAt?: components["schemas"]["dateTime"] | null;
+                    roadshowOn?: components["schemas"]["date"] | null;
+                    tracks: components["schemas"]["contestTrack"][];
+                    rounds: components["schemas"]["contestRound"][];
+                    normalisation: components["schemas"]["normalisationMethod"];
+                    /** @description Judges do not see the applicant organisation */
+                    blind?: boolean;
+                    matchingPoolFen?: components["schemas"]["fen"];
+                    matchingCapPerEntryFen?: components["schemas"]["fen"];
+                };
+            };
+        };
+        responses: {
+            /** @description Set up a venture-funding contest (公益创投大赛): eligible programmes, timeline, tracks, rounds with weighted criteria, normalisation, blind judging, matching pool */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status: "ready" | "not ready";
-                        /** @description postgres, migrations and temporal: each ok, or what failed */
-                        checks: {
-                            [key: string]: {
-                                ok: boolean;
-                                detail?: string;
-                            };
-                        };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One contest: settings, phase, rounds with their deadlines, entry counts and the moves allowed now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: components["schemas"]["name"];
+                    /** @description Programmes whose approved projects may enter */
+                    programmeIds?: components["schemas"]["id"][];
+                    entriesCloseAt?: components["schemas"]["dateTime"] | null;
+                    roadshowOn?: components["schemas"]["date"] | null;
+                    tracks?: components["schemas"]["contestTrack"][];
+                    rounds?: components["schemas"]["contestRound"][];
+                    normalisation?: components["schemas"]["normalisationMethod"];
+                    /** @description Judges do not see the applicant organisation */
+                    blind?: boolean;
+                    matchingPoolFen?: components["schemas"]["fen"];
+                    matchingCapPerEntryFen?: components["schemas"]["fen"];
+                };
+            };
+        };
+        responses: {
+            /** @description Change a draft contest (settings are frozen once entries open) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.openEntries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Open the contest for entries (draft → open); the settings are frozen */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.closeEntries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Close entries before the entry deadline (open → screening); the deadline does it by itself */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.startJudging": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Start judging (screening → judging): opens the first round and assigns judges with balanced load, never across a conflict of interest (422 naming the entries that cannot be covered) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.closeRound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Close although assigned sheets are missing */
+                    allowMissing?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Close the current round: freezes its scores and ranks it; the next round (roadshow of the top N per track) opens, or after the last one the contest has results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.publishRanking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Publish the final ranking as an immutable snapshot (results → funding); funders may then subscribe */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.award": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    startDate: components["schemas"]["date"];
+                    endDate: components["schemas"]["date"];
+                    /** @description Share of each award held back as the final tranche (default 30) */
+                    finalTranchePercent?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Award (funding → awarded): the matching pool tops entries up in rank order; awarded projects move to delivery with their funding sources, the rest back to the project library */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Close an awarded contest */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Cancel a contest before judging starts; entered projects go back to the library */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestEntries.list": {
+        parameters: {
+            query?: {
+                limit?: components["schemas"]["limit"];
+                cursor?: components["schemas"]["cursor"];
+                status?: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
+                trackKey?: components["schemas"]["ruleKey"];
+            };
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A contest's entries: organisers all, applicants their own, judges their assignments (blind: without the organisation), everyone the ranked ones once published */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestEntries.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    projectId: components["schemas"]["id"];
+                    trackKey: components["schemas"]["ruleKey"];
+                };
+            };
+        };
+        responses: {
+            /** @description Enter an approved project of an eligible programme (the applicant organisation or the organiser); the project moves to in_contest */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestEntries.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+                entryId: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation, the team lead and the named team members) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestEntries.withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+                entryId: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Withdraw an entry before judging (the applicant), or screen it out (the organiser); the project goes back to the library, still approved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestJudges.list": {
+        parameters: {
+            query?: {
+                roundKey?: components["schemas"]["ruleKey"];
+            };
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The judge pool with each judge's progress in a round (the latest by default): assigned, scored, missing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestJudges.add": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    userIds: components["schemas"]["id"][];
+                };
+            };
+        };
+        responses: {
+            /** @description Add judges (评审专家, accounts with the reviewer role) to the contest's pool; assignment picks from it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestJudges.remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+                userId: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Take a judge out of the pool before judging starts */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestAssignments.list": {
+        parameters: {
+            query?: {
+                roundKey?: components["schemas"]["ruleKey"];
+                judgeId?: components["schemas"]["id"];
+                entryId?: components["schemas"]["id"];
+                limit?: number;
+                cursor?: components["schemas"]["cursor"];
+            };
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Judge assignments with each sheet: a judge sees only their own (blind: without the organisation); organisers see all */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestAssignments.reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+                roundKey: components["schemas"]["ruleKey"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    entryId: components["schemas"]["id"];
+                    fromJudgeId: components["schemas"]["id"];
+                    toJudgeId?: components["schemas"]["id"];
+                };
+            };
+        };
+        responses: {
+            /** @description Replace a judge on one entry of an open round (a named judge, or the least-loaded one free of conflict); a judge who already scored stays */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestScores.submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+                roundKey: components["schemas"]["ruleKey"];
+                entryId: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Criterion key -> score within its range */
+                    scores: {
+                        [key: string]: number;
                     };
+                    /** Format: text */
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Score (or revise the score of) an entry assigned to you, every criterion within its range, until the round closes; a sheet racing the close is wholly in or refused */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestRanking.get": {
+        parameters: {
+            query?: {
+                roundKey?: components["schemas"]["ruleKey"];
+            };
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The final ranking (organisers before publication; everyone after) or, for organisers, a round ranking: overall and per track, with the documented tie-break */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -19317,7 +14999,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: text */
                     quarter: string;
                     heldOn: components["schemas"]["date"];
                     /** Format: text */
@@ -19639,6 +15320,1350 @@ export interface operations {
             };
         };
     };
+    "programmes.defaultRules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default programme rules (Haining 3A and "6430" eligibility, weighted rubric, monthly reports), a starting point for a new programme */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "programmes.list": {
+        parameters: {
+            query?: {
+                limit?: components["schemas"]["limit"];
+                cursor?: components["schemas"]["cursor"];
+                regionId?: components["schemas"]["id"];
+                status?: components["schemas"]["programmeStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List programmes (calls for proposals), optionally those at a region or below it, or with a status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "programmes.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: components["schemas"]["name"];
+                    regionId: components["schemas"]["id"];
+                    description?: string | null;
+                    rules: components["schemas"]["programmeRules"];
+                };
+            };
+        };
+        responses: {
+            /** @description Open a programme (call for proposals) at a region in your scope, with its eligibility, review, monitoring and evaluation rules */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "programmes.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One programme with its rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "programmes.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: components["schemas"]["name"];
+                    description?: string | null;
+                    status?: components["schemas"]["programmeStatus"];
+                    rules?: components["schemas"]["programmeRules"];
+                };
+            };
+        };
+        responses: {
+            /** @description Rename, describe, open or close a programme; its rules change only while it has no project */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "surveys.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A community (村居) */
+                    regionId: components["schemas"]["id"];
+                    title: components["schemas"]["name"];
+                    conductedOn: components["schemas"]["date"];
+                    needs?: components["schemas"]["needInput"][];
+                    resources?: components["schemas"]["resourceInput"][];
+                };
+            };
+        };
+        responses: {
+            /** @description File a community's demand-research survey (需求调研), with the needs and resources it found, in one go */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "surveys.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One survey with its needs (most urgent first) and resources (by kind, then unit) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "needs.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["needInput"];
+            };
+        };
+        responses: {
+            /** @description Add a need found after the survey was filed (grid worker, resident request or social-worker assessment) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "resources.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["resourceInput"];
+            };
+        };
+        responses: {
+            /** @description Add an entry to a region's resource list (资源清单): a unit that offers a venue, funds, goods, services, volunteers or expertise */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "needs.list": {
+        parameters: {
+            query?: {
+                limit?: components["schemas"]["limit"];
+                cursor?: components["schemas"]["cursor"];
+                targetGroup?: components["schemas"]["targetGroup"];
+                urgency?: components["schemas"]["needUrgency"];
+                source?: components["schemas"]["needSource"];
+            };
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The demand list (需求清单) of a region and everything below it: most urgent first, then most people affected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "needs.unanswered": {
+        parameters: {
+            query?: {
+                limit?: components["schemas"]["limit"];
+                cursor?: components["schemas"]["cursor"];
+                targetGroup?: components["schemas"]["targetGroup"];
+                urgency?: components["schemas"]["needUrgency"];
+                source?: components["schemas"]["needSource"];
+            };
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Needs of a region and below that no live project answers (none, or only rejected or withdrawn ones, name them) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "resources.list": {
+        parameters: {
+            query?: {
+                limit?: components["schemas"]["limit"];
+                cursor?: components["schemas"]["cursor"];
+                kind?: components["schemas"]["resourceKind"];
+            };
+            header?: never;
+            path: {
+                id: components["schemas"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resource list (资源清单) of a region and everything below it, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "session.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signed-in account (as GET /me) and the CSRF token of this session, for a console page that was reloaded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "session.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    login: string;
+                    /** Format: text */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Sign in from the console: the session token is set in an HttpOnly cookie; the answer carries the CSRF token */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "session.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sign out of the console: the session is revoked and its cookie cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "docs.openapi": {
         parameters: {
             query?: never;
@@ -19654,30 +16679,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        openapi: string;
-                        info: {
-                            [key: string]: unknown;
-                        };
-                        servers: {
-                            [key: string]: unknown;
-                        }[];
-                        security: {
-                            [key: string]: unknown;
-                        }[];
-                        paths: {
-                            [key: string]: unknown;
-                        };
-                        components: {
-                            [key: string]: unknown;
-                        };
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/json": unknown;
                 };
             };
             /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19707,6 +16740,33 @@ export interface operations {
             };
             /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

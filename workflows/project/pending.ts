@@ -1,0 +1,89 @@
+import type { TaskSpec } from '../../activities/project-event-types';
+import type { ProjectState } from '../messages';
+import { DELIVERING } from '../stages';
+import { addDuration } from '../rules/duration';
+import type { ProgrammeRules } from '../rules/programme-rules';
+
+// What waits for whom: the one list both the live state's pendingActions and the inbox come from. Every event
+// the workflow writes carries this list as it stands after the event, and the event's transaction reconciles the
+// project's open tasks with it (db/repositories/tasks.ts, reconcileProjectTasks): a task per pending action,
+// opened when the action becomes pending and closed when it is done or no longer asked for.
+
+/** One pending action: what, who must do it (a role, or a person's id), and its task in that inbox. */
+export interface PendingAction {
+  action: string;
+  who: string;
+  /** `key` names the action (stable while it stays pending); a new phase (a reminder, overdue) is a new key. */
+  task: TaskSpec;
+}
+
+export interface PendingContext {
+  projectId: string;
+  organisationId: string;
+  regionPath: string;
+  rules: ProgrammeRules;
+}
+
+/** The end of a report's period: the report is due then, and overdue after the grace. */
+export const periodEnd = (rules: ProgrammeRules, periodStart: string) => addDuration(periodStart, rules.monitoring.reportInterval);
+
+/** The quarterly reviews' interval: the programme's rule, three months when an older programme has none. */
+export const quarterlyReviewInterval = (rules: ProgrammeRules) => rules.monitoring.quarterlyReviewInterval ?? 'P3M';
+
+export function pendingActions(s: ProjectState, c: PendingContext): PendingAction[] {
+  const id = c.projectId;
+  const out: PendingAction[] = [];
+  const officer = (action: string, kind: string, title: string, key: string, dueAt: string | null = null) =>
+    out.push({ action, who: 'officer', task: { key, role: 'officer', regionPath: c.regionPath, kind, title, dueAt } });
+  const applicant = (action: string, kind: string, title: string, key: string, dueAt: string | null = null) =>
+    out.push({ action, who: 'applicant', task: { key, role: 'applicant', organisationId: c.organisationId, kind, title, dueAt } });
+  const person = (userId: string, action: string, kind: string, title: string, key: string, dueAt: string | null = null) =>
+    out.push({ action, who: userId, task: { key, userId, kind, title, dueAt } });
+
+  const stage = s.stage;
+  if (stage === 'design') applicant('submitDesign', 'submit_design', 'Complete the proposal and submit it for review', `${id}:design`);
+  if (stage === 'review') {
+    if (s.panel.length === 0) officer('assignPanel', 'assign_panel', 'Assign a review panel', `${id}:panel:${s.version}`);
+    for (const seat of s.panel.filter((x) => !x.scored)) {
+      // One task per reviewer's score; past the reminder it is the reminder, so the inbox shows the urgency.
+      if (seat.reminded) person(seat.reviewerId, 'submitReviewScore', 'reminder', `Reminder: your review score is due ${seat.dueAt}`, `${id}:remind-review:${s.version}:${seat.reviewerId}`, seat.dueAt);
+      else person(seat.reviewerId, 'submitReviewScore', 'score_review', 'Score this project', `${id}:review:${s.version}:${seat.reviewerId}`, seat.dueAt);
+      if (seat.lateNotified) officer('reassignReviewer', 'reassign_reviewer', 'A reviewer missed the deadline; reassign or wait', `${id}:late-review:${s.version}:${seat.reviewerId}`);
+    }
+    if (s.panel.length > 0 && s.panel.every((x) => x.scored)) officer('decideReview', 'decide_review', 'Decide on the review', `${id}:decide:${s.version}`);
+  }
+  if (stage === 'revision' && s.revisionDueAt) applicant('submitDesign', 'revise_design', 'Revise the proposal and resubmit', `${id}:revise:${s.version}`, s.revisionDueAt);
+  if (stage === 'approved') officer('enterContest or fundDirectly', 'fund_or_enter_contest', 'Approved: enter the project in a contest or fund it directly', `${id}:fund:${s.version}`);
+  if (DELIVERING.includes(stage)) {
+    for (const r of s.reports.filter((x) => !x.submitted)) {
+      const action = `submitMonthlyReport period ${r.period}`;
+      // Three phases, each its own task: the period is open, its end has come (a reminder before the due date),
+      // the grace has passed (overdue).
+      if (r.overdue) applicant(action, 'monthly_report', `Monthly report ${r.period} is overdue`, `${id}:report-overdue:${r.period}`, r.dueAt);
+      else if (r.reminded) applicant(action, 'monthly_report_reminder', `Reminder: monthly report ${r.period} is due by ${r.dueAt}`, `${id}:report-reminder:${r.period}`, r.dueAt);
+      else applicant(action, 'monthly_report_due', `Monthly report ${r.period}: due when the period ends`, `${id}:report-due:${r.period}`, r.dueAt);
+    }
+    for (const q of s.quarterlyReviews?.due ?? []) {
+      officer(`recordQuarterlyReview quarter ${q.seq}`, 'quarterly_review', `Hold and record the quarterly review of quarter ${q.seq}`, `${id}:quarterly-review:${q.seq}`, q.dueAt);
+    }
+  }
+  if (stage === 'rectification' && s.rectification) {
+    const r = s.rectification;
+    if (r.planned) officer('completeRectification', 'rectification_review', 'Check the rectification and complete it', `${id}:rectify-check:${r.id}`, r.dueAt);
+    else applicant('submitRectificationPlan', 'rectification_plan', r.cause === 'red_grade' ? 'Red grade: submit a rectification plan' : 'Evaluation: submit a rectification plan', `${id}:rectify:${r.id}`, r.dueAt);
+    if (r.overdueNotified) officer('followUpRectification', 'rectification_overdue', 'A rectification is past its deadline', `${id}:rectification-overdue:${r.id}`);
+  }
+  const mid = s.evaluations.mid_term;
+  if (mid && !mid.submitted && DELIVERING.concat('evaluation').includes(stage)) {
+    person(mid.evaluatorId, 'submitEvaluation mid_term', 'evaluate', 'File the mid-term evaluation', `${id}:evaluate:mid_term:${mid.evaluatorId}`);
+  }
+  const final = s.evaluations.final;
+  // The final evaluation is filed in the evaluation stage: after a rectification it ordered, it is pending again.
+  if (stage === 'evaluation' && final && !final.submitted) {
+    const round = final.round ?? 1;
+    const title = round > 1 ? `Evaluate the project again after its rectification (round ${round})` : 'File the final evaluation';
+    person(final.evaluatorId, 'submitEvaluation final', 'evaluate', title, `${id}:evaluate:final:${final.evaluatorId}${round > 1 ? `:${round}` : ''}`);
+  }
+  if (stage === 'evaluation' && final?.submitted) officer('closeProject or orderRectification', 'close_or_rectify', 'Close the project or order rectification', `${id}:close:${final.round ?? 1}`);
+  return out;
+}
