@@ -110,6 +110,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in account (as GET /me) and the CSRF token of this session, for a console page that was reloaded */
+        get: operations["session.get"];
+        put?: never;
+        /**
+         * Sign in from the console: the session token is set in an HttpOnly cookie; the answer carries the CSRF token
+         * @description Throttled as auth.login: past the limit it answers 429 with Retry-After until the window ends.
+         */
+        post: operations["session.create"];
+        /** Sign out of the console: the session is revoked and its cookie cleared */
+        delete: operations["session.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -208,6 +230,178 @@ export interface paths {
         };
         /** Your inbox: what waits for you (named to you, or to your role in your organisation or region), so the product works without email */
         get: operations["tasks.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programme-rules/defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Default programme rules (Haining 3A and "6430" eligibility, weighted rubric, monthly reports, service-order terms), a starting point for a new programme */
+        get: operations["programmes.defaultRules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programmes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List programmes (calls for proposals), optionally those at a region or below it, or with a status */
+        get: operations["programmes.list"];
+        put?: never;
+        /** Open a programme (call for proposals) at a region in your scope, with its eligibility, review, monitoring, evaluation and service-order rules */
+        post: operations["programmes.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programmes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One programme with its rules */
+        get: operations["programmes.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename, describe, open or close a programme; its rules change only while it has no project */
+        patch: operations["programmes.update"];
+        trace?: never;
+    };
+    "/api/v1/surveys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** File a community's demand-research survey (需求调研), with the needs and resources it found, in one go */
+        post: operations["surveys.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One survey with its needs (most urgent first) and resources (by kind, then unit) */
+        get: operations["surveys.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/needs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a need found after the survey was filed (grid worker, resident request or social-worker assessment) */
+        post: operations["needs.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{id}/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add an entry to a region's resource list (资源清单): a unit that offers a venue, funds, goods, services, volunteers or expertise */
+        post: operations["resources.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{id}/demand-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The demand list (需求清单) of a region and everything below it: most urgent first, then most people affected */
+        get: operations["needs.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{id}/unanswered-needs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Needs of a region and below that no live project answers (none, or only rejected, withdrawn or terminated ones, named with how they ended) */
+        get: operations["needs.unanswered"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{id}/resource-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The resource list (资源清单) of a region and everything below it, newest first */
+        get: operations["resources.list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -472,6 +666,227 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{id}/agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fund an approved project directly (government purchase of services): sign the agreement (amount, tranches, start and end) and start delivery */
+        post: operations["delivery.fund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Delivery at a glance: agreement, milestones, totals of service records, volunteer hours and spending per budget line */
+        get: operations["delivery.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/milestones/{seq}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a milestone of the activity plan done */
+        post: operations["delivery.completeMilestone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/service-records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a service activity (date, start time, place, people served, volunteers and their hours); one record a shift, no volunteer in two shifts at once; each volunteer's hours credit their time bank exactly once */
+        post: operations["delivery.recordService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/spending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record spending against a budget line of the approved proposal */
+        post: operations["delivery.recordSpending"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit the monthly report (月报) for a period: summary and indicator progress; one report per period */
+        post: operations["monitoring.submitReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/monitoring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Monitoring record: monthly reports, supervision visits, complaints, quarterly reviews, rectifications and every colour change with its reason */
+        get: operations["monitoring.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/supervisor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign the expert supervisor (督导) who visits the project (never from the applicant organisation or one they declared a conflict with) */
+        post: operations["monitoring.assignSupervisor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/supervision-visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The assigned supervisor records a visit: scores per supervision dimension (0-100) give the supervision index (社工督导指数) */
+        post: operations["monitoring.recordVisit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/complaints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a complaint about the project (it counts toward the colour grade) */
+        post: operations["monitoring.recordComplaint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/quarterly-reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the quarterly review meeting (季例会) */
+        post: operations["monitoring.recordQuarterlyReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/rectification/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The applicant submits the rectification plan (整改) a red grade or a failing evaluation requires; it may re-plan spending and indicator targets, which count once the rectification is accepted */
+        post: operations["monitoring.submitRectificationPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/rectification/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The officer accepts the rectification: back to delivery (red grade; the colour is re-graded on the rectified facts, and what it still finds red is answered) or to the final evaluation (failing evaluation) */
+        post: operations["monitoring.completeRectification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{id}/tranches": {
         parameters: {
             query?: never;
@@ -569,6 +984,356 @@ export interface paths {
         put?: never;
         /** Order rectification (整改) after the final evaluation instead of closing; the same evaluator scores again afterwards */
         post: operations["closure.orderRectification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/termination": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Terminate the project (终止) from any stage that has not ended, with the reason: the workflow ends, open tasks close, unreleased tranches are held; the timeline and the audit log keep why */
+        post: operations["closure.terminate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Contests: organisers see the ones they run, drafts included; everyone else those open or past */
+        get: operations["contests.list"];
+        put?: never;
+        /**
+         * Set up a venture-funding contest (公益创投大赛): eligible programmes, timeline, tracks, rounds with weighted criteria, normalisation, blind judging, matching pool
+         * @description The region must be in your scope and every programme must exist (404 naming the field otherwise, as for an id in the path).
+         */
+        post: operations["contests.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One contest: settings, phase, rounds with their deadlines, entry counts and the moves allowed now */
+        get: operations["contests.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a draft contest (settings are frozen once entries open) */
+        patch: operations["contests.update"];
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/open-entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open the contest for entries (draft → open); the settings are frozen */
+        post: operations["contests.openEntries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/close-entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close entries before the entry deadline (open → screening); the deadline does it by itself */
+        post: operations["contests.closeEntries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/start-judging": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start judging (screening → judging): opens the first round and assigns judges with balanced load, never across a conflict of interest (422 naming the entries that cannot be covered) */
+        post: operations["contests.startJudging"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/close-round": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close the current round: freezes its scores and ranks it; the next round (roadshow of the top N per track) opens, or after the last one the contest has results */
+        post: operations["contests.closeRound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/publish-ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish the final ranking as an immutable snapshot (results → funding); funders may then subscribe */
+        post: operations["contests.publishRanking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/award": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Award (funding → awarded): the matching pool tops entries up in rank order; awarded projects move to delivery with their funding sources, the rest back to the project library */
+        post: operations["contests.award"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close an awarded contest */
+        post: operations["contests.close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a contest before judging starts; entered projects go back to the library */
+        post: operations["contests.cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A contest's entries: organisers all, applicants their own, judges their assignments (blind: without the organisation), everyone the ranked ones once published */
+        get: operations["contestEntries.list"];
+        put?: never;
+        /**
+         * Enter an approved project of an eligible programme (the applicant organisation or the organiser); the project moves to in_contest
+         * @description A project you cannot see answers 404, as an unknown one does. Entering a project already entered answers its entry (200). With an Idempotency-Key, a retry after the entry applied answers the entry (201) whatever phase the contest has reached since.
+         */
+        post: operations["contestEntries.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/entries/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation and the team lead) */
+        get: operations["contestEntries.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/entries/{entryId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw an entry before judging (the applicant), or screen it out (the organiser); the project goes back to the library, still approved */
+        post: operations["contestEntries.withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/judges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The judge pool with each judge's progress in a round (the latest by default): assigned, scored, missing */
+        get: operations["contestJudges.list"];
+        put?: never;
+        /** Add judges (评审专家, accounts with the reviewer role) to the contest's pool; assignment picks from it */
+        post: operations["contestJudges.add"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/judges/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Take a judge out of the pool before judging starts */
+        delete: operations["contestJudges.remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Judge assignments with each sheet: a judge sees only their own (blind: without the organisation); organisers see all */
+        get: operations["contestAssignments.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/rounds/{roundKey}/reassignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace a judge on one entry of an open round (a named judge, or the least-loaded one free of conflict); a judge who already scored stays */
+        post: operations["contestAssignments.reassign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/rounds/{roundKey}/scores/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Score (or revise the score of) an entry assigned to you, every criterion within its range, until the round closes; a sheet racing the close is wholly in or refused */
+        put: operations["contestScores.submit"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{id}/ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The final ranking (organisers before publication; everyone after) or, for organisers, a round ranking: overall and per track, with the documented tie-break */
+        get: operations["contestRanking.get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1093,745 +1858,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/contests": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Contests: organisers see the ones they run, drafts included; everyone else those open or past */
-        get: operations["contests.list"];
-        put?: never;
-        /** Set up a venture-funding contest (公益创投大赛): eligible programmes, timeline, tracks, rounds with weighted criteria, normalisation, blind judging, matching pool */
-        post: operations["contests.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One contest: settings, phase, rounds with their deadlines, entry counts and the moves allowed now */
-        get: operations["contests.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** Change a draft contest (settings are frozen once entries open) */
-        patch: operations["contests.update"];
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/open-entries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Open the contest for entries (draft → open); the settings are frozen */
-        post: operations["contests.openEntries"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/close-entries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Close entries before the entry deadline (open → screening); the deadline does it by itself */
-        post: operations["contests.closeEntries"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/start-judging": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Start judging (screening → judging): opens the first round and assigns judges with balanced load, never across a conflict of interest (422 naming the entries that cannot be covered) */
-        post: operations["contests.startJudging"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/close-round": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Close the current round: freezes its scores and ranks it; the next round (roadshow of the top N per track) opens, or after the last one the contest has results */
-        post: operations["contests.closeRound"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/publish-ranking": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Publish the final ranking as an immutable snapshot (results → funding); funders may then subscribe */
-        post: operations["contests.publishRanking"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/award": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Award (funding → awarded): the matching pool tops entries up in rank order; awarded projects move to delivery with their funding sources, the rest back to the project library */
-        post: operations["contests.award"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/close": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Close an awarded contest */
-        post: operations["contests.close"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Cancel a contest before judging starts; entered projects go back to the library */
-        post: operations["contests.cancel"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/entries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A contest's entries: organisers all, applicants their own, judges their assignments (blind: without the organisation), everyone the ranked ones once published */
-        get: operations["contestEntries.list"];
-        put?: never;
-        /** Enter an approved project of an eligible programme (the applicant organisation or the organiser); the project moves to in_contest */
-        post: operations["contestEntries.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/entries/{entryId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation, the team lead and the named team members) */
-        get: operations["contestEntries.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/entries/{entryId}/withdraw": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Withdraw an entry before judging (the applicant), or screen it out (the organiser); the project goes back to the library, still approved */
-        post: operations["contestEntries.withdraw"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/judges": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The judge pool with each judge's progress in a round (the latest by default): assigned, scored, missing */
-        get: operations["contestJudges.list"];
-        put?: never;
-        /** Add judges (评审专家, accounts with the reviewer role) to the contest's pool; assignment picks from it */
-        post: operations["contestJudges.add"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/judges/{userId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Take a judge out of the pool before judging starts */
-        delete: operations["contestJudges.remove"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/assignments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Judge assignments with each sheet: a judge sees only their own (blind: without the organisation); organisers see all */
-        get: operations["contestAssignments.list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/rounds/{roundKey}/reassignments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Replace a judge on one entry of an open round (a named judge, or the least-loaded one free of conflict); a judge who already scored stays */
-        post: operations["contestAssignments.reassign"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/rounds/{roundKey}/scores/{entryId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Score (or revise the score of) an entry assigned to you, every criterion within its range, until the round closes; a sheet racing the close is wholly in or refused */
-        put: operations["contestScores.submit"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contests/{id}/ranking": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The final ranking (organisers before publication; everyone after) or, for organisers, a round ranking: overall and per track, with the documented tie-break */
-        get: operations["contestRanking.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/agreement": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Fund an approved project directly (government purchase of services): sign the agreement (amount, tranches, start and end) and start delivery */
-        post: operations["delivery.fund"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/delivery": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Delivery at a glance: agreement, milestones, totals of service records, volunteer hours and spending per budget line */
-        get: operations["delivery.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/milestones/{seq}/complete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Mark a milestone of the activity plan done */
-        post: operations["delivery.completeMilestone"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/service-records": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Record a service activity (date, place, people served, volunteers and their hours); each volunteer's hours credit their time bank exactly once */
-        post: operations["delivery.recordService"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/spending": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Record spending against a budget line of the approved proposal */
-        post: operations["delivery.recordSpending"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/reports": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Submit the monthly report (月报) for a period: summary and indicator progress; one report per period */
-        post: operations["monitoring.submitReport"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/monitoring": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Monitoring record: monthly reports, supervision visits, complaints, quarterly reviews, rectifications and every colour change with its reason */
-        get: operations["monitoring.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/supervisor": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Assign the expert supervisor (督导) who visits the project (never from the applicant organisation or one they declared a conflict with) */
-        post: operations["monitoring.assignSupervisor"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/supervision-visits": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** The assigned supervisor records a visit: scores per supervision dimension (0-100) give the supervision index (社工督导指数) */
-        post: operations["monitoring.recordVisit"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/complaints": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Record a complaint about the project (it counts toward the colour grade) */
-        post: operations["monitoring.recordComplaint"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/quarterly-reviews": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Record the quarterly review meeting (季例会) */
-        post: operations["monitoring.recordQuarterlyReview"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/rectification/plan": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** The applicant submits the rectification plan (整改) a red grade or a failing evaluation requires */
-        post: operations["monitoring.submitRectificationPlan"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{id}/rectification/complete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** The officer accepts the rectification: back to delivery (red grade) or to the final evaluation (failing evaluation) */
-        post: operations["monitoring.completeRectification"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/programme-rules/defaults": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Default programme rules (Haining 3A and "6430" eligibility, weighted rubric, monthly reports), a starting point for a new programme */
-        get: operations["programmes.defaultRules"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/programmes": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List programmes (calls for proposals), optionally those at a region or below it, or with a status */
-        get: operations["programmes.list"];
-        put?: never;
-        /** Open a programme (call for proposals) at a region in your scope, with its eligibility, review, monitoring and evaluation rules */
-        post: operations["programmes.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/programmes/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One programme with its rules */
-        get: operations["programmes.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** Rename, describe, open or close a programme; its rules change only while it has no project */
-        patch: operations["programmes.update"];
-        trace?: never;
-    };
-    "/api/v1/surveys": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** File a community's demand-research survey (需求调研), with the needs and resources it found, in one go */
-        post: operations["surveys.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/surveys/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One survey with its needs (most urgent first) and resources (by kind, then unit) */
-        get: operations["surveys.get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/surveys/{id}/needs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Add a need found after the survey was filed (grid worker, resident request or social-worker assessment) */
-        post: operations["needs.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/regions/{id}/resources": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Add an entry to a region's resource list (资源清单): a unit that offers a venue, funds, goods, services, volunteers or expertise */
-        post: operations["resources.create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/regions/{id}/demand-list": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The demand list (需求清单) of a region and everything below it: most urgent first, then most people affected */
-        get: operations["needs.list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/regions/{id}/unanswered-needs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Needs of a region and below that no live project answers (none, or only rejected or withdrawn ones, name them) */
-        get: operations["needs.unanswered"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/regions/{id}/resource-list": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The resource list (资源清单) of a region and everything below it, newest first */
-        get: operations["resources.list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/session": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The signed-in account (as GET /me) and the CSRF token of this session, for a console page that was reloaded */
-        get: operations["session.get"];
-        put?: never;
-        /** Sign in from the console: the session token is set in an HttpOnly cookie; the answer carries the CSRF token */
-        post: operations["session.create"];
-        /** Sign out of the console: the session is revoked and its cookie cleared */
-        delete: operations["session.delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -1925,7 +1951,10 @@ export interface components {
          * @default 20
          */
         limit: number;
-        /** @description Opaque cursor from the previous page's nextCursor */
+        /**
+         * Format: text
+         * @description Opaque cursor from the previous page's nextCursor
+         */
         cursor: string;
         /** @enum {string} */
         role: "admin" | "officer" | "organiser" | "reviewer" | "supervisor" | "evaluator" | "applicant" | "funder" | "resident" | "dispatcher";
@@ -1947,6 +1976,7 @@ export interface components {
          * @description At least 10 characters
          */
         password: string;
+        /** Format: text */
         login: string;
         /**
          * @description Who a need or project serves
@@ -1987,7 +2017,10 @@ export interface components {
         };
         /** @enum {string} */
         programmeStatus: "open" | "closed";
-        /** @description Stable key a score sheet uses */
+        /**
+         * Format: text
+         * @description Stable key a score sheet uses
+         */
         ruleKey: string;
         /** @description Weight in percent; the weights of a list must sum to 100 */
         ruleWeight: number;
@@ -2873,6 +2906,256 @@ export interface operations {
             };
         };
     };
+    "session.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signed-in account (as GET /me) and the CSRF token of this session, for a console page that was reloaded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        login: string;
+                        displayName: string;
+                        roles: ("admin" | "officer" | "organiser" | "reviewer" | "supervisor" | "evaluator" | "applicant" | "funder" | "resident" | "dispatcher")[];
+                        organisation: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            name: string;
+                            /** @description social-work organisation, community, company, foundation or government unit */
+                            kind: "social_work_organisation" | "community" | "company" | "foundation" | "government_unit";
+                            grade: ("1A" | "2A" | "3A" | "4A" | "5A") | null;
+                            creditCode: string;
+                            staffCount: number;
+                            certifiedSocialWorkerCount: number;
+                            volunteerCount: number;
+                            regionId: string | null;
+                            contact: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            updatedAt: string;
+                        } | null;
+                        region: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            parentId: string | null;
+                            /** @description city 市, district 区市, street 镇街 (town or street), community 村居 (village or community) */
+                            level: "city" | "district" | "street" | "community";
+                            name: string;
+                            code: string | null;
+                            /** @description The ids from the city down to this region, as /id/id/…/ */
+                            path: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        } | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        sessionExpiresAt: string;
+                        /** @description Send it back in the X-CSRF-Token header on every request that changes anything */
+                        csrfToken: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "session.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    login: string;
+                    /** Format: text */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Sign in from the console: the session token is set in an HttpOnly cookie; the answer carries the CSRF token */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            login: string;
+                            displayName: string;
+                            roles: ("admin" | "officer" | "organiser" | "reviewer" | "supervisor" | "evaluator" | "applicant" | "funder" | "resident" | "dispatcher")[];
+                            organisationId: string | null;
+                            regionId: string | null;
+                            disabled: boolean;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            updatedAt: string;
+                        };
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        expiresAt: string;
+                        /** @description Send it back in the X-CSRF-Token header on every request that changes anything */
+                        csrfToken: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "session.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sign out of the console: the session is revoked and its cookie cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "users.list": {
         parameters: {
             query: {
@@ -2965,6 +3248,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** Format: text */
                     login: string;
                     /** Format: text */
                     displayName: string;
@@ -3384,7 +3668,10 @@ export interface operations {
                     name: string;
                     /** @description social-work organisation, community, company, foundation or government unit */
                     kind: "social_work_organisation" | "community" | "company" | "foundation" | "government_unit";
-                    /** @description Unified social credit code (18 characters, checked) */
+                    /**
+                     * Format: text
+                     * @description Unified social credit code (18 characters, checked)
+                     */
                     creditCode: string;
                     grade?: ("1A" | "2A" | "3A" | "4A" | "5A") | null;
                     staffCount?: number;
@@ -3598,7 +3885,10 @@ export interface operations {
                     name?: string;
                     /** @description social-work organisation, community, company, foundation or government unit */
                     kind?: "social_work_organisation" | "community" | "company" | "foundation" | "government_unit";
-                    /** @description Unified social credit code (18 characters, checked) */
+                    /**
+                     * Format: text
+                     * @description Unified social credit code (18 characters, checked)
+                     */
                     creditCode?: string;
                     grade?: ("1A" | "2A" | "3A" | "4A" | "5A") | null;
                     staffCount?: number;
@@ -3871,6 +4161,2495 @@ export interface operations {
             };
         };
     };
+    "programmes.defaultRules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default programme rules (Haining 3A and "6430" eligibility, weighted rubric, monthly reports, service-order terms), a starting point for a new programme */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        eligibility: {
+                            /** @enum {string} */
+                            minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
+                            minStaff?: number;
+                            minCertifiedSocialWorkers?: number;
+                            minVolunteers?: number;
+                            /** @description The team that runs the service, as the proposal names it (Haining's 6430: 6 full-time staff of whom 4 certified social workers, and 30 volunteers) */
+                            team?: {
+                                minFullTimeStaff?: number;
+                                minCertifiedSocialWorkers?: number;
+                                minVolunteers?: number;
+                            };
+                            /** @description Money in fen (1/100 yuan) */
+                            budgetCapFen?: number;
+                            requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                        };
+                        review: {
+                            criteria: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                                minScore: number;
+                                maxScore: number;
+                            }[];
+                            panelSize: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reviewerDeadline: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reviewerReminder: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            revisionDeadline: string;
+                        };
+                        monitoring: {
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reportInterval: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reportGrace: string;
+                            /**
+                             * Format: iso-duration
+                             * @description How often the officer holds a quarterly review (P3M when absent)
+                             */
+                            quarterlyReviewInterval?: string;
+                            colour: {
+                                overdueReports: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                spendingDeviationPct: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                indicatorLagPct: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                complaints: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                supervisionIndexBelow: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                rectificationDeadline: string;
+                            };
+                            supervisionDimensions: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                            }[];
+                        };
+                        evaluation: {
+                            indicators: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                            }[];
+                            thresholds: {
+                                excellent: number;
+                                good: number;
+                                pass: number;
+                            };
+                            subsidy: {
+                                excellent: number;
+                                good: number;
+                                pass: number;
+                                fail: number;
+                            };
+                            /** @enum {string} */
+                            failAction: "hold" | "clawback";
+                        };
+                        /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
+                        serviceOrders?: {
+                            /**
+                             * Format: iso-duration
+                             * @description How long an assignee has to accept or decline a dispatched order
+                             * @default PT2H
+                             */
+                            acceptWithin: string;
+                            /**
+                             * @description Declined or timed-out dispatches after which the order escalates to the street officer
+                             * @default 3
+                             */
+                            maxFailedDispatches: number;
+                            /**
+                             * Format: iso-duration
+                             * @description How long the resident has to rate after check-out
+                             * @default P3D
+                             */
+                            ratingWindow: string;
+                            /**
+                             * @description Time-bank points per hour of service
+                             * @default 10
+                             */
+                            pointsPerHour: number;
+                        };
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "programmes.list": {
+        parameters: {
+            query: {
+                /** @description Items a page (1-100) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description Programmes at this region or below it */
+                regionId?: string;
+                status?: "open" | "closed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List programmes (calls for proposals), optionally those at a region or below it, or with a status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            name: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            description: string | null;
+                            /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
+                            rules: {
+                                eligibility: {
+                                    /** @enum {string} */
+                                    minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
+                                    minStaff?: number;
+                                    minCertifiedSocialWorkers?: number;
+                                    minVolunteers?: number;
+                                    /** @description The team that runs the service, as the proposal names it (Haining's 6430: 6 full-time staff of whom 4 certified social workers, and 30 volunteers) */
+                                    team?: {
+                                        minFullTimeStaff?: number;
+                                        minCertifiedSocialWorkers?: number;
+                                        minVolunteers?: number;
+                                    };
+                                    /** @description Money in fen (1/100 yuan) */
+                                    budgetCapFen?: number;
+                                    requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                                };
+                                review: {
+                                    criteria: {
+                                        /** @description Stable key a score sheet uses */
+                                        key: string;
+                                        /** Format: text */
+                                        name: string;
+                                        /** @description Weight in percent; the weights of a list must sum to 100 */
+                                        weight: number;
+                                        minScore: number;
+                                        maxScore: number;
+                                    }[];
+                                    panelSize: number;
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    reviewerDeadline: string;
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    reviewerReminder: string;
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    revisionDeadline: string;
+                                };
+                                monitoring: {
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    reportInterval: string;
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    reportGrace: string;
+                                    /**
+                                     * Format: iso-duration
+                                     * @description How often the officer holds a quarterly review (P3M when absent)
+                                     */
+                                    quarterlyReviewInterval?: string;
+                                    colour: {
+                                        overdueReports: {
+                                            blue: number;
+                                            yellow: number;
+                                            red: number;
+                                        };
+                                        spendingDeviationPct: {
+                                            blue: number;
+                                            yellow: number;
+                                            red: number;
+                                        };
+                                        indicatorLagPct: {
+                                            blue: number;
+                                            yellow: number;
+                                            red: number;
+                                        };
+                                        complaints: {
+                                            blue: number;
+                                            yellow: number;
+                                            red: number;
+                                        };
+                                        supervisionIndexBelow: {
+                                            blue: number;
+                                            yellow: number;
+                                            red: number;
+                                        };
+                                        /**
+                                         * Format: iso-duration
+                                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                         */
+                                        rectificationDeadline: string;
+                                    };
+                                    supervisionDimensions: {
+                                        /** @description Stable key a score sheet uses */
+                                        key: string;
+                                        /** Format: text */
+                                        name: string;
+                                        /** @description Weight in percent; the weights of a list must sum to 100 */
+                                        weight: number;
+                                    }[];
+                                };
+                                evaluation: {
+                                    indicators: {
+                                        /** @description Stable key a score sheet uses */
+                                        key: string;
+                                        /** Format: text */
+                                        name: string;
+                                        /** @description Weight in percent; the weights of a list must sum to 100 */
+                                        weight: number;
+                                    }[];
+                                    thresholds: {
+                                        excellent: number;
+                                        good: number;
+                                        pass: number;
+                                    };
+                                    subsidy: {
+                                        excellent: number;
+                                        good: number;
+                                        pass: number;
+                                        fail: number;
+                                    };
+                                    /** @enum {string} */
+                                    failAction: "hold" | "clawback";
+                                };
+                                /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
+                                serviceOrders?: {
+                                    /**
+                                     * Format: iso-duration
+                                     * @description How long an assignee has to accept or decline a dispatched order
+                                     * @default PT2H
+                                     */
+                                    acceptWithin: string;
+                                    /**
+                                     * @description Declined or timed-out dispatches after which the order escalates to the street officer
+                                     * @default 3
+                                     */
+                                    maxFailedDispatches: number;
+                                    /**
+                                     * Format: iso-duration
+                                     * @description How long the resident has to rate after check-out
+                                     * @default P3D
+                                     */
+                                    ratingWindow: string;
+                                    /**
+                                     * @description Time-bank points per hour of service
+                                     * @default 10
+                                     */
+                                    pointsPerHour: number;
+                                };
+                            };
+                            /** @enum {string} */
+                            status: "open" | "closed";
+                            createdBy: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "programmes.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    name: string;
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    regionId: string;
+                    description?: string | null;
+                    /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
+                    rules: {
+                        eligibility: {
+                            /** @enum {string} */
+                            minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
+                            minStaff?: number;
+                            minCertifiedSocialWorkers?: number;
+                            minVolunteers?: number;
+                            /** @description The team that runs the service, as the proposal names it (Haining's 6430: 6 full-time staff of whom 4 certified social workers, and 30 volunteers) */
+                            team?: {
+                                minFullTimeStaff?: number;
+                                minCertifiedSocialWorkers?: number;
+                                minVolunteers?: number;
+                            };
+                            /** @description Money in fen (1/100 yuan) */
+                            budgetCapFen?: number;
+                            requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                        };
+                        review: {
+                            criteria: {
+                                /**
+                                 * Format: text
+                                 * @description Stable key a score sheet uses
+                                 */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                                minScore: number;
+                                maxScore: number;
+                            }[];
+                            panelSize: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reviewerDeadline: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reviewerReminder: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            revisionDeadline: string;
+                        };
+                        monitoring: {
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reportInterval: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reportGrace: string;
+                            /**
+                             * Format: iso-duration
+                             * @description How often the officer holds a quarterly review (P3M when absent)
+                             */
+                            quarterlyReviewInterval?: string;
+                            colour: {
+                                overdueReports: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                spendingDeviationPct: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                indicatorLagPct: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                complaints: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                supervisionIndexBelow: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                rectificationDeadline: string;
+                            };
+                            supervisionDimensions: {
+                                /**
+                                 * Format: text
+                                 * @description Stable key a score sheet uses
+                                 */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                            }[];
+                        };
+                        evaluation: {
+                            indicators: {
+                                /**
+                                 * Format: text
+                                 * @description Stable key a score sheet uses
+                                 */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                            }[];
+                            thresholds: {
+                                excellent: number;
+                                good: number;
+                                pass: number;
+                            };
+                            subsidy: {
+                                excellent: number;
+                                good: number;
+                                pass: number;
+                                fail: number;
+                            };
+                            /** @enum {string} */
+                            failAction: "hold" | "clawback";
+                        };
+                        /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
+                        serviceOrders?: {
+                            /**
+                             * Format: iso-duration
+                             * @description How long an assignee has to accept or decline a dispatched order
+                             * @default PT2H
+                             */
+                            acceptWithin?: string;
+                            /**
+                             * @description Declined or timed-out dispatches after which the order escalates to the street officer
+                             * @default 3
+                             */
+                            maxFailedDispatches?: number;
+                            /**
+                             * Format: iso-duration
+                             * @description How long the resident has to rate after check-out
+                             * @default P3D
+                             */
+                            ratingWindow?: string;
+                            /**
+                             * @description Time-bank points per hour of service
+                             * @default 10
+                             */
+                            pointsPerHour?: number;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Open a programme (call for proposals) at a region in your scope, with its eligibility, review, monitoring, evaluation and service-order rules */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        name: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        description: string | null;
+                        /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
+                        rules: {
+                            eligibility: {
+                                /** @enum {string} */
+                                minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
+                                minStaff?: number;
+                                minCertifiedSocialWorkers?: number;
+                                minVolunteers?: number;
+                                /** @description The team that runs the service, as the proposal names it (Haining's 6430: 6 full-time staff of whom 4 certified social workers, and 30 volunteers) */
+                                team?: {
+                                    minFullTimeStaff?: number;
+                                    minCertifiedSocialWorkers?: number;
+                                    minVolunteers?: number;
+                                };
+                                /** @description Money in fen (1/100 yuan) */
+                                budgetCapFen?: number;
+                                requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                            };
+                            review: {
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                panelSize: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reviewerDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reviewerReminder: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                revisionDeadline: string;
+                            };
+                            monitoring: {
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reportInterval: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reportGrace: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description How often the officer holds a quarterly review (P3M when absent)
+                                 */
+                                quarterlyReviewInterval?: string;
+                                colour: {
+                                    overdueReports: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    spendingDeviationPct: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    indicatorLagPct: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    complaints: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    supervisionIndexBelow: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    rectificationDeadline: string;
+                                };
+                                supervisionDimensions: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                }[];
+                            };
+                            evaluation: {
+                                indicators: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                }[];
+                                thresholds: {
+                                    excellent: number;
+                                    good: number;
+                                    pass: number;
+                                };
+                                subsidy: {
+                                    excellent: number;
+                                    good: number;
+                                    pass: number;
+                                    fail: number;
+                                };
+                                /** @enum {string} */
+                                failAction: "hold" | "clawback";
+                            };
+                            /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
+                            serviceOrders?: {
+                                /**
+                                 * Format: iso-duration
+                                 * @description How long an assignee has to accept or decline a dispatched order
+                                 * @default PT2H
+                                 */
+                                acceptWithin: string;
+                                /**
+                                 * @description Declined or timed-out dispatches after which the order escalates to the street officer
+                                 * @default 3
+                                 */
+                                maxFailedDispatches: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description How long the resident has to rate after check-out
+                                 * @default P3D
+                                 */
+                                ratingWindow: string;
+                                /**
+                                 * @description Time-bank points per hour of service
+                                 * @default 10
+                                 */
+                                pointsPerHour: number;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "open" | "closed";
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "programmes.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One programme with its rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        name: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        description: string | null;
+                        /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
+                        rules: {
+                            eligibility: {
+                                /** @enum {string} */
+                                minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
+                                minStaff?: number;
+                                minCertifiedSocialWorkers?: number;
+                                minVolunteers?: number;
+                                /** @description The team that runs the service, as the proposal names it (Haining's 6430: 6 full-time staff of whom 4 certified social workers, and 30 volunteers) */
+                                team?: {
+                                    minFullTimeStaff?: number;
+                                    minCertifiedSocialWorkers?: number;
+                                    minVolunteers?: number;
+                                };
+                                /** @description Money in fen (1/100 yuan) */
+                                budgetCapFen?: number;
+                                requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                            };
+                            review: {
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                panelSize: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reviewerDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reviewerReminder: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                revisionDeadline: string;
+                            };
+                            monitoring: {
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reportInterval: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reportGrace: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description How often the officer holds a quarterly review (P3M when absent)
+                                 */
+                                quarterlyReviewInterval?: string;
+                                colour: {
+                                    overdueReports: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    spendingDeviationPct: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    indicatorLagPct: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    complaints: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    supervisionIndexBelow: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    rectificationDeadline: string;
+                                };
+                                supervisionDimensions: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                }[];
+                            };
+                            evaluation: {
+                                indicators: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                }[];
+                                thresholds: {
+                                    excellent: number;
+                                    good: number;
+                                    pass: number;
+                                };
+                                subsidy: {
+                                    excellent: number;
+                                    good: number;
+                                    pass: number;
+                                    fail: number;
+                                };
+                                /** @enum {string} */
+                                failAction: "hold" | "clawback";
+                            };
+                            /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
+                            serviceOrders?: {
+                                /**
+                                 * Format: iso-duration
+                                 * @description How long an assignee has to accept or decline a dispatched order
+                                 * @default PT2H
+                                 */
+                                acceptWithin: string;
+                                /**
+                                 * @description Declined or timed-out dispatches after which the order escalates to the street officer
+                                 * @default 3
+                                 */
+                                maxFailedDispatches: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description How long the resident has to rate after check-out
+                                 * @default P3D
+                                 */
+                                ratingWindow: string;
+                                /**
+                                 * @description Time-bank points per hour of service
+                                 * @default 10
+                                 */
+                                pointsPerHour: number;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "open" | "closed";
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "programmes.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    name?: string;
+                    description?: string | null;
+                    /** @enum {string} */
+                    status?: "open" | "closed";
+                    /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
+                    rules?: {
+                        eligibility: {
+                            /** @enum {string} */
+                            minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
+                            minStaff?: number;
+                            minCertifiedSocialWorkers?: number;
+                            minVolunteers?: number;
+                            /** @description The team that runs the service, as the proposal names it (Haining's 6430: 6 full-time staff of whom 4 certified social workers, and 30 volunteers) */
+                            team?: {
+                                minFullTimeStaff?: number;
+                                minCertifiedSocialWorkers?: number;
+                                minVolunteers?: number;
+                            };
+                            /** @description Money in fen (1/100 yuan) */
+                            budgetCapFen?: number;
+                            requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                        };
+                        review: {
+                            criteria: {
+                                /**
+                                 * Format: text
+                                 * @description Stable key a score sheet uses
+                                 */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                                minScore: number;
+                                maxScore: number;
+                            }[];
+                            panelSize: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reviewerDeadline: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reviewerReminder: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            revisionDeadline: string;
+                        };
+                        monitoring: {
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reportInterval: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reportGrace: string;
+                            /**
+                             * Format: iso-duration
+                             * @description How often the officer holds a quarterly review (P3M when absent)
+                             */
+                            quarterlyReviewInterval?: string;
+                            colour: {
+                                overdueReports: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                spendingDeviationPct: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                indicatorLagPct: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                complaints: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                supervisionIndexBelow: {
+                                    blue: number;
+                                    yellow: number;
+                                    red: number;
+                                };
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                rectificationDeadline: string;
+                            };
+                            supervisionDimensions: {
+                                /**
+                                 * Format: text
+                                 * @description Stable key a score sheet uses
+                                 */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                            }[];
+                        };
+                        evaluation: {
+                            indicators: {
+                                /**
+                                 * Format: text
+                                 * @description Stable key a score sheet uses
+                                 */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                            }[];
+                            thresholds: {
+                                excellent: number;
+                                good: number;
+                                pass: number;
+                            };
+                            subsidy: {
+                                excellent: number;
+                                good: number;
+                                pass: number;
+                                fail: number;
+                            };
+                            /** @enum {string} */
+                            failAction: "hold" | "clawback";
+                        };
+                        /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
+                        serviceOrders?: {
+                            /**
+                             * Format: iso-duration
+                             * @description How long an assignee has to accept or decline a dispatched order
+                             * @default PT2H
+                             */
+                            acceptWithin?: string;
+                            /**
+                             * @description Declined or timed-out dispatches after which the order escalates to the street officer
+                             * @default 3
+                             */
+                            maxFailedDispatches?: number;
+                            /**
+                             * Format: iso-duration
+                             * @description How long the resident has to rate after check-out
+                             * @default P3D
+                             */
+                            ratingWindow?: string;
+                            /**
+                             * @description Time-bank points per hour of service
+                             * @default 10
+                             */
+                            pointsPerHour?: number;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Rename, describe, open or close a programme; its rules change only while it has no project */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        name: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        description: string | null;
+                        /** @description Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422 */
+                        rules: {
+                            eligibility: {
+                                /** @enum {string} */
+                                minGrade?: "1A" | "2A" | "3A" | "4A" | "5A";
+                                minStaff?: number;
+                                minCertifiedSocialWorkers?: number;
+                                minVolunteers?: number;
+                                /** @description The team that runs the service, as the proposal names it (Haining's 6430: 6 full-time staff of whom 4 certified social workers, and 30 volunteers) */
+                                team?: {
+                                    minFullTimeStaff?: number;
+                                    minCertifiedSocialWorkers?: number;
+                                    minVolunteers?: number;
+                                };
+                                /** @description Money in fen (1/100 yuan) */
+                                budgetCapFen?: number;
+                                requiredTargetGroups?: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                            };
+                            review: {
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                panelSize: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reviewerDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reviewerReminder: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                revisionDeadline: string;
+                            };
+                            monitoring: {
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reportInterval: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reportGrace: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description How often the officer holds a quarterly review (P3M when absent)
+                                 */
+                                quarterlyReviewInterval?: string;
+                                colour: {
+                                    overdueReports: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    spendingDeviationPct: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    indicatorLagPct: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    complaints: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    supervisionIndexBelow: {
+                                        blue: number;
+                                        yellow: number;
+                                        red: number;
+                                    };
+                                    /**
+                                     * Format: iso-duration
+                                     * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                     */
+                                    rectificationDeadline: string;
+                                };
+                                supervisionDimensions: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                }[];
+                            };
+                            evaluation: {
+                                indicators: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                }[];
+                                thresholds: {
+                                    excellent: number;
+                                    good: number;
+                                    pass: number;
+                                };
+                                subsidy: {
+                                    excellent: number;
+                                    good: number;
+                                    pass: number;
+                                    fail: number;
+                                };
+                                /** @enum {string} */
+                                failAction: "hold" | "clawback";
+                            };
+                            /** @description Terms of residents' service orders (点单-派单-接单-评单) under the programme's projects */
+                            serviceOrders?: {
+                                /**
+                                 * Format: iso-duration
+                                 * @description How long an assignee has to accept or decline a dispatched order
+                                 * @default PT2H
+                                 */
+                                acceptWithin: string;
+                                /**
+                                 * @description Declined or timed-out dispatches after which the order escalates to the street officer
+                                 * @default 3
+                                 */
+                                maxFailedDispatches: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description How long the resident has to rate after check-out
+                                 * @default P3D
+                                 */
+                                ratingWindow: string;
+                                /**
+                                 * @description Time-bank points per hour of service
+                                 * @default 10
+                                 */
+                                pointsPerHour: number;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "open" | "closed";
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "surveys.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description A community (村居)
+                     */
+                    regionId: string;
+                    /** Format: text */
+                    title: string;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    conductedOn: string;
+                    needs?: {
+                        /**
+                         * Format: text
+                         * @description e.g. home care, after-school care
+                         */
+                        category: string;
+                        /**
+                         * @description Who a need or project serves
+                         * @enum {string}
+                         */
+                        targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                        peopleAffected: number;
+                        /** @enum {string} */
+                        urgency: "low" | "medium" | "high" | "critical";
+                        /**
+                         * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
+                         * @enum {string}
+                         */
+                        source: "grid_worker" | "resident_request" | "social_worker_assessment";
+                        /** Format: text */
+                        description: string;
+                    }[];
+                    resources?: {
+                        /** Format: text */
+                        unit: string;
+                        /** @enum {string} */
+                        kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
+                        /**
+                         * Format: text
+                         * @description What the unit can give: a room, goods, hours of service...
+                         */
+                        offer: string;
+                        contact?: string | null;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description File a community's demand-research survey (需求调研), with the needs and resources it found, in one go */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        title: string;
+                        /**
+                         * Format: date
+                         * @description A calendar date, YYYY-MM-DD
+                         */
+                        conductedOn: string;
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        needs: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            surveyId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            category: string;
+                            /**
+                             * @description Who a need or project serves
+                             * @enum {string}
+                             */
+                            targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                            peopleAffected: number;
+                            /** @enum {string} */
+                            urgency: "low" | "medium" | "high" | "critical";
+                            /**
+                             * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
+                             * @enum {string}
+                             */
+                            source: "grid_worker" | "resident_request" | "social_worker_assessment";
+                            description: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        }[];
+                        resources: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            surveyId: string | null;
+                            unit: string;
+                            /** @enum {string} */
+                            kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
+                            offer: string;
+                            contact: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "surveys.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One survey with its needs (most urgent first) and resources (by kind, then unit) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        title: string;
+                        /**
+                         * Format: date
+                         * @description A calendar date, YYYY-MM-DD
+                         */
+                        conductedOn: string;
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        needs: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            surveyId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            category: string;
+                            /**
+                             * @description Who a need or project serves
+                             * @enum {string}
+                             */
+                            targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                            peopleAffected: number;
+                            /** @enum {string} */
+                            urgency: "low" | "medium" | "high" | "critical";
+                            /**
+                             * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
+                             * @enum {string}
+                             */
+                            source: "grid_worker" | "resident_request" | "social_worker_assessment";
+                            description: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        }[];
+                        resources: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            surveyId: string | null;
+                            unit: string;
+                            /** @enum {string} */
+                            kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
+                            offer: string;
+                            contact: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "needs.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: text
+                     * @description e.g. home care, after-school care
+                     */
+                    category: string;
+                    /**
+                     * @description Who a need or project serves
+                     * @enum {string}
+                     */
+                    targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                    peopleAffected: number;
+                    /** @enum {string} */
+                    urgency: "low" | "medium" | "high" | "critical";
+                    /**
+                     * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
+                     * @enum {string}
+                     */
+                    source: "grid_worker" | "resident_request" | "social_worker_assessment";
+                    /** Format: text */
+                    description: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Add a need found after the survey was filed (grid worker, resident request or social-worker assessment) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        surveyId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        category: string;
+                        /**
+                         * @description Who a need or project serves
+                         * @enum {string}
+                         */
+                        targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                        peopleAffected: number;
+                        /** @enum {string} */
+                        urgency: "low" | "medium" | "high" | "critical";
+                        /**
+                         * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
+                         * @enum {string}
+                         */
+                        source: "grid_worker" | "resident_request" | "social_worker_assessment";
+                        description: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "resources.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    unit: string;
+                    /** @enum {string} */
+                    kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
+                    /**
+                     * Format: text
+                     * @description What the unit can give: a room, goods, hours of service...
+                     */
+                    offer: string;
+                    contact?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Add an entry to a region's resource list (资源清单): a unit that offers a venue, funds, goods, services, volunteers or expertise */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        surveyId: string | null;
+                        unit: string;
+                        /** @enum {string} */
+                        kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
+                        offer: string;
+                        contact: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "needs.list": {
+        parameters: {
+            query: {
+                /** @description Items a page (1-100) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description Who a need or project serves */
+                targetGroup?: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                urgency?: "low" | "medium" | "high" | "critical";
+                /** @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入) */
+                source?: "grid_worker" | "resident_request" | "social_worker_assessment";
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The demand list (需求清单) of a region and everything below it: most urgent first, then most people affected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            surveyId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            category: string;
+                            /**
+                             * @description Who a need or project serves
+                             * @enum {string}
+                             */
+                            targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                            peopleAffected: number;
+                            /** @enum {string} */
+                            urgency: "low" | "medium" | "high" | "critical";
+                            /**
+                             * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
+                             * @enum {string}
+                             */
+                            source: "grid_worker" | "resident_request" | "social_worker_assessment";
+                            description: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "needs.unanswered": {
+        parameters: {
+            query: {
+                /** @description Items a page (1-100) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description Who a need or project serves */
+                targetGroup?: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                urgency?: "low" | "medium" | "high" | "critical";
+                /** @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入) */
+                source?: "grid_worker" | "resident_request" | "social_worker_assessment";
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Needs of a region and below that no live project answers (none, or only rejected, withdrawn or terminated ones, named with how they ended) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            surveyId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            category: string;
+                            /**
+                             * @description Who a need or project serves
+                             * @enum {string}
+                             */
+                            targetGroup: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
+                            peopleAffected: number;
+                            /** @enum {string} */
+                            urgency: "low" | "medium" | "high" | "critical";
+                            /**
+                             * @description Grid worker finding (网格发现), resident's request (点单) or social-worker assessment (社工介入)
+                             * @enum {string}
+                             */
+                            source: "grid_worker" | "resident_request" | "social_worker_assessment";
+                            description: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                            /** @description Projects that once answered this need and ended without delivering, most recent first (only those the reader may see); empty when none ever did */
+                            endedProjects: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                id: string;
+                                title: string;
+                                /**
+                                 * @description How the project ended: rejected at review, withdrawn, or terminated (终止)
+                                 * @enum {string}
+                                 */
+                                endedAs: "rejected" | "withdrawn" | "terminated";
+                            }[];
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "resources.list": {
+        parameters: {
+            query: {
+                /** @description Items a page (1-100) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                kind?: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resource list (资源清单) of a region and everything below it, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            surveyId: string | null;
+                            unit: string;
+                            /** @enum {string} */
+                            kind: "venue" | "funds" | "goods" | "services" | "volunteers" | "expertise";
+                            offer: string;
+                            contact: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "projects.create": {
         parameters: {
             query?: never;
@@ -3977,7 +6756,7 @@ export interface operations {
                         title: string;
                         summary: string;
                         targetGroups: string[];
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
                         /** @description Money in fen (1/100 yuan) */
@@ -4124,7 +6903,7 @@ export interface operations {
                 programmeId?: string;
                 /** @description A UUID in canonical form */
                 organisationId?: string;
-                stage?: ("design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn")[];
+                stage?: ("design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated")[];
                 colour?: ("green" | "blue" | "yellow" | "red")[];
                 /** @description Who a need or project serves */
                 targetGroup?: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
@@ -4168,7 +6947,7 @@ export interface operations {
                             title: string;
                             summary: string;
                             targetGroups: string[];
-                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                             /** @description The four-colour grade (四色分级) */
                             colour: "green" | "blue" | "yellow" | "red";
                             /** @description Money in fen (1/100 yuan) */
@@ -4356,7 +7135,7 @@ export interface operations {
                         title: string;
                         summary: string;
                         targetGroups: string[];
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
                         /** @description Money in fen (1/100 yuan) */
@@ -4382,7 +7161,7 @@ export interface operations {
                              * @description A UUID in canonical form
                              */
                             projectId: string;
-                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                             version: number;
                             /** @description The four-colour grade (四色分级) */
                             colour: "green" | "blue" | "yellow" | "red";
@@ -4452,6 +7231,13 @@ export interface operations {
                                     round?: number;
                                 } | null;
                             };
+                            answeredFacts?: {
+                                overdueReports: number;
+                                spendingDeviationPct: number;
+                                indicatorLagPct: number;
+                                complaints: number;
+                                supervisionIndex: number | null;
+                            } | null;
                             quarterlyReviews?: {
                                 /** @description Quarters whose review has come due */
                                 scheduled: number;
@@ -4620,7 +7406,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -4690,6 +7476,13 @@ export interface operations {
                                 round?: number;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         quarterlyReviews?: {
                             /** @description Quarters whose review has come due */
                             scheduled: number;
@@ -4896,7 +7689,7 @@ export interface operations {
                         title: string;
                         summary: string;
                         targetGroups: string[];
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
                         /** @description Money in fen (1/100 yuan) */
@@ -5017,7 +7810,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -5087,6 +7880,13 @@ export interface operations {
                                 round?: number;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         quarterlyReviews?: {
                             /** @description Quarters whose review has come due */
                             scheduled: number;
@@ -5277,7 +8077,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -5347,6 +8147,13 @@ export interface operations {
                                 round?: number;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         quarterlyReviews?: {
                             /** @description Quarters whose review has come due */
                             scheduled: number;
@@ -5492,7 +8299,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -5562,6 +8369,13 @@ export interface operations {
                                 round?: number;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         quarterlyReviews?: {
                             /** @description Quarters whose review has come due */
                             scheduled: number;
@@ -5703,7 +8517,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -5773,6 +8587,13 @@ export interface operations {
                                 round?: number;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         quarterlyReviews?: {
                             /** @description Quarters whose review has come due */
                             scheduled: number;
@@ -6005,7 +8826,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -6075,6 +8896,13 @@ export interface operations {
                                 round?: number;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         quarterlyReviews?: {
                             /** @description Quarters whose review has come due */
                             scheduled: number;
@@ -6326,6 +9154,2656 @@ export interface operations {
             };
             /** @description A business rule refuses the request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delivery.fund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Money in fen (1/100 yuan) */
+                    amountFen: number;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    startDate: string;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    endDate: string;
+                    tranches: {
+                        /** Format: text */
+                        name: string;
+                        /** @description Money in fen (1/100 yuan) */
+                        amountFen: number;
+                        /**
+                         * Format: date
+                         * @description A calendar date, YYYY-MM-DD
+                         */
+                        releaseOn: string;
+                    }[];
+                    /** @description Defaults to one government purchase of services for the whole amount */
+                    fundingSources?: {
+                        funderOrganisationId: string | null;
+                        /** Format: text */
+                        name: string;
+                        kind: "government" | "cash" | "goods" | "services";
+                        /** @description Money in fen (1/100 yuan) */
+                        valueFen: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Fund an approved project directly (government purchase of services): sign the agreement (amount, tranches, start and end) and start delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                            reminded?: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                            final: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                        };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delivery.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delivery at a glance: agreement, milestones, totals of service records, volunteer hours and spending per budget line */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agreement: {
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            tranches: {
+                                /** Format: text */
+                                name: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                releaseOn: string;
+                            }[];
+                            fundingSources: {
+                                funderOrganisationId: string | null;
+                                /** Format: text */
+                                name: string;
+                                kind: "government" | "cash" | "goods" | "services";
+                                /** @description Money in fen (1/100 yuan) */
+                                valueFen: number;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            signedAt: string;
+                        } | null;
+                        milestones: {
+                            seq: number;
+                            name: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            due: string;
+                            doneAt: string | null;
+                            note: string | null;
+                        }[];
+                        serviceRecords: number;
+                        peopleServed: number;
+                        volunteerHours: number;
+                        spendingByBudgetItem: {
+                            budgetItem: string;
+                            amountFen: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delivery.completeMilestone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Mark a milestone of the activity plan done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                            reminded?: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                            final: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                        };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delivery.recordService": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    activity: string;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    heldOn: string;
+                    /**
+                     * Format: text
+                     * @description HH:MM, when the shift began (the programme's local time): with the project, volunteer and date, the record's natural key; without it the day is the key
+                     */
+                    startTime?: string;
+                    /** Format: text */
+                    place: string;
+                    peopleServed: number;
+                    volunteers: {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        volunteerId: string;
+                        hours: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Record a service activity (date, start time, place, people served, volunteers and their hours); one record a shift, no volunteer in two shifts at once; each volunteer's hours credit their time bank exactly once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        live: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            projectId: string;
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                            version: number;
+                            /** @description The four-colour grade (四色分级) */
+                            colour: "green" | "blue" | "yellow" | "red";
+                            colourReasons: string[];
+                            panel: {
+                                reviewerId: string | null;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                remindAt: string | null;
+                                reminded: boolean;
+                                lateNotified: boolean;
+                                scored: boolean;
+                                total: number | null;
+                            }[];
+                            revisionDueAt: string | null;
+                            contestId: string | null;
+                            agreement: {
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                finalTrancheFen: number;
+                                reportsFrom: string;
+                            } | null;
+                            reports: {
+                                period: number;
+                                periodStart: string;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                submitted: boolean;
+                                overdue: boolean;
+                                reminded?: boolean;
+                            }[];
+                            submittedPeriods: number[];
+                            complaints: number;
+                            supervisionIndex: number | null;
+                            rectification: {
+                                id: string;
+                                cause: "red_grade" | "failed_evaluation";
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                planned: boolean;
+                                overdueNotified: boolean;
+                            } | null;
+                            evaluations: {
+                                mid_term: {
+                                    evaluatorId: string | null;
+                                    submitted: boolean;
+                                    grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                    /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                    round?: number;
+                                } | null;
+                                final: {
+                                    evaluatorId: string | null;
+                                    submitted: boolean;
+                                    grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                    /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                    round?: number;
+                                } | null;
+                            };
+                            answeredFacts?: {
+                                overdueReports: number;
+                                spendingDeviationPct: number;
+                                indicatorLagPct: number;
+                                complaints: number;
+                                supervisionIndex: number | null;
+                            } | null;
+                            quarterlyReviews?: {
+                                /** @description Quarters whose review has come due */
+                                scheduled: number;
+                                due: {
+                                    seq: number;
+                                    /** @description An instant, ISO 8601 */
+                                    dueAt: string;
+                                }[];
+                            };
+                            openDeadlines: {
+                                kind: string;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                /** @description A role, or a user id the reader may learn */
+                                who: string;
+                            }[];
+                            pendingActions: {
+                                action: string;
+                                who: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delivery.recordSpending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    budgetItem: string;
+                    /** @description Money in fen (1/100 yuan) */
+                    amountFen: number;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    spentOn: string;
+                    /** Format: text */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Record spending against a budget line of the approved proposal */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        live: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            projectId: string;
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                            version: number;
+                            /** @description The four-colour grade (四色分级) */
+                            colour: "green" | "blue" | "yellow" | "red";
+                            colourReasons: string[];
+                            panel: {
+                                reviewerId: string | null;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                remindAt: string | null;
+                                reminded: boolean;
+                                lateNotified: boolean;
+                                scored: boolean;
+                                total: number | null;
+                            }[];
+                            revisionDueAt: string | null;
+                            contestId: string | null;
+                            agreement: {
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                finalTrancheFen: number;
+                                reportsFrom: string;
+                            } | null;
+                            reports: {
+                                period: number;
+                                periodStart: string;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                submitted: boolean;
+                                overdue: boolean;
+                                reminded?: boolean;
+                            }[];
+                            submittedPeriods: number[];
+                            complaints: number;
+                            supervisionIndex: number | null;
+                            rectification: {
+                                id: string;
+                                cause: "red_grade" | "failed_evaluation";
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                planned: boolean;
+                                overdueNotified: boolean;
+                            } | null;
+                            evaluations: {
+                                mid_term: {
+                                    evaluatorId: string | null;
+                                    submitted: boolean;
+                                    grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                    /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                    round?: number;
+                                } | null;
+                                final: {
+                                    evaluatorId: string | null;
+                                    submitted: boolean;
+                                    grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                    /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                    round?: number;
+                                } | null;
+                            };
+                            answeredFacts?: {
+                                overdueReports: number;
+                                spendingDeviationPct: number;
+                                indicatorLagPct: number;
+                                complaints: number;
+                                supervisionIndex: number | null;
+                            } | null;
+                            quarterlyReviews?: {
+                                /** @description Quarters whose review has come due */
+                                scheduled: number;
+                                due: {
+                                    seq: number;
+                                    /** @description An instant, ISO 8601 */
+                                    dueAt: string;
+                                }[];
+                            };
+                            openDeadlines: {
+                                kind: string;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                /** @description A role, or a user id the reader may learn */
+                                who: string;
+                            }[];
+                            pendingActions: {
+                                action: string;
+                                who: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.submitReport": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    period: number;
+                    /** Format: text */
+                    summary: string;
+                    indicatorProgress: {
+                        /** Format: text */
+                        name: string;
+                        achieved: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Submit the monthly report (月报) for a period: summary and indicator progress; one report per period */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                            reminded?: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                            final: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                        };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Monitoring record: monthly reports, supervision visits, complaints, quarterly reviews, rectifications and every colour change with its reason */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        reports: {
+                            period: number;
+                            summary: string;
+                            indicatorProgress: {
+                                name: string;
+                                achieved: number;
+                            }[];
+                            late: boolean;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            submittedAt: string;
+                        }[];
+                        supervisionVisits: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            supervisorId: string | null;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            visitedOn: string;
+                            scores: {
+                                [key: string]: number;
+                            };
+                            supervisionIndex: number;
+                            notes: string | null;
+                        }[];
+                        complaints: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            receivedOn: string;
+                            description: string;
+                        }[];
+                        quarterlyReviews: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            quarter: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            heldOn: string;
+                            notes: string;
+                            attendees: string[];
+                        }[];
+                        rectifications: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /** @description red_grade or failed_evaluation */
+                            cause: string;
+                            reason: string;
+                            plan: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                            /** @description open, planned, completed or ended (the project was terminated) */
+                            status: string;
+                            completedAt: string | null;
+                        }[];
+                        colourChanges: {
+                            /** @description The four-colour grade (四色分级) */
+                            from: "green" | "blue" | "yellow" | "red";
+                            /** @description The four-colour grade (四色分级) */
+                            to: "green" | "blue" | "yellow" | "red";
+                            reasons: string[];
+                            facts: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.assignSupervisor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    supervisorId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Assign the expert supervisor (督导) who visits the project (never from the applicant organisation or one they declared a conflict with) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        supervisorId: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.recordVisit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    visitedOn: string;
+                    /** @description Score per criterion key */
+                    scores: {
+                        [key: string]: number;
+                    };
+                    /** Format: text */
+                    notes?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The assigned supervisor records a visit: scores per supervision dimension (0-100) give the supervision index (社工督导指数) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                            reminded?: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                            final: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                        };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.recordComplaint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    receivedOn: string;
+                    /** Format: text */
+                    description: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Record a complaint about the project (it counts toward the colour grade) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                            reminded?: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                            final: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                        };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.recordQuarterlyReview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: text
+                     * @description e.g. 2026-Q4
+                     */
+                    quarter: string;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    heldOn: string;
+                    /** Format: text */
+                    notes: string;
+                    attendees?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Record the quarterly review meeting (季例会) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                            reminded?: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                            final: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                        };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.submitRectificationPlan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    plan: string;
+                    /** @description A revised spending plan: by the start of each date, the cumulative spending planned (dates rising, within the agreement) */
+                    spendingPlan?: {
+                        /**
+                         * Format: date
+                         * @description A calendar date, YYYY-MM-DD
+                         */
+                        on: string;
+                        /** @description Money in fen (1/100 yuan) */
+                        cumulativeFen: number;
+                    }[];
+                    /** @description Revised targets of the proposal's indicators */
+                    indicatorTargets?: {
+                        /** Format: text */
+                        name: string;
+                        target: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The applicant submits the rectification plan (整改) a red grade or a failing evaluation requires; it may re-plan spending and indicator targets, which count once the rectification is accepted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                            reminded?: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                            final: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                        };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring.completeRectification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The officer accepts the rectification: back to delivery (red grade; the colour is re-graded on the rectified facts, and what it still finds red is answered) or to the final evaluation (failing evaluation) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                            reminded?: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                            final: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                        };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6657,7 +12135,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -6727,6 +12205,13 @@ export interface operations {
                                 round?: number;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         quarterlyReviews?: {
                             /** @description Quarters whose review has come due */
                             scheduled: number;
@@ -6869,7 +12354,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -6939,6 +12424,13 @@ export interface operations {
                                 round?: number;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         quarterlyReviews?: {
                             /** @description Quarters whose review has come due */
                             scheduled: number;
@@ -7076,7 +12568,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -7146,6 +12638,13 @@ export interface operations {
                                 round?: number;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         quarterlyReviews?: {
                             /** @description Quarters whose review has come due */
                             scheduled: number;
@@ -7283,7 +12782,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -7353,6 +12852,13 @@ export interface operations {
                                 round?: number;
                             } | null;
                         };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
                         quarterlyReviews?: {
                             /** @description Quarters whose review has come due */
                             scheduled: number;
@@ -7450,6 +12956,4275 @@ export interface operations {
             };
             /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "closure.terminate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Terminate the project (终止) from any stage that has not ended, with the reason: the workflow ends, open tasks close, unreleased tranches are held; the timeline and the audit log keep why */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                            reminded?: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                            final: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                        };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
+                        };
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.list": {
+        parameters: {
+            query: {
+                /** @description Items a page (1-100) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                phase?: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Contests: organisers see the ones they run, drafts included; everyone else those open or past */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            name: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            regionId: string;
+                            regionPath: string;
+                            programmeIds: string[];
+                            entriesCloseAt: string | null;
+                            roadshowOn: string | null;
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                            phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                            currentRound: number | null;
+                            finalRankingId: string | null;
+                            publishedAt: string | null;
+                            awardedAt: string | null;
+                            closedAt: string | null;
+                            createdBy: string | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            updatedAt: string;
+                            allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    name: string;
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    regionId: string;
+                    /** @description Programmes whose approved projects may enter */
+                    programmeIds: string[];
+                    entriesCloseAt?: string | null;
+                    roadshowOn?: string | null;
+                    tracks: {
+                        /**
+                         * Format: text
+                         * @description Stable key a score sheet uses
+                         */
+                        key: string;
+                        /** Format: text */
+                        name: string;
+                    }[];
+                    rounds: {
+                        /**
+                         * Format: text
+                         * @description Stable key a score sheet uses
+                         */
+                        key: string;
+                        /** Format: text */
+                        name: string;
+                        kind: "online" | "roadshow";
+                        /** @description Weights sum to 100 */
+                        criteria: {
+                            /**
+                             * Format: text
+                             * @description Stable key a score sheet uses
+                             */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                            /** @description Weight in percent; the weights of a list must sum to 100 */
+                            weight: number;
+                            minScore: number;
+                            maxScore: number;
+                        }[];
+                        judgesPerEntry: number;
+                        /** @description Roadshow: how many entries of each track advance from the previous round */
+                        topNPerTrack?: number;
+                        /**
+                         * Format: iso-duration
+                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                         */
+                        judgingDeadline: string;
+                        /**
+                         * Format: iso-duration
+                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                         */
+                        reminderBefore?: string;
+                    }[];
+                    /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                    normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                    /** @description Judges do not see the applicant organisation */
+                    blind?: boolean;
+                    /** @description Money in fen (1/100 yuan) */
+                    matchingPoolFen?: number;
+                    /** @description Money in fen (1/100 yuan) */
+                    matchingCapPerEntryFen?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Set up a venture-funding contest (公益创投大赛): eligible programmes, timeline, tracks, rounds with weighted criteria, normalisation, blind judging, matching pool */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        name: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        regionPath: string;
+                        programmeIds: string[];
+                        entriesCloseAt: string | null;
+                        roadshowOn: string | null;
+                        tracks: {
+                            /** @description Stable key a score sheet uses */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                        }[];
+                        /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                        normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                        blind: boolean;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingPoolFen: number;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingCapPerEntryFen: number;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        currentRound: number | null;
+                        finalRankingId: string | null;
+                        publishedAt: string | null;
+                        awardedAt: string | null;
+                        closedAt: string | null;
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        updatedAt: string;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        rounds: {
+                            /** @description Stable key a score sheet uses */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                            kind: "online" | "roadshow";
+                            /** @description Weights sum to 100 */
+                            criteria: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                                minScore: number;
+                                maxScore: number;
+                            }[];
+                            judgesPerEntry: number;
+                            /** @description Roadshow: how many entries of each track advance from the previous round */
+                            topNPerTrack?: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            judgingDeadline: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reminderBefore?: string;
+                            state: {
+                                index: number;
+                                key: string;
+                                kind: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                openedAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                deadlineAt: string;
+                                remindAt: string | null;
+                                closedAt: string | null;
+                                rankingId: string | null;
+                            } | null;
+                        }[];
+                        /** @description Entries by status */
+                        entryCounts: {
+                            [key: string]: number;
+                        };
+                        youRunIt?: boolean;
+                        youJudgeIt?: boolean;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One contest: settings, phase, rounds with their deadlines, entry counts and the moves allowed now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        name: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        regionPath: string;
+                        programmeIds: string[];
+                        entriesCloseAt: string | null;
+                        roadshowOn: string | null;
+                        tracks: {
+                            /** @description Stable key a score sheet uses */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                        }[];
+                        /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                        normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                        blind: boolean;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingPoolFen: number;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingCapPerEntryFen: number;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        currentRound: number | null;
+                        finalRankingId: string | null;
+                        publishedAt: string | null;
+                        awardedAt: string | null;
+                        closedAt: string | null;
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        updatedAt: string;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        rounds: {
+                            /** @description Stable key a score sheet uses */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                            kind: "online" | "roadshow";
+                            /** @description Weights sum to 100 */
+                            criteria: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                                minScore: number;
+                                maxScore: number;
+                            }[];
+                            judgesPerEntry: number;
+                            /** @description Roadshow: how many entries of each track advance from the previous round */
+                            topNPerTrack?: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            judgingDeadline: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reminderBefore?: string;
+                            state: {
+                                index: number;
+                                key: string;
+                                kind: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                openedAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                deadlineAt: string;
+                                remindAt: string | null;
+                                closedAt: string | null;
+                                rankingId: string | null;
+                            } | null;
+                        }[];
+                        /** @description Entries by status */
+                        entryCounts: {
+                            [key: string]: number;
+                        };
+                        youRunIt?: boolean;
+                        youJudgeIt?: boolean;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    name?: string;
+                    /** @description Programmes whose approved projects may enter */
+                    programmeIds?: string[];
+                    entriesCloseAt?: string | null;
+                    roadshowOn?: string | null;
+                    tracks?: {
+                        /**
+                         * Format: text
+                         * @description Stable key a score sheet uses
+                         */
+                        key: string;
+                        /** Format: text */
+                        name: string;
+                    }[];
+                    rounds?: {
+                        /**
+                         * Format: text
+                         * @description Stable key a score sheet uses
+                         */
+                        key: string;
+                        /** Format: text */
+                        name: string;
+                        kind: "online" | "roadshow";
+                        /** @description Weights sum to 100 */
+                        criteria: {
+                            /**
+                             * Format: text
+                             * @description Stable key a score sheet uses
+                             */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                            /** @description Weight in percent; the weights of a list must sum to 100 */
+                            weight: number;
+                            minScore: number;
+                            maxScore: number;
+                        }[];
+                        judgesPerEntry: number;
+                        /** @description Roadshow: how many entries of each track advance from the previous round */
+                        topNPerTrack?: number;
+                        /**
+                         * Format: iso-duration
+                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                         */
+                        judgingDeadline: string;
+                        /**
+                         * Format: iso-duration
+                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                         */
+                        reminderBefore?: string;
+                    }[];
+                    /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                    normalisation?: "raw_mean" | "trimmed_mean" | "z_score";
+                    /** @description Judges do not see the applicant organisation */
+                    blind?: boolean;
+                    /** @description Money in fen (1/100 yuan) */
+                    matchingPoolFen?: number;
+                    /** @description Money in fen (1/100 yuan) */
+                    matchingCapPerEntryFen?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Change a draft contest (settings are frozen once entries open) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        name: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        regionId: string;
+                        regionPath: string;
+                        programmeIds: string[];
+                        entriesCloseAt: string | null;
+                        roadshowOn: string | null;
+                        tracks: {
+                            /** @description Stable key a score sheet uses */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                        }[];
+                        /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                        normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                        blind: boolean;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingPoolFen: number;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingCapPerEntryFen: number;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        currentRound: number | null;
+                        finalRankingId: string | null;
+                        publishedAt: string | null;
+                        awardedAt: string | null;
+                        closedAt: string | null;
+                        createdBy: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        updatedAt: string;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        rounds: {
+                            /** @description Stable key a score sheet uses */
+                            key: string;
+                            /** Format: text */
+                            name: string;
+                            kind: "online" | "roadshow";
+                            /** @description Weights sum to 100 */
+                            criteria: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                /** @description Weight in percent; the weights of a list must sum to 100 */
+                                weight: number;
+                                minScore: number;
+                                maxScore: number;
+                            }[];
+                            judgesPerEntry: number;
+                            /** @description Roadshow: how many entries of each track advance from the previous round */
+                            topNPerTrack?: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            judgingDeadline: string;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            reminderBefore?: string;
+                            state: {
+                                index: number;
+                                key: string;
+                                kind: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                openedAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                deadlineAt: string;
+                                remindAt: string | null;
+                                closedAt: string | null;
+                                rankingId: string | null;
+                            } | null;
+                        }[];
+                        /** @description Entries by status */
+                        entryCounts: {
+                            [key: string]: number;
+                        };
+                        youRunIt?: boolean;
+                        youJudgeIt?: boolean;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.openEntries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Open the contest for entries (draft → open); the settings are frozen */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.closeEntries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Close entries before the entry deadline (open → screening); the deadline does it by itself */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.startJudging": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Start judging (screening → judging): opens the first round and assigns judges with balanced load, never across a conflict of interest (422 naming the entries that cannot be covered) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.closeRound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Close although assigned sheets are missing */
+                    allowMissing?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Close the current round: freezes its scores and ranks it; the next round (roadshow of the top N per track) opens, or after the last one the contest has results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.publishRanking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Publish the final ranking as an immutable snapshot (results → funding); funders may then subscribe */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.award": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    startDate: string;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD
+                     */
+                    endDate: string;
+                    /** @description Share of each award held back as the final tranche (default 30) */
+                    finalTranchePercent?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Award (funding → awarded): the matching pool tops entries up in rank order; awarded projects move to delivery with their funding sources, the rest back to the project library */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Close an awarded contest */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contests.cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Cancel a contest before judging starts; entered projects go back to the library */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
+                        settings: {
+                            tracks: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                            }[];
+                            rounds: {
+                                /** @description Stable key a score sheet uses */
+                                key: string;
+                                /** Format: text */
+                                name: string;
+                                kind: "online" | "roadshow";
+                                /** @description Weights sum to 100 */
+                                criteria: {
+                                    /** @description Stable key a score sheet uses */
+                                    key: string;
+                                    /** Format: text */
+                                    name: string;
+                                    /** @description Weight in percent; the weights of a list must sum to 100 */
+                                    weight: number;
+                                    minScore: number;
+                                    maxScore: number;
+                                }[];
+                                judgesPerEntry: number;
+                                /** @description Roadshow: how many entries of each track advance from the previous round */
+                                topNPerTrack?: number;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                judgingDeadline: string;
+                                /**
+                                 * Format: iso-duration
+                                 * @description An ISO 8601 duration, e.g. P14D or PT36H
+                                 */
+                                reminderBefore?: string;
+                            }[];
+                            /** @description raw_mean; trimmed_mean drops each entry's highest and lowest sheet; z_score rescales each judge's totals (50 + 10z) */
+                            normalisation: "raw_mean" | "trimmed_mean" | "z_score";
+                            blind: boolean;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingPoolFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingCapPerEntryFen: number;
+                        } | null;
+                        entriesCloseAt: string | null;
+                        entriesClosedAt: string | null;
+                        rounds: {
+                            index: number;
+                            key: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            deadlineAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            closedAt: string | null;
+                            rankingId: string | null;
+                        }[];
+                        currentRound: number | null;
+                        rankingId: string | null;
+                        publishedAt: string | null;
+                        award: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            decidedAt: string;
+                            awardedEntryIds: string[];
+                            notAwardedEntryIds: string[];
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            projectsMoved: number;
+                            projectMoveFailures: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                error: string;
+                            }[];
+                        } | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        allowedMoves: ("openEntries" | "closeEntries" | "startJudging" | "closeRound" | "publishRanking" | "award" | "close" | "cancel")[];
+                        openDeadlines: {
+                            kind: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestEntries.list": {
+        parameters: {
+            query: {
+                /** @description Items a page (1-100) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                status?: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
+                /** @description Stable key a score sheet uses */
+                trackKey?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A contest's entries: organisers all, applicants their own, judges their assignments (blind: without the organisation), everyone the ranked ones once published */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /**
+                             * Format: uuid
+                             * @description Left out for a judge of a blind contest until the ranking is published
+                             */
+                            projectId?: string;
+                            /**
+                             * Format: uuid
+                             * @description Left out for a judge of a blind contest until the ranking is published
+                             */
+                            organisationId?: string;
+                            organisationName?: string;
+                            trackKey: string;
+                            title: string;
+                            summary: string;
+                            targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            status: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
+                            reason: string | null;
+                            rank?: number | null;
+                            trackRank?: number | null;
+                            score?: number | null;
+                            /** @description Money in fen (1/100 yuan) */
+                            subscribedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            matchingFen: number;
+                            /** @description What the entry still needs, in fen */
+                            remainingNeedFen: number;
+                            fundingSources: {
+                                funderOrganisationId: string | null;
+                                name: string;
+                                kind: "government" | "cash" | "goods" | "services";
+                                /** @description Money in fen (1/100 yuan) */
+                                valueFen: number;
+                            }[] | null;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            submittedAt: string;
+                            withdrawnAt: string | null;
+                            projectMovedAt: string | null;
+                            projectMoveError: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestEntries.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    projectId: string;
+                    /**
+                     * Format: text
+                     * @description Stable key a score sheet uses
+                     */
+                    trackKey: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Enter an approved project of an eligible programme (the applicant organisation or the organiser); the project moves to in_contest */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        /**
+                         * Format: uuid
+                         * @description Left out for a judge of a blind contest until the ranking is published
+                         */
+                        projectId?: string;
+                        /**
+                         * Format: uuid
+                         * @description Left out for a judge of a blind contest until the ranking is published
+                         */
+                        organisationId?: string;
+                        organisationName?: string;
+                        trackKey: string;
+                        title: string;
+                        summary: string;
+                        targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                        /** @description Money in fen (1/100 yuan) */
+                        amountAskedFen: number;
+                        status: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
+                        reason: string | null;
+                        rank?: number | null;
+                        trackRank?: number | null;
+                        score?: number | null;
+                        /** @description Money in fen (1/100 yuan) */
+                        subscribedFen: number;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingFen: number;
+                        /** @description What the entry still needs, in fen */
+                        remainingNeedFen: number;
+                        fundingSources: {
+                            funderOrganisationId: string | null;
+                            name: string;
+                            kind: "government" | "cash" | "goods" | "services";
+                            /** @description Money in fen (1/100 yuan) */
+                            valueFen: number;
+                        }[] | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        submittedAt: string;
+                        withdrawnAt: string | null;
+                        projectMovedAt: string | null;
+                        projectMoveError: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestEntries.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+                /** @description A UUID in canonical form */
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation and the team lead) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        /**
+                         * Format: uuid
+                         * @description Left out for a judge of a blind contest until the ranking is published
+                         */
+                        projectId?: string;
+                        /**
+                         * Format: uuid
+                         * @description Left out for a judge of a blind contest until the ranking is published
+                         */
+                        organisationId?: string;
+                        organisationName?: string;
+                        trackKey: string;
+                        title: string;
+                        summary: string;
+                        targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                        /** @description Money in fen (1/100 yuan) */
+                        amountAskedFen: number;
+                        status: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
+                        reason: string | null;
+                        rank?: number | null;
+                        trackRank?: number | null;
+                        score?: number | null;
+                        /** @description Money in fen (1/100 yuan) */
+                        subscribedFen: number;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingFen: number;
+                        /** @description What the entry still needs, in fen */
+                        remainingNeedFen: number;
+                        fundingSources: {
+                            funderOrganisationId: string | null;
+                            name: string;
+                            kind: "government" | "cash" | "goods" | "services";
+                            /** @description Money in fen (1/100 yuan) */
+                            valueFen: number;
+                        }[] | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        submittedAt: string;
+                        withdrawnAt: string | null;
+                        projectMovedAt: string | null;
+                        projectMoveError: string | null;
+                        proposal: {
+                            [key: string]: unknown;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestEntries.withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+                /** @description A UUID in canonical form */
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Withdraw an entry before judging (the applicant), or screen it out (the organiser); the project goes back to the library, still approved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        contestId: string;
+                        /**
+                         * Format: uuid
+                         * @description Left out for a judge of a blind contest until the ranking is published
+                         */
+                        projectId?: string;
+                        /**
+                         * Format: uuid
+                         * @description Left out for a judge of a blind contest until the ranking is published
+                         */
+                        organisationId?: string;
+                        organisationName?: string;
+                        trackKey: string;
+                        title: string;
+                        summary: string;
+                        targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                        /** @description Money in fen (1/100 yuan) */
+                        amountAskedFen: number;
+                        status: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
+                        reason: string | null;
+                        rank?: number | null;
+                        trackRank?: number | null;
+                        score?: number | null;
+                        /** @description Money in fen (1/100 yuan) */
+                        subscribedFen: number;
+                        /** @description Money in fen (1/100 yuan) */
+                        matchingFen: number;
+                        /** @description What the entry still needs, in fen */
+                        remainingNeedFen: number;
+                        fundingSources: {
+                            funderOrganisationId: string | null;
+                            name: string;
+                            kind: "government" | "cash" | "goods" | "services";
+                            /** @description Money in fen (1/100 yuan) */
+                            valueFen: number;
+                        }[] | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        submittedAt: string;
+                        withdrawnAt: string | null;
+                        projectMovedAt: string | null;
+                        projectMoveError: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestJudges.list": {
+        parameters: {
+            query?: {
+                /** @description Stable key a score sheet uses */
+                roundKey?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The judge pool with each judge's progress in a round (the latest by default): assigned, scored, missing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        roundKey: string | null;
+                        roundClosed: boolean | null;
+                        deadlineAt: string | null;
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            userId: string;
+                            displayName: string;
+                            organisationId: string | null;
+                            organisationName: string | null;
+                            conflictOrganisationIds: string[];
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            addedAt: string;
+                            assigned: number;
+                            scored: number;
+                            missing: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestJudges.add": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    userIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Add judges (评审专家, accounts with the reviewer role) to the contest's pool; assignment picks from it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        roundKey: string | null;
+                        roundClosed: boolean | null;
+                        deadlineAt: string | null;
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            userId: string;
+                            displayName: string;
+                            organisationId: string | null;
+                            organisationName: string | null;
+                            conflictOrganisationIds: string[];
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            addedAt: string;
+                            assigned: number;
+                            scored: number;
+                            missing: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestJudges.remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+                /** @description A UUID in canonical form */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Take a judge out of the pool before judging starts */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestAssignments.list": {
+        parameters: {
+            query: {
+                /** @description Stable key a score sheet uses */
+                roundKey?: string;
+                /** @description A UUID in canonical form */
+                judgeId?: string;
+                /** @description A UUID in canonical form */
+                entryId?: string;
+                /** @description Items a page (1-500) */
+                limit: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Judge assignments with each sheet: a judge sees only their own (blind: without the organisation); organisers see all */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            roundKey: string;
+                            roundIndex: number;
+                            roundClosed: boolean;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            judgeId: string;
+                            status: string;
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            dueAt: string;
+                            entry: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                id: string;
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                contestId: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Left out for a judge of a blind contest until the ranking is published
+                                 */
+                                projectId?: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Left out for a judge of a blind contest until the ranking is published
+                                 */
+                                organisationId?: string;
+                                organisationName?: string;
+                                trackKey: string;
+                                title: string;
+                                summary: string;
+                                targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                                /** @description Money in fen (1/100 yuan) */
+                                amountAskedFen: number;
+                                status: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
+                                reason: string | null;
+                                rank?: number | null;
+                                trackRank?: number | null;
+                                score?: number | null;
+                                /** @description Money in fen (1/100 yuan) */
+                                subscribedFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                matchingFen: number;
+                                /** @description What the entry still needs, in fen */
+                                remainingNeedFen: number;
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[] | null;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                submittedAt: string;
+                                withdrawnAt: string | null;
+                                projectMovedAt: string | null;
+                                projectMoveError: string | null;
+                            };
+                            sheet: {
+                                scores: {
+                                    [key: string]: number;
+                                };
+                                comment: string;
+                                total: number;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                submittedAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                updatedAt: string;
+                            } | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestAssignments.reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+                /** @description Stable key a score sheet uses */
+                roundKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    entryId: string;
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    fromJudgeId: string;
+                    /**
+                     * Format: uuid
+                     * @description A UUID in canonical form
+                     */
+                    toJudgeId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Replace a judge on one entry of an open round (a named judge, or the least-loaded one free of conflict); a judge who already scored stays */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        roundKey: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        entryId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        fromJudgeId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        toJudgeId: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        dueAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestScores.submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+                /** @description Stable key a score sheet uses */
+                roundKey: string;
+                /** @description A UUID in canonical form */
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Criterion key -> score within its range */
+                    scores: {
+                        [key: string]: number;
+                    };
+                    /** Format: text */
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Score (or revise the score of) an entry assigned to you, every criterion within its range, until the round closes; a sheet racing the close is wholly in or refused */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        roundKey: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        entryId: string;
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        judgeId: string;
+                        scores: {
+                            [key: string]: number;
+                        };
+                        comment: string;
+                        total: number;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        submittedAt: string;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contestRanking.get": {
+        parameters: {
+            query?: {
+                /** @description Stable key a score sheet uses */
+                roundKey?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The final ranking (organisers before publication; everyone after) or, for organisers, a round ranking: overall and per track, with the documented tie-break */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        id: string;
+                        kind: string;
+                        method: string;
+                        roundKey: string | null;
+                        /**
+                         * Format: date-time
+                         * @description An instant in UTC, ISO 8601
+                         */
+                        computedAt: string;
+                        publishedAt: string | null;
+                        tieBreak: string;
+                        unscoredEntryIds: string[];
+                        overall: {
+                            rank: number;
+                            trackRank: number;
+                            trackKey: string;
+                            score: number;
+                            sheetCount: number;
+                            roundKey: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            entryId: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            projectId: string;
+                            title: string;
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            organisationId: string;
+                            organisationName: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                        }[];
+                        /** @description Track key -> its entries in rank order */
+                        byTrack: {
+                            [key: string]: {
+                                rank: number;
+                                trackRank: number;
+                                trackKey: string;
+                                score: number;
+                                sheetCount: number;
+                                roundKey: string;
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                entryId: string;
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                projectId: string;
+                                title: string;
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                organisationId: string;
+                                organisationName: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountAskedFen: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7708,7 +17483,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /**
@@ -8113,7 +17888,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /**
@@ -8492,7 +18267,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description A mainland mobile number, 11 digits */
+                    /**
+                     * Format: text
+                     * @description A mainland mobile number, 11 digits
+                     */
                     mobile: string;
                     /** Format: text */
                     displayName: string;
@@ -8501,6 +18279,7 @@ export interface operations {
                      * @description A UUID in canonical form
                      */
                     communityId: string;
+                    /** Format: text */
                     password: string;
                 };
             };
@@ -8608,7 +18387,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description A mainland mobile number, 11 digits */
+                    /**
+                     * Format: text
+                     * @description A mainland mobile number, 11 digits
+                     */
                     mobile: string;
                     /** Format: text */
                     displayName: string;
@@ -8617,6 +18399,7 @@ export interface operations {
                      * @description A UUID in canonical form
                      */
                     communityId: string;
+                    /** Format: text */
                     password: string;
                 };
             };
@@ -8803,6 +18586,7 @@ export interface operations {
                 "application/json": {
                     /** Format: text */
                     name: string;
+                    /** Format: text */
                     category: string;
                     targetGroups: string[];
                     communityIds: string[];
@@ -9122,6 +18906,7 @@ export interface operations {
             content: {
                 "application/json": {
                     menuItemId?: string | null;
+                    /** Format: text */
                     category?: string;
                     /**
                      * Format: uuid
@@ -9131,7 +18916,10 @@ export interface operations {
                     residentId?: string | null;
                     /** Format: text */
                     residentName?: string;
-                    /** @description A mainland mobile number, 11 digits */
+                    /**
+                     * Format: text
+                     * @description A mainland mobile number, 11 digits
+                     */
                     phone: string;
                     /** Format: text */
                     address: string;
@@ -10968,8 +20756,12 @@ export interface operations {
                     availability?: {
                         /** @description 1 = Monday … 7 = Sunday */
                         weekday: number;
-                        /** @description HH:MM, Asia/Shanghai */
+                        /**
+                         * Format: text
+                         * @description HH:MM, Asia/Shanghai
+                         */
                         from: string;
+                        /** Format: text */
                         to: string;
                     }[];
                     organisationId?: string | null;
@@ -11545,38 +21337,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                    };
                 };
             };
             /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11601,2183 +21369,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.list": {
-        parameters: {
-            query?: {
-                limit?: components["schemas"]["limit"];
-                cursor?: components["schemas"]["cursor"];
-                phase?: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
-                q?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Contests: organisers see the ones they run, drafts included; everyone else those open or past */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    name: components["schemas"]["name"];
-                    regionId: components["schemas"]["id"];
-                    /** @description Programmes whose approved projects may enter */
-                    programmeIds: components["schemas"]["id"][];
-                    entriesCloseAt?: components["schemas"]["dateTime"] | null;
-                    roadshowOn?: components["schemas"]["date"] | null;
-                    tracks: components["schemas"]["contestTrack"][];
-                    rounds: components["schemas"]["contestRound"][];
-                    normalisation: components["schemas"]["normalisationMethod"];
-                    /** @description Judges do not see the applicant organisation */
-                    blind?: boolean;
-                    matchingPoolFen?: components["schemas"]["fen"];
-                    matchingCapPerEntryFen?: components["schemas"]["fen"];
-                };
-            };
-        };
-        responses: {
-            /** @description Set up a venture-funding contest (公益创投大赛): eligible programmes, timeline, tracks, rounds with weighted criteria, normalisation, blind judging, matching pool */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One contest: settings, phase, rounds with their deadlines, entry counts and the moves allowed now */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.update": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    name?: components["schemas"]["name"];
-                    /** @description Programmes whose approved projects may enter */
-                    programmeIds?: components["schemas"]["id"][];
-                    entriesCloseAt?: components["schemas"]["dateTime"] | null;
-                    roadshowOn?: components["schemas"]["date"] | null;
-                    tracks?: components["schemas"]["contestTrack"][];
-                    rounds?: components["schemas"]["contestRound"][];
-                    normalisation?: components["schemas"]["normalisationMethod"];
-                    /** @description Judges do not see the applicant organisation */
-                    blind?: boolean;
-                    matchingPoolFen?: components["schemas"]["fen"];
-                    matchingCapPerEntryFen?: components["schemas"]["fen"];
-                };
-            };
-        };
-        responses: {
-            /** @description Change a draft contest (settings are frozen once entries open) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.openEntries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Open the contest for entries (draft → open); the settings are frozen */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.closeEntries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Close entries before the entry deadline (open → screening); the deadline does it by itself */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.startJudging": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Start judging (screening → judging): opens the first round and assigns judges with balanced load, never across a conflict of interest (422 naming the entries that cannot be covered) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.closeRound": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description Close although assigned sheets are missing */
-                    allowMissing?: boolean;
-                };
-            };
-        };
-        responses: {
-            /** @description Close the current round: freezes its scores and ranks it; the next round (roadshow of the top N per track) opens, or after the last one the contest has results */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.publishRanking": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Publish the final ranking as an immutable snapshot (results → funding); funders may then subscribe */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.award": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    startDate: components["schemas"]["date"];
-                    endDate: components["schemas"]["date"];
-                    /** @description Share of each award held back as the final tranche (default 30) */
-                    finalTranchePercent?: number;
-                };
-            };
-        };
-        responses: {
-            /** @description Award (funding → awarded): the matching pool tops entries up in rank order; awarded projects move to delivery with their funding sources, the rest back to the project library */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.close": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Close an awarded contest */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contests.cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    reason: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Cancel a contest before judging starts; entered projects go back to the library */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestEntries.list": {
-        parameters: {
-            query?: {
-                limit?: components["schemas"]["limit"];
-                cursor?: components["schemas"]["cursor"];
-                status?: "entered" | "withdrawn" | "screened_out" | "awarded" | "not_awarded" | "cancelled";
-                trackKey?: components["schemas"]["ruleKey"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A contest's entries: organisers all, applicants their own, judges their assignments (blind: without the organisation), everyone the ranked ones once published */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestEntries.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    projectId: components["schemas"]["id"];
-                    trackKey: components["schemas"]["ruleKey"];
-                };
-            };
-        };
-        responses: {
-            /** @description Enter an approved project of an eligible programme (the applicant organisation or the organiser); the project moves to in_contest */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestEntries.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-                entryId: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One entry with its proposal (a judge sees only assigned entries; blind contests hide the organisation, the team lead and the named team members) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestEntries.withdraw": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-                entryId: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    reason: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Withdraw an entry before judging (the applicant), or screen it out (the organiser); the project goes back to the library, still approved */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestJudges.list": {
-        parameters: {
-            query?: {
-                roundKey?: components["schemas"]["ruleKey"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The judge pool with each judge's progress in a round (the latest by default): assigned, scored, missing */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestJudges.add": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    userIds: components["schemas"]["id"][];
-                };
-            };
-        };
-        responses: {
-            /** @description Add judges (评审专家, accounts with the reviewer role) to the contest's pool; assignment picks from it */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestJudges.remove": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-                userId: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Take a judge out of the pool before judging starts */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestAssignments.list": {
-        parameters: {
-            query?: {
-                roundKey?: components["schemas"]["ruleKey"];
-                judgeId?: components["schemas"]["id"];
-                entryId?: components["schemas"]["id"];
-                limit?: number;
-                cursor?: components["schemas"]["cursor"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Judge assignments with each sheet: a judge sees only their own (blind: without the organisation); organisers see all */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestAssignments.reassign": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-                roundKey: components["schemas"]["ruleKey"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    entryId: components["schemas"]["id"];
-                    fromJudgeId: components["schemas"]["id"];
-                    toJudgeId?: components["schemas"]["id"];
-                };
-            };
-        };
-        responses: {
-            /** @description Replace a judge on one entry of an open round (a named judge, or the least-loaded one free of conflict); a judge who already scored stays */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestScores.submit": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-                roundKey: components["schemas"]["ruleKey"];
-                entryId: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description Criterion key -> score within its range */
-                    scores: {
-                        [key: string]: number;
+                    "application/json": {
+                        status: "ready" | "not ready";
+                        /** @description postgres, migrations and temporal: each ok, or what failed */
+                        checks: {
+                            [key: string]: {
+                                ok: boolean;
+                                detail?: string;
+                            };
+                        };
                     };
-                    /** Format: text */
-                    comment?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Score (or revise the score of) an entry assigned to you, every criterion within its range, until the round closes; a sheet racing the close is wholly in or refused */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
                 };
             };
             /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
@@ -13789,2877 +21390,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            /** @description Not ready: a check failed (the body names it) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "contestRanking.get": {
-        parameters: {
-            query?: {
-                roundKey?: components["schemas"]["ruleKey"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The final ranking (organisers before publication; everyone after) or, for organisers, a round ranking: overall and per track, with the documented tie-break */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "delivery.fund": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["agreementTerms"];
-            };
-        };
-        responses: {
-            /** @description Fund an approved project directly (government purchase of services): sign the agreement (amount, tranches, start and end) and start delivery */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "delivery.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Delivery at a glance: agreement, milestones, totals of service records, volunteer hours and spending per budget line */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "delivery.completeMilestone": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-                seq: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    note?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Mark a milestone of the activity plan done */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "delivery.recordService": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    activity: components["schemas"]["name"];
-                    heldOn: components["schemas"]["date"];
-                    place: components["schemas"]["name"];
-                    peopleServed: number;
-                    volunteers: {
-                        volunteerId: components["schemas"]["id"];
-                        hours: number;
-                    }[];
-                };
-            };
-        };
-        responses: {
-            /** @description Record a service activity (date, place, people served, volunteers and their hours); each volunteer's hours credit their time bank exactly once */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "delivery.recordSpending": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    budgetItem: components["schemas"]["name"];
-                    amountFen: number;
-                    spentOn: components["schemas"]["date"];
-                    /** Format: text */
-                    note?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Record spending against a budget line of the approved proposal */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.submitReport": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    period: number;
-                    /** Format: text */
-                    summary: string;
-                    indicatorProgress: {
-                        name: components["schemas"]["name"];
-                        achieved: number;
-                    }[];
-                };
-            };
-        };
-        responses: {
-            /** @description Submit the monthly report (月报) for a period: summary and indicator progress; one report per period */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Monitoring record: monthly reports, supervision visits, complaints, quarterly reviews, rectifications and every colour change with its reason */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.assignSupervisor": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    supervisorId: components["schemas"]["id"];
-                };
-            };
-        };
-        responses: {
-            /** @description Assign the expert supervisor (督导) who visits the project (never from the applicant organisation or one they declared a conflict with) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.recordVisit": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    visitedOn: components["schemas"]["date"];
-                    scores: components["schemas"]["scores"];
-                    /** Format: text */
-                    notes?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description The assigned supervisor records a visit: scores per supervision dimension (0-100) give the supervision index (社工督导指数) */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.recordComplaint": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    receivedOn: components["schemas"]["date"];
-                    /** Format: text */
-                    description: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Record a complaint about the project (it counts toward the colour grade) */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.recordQuarterlyReview": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    quarter: string;
-                    heldOn: components["schemas"]["date"];
-                    /** Format: text */
-                    notes: string;
-                    attendees?: components["schemas"]["name"][];
-                };
-            };
-        };
-        responses: {
-            /** @description Record the quarterly review meeting (季例会) */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.submitRectificationPlan": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    plan: string;
-                };
-            };
-        };
-        responses: {
-            /** @description The applicant submits the rectification plan (整改) a red grade or a failing evaluation requires */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "monitoring.completeRectification": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    note?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description The officer accepts the rectification: back to delivery (red grade) or to the final evaluation (failing evaluation) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "programmes.defaultRules": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default programme rules (Haining 3A and "6430" eligibility, weighted rubric, monthly reports), a starting point for a new programme */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "programmes.list": {
-        parameters: {
-            query?: {
-                limit?: components["schemas"]["limit"];
-                cursor?: components["schemas"]["cursor"];
-                regionId?: components["schemas"]["id"];
-                status?: components["schemas"]["programmeStatus"];
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description List programmes (calls for proposals), optionally those at a region or below it, or with a status */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "programmes.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    name: components["schemas"]["name"];
-                    regionId: components["schemas"]["id"];
-                    description?: string | null;
-                    rules: components["schemas"]["programmeRules"];
-                };
-            };
-        };
-        responses: {
-            /** @description Open a programme (call for proposals) at a region in your scope, with its eligibility, review, monitoring and evaluation rules */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "programmes.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One programme with its rules */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "programmes.update": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    name?: components["schemas"]["name"];
-                    description?: string | null;
-                    status?: components["schemas"]["programmeStatus"];
-                    rules?: components["schemas"]["programmeRules"];
-                };
-            };
-        };
-        responses: {
-            /** @description Rename, describe, open or close a programme; its rules change only while it has no project */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "surveys.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description A community (村居) */
-                    regionId: components["schemas"]["id"];
-                    title: components["schemas"]["name"];
-                    conductedOn: components["schemas"]["date"];
-                    needs?: components["schemas"]["needInput"][];
-                    resources?: components["schemas"]["resourceInput"][];
-                };
-            };
-        };
-        responses: {
-            /** @description File a community's demand-research survey (需求调研), with the needs and resources it found, in one go */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "surveys.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One survey with its needs (most urgent first) and resources (by kind, then unit) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "needs.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["needInput"];
-            };
-        };
-        responses: {
-            /** @description Add a need found after the survey was filed (grid worker, resident request or social-worker assessment) */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "resources.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["resourceInput"];
-            };
-        };
-        responses: {
-            /** @description Add an entry to a region's resource list (资源清单): a unit that offers a venue, funds, goods, services, volunteers or expertise */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "needs.list": {
-        parameters: {
-            query?: {
-                limit?: components["schemas"]["limit"];
-                cursor?: components["schemas"]["cursor"];
-                targetGroup?: components["schemas"]["targetGroup"];
-                urgency?: components["schemas"]["needUrgency"];
-                source?: components["schemas"]["needSource"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The demand list (需求清单) of a region and everything below it: most urgent first, then most people affected */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "needs.unanswered": {
-        parameters: {
-            query?: {
-                limit?: components["schemas"]["limit"];
-                cursor?: components["schemas"]["cursor"];
-                targetGroup?: components["schemas"]["targetGroup"];
-                urgency?: components["schemas"]["needUrgency"];
-                source?: components["schemas"]["needSource"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Needs of a region and below that no live project answers (none, or only rejected or withdrawn ones, name them) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "resources.list": {
-        parameters: {
-            query?: {
-                limit?: components["schemas"]["limit"];
-                cursor?: components["schemas"]["cursor"];
-                kind?: components["schemas"]["resourceKind"];
-            };
-            header?: never;
-            path: {
-                id: components["schemas"]["id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The resource list (资源清单) of a region and everything below it, newest first */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "session.get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The signed-in account (as GET /me) and the CSRF token of this session, for a console page that was reloaded */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "session.create": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: text */
-                    login: string;
-                    /** Format: text */
-                    password: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Sign in from the console: the session token is set in an HttpOnly cookie; the answer carries the CSRF token */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "session.delete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Sign out of the console: the session is revoked and its cookie cleared */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or revoked token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Your role may not call this operation */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": {
+                        status: "ready" | "not ready";
+                        /** @description postgres, migrations and temporal: each ok, or what failed */
+                        checks: {
+                            [key: string]: {
+                                ok: boolean;
+                                detail?: string;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -16679,38 +21425,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        openapi: string;
+                        info: {
+                            [key: string]: unknown;
+                        };
+                        servers: {
+                            [key: string]: unknown;
+                        }[];
+                        security: {
+                            [key: string]: unknown;
+                        }[];
+                        paths: {
+                            [key: string]: unknown;
+                        };
+                        components: {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16740,33 +21478,6 @@ export interface operations {
             };
             /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Illegal stage move (names the current stage) or conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refuses the request */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
