@@ -7,7 +7,7 @@ import type { Delivery, Monitoring, Programme, ProjectDetail, WeightedItem } fro
 import { fmt, label, yuan, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
-import { criterionName } from './score';
+import { criterionName } from '../lib/criteria';
 
 // The project page's delivery tabs: the agreement and its tranches, supervision visits, evaluations.
 
@@ -73,10 +73,10 @@ function AgreementForm({ project }: { project: ProjectDetail }) {
         style={{ maxWidth: 640 }}
         initialValues={{
           amount: project.amountAskedFen / 100,
-          startDate: dayjs().add(1, 'day'),
+          startDate: dayjs(),
           endDate: dayjs().add(1, 'year'),
           tranches: [
-            { name: '首期款', amount: half, releaseOn: dayjs().add(1, 'day') },
+            { name: '首期款', amount: half, releaseOn: dayjs() },
             { name: '尾款', amount: project.amountAskedFen / 100 - half, releaseOn: dayjs().add(1, 'year') },
           ],
         }}
