@@ -232,7 +232,7 @@ describe('the console in a real browser', () => {
     const j = await Journey.start(browser, 'officer-agreement', baseUrl);
     await j.signIn(officer.login, officer.password);
     await j.goto(`/projects/${projectId}`);
-    await j.page.getByRole('tab', { name: '协议与拨款' }).click();
+    await j.openTab('协议与拨款');
     await j.page.getByTestId('sign-agreement').waitFor();
     await j.page.getByTestId('tranche-sum').filter({ hasText: '各批次合计 50,000.00 元，协议金额 50,000.00 元' }).waitFor();
     await j.shot('agreement-form');
@@ -255,7 +255,7 @@ describe('the console in a real browser', () => {
     const j = await Journey.start(browser, 'supervisor', baseUrl, 375);
     await j.signIn(supervisor.login, supervisor.password);
     await j.page.getByRole('link', { name: '督导走访' }).first().click();
-    await j.page.getByRole('tab', { name: '督导' }).click();
+    await j.openTab('督导');
     await j.page.getByTestId('record-visit').waitFor();
     for (const key of ['serviceQuality', 'professionalMethod', 'records', 'volunteerEngagement', 'teamDevelopment']) await j.page.getByTestId(`visit-${key}`).fill('90');
     await j.page.getByLabel('督导意见').fill('服务记录完整');
@@ -275,7 +275,7 @@ describe('the console in a real browser', () => {
     const j = await Journey.start(browser, 'evaluator', baseUrl);
     await j.signIn(evaluator.login, evaluator.password);
     await j.page.getByRole('link', { name: '绩效评估' }).first().click();
-    await j.page.getByRole('tab', { name: '评估' }).click();
+    await j.openTab('评估');
     await j.page.getByTestId('submit-evaluation').waitFor();
     for (const key of ['outputs', 'outcomes', 'satisfaction', 'coverage', 'funds', 'professionalism', 'sustainability']) await j.page.getByTestId(`evaluation-${key}`).fill('85');
     await j.page.getByLabel('评估意见').fill('目标基本达成');
@@ -304,7 +304,7 @@ describe('the console in a real browser', () => {
     await o.page.getByLabel('大赛名称').fill(CONTEST);
     await o.pickTree('所属区域', '嘉兴市');
     await o.pick('可参赛的项目计划', PROGRAMME);
-    await o.page.keyboard.press('Escape');
+    await o.closeDropdowns();
     await o.shot('contest-form');
     await o.page.getByTestId('create-contest').click();
     await o.page.getByTestId('phase').filter({ hasText: '筹备中' }).waitFor();
@@ -321,7 +321,7 @@ describe('the console in a real browser', () => {
     await o.shot('entries');
     expect(await stack.db('contest_entries').where({ contest_id: contest.id }).count({ n: '*' }).first()).toEqual({ n: '2' });
 
-    await o.page.getByRole('tab', { name: '评委' }).click();
+    await o.openTab('评委');
     await o.page.getByTestId('judge-ids').fill(reviewer.id);
     await o.page.getByTestId('add-judges').click();
     await o.page.getByRole('cell', { name: '张专家' }).waitFor();
@@ -355,7 +355,7 @@ describe('the console in a real browser', () => {
     await o.page.reload();
     await o.page.getByTestId('move-closeRound').click();
     await o.page.getByTestId('phase').filter({ hasText: '结果待发布' }).waitFor();
-    await o.page.getByRole('tab', { name: '排名' }).click();
+    await o.openTab('排名');
     await o.page.getByTestId('ranking').getByRole('cell', { name: titles[0] }).waitFor();
     await o.shot('ranking');
     await o.page.getByTestId('move-publishRanking').click();
@@ -398,14 +398,14 @@ describe('the console in a real browser', () => {
     await j.page.getByLabel('姓名').fill('郑评审');
     await j.page.getByLabel('初始密码').fill('a-long-enough-password-1');
     await j.pick('角色', '评审专家');
-    await j.page.keyboard.press('Escape');
+    await j.closeDropdowns();
     await j.shot('user-form');
     await j.page.getByTestId('save-user').click();
     await j.page.getByRole('cell', { name: '郑评审' }).waitFor();
     await j.shot('users');
     expect(await stack.db('users').where({ login }).first()).toMatchObject({ display_name: '郑评审', roles: ['reviewer'] });
 
-    await j.page.getByRole('tab', { name: '机构' }).click();
+    await j.openTab('机构');
     await j.page.getByRole('row', { name: /紫阳社工服务中心/ }).getByRole('button', { name: '编辑' }).click();
     await j.page.getByLabel('联系方式').fill('0573-1234567');
     await j.page.getByTestId('save-organisation').click();
@@ -413,7 +413,7 @@ describe('the console in a real browser', () => {
     await j.shot('organisations');
     expect((await stack.db('organisations').where({ id: applicantOrg }).first()).contact).toBe('0573-1234567');
 
-    await j.page.getByRole('tab', { name: '区域' }).click();
+    await j.openTab('区域');
     await j.page.getByTestId('new-region').click();
     await j.page.getByLabel('区域名称').fill(`新丰社区${SUFFIX}`);
     await j.pickTree('上级区域', '建设街道');
@@ -422,7 +422,7 @@ describe('the console in a real browser', () => {
     await j.shot('regions');
     expect(await stack.db('regions').where({ name: `新丰社区${SUFFIX}` }).first()).toMatchObject({ level: 'community', parent_id: regionIds[2] });
 
-    await j.page.getByRole('tab', { name: '审计日志' }).click();
+    await j.openTab('审计日志');
     await j.page.getByTestId('audit').getByRole('cell', { name: '吴管理' }).first().waitFor();
     await j.shot('audit');
     await j.signOut();
