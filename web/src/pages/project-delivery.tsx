@@ -169,7 +169,7 @@ function Tranches({ project }: { project: ProjectDetail }) {
         dataSource={items}
         scroll={{ x: 480 }}
         columns={[
-          { title: zh.delivery.trancheName, dataIndex: 'name', render: (n: string, t) => (t.final ? `${n}（${zh.delivery.final}）` : n) },
+          { title: zh.delivery.trancheName, dataIndex: 'name', render: (n: string, t) => (t.final && !n.includes(zh.delivery.final) ? `${n}（${zh.delivery.final}）` : n) },
           { title: zh.delivery.trancheAmount, dataIndex: 'agreedFen', render: (f: number) => yuan(f) },
           { title: zh.delivery.releaseOn, dataIndex: 'releaseOn' },
           {
@@ -177,7 +177,7 @@ function Tranches({ project }: { project: ProjectDetail }) {
             dataIndex: 'releasedFen',
             render: (f: number | null, t) =>
               f === null ? (
-                officer && t.seq === next ? (
+                officer && t.seq === next && (!t.final || t.releasableFen !== null) ? (
                   <Button size="small" type="primary" loading={busy === t.seq} onClick={() => void release(t.seq)} data-testid={`release-${t.seq}`}>
                     {zh.delivery.release}
                   </Button>
