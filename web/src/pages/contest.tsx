@@ -98,8 +98,8 @@ function AwardForm({ contest }: { contest: Contest }) {
   );
 }
 
-function useEntries(id: string) {
-  return useQuery({ queryKey: ['contest', id, 'entries'], queryFn: () => unwrap<Page<ContestEntry>>(api.GET('/api/v1/contests/{id}/entries', { params: { path: { id } } })) });
+function useEntries(id: string, enabled = true) {
+  return useQuery({ queryKey: ['contest', id, 'entries'], enabled, queryFn: () => unwrap<Page<ContestEntry>>(api.GET('/api/v1/contests/{id}/entries', { params: { path: { id } } })) });
 }
 
 const byRank = (a: ContestEntry, b: ContestEntry) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.submittedAt.localeCompare(b.submittedAt);
@@ -279,7 +279,9 @@ function FundingTab({ contest }: { contest: Contest }) {
   const invalidate = useInvalidateContest(contest.id);
   const isFunder = hasRole(me, 'funder');
   const pledges = useQuery({ queryKey: ['contest', contest.id, 'pledges'], queryFn: () => answer(api.GET('/api/v1/contests/{id}/pledges', { params: { path: { id: contest.id }, query: { limit: 100 } } })) });
-  const entries = useEntries(contest.id);
+  // The ranked entries load when the funder opens the choice: the tab renders on the contest and the pledges.
+  const [wantEntries, setWantEntries] = useState(false);
+  const entries = useEntries(contest.id, wantEntries);
   const [pledgeForm] = Form.useForm<{ kind: 'cash' | 'goods' | 'services'; value: number; description?: string }>();
   const [subForm] = Form.useForm<{ entryId: string; pledgeId: string; amount: number }>();
   const [banner, setBanner] = useState<string | null>(null);
@@ -354,6 +356,9 @@ function FundingTab({ contest }: { contest: Contest }) {
             <Form form={subForm} layout="vertical" onFinish={subscribe} style={{ maxWidth: 560 }}>
               <Form.Item name="entryId" label={zh.funding.entry} rules={[{ required: true, message: zh.common.required }]}>
                 <Select
+                  onOpenChange={(o) => o && setWantEntries(true)}
+                  loading={wantEntries && entries.isPending}
+                  notFoundContent={zh.common.none}
                   options={ranked.map((e) => ({
                     value: e.id,
                     label: `${e.rank}. ${e.title}（${zh.funding.stillNeeded} ${yuan(e.remainingNeedFen)} ${zh.common.yuan}）`,
