@@ -95,6 +95,8 @@ export class Journey {
   async shot(name: string): Promise<string> {
     await this.page.waitForLoadState('networkidle');
     await this.page.locator('.ant-spin-spinning').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
+    // A closing Select's dropdown keeps its option values (ids, codes) in a hidden list until its animation ends.
+    await this.page.locator('.ant-select-dropdown:visible').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
     const text = await this.page.innerText('body');
     const latin = text.match(LATIN_WORD);
     if (latin) this.problems.push(`untranslated on ${name}: ${[...new Set(latin)].join(', ')}`);
@@ -131,6 +133,26 @@ export class Journey {
     // Each Select's dropdown holds the listbox its input names; a closing dropdown of another field stays in the DOM.
     const list = await input.getAttribute('aria-controls');
     await this.page.locator(`.ant-select-dropdown:has([id="${list}"]) .ant-select-item-option`).filter({ hasText: option }).first().click();
+  }
+
+  /** Closes an open Select's dropdown and waits until none is shown (its hidden option list holds the raw values). */
+  async closeDropdowns(): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await this.page.locator('.ant-select-dropdown:visible').first().waitFor({ state: 'detached' });
+  }
+
+  /** Opens the tab named `name` (on a phone it may first have to scroll into view: retried until selected). */
+  async openTab(name: string): Promise<void> {
+    const tab = this.page.getByRole('tab', { name, exact: true });
+    for (let i = 0; ; i++) {
+      await tab.click();
+      try {
+        await this.page.getByRole('tab', { name, exact: true, selected: true }).waitFor({ timeout: 3_000 });
+        return;
+      } catch (err) {
+        if (i >= 4) throw err;
+      }
+    }
   }
 
   /** Chooses a node of the antd TreeSelect labelled `label`. */

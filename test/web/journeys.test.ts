@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { ensureConsoleBuilt } from '../../bin/console-build';
 import { createUser, creditCode, startStack, type Stack, type TestUser } from '../helpers/stack';
+import { as } from '../helpers/api';
+import { seedApprovedProject, type Seeded } from '../helpers/projects';
 import { Journey, launchChromium } from './browser';
 
 // One journey per role, through the console in Debian's Chromium against the real stack. Only the accounts, the
@@ -16,6 +18,14 @@ let browser: Browser;
 let officer: TestUser;
 let applicant: TestUser;
 let reviewer: TestUser;
+let supervisor: TestUser;
+let evaluator: TestUser;
+let organiser: TestUser;
+let funder: TestUser;
+let admin: TestUser;
+let regionIds: string[];
+let regionPath: string;
+let applicantOrg: string;
 
 const SUFFIX = String(Date.now() % 100000);
 const PROGRAMME = `幸福邻里计划${SUFFIX}`;
@@ -43,6 +53,20 @@ async function seed(): Promise<void> {
   await stack.db('users').where({ id: officer.id }).update({ display_name: '王官员' });
   await stack.db('users').where({ id: applicant.id }).update({ display_name: '李社工' });
   await stack.db('users').where({ id: reviewer.id }).update({ display_name: '张专家' });
+  const [funderOrg] = await stack.db('organisations')
+    .insert({ name: '海天集团', kind: 'company', grade: null, credit_code: creditCode(600000 + Math.floor(Math.random() * 90000)), staff_count: 0, certified_social_worker_count: 0, volunteer_count: 0, region_id: ids[0] })
+    .returning('id');
+  supervisor = await createUser(stack, ['supervisor']);
+  evaluator = await createUser(stack, ['evaluator']);
+  organiser = await createUser(stack, ['organiser'], { regionId: ids[0] });
+  funder = await createUser(stack, ['funder'], { organisationId: funderOrg.id });
+  admin = await createUser(stack, ['admin']);
+  for (const [u, name] of [[supervisor, '赵督导'], [evaluator, '钱评估'], [organiser, '孙组织'], [funder, '周出资'], [admin, '吴管理']] as const) {
+    await stack.db('users').where({ id: u.id }).update({ display_name: name });
+  }
+  regionIds = ids;
+  regionPath = path;
+  applicantOrg = org.id;
   const [survey] = await stack.db('surveys').insert({ region_id: ids[3], title: '紫阳社区需求调研', conducted_on: '2026-11-01', created_by: officer.id }).returning('id');
   await stack.db('needs').insert({ survey_id: survey.id, region_id: ids[3], category: '居家探访', target_group: 'elderly', people_affected: 120, urgency: 'high', source: 'grid_worker', description: '独居老人缺少日常陪伴' });
 }
@@ -202,6 +226,205 @@ describe('the console in a real browser', () => {
     await j.page.getByRole('menuitem', { name: '区域看板' }).click();
     await j.page.getByTestId('chart-stage').waitFor();
     await j.shot('dashboard');
+    await j.signOut();
+  });
+  test('the officer signs the agreement on the project page, the tranches adding up as typed, and releases the first tranche', async () => {
+    const j = await Journey.start(browser, 'officer-agreement', baseUrl);
+    await j.signIn(officer.login, officer.password);
+    await j.goto(`/projects/${projectId}`);
+    await j.openTab('协议与拨款');
+    await j.page.getByTestId('sign-agreement').waitFor();
+    await j.page.getByTestId('tranche-sum').filter({ hasText: '各批次合计 50,000.00 元，协议金额 50,000.00 元' }).waitFor();
+    await j.shot('agreement-form');
+    await j.page.getByTestId('sign-agreement').click();
+    await j.page.getByTestId('stage').filter({ hasText: '项目实施' }).waitFor();
+    await j.page.getByTestId('release-1').click();
+    await j.page.getByTestId('released-total').filter({ hasText: '25,000.00' }).waitFor();
+    await j.shot('tranches');
+    const agreement = await stack.db('agreements').where({ project_id: projectId }).first();
+    expect(Number(agreement.amount_fen)).toBe(5_000_000);
+    expect(agreement.tranches).toHaveLength(2);
+    expect((await stack.db('projects').where({ id: projectId }).first()).stage).toBe('delivery');
+    const released = await stack.db('tranche_releases').where({ project_id: projectId });
+    expect(released.map((r) => [r.seq, Number(r.amount_fen)])).toEqual([[1, 2_500_000]]);
+    await j.signOut();
+  });
+
+  test('the supervisor on a phone records a visit from the task; the supervision index is shown and stored', async () => {
+    expect((await as(stack, officer).post(`/api/v1/projects/${projectId}/supervisor`).send({ supervisorId: supervisor.id })).status).toBe(200);
+    const j = await Journey.start(browser, 'supervisor', baseUrl, 375);
+    await j.signIn(supervisor.login, supervisor.password);
+    await j.page.getByRole('link', { name: '督导走访' }).first().click();
+    await j.openTab('督导');
+    await j.page.getByTestId('record-visit').waitFor();
+    for (const key of ['serviceQuality', 'professionalMethod', 'records', 'volunteerEngagement', 'teamDevelopment']) await j.page.getByTestId(`visit-${key}`).fill('90');
+    await j.page.getByLabel('督导意见').fill('服务记录完整');
+    await j.shot('visit-form');
+    await j.page.getByTestId('record-visit').click();
+    await j.page.getByTestId('supervision-index').filter({ hasText: '90.0' }).waitFor();
+    await j.shot('visits');
+    const visits = await stack.db('supervision_visits').where({ project_id: projectId });
+    expect(visits).toHaveLength(1);
+    expect(Number(visits[0].supervision_index)).toBe(90);
+    expect(visits[0].supervisor_id).toBe(supervisor.id);
+    await j.signOut();
+  });
+
+  test('the evaluator scores the final evaluation from the task; the grade and the subsidy are shown and stored', async () => {
+    expect((await as(stack, officer).post(`/api/v1/projects/${projectId}/evaluations`).send({ kind: 'final', evaluatorId: evaluator.id })).status).toBe(200);
+    const j = await Journey.start(browser, 'evaluator', baseUrl);
+    await j.signIn(evaluator.login, evaluator.password);
+    await j.page.getByRole('link', { name: '绩效评估' }).first().click();
+    await j.openTab('评估');
+    await j.page.getByTestId('submit-evaluation').waitFor();
+    for (const key of ['outputs', 'outcomes', 'satisfaction', 'coverage', 'funds', 'professionalism', 'sustainability']) await j.page.getByTestId(`evaluation-${key}`).fill('85');
+    await j.page.getByLabel('评估意见').fill('目标基本达成');
+    await j.shot('evaluation-form');
+    await j.page.getByTestId('submit-evaluation').click();
+    await j.page.getByTestId('grade').filter({ hasText: '良好' }).waitFor();
+    await j.page.getByTestId('subsidy').waitFor();
+    await j.shot('evaluation');
+    const evaluation = await stack.db('evaluations').where({ project_id: projectId, kind: 'final' }).first();
+    expect(evaluation).toMatchObject({ grade: 'good', evaluator_id: evaluator.id });
+    await j.signOut();
+  });
+
+  test('a contest run by its organiser: created from the defaults, two projects entered, a judge scores on a phone, the ranking published, a funder pledges and subscribes, the award', async () => {
+    const programme = await stack.db('programmes').where({ name: PROGRAMME }).first();
+    const s: Seeded = { cityId: regionIds[0], communityId: regionIds[3], communityPath: regionPath, organisationId: applicantOrg, programmeId: programme.id, rules: programme.rules };
+    const titles = [`长者食堂${SUFFIX}`, `四点半课堂${SUFFIX}`];
+    await seedApprovedProject(stack, s, reviewer.id, { title: titles[0], amountAskedFen: 3_000_000 });
+    await seedApprovedProject(stack, s, reviewer.id, { title: titles[1], amountAskedFen: 2_000_000 });
+    const CONTEST = `第一届公益创投大赛${SUFFIX}`;
+
+    const o = await Journey.start(browser, 'organiser', baseUrl);
+    await o.signIn(organiser.login, organiser.password);
+    await o.page.getByRole('menuitem', { name: '公益创投' }).click();
+    await o.page.getByTestId('open-contest-form').click();
+    await o.page.getByLabel('大赛名称').fill(CONTEST);
+    await o.pickTree('所属区域', '嘉兴市');
+    await o.pick('可参赛的项目计划', PROGRAMME);
+    await o.closeDropdowns();
+    await o.shot('contest-form');
+    await o.page.getByTestId('create-contest').click();
+    await o.page.getByTestId('phase').filter({ hasText: '筹备中' }).waitFor();
+    const contest = await stack.db('contests').where({ name: CONTEST }).first();
+    expect(contest).toMatchObject({ phase: 'draft', created_by: organiser.id });
+
+    await o.page.getByTestId('move-openEntries').click();
+    await o.page.getByTestId('phase').filter({ hasText: '报名中' }).waitFor();
+    for (const title of titles) {
+      await o.pick('项目', title);
+      await o.page.getByTestId('enter-project').click();
+      await o.page.getByRole('cell', { name: title }).waitFor();
+    }
+    await o.shot('entries');
+    expect(await stack.db('contest_entries').where({ contest_id: contest.id }).count({ n: '*' }).first()).toEqual({ n: '2' });
+
+    await o.openTab('评委');
+    await o.page.getByTestId('judge-ids').fill(reviewer.id);
+    await o.page.getByTestId('add-judges').click();
+    await o.page.getByRole('cell', { name: '张专家' }).waitFor();
+    await o.shot('judges');
+    await o.page.getByTestId('move-closeEntries').click();
+    await o.page.getByTestId('phase').filter({ hasText: '资格审查' }).waitFor();
+    await o.page.getByTestId('move-startJudging').click();
+    await o.page.getByTestId('phase').filter({ hasText: '评审中' }).waitFor();
+    await o.shot('judging');
+
+    const judge = await Journey.start(browser, 'judge', baseUrl, 375);
+    await judge.signIn(reviewer.login, reviewer.password);
+    await judge.page.getByRole('link', { name: '大赛评分' }).first().click();
+    await judge.page.getByTestId('sheet').nth(1).waitFor();
+    const sheets = [
+      { need: '9', design: '8' },
+      { need: '7', design: '6' },
+    ];
+    for (let i = 0; i < 2; i++) {
+      const sheet = judge.page.getByTestId('sheet').nth(i);
+      await sheet.getByTestId('contest-score-need').fill(sheets[i].need);
+      await sheet.getByTestId('contest-score-design').fill(sheets[i].design);
+      if (i === 0) await judge.shot('score-sheet');
+      await sheet.getByTestId('submit-sheet').click();
+      await sheet.getByText('您的评分').waitFor();
+    }
+    await judge.shot('scored');
+    expect(await stack.db('contest_scores').where({ contest_id: contest.id, judge_id: reviewer.id }).count({ n: '*' }).first()).toEqual({ n: '2' });
+    await judge.signOut();
+
+    await o.page.reload();
+    await o.page.getByTestId('move-closeRound').click();
+    await o.page.getByTestId('phase').filter({ hasText: '结果待发布' }).waitFor();
+    await o.openTab('排名');
+    await o.page.getByTestId('ranking').getByRole('cell', { name: titles[0] }).waitFor();
+    await o.shot('ranking');
+    await o.page.getByTestId('move-publishRanking').click();
+    await o.page.getByTestId('phase').filter({ hasText: '认购中' }).waitFor();
+    expect((await stack.db('contests').where({ id: contest.id }).first()).published_at).not.toBeNull();
+
+    const f = await Journey.start(browser, 'funder', baseUrl, 375);
+    await f.signIn(funder.login, funder.password);
+    await f.goto(`/contests/${contest.id}`);
+    await f.page.getByTestId('pledge').waitFor();
+    await f.page.getByLabel('认捐价值（元）').fill('40000');
+    await f.page.getByTestId('pledge').click();
+    await f.page.getByTestId('pledge-remaining').filter({ hasText: '40,000.00' }).waitFor();
+    await f.pick('认购项目', titles[0]);
+    await f.pick('使用认捐', '现金');
+    await f.page.getByLabel('认购金额（元）').fill('30000');
+    await f.shot('subscribe');
+    await f.page.getByTestId('subscribe').click();
+    await f.page.getByTestId('pledge-remaining').filter({ hasText: '10,000.00' }).waitFor();
+    await f.shot('funded');
+    const subs = await stack.db('contest_subscriptions').where({ contest_id: contest.id });
+    expect(subs.map((x) => Number(x.amount_fen))).toEqual([3_000_000]);
+    await f.signOut();
+
+    await o.page.reload();
+    await o.page.getByTestId('move-award').click();
+    await o.page.getByTestId('phase').filter({ hasText: '已授予' }).waitFor();
+    await o.shot('awarded');
+    expect((await stack.db('contests').where({ id: contest.id }).first()).phase).toBe('awarded');
+    await o.signOut();
+  });
+
+  test('an admin creates an account and a region, edits an organisation, and reads the audit log', async () => {
+    const j = await Journey.start(browser, 'admin', baseUrl);
+    await j.signIn(admin.login, admin.password);
+    await j.page.getByRole('menuitem', { name: '系统管理' }).click();
+    await j.page.getByTestId('new-user').click();
+    const login = `volunteer${SUFFIX}`;
+    await j.page.getByLabel('用户名', { exact: true }).fill(login);
+    await j.page.getByLabel('姓名').fill('郑评审');
+    await j.page.getByLabel('初始密码').fill('a-long-enough-password-1');
+    await j.pick('角色', '评审专家');
+    await j.closeDropdowns();
+    await j.shot('user-form');
+    await j.page.getByTestId('save-user').click();
+    await j.page.getByRole('cell', { name: '郑评审' }).waitFor();
+    await j.shot('users');
+    expect(await stack.db('users').where({ login }).first()).toMatchObject({ display_name: '郑评审', roles: ['reviewer'] });
+
+    await j.openTab('机构');
+    await j.page.getByRole('row', { name: /紫阳社工服务中心/ }).getByRole('button', { name: '编辑' }).click();
+    await j.page.getByLabel('联系方式').fill('0573-1234567');
+    await j.page.getByTestId('save-organisation').click();
+    await j.page.getByTestId('save-organisation').waitFor({ state: 'detached' });
+    await j.shot('organisations');
+    expect((await stack.db('organisations').where({ id: applicantOrg }).first()).contact).toBe('0573-1234567');
+
+    await j.openTab('区域');
+    await j.page.getByTestId('new-region').click();
+    await j.page.getByLabel('区域名称').fill(`新丰社区${SUFFIX}`);
+    await j.pickTree('上级区域', '建设街道');
+    await j.page.getByTestId('save-region').click();
+    await j.page.getByTestId('save-region').waitFor({ state: 'detached' });
+    await j.shot('regions');
+    expect(await stack.db('regions').where({ name: `新丰社区${SUFFIX}` }).first()).toMatchObject({ level: 'community', parent_id: regionIds[2] });
+
+    await j.openTab('审计日志');
+    await j.page.getByTestId('audit').getByRole('cell', { name: '吴管理' }).first().waitFor();
+    await j.shot('audit');
     await j.signOut();
   });
 });

@@ -14,6 +14,10 @@ const ScorePage = lazy(() => import('./pages/score'));
 const ProgrammesPage = lazy(() => import('./pages/programmes'));
 const ReportPage = lazy(() => import('./pages/report'));
 const DashboardPage = lazy(() => import('./pages/dashboard'));
+const ContestsPage = lazy(() => import('./pages/contests'));
+const ContestPage = lazy(() => import('./pages/contest'));
+const JudgePage = lazy(() => import('./pages/judge'));
+const AdminPage = lazy(() => import('./pages/admin'));
 
 function NotFound() {
   return <Result status="404" title={zh.common.notFound} extra={<Link to="/">{zh.common.backHome}</Link>} />;
@@ -28,7 +32,9 @@ export default function Shell() {
     { key: '/projects', label: <Link to="/projects">{zh.nav.library}</Link> },
     ...(hasRole(me, 'applicant') ? [{ key: '/projects/new', label: <Link to="/projects/new">{zh.nav.newProject}</Link> }] : []),
     ...(hasRole(me, 'officer', 'admin') ? [{ key: '/programmes', label: <Link to="/programmes">{zh.nav.programmes}</Link> }] : []),
+    { key: '/contests', label: <Link to="/contests">{zh.nav.contests}</Link> },
     ...(hasRole(me, 'officer', 'admin', 'organiser') ? [{ key: '/dashboard', label: <Link to="/dashboard">{zh.nav.dashboard}</Link> }] : []),
+    ...(hasRole(me, 'admin') ? [{ key: '/admin', label: <Link to="/admin">{zh.nav.admin}</Link> }] : []),
   ];
   const selected = items.map((i) => i.key).filter((k) => k === location.pathname || (k !== '/' && location.pathname.startsWith(k)));
   return (
@@ -60,6 +66,10 @@ export default function Shell() {
             <Route path="/projects/:id/report" element={<ReportPage />} />
             <Route path="/programmes" element={<ProgrammesPage />} />
             <Route path="/dashboard" element={<DashboardPage />} />
+            <Route path="/contests" element={<ContestsPage />} />
+            <Route path="/contests/:id" element={<ContestPage />} />
+            <Route path="/contests/:id/judge" element={<JudgePage />} />
+            <Route path="/admin" element={<AdminPage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </Suspense>

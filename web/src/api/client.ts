@@ -69,3 +69,8 @@ export async function unwrap<T>(call: Promise<{ data?: unknown; error?: unknown;
   }
   return result.data as T;
 }
+
+/** Unwraps the answer of an operation whose 2xx schema is declared: its type comes from the generated schema. */
+export function answer<R extends { data?: unknown; error?: unknown; response: Response }>(call: Promise<R>): Promise<NonNullable<R['data']>> {
+  return unwrap<NonNullable<R['data']>>(call);
+}

@@ -106,3 +106,134 @@ export interface Need {
   targetGroup: string;
   peopleAffected: number;
 }
+
+// Contests (公益创投): their operations are still declared the old way; these shapes come from api/routes/contest*.ts.
+
+export interface ContestCriterion {
+  key: string;
+  name: string;
+  weight: number;
+  minScore: number;
+  maxScore: number;
+}
+
+export interface ContestRound {
+  key: string;
+  name: string;
+  kind: 'online' | 'roadshow';
+  criteria: ContestCriterion[];
+  judgesPerEntry: number;
+  judgingDeadline: string;
+  topNPerTrack?: number;
+  state: { index: number; openedAt: string; deadlineAt: string; closedAt: string | null; rankingId: string | null } | null;
+}
+
+export interface Contest {
+  id: string;
+  name: string;
+  regionId: string;
+  programmeIds: string[];
+  entriesCloseAt: string | null;
+  tracks: { key: string; name: string }[];
+  rounds: ContestRound[];
+  normalisation: string;
+  blind: boolean;
+  matchingPoolFen: number;
+  matchingCapPerEntryFen: number;
+  phase: string;
+  currentRound: number | null;
+  finalRankingId: string | null;
+  publishedAt: string | null;
+  awardedAt: string | null;
+  createdAt: string;
+  entryCounts?: Record<string, number>;
+  allowedMoves: string[];
+  youRunIt?: boolean;
+  youJudgeIt?: boolean;
+}
+
+export interface ContestEntry {
+  id: string;
+  contestId: string;
+  projectId?: string;
+  organisationName?: string;
+  trackKey: string;
+  title: string;
+  amountAskedFen: number;
+  status: string;
+  rank?: number | null;
+  score?: number | null;
+  subscribedFen: number;
+  matchingFen: number;
+  remainingNeedFen: number;
+  submittedAt: string;
+}
+
+export interface ContestJudges {
+  roundKey: string | null;
+  deadlineAt: string | null;
+  items: { userId: string; displayName: string; organisationName: string | null; assigned: number; scored: number; missing: number }[];
+}
+
+export interface ContestAssignment {
+  roundKey: string;
+  roundIndex: number;
+  roundClosed: boolean;
+  judgeId: string;
+  status: string;
+  dueAt: string;
+  entry: ContestEntry;
+  sheet: { scores: Record<string, number>; comment: string | null; total: number } | null;
+}
+
+export interface RankingRow {
+  rank: number;
+  trackRank: number;
+  trackKey: string;
+  score: number;
+  roundKey: string;
+  entryId: string;
+  projectId: string;
+  title: string;
+  organisationName: string;
+  amountAskedFen: number;
+}
+
+export interface Ranking {
+  id: string;
+  publishedAt: string | null;
+  overall: RankingRow[];
+}
+
+// Delivery and monitoring (api/routes/project-delivery.ts, old way).
+
+export interface Delivery {
+  agreement: {
+    amountFen: number;
+    startDate: string;
+    endDate: string;
+    tranches: { name: string; amountFen: number; releaseOn: string }[];
+    signedAt: string;
+  } | null;
+}
+
+export interface SupervisionVisit {
+  id: string;
+  supervisorId: string;
+  visitedOn: string;
+  scores: Record<string, number>;
+  supervisionIndex: number;
+  notes: string;
+}
+
+export interface Monitoring {
+  colour: string | null;
+  supervisionVisits: SupervisionVisit[];
+}
+
+/** The programme rules the project page's forms read (their dimension and indicator names). */
+export interface WeightedItem {
+  key: string;
+  name: string;
+  weight: number;
+}

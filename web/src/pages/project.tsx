@@ -8,6 +8,7 @@ import { fmt, label, yuan, zh } from '../i18n';
 import { problemText } from '../lib/errors';
 import { colourTag } from '../lib/tags';
 import { hasRole, useMe } from '../session';
+import { AgreementTab, EvaluationTab, SupervisionTab } from './project-delivery';
 
 export function useProject(id: string) {
   return useQuery({ queryKey: ['project', id], queryFn: () => unwrap<ProjectDetail>(api.GET('/api/v1/projects/{id}', { params: { path: { id } } })) });
@@ -133,6 +134,9 @@ export default function ProjectPage() {
           },
           { key: 'timeline', label: zh.project.timeline, children: <TimelineTab id={id} /> },
           ...(hasRole(me, 'officer', 'reviewer', 'applicant', 'admin') ? [{ key: 'review', label: zh.project.review, children: <ReviewTab id={id} /> }] : []),
+          { key: 'agreement', label: zh.delivery.tab, children: <AgreementTab project={p} /> },
+          { key: 'supervision', label: zh.supervision.tab, children: <SupervisionTab project={p} /> },
+          { key: 'evaluation', label: zh.evaluation.tab, children: <EvaluationTab project={p} /> },
         ]}
       />
     </Card>

@@ -3,18 +3,11 @@ import { Alert, App, Button, Card, Form, Input, InputNumber } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router';
 import { api, unwrap } from '../api/client';
-import type { Criterion, Programme } from '../api/types';
+import type { Programme } from '../api/types';
 import { fmt, zh } from '../i18n';
 import { fieldPath, showProblem } from '../lib/errors';
 import { useProject } from './project';
-
-const CRITERIA: Record<string, string> = { needFit: '需求契合度', design: '项目设计', team: '团队专业性', budget: '预算合理性', sustainability: '可持续性' };
-
-/** A criterion's Chinese name: the catalogue's, or the Chinese the programme wrote in brackets, or its key. */
-export function criterionName(c: Criterion): string {
-  const bracketed = c.name?.match(/[（(]([^）)]*[\u4e00-\u9fff][^）)]*)[）)]/);
-  return CRITERIA[c.key] ?? bracketed?.[1] ?? (c.name && /[\u4e00-\u9fff]/.test(c.name) ? c.name : c.key);
-}
+import { criterionName } from '../lib/criteria';
 
 interface Values {
   scores: Record<string, number>;

@@ -22,6 +22,7 @@ export function taskLink(t: Task): string {
         return `/projects/${t.projectId}`;
     }
   }
+  if (t.contestId) return t.kind === 'contest_score' || t.kind === 'contest_score_reminder' ? `/contests/${t.contestId}/judge` : `/contests/${t.contestId}`;
   return '/';
 }
 
