@@ -99,7 +99,7 @@ function AwardForm({ contest }: { contest: Contest }) {
 }
 
 function useEntries(id: string, enabled = true) {
-  return useQuery({ queryKey: ['contest', id, 'entries'], enabled, queryFn: () => unwrap<Page<ContestEntry>>(api.GET('/api/v1/contests/{id}/entries', { params: { path: { id } } })) });
+  return useQuery({ queryKey: ['contest', id, 'entries'], enabled, queryFn: () => unwrap<Page<ContestEntry>>(api.GET('/api/v1/contests/{id}/entries', { params: { path: { id }, query: { limit: 100 } } })) });
 }
 
 const byRank = (a: ContestEntry, b: ContestEntry) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.submittedAt.localeCompare(b.submittedAt);
