@@ -1,43 +1,7 @@
-import { getSchema, type JsonSchema } from './validation';
 import type { RegisteredOperation, RouteRegistry } from './registry';
 import { isOptionalBody, Problem, withCleanStrings } from './schema';
 
 type Json = Record<string, unknown>;
-
-/** Refs into common.json become refs into the document's components, so one definition serves both. */
-export function toOpenApiSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(toOpenApiSchema);
-  if (schema && typeof schema === 'object') {
-    const out: Json = {};
-    for (const [k, v] of Object.entries(schema)) {
-      if (k === '$ref' && typeof v === 'string' && v.startsWith('common#/$defs/')) out[k] = `#/components/schemas/${v.slice('common#/$defs/'.length)}`;
-      else if (k !== '$id') out[k] = toOpenApiSchema(v);
-    }
-    return out;
-  }
-  return schema;
-}
-
-function resolvePart(part: JsonSchema | undefined): JsonSchema | undefined {
-  if (part && typeof part.$ref === 'string' && part.$ref.startsWith('common#/$defs/')) {
-    return (getSchema('common').$defs as Record<string, JsonSchema>)[part.$ref.slice('common#/$defs/'.length)];
-  }
-  return part;
-}
-
-/** The request parts of one operation as the document states them: path and query parameters, and the body. */
-export function documentedRequest(operationId: string): { parameters: Json[]; body?: unknown } {
-  const props = (getSchema(operationId).properties ?? {}) as Record<string, JsonSchema>;
-  const parameters: Json[] = [];
-  for (const where of ['params', 'query'] as const) {
-    const part = resolvePart(props[where]);
-    const required = new Set((part?.required as string[] | undefined) ?? []);
-    for (const [name, schema] of Object.entries((part?.properties ?? {}) as Record<string, JsonSchema>)) {
-      parameters.push({ name, in: where === 'params' ? 'path' : 'query', required: where === 'params' || required.has(name), schema: toOpenApiSchema(schema) });
-    }
-  }
-  return { parameters, body: props.body ? toOpenApiSchema(props.body) : undefined };
-}
 
 const ERROR_STATUSES: Record<string, string> = {
   '400': 'Malformed or invalid request (problem+json lists each failing field and rule)',
@@ -76,7 +40,7 @@ function typedRequest(op: RegisteredOperation): { parameters: Json[]; body?: unk
 
 /** The problem statuses an operation may answer: those of its kind, and the ones it declares. */
 export function problemStatuses(route: RegisteredOperation): string[] {
-  const { body } = route.legacy ? documentedRequest(route.operationId) : typedRequest(route);
+  const { body } = typedRequest(route);
   const out = new Set<string>();
   out.add('400');
   if (route.access !== 'public') {
@@ -87,14 +51,12 @@ export function problemStatuses(route: RegisteredOperation): string[] {
     out.add('413');
     out.add('415');
   }
-  if (route.legacy) for (const c of ['404', '409', '422']) out.add(c);
-  if (route.legacy && route.method !== 'get') out.add('503');
-  if (!route.legacy) for (const c of route.problems) out.add(String(c));
+  for (const c of route.problems) out.add(String(c));
   return [...out].sort();
 }
 
 function operation(route: RegisteredOperation): Json {
-  const { parameters, body } = route.legacy ? documentedRequest(route.operationId) : typedRequest(route);
+  const { parameters, body } = typedRequest(route);
   const status = String(route.status ?? 200);
   const problem = { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
   const success = route.produces ? { type: 'string' } : route.response ? plain(route.response) : {};
@@ -116,7 +78,7 @@ function operation(route: RegisteredOperation): Json {
     ...(parameters.length ? { parameters } : {}),
     ...(body
       ? {
-          requestBody: { required: !(!route.legacy && isOptionalBody(route.body)), content: { 'application/json': { schema: body } } },
+          requestBody: { required: !isOptionalBody(route.body), content: { 'application/json': { schema: body } } },
         }
       : {}),
     ...(route.method === 'post' && route.access !== 'public'
@@ -143,7 +105,6 @@ export function buildOpenApi(registry: RouteRegistry): OpenApiDocument {
     paths[p] ??= {};
     paths[p][route.method] = operation(route);
   }
-  const commonDefs = toOpenApiSchema(getSchema('common').$defs) as Json;
   return {
     openapi: '3.1.0',
     info: {
@@ -158,7 +119,6 @@ export function buildOpenApi(registry: RouteRegistry): OpenApiDocument {
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Token from POST /api/v1/auth/login' } },
       schemas: {
-        ...commonDefs,
         Problem: plain(Problem),
       },
     },

@@ -4,37 +4,14 @@ import { hashToken, principalForTokenHash, type Principal } from './auth';
 import type { AppDeps } from './deps';
 import { ForbiddenError, HttpError, MalformedError, UnauthorizedError } from './errors';
 import { inTransactionWithKey, withKey } from './idempotency';
-import type { Access, Method, Operation, OperationContext, Reply } from './operation';
-import { validateRequest as validateLegacyRequest } from './validation';
+import type { Operation, OperationContext, Reply } from './operation';
 import { sessionToken } from './session-cookie';
 
 export type { AppDeps, ApiConfig } from './deps';
 export type { Access, Reply } from './operation';
 
-/** The context a handler gets (the typed operations' OperationContext, with untyped parts). */
-export type RouteContext<P = Record<string, string>, Q = Record<string, unknown>, B = unknown> = OperationContext<P, Q, B>;
-
-/**
- * A route declared the old way, its request schema in api/schemas/<operationId>.json and no response schema. Kept
- * while features move to `defineOperation`; the OpenAPI document marks such answers as undocumented.
- */
-export interface RouteSpec {
-  method: Method;
-  path: string;
-  operationId: string;
-  summary: string;
-  tag: string;
-  access: Access;
-  status?: number;
-  produces?: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  handler: (ctx: RouteContext<any, any, any>) => Promise<Reply>;
-}
-
-export interface RegisteredOperation extends Operation {
-  /** Declared the old way: request schema from api/schemas, answer not declared. */
-  legacy: boolean;
-}
+/** An operation as the registry holds it: every one is declared with defineOperation (api/operation.ts). */
+export type RegisteredOperation = Operation;
 
 // Input, sign-in and role refusals, and server errors, may come from any operation; the rest it declares.
 const STATUSES_EVERY_OPERATION_MAY_ANSWER = new Set([400, 401, 403, 413, 415, 500]);
@@ -44,21 +21,7 @@ export class RouteRegistry {
 
   /** Adds typed operations (see api/operation.ts). */
   addAll(operations: readonly Operation[]): void {
-    for (const op of operations) this.push({ ...op, legacy: false });
-  }
-
-  /** Adds a route declared the old way (request schema in api/schemas/<operationId>.json). */
-  add(spec: RouteSpec): void {
-    this.push({
-      ...spec,
-      status: spec.status ?? 200,
-      problems: [404, 409, 422, 429, 503],
-      answers: [],
-      transaction: false,
-      validateRequest: (parts) => validateLegacyRequest(spec.operationId, parts),
-      responseErrors: () => [],
-      legacy: true,
-    });
+    for (const op of operations) this.push(op);
   }
 
   private push(op: RegisteredOperation): void {
@@ -136,7 +99,6 @@ async function run(op: RegisteredOperation, deps: AppDeps, req: Request, res: Re
 
 /** Whether an operation may answer a problem status (the test suite checks every problem against the document). */
 export function declaresProblem(op: RegisteredOperation, status: number): boolean {
-  if (op.legacy) return true;
   return STATUSES_EVERY_OPERATION_MAY_ANSWER.has(status) || (op.problems as readonly number[]).includes(status);
 }
 

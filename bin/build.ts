@@ -1,6 +1,5 @@
 /**
- * The second half of `npm run build` (run from dist/ after tsc): copies what tsc does not (the operations' JSON
- * schemas, the `fuhua` entry point) and prebuilds the workflow bundle, as Temporal's production sample does, so the
+ * The second half of `npm run build` (run from dist/ after tsc): copies what tsc does not (the `fuhua` entry point) and prebuilds the workflow bundle, as Temporal's production sample does, so the
  * worker in production starts without webpack (`workflowBundle: { codePath }`) and nothing runs through tsx.
  */
 import fs from 'node:fs';
@@ -11,7 +10,6 @@ import { WORKFLOW_BUNDLE_FILE } from './worker';
 async function main(): Promise<void> {
   const dist = path.resolve(__dirname, '..');
   const root = path.resolve(dist, '..');
-  fs.cpSync(path.join(root, 'api', 'schemas'), path.join(dist, 'api', 'schemas'), { recursive: true });
   fs.copyFileSync(path.join(root, 'bin', 'fuhua.js'), path.join(dist, 'bin', 'fuhua.js'));
   const started = Date.now();
   const quiet = { info() {}, warn: (m: string) => process.stderr.write(`[build] ${m}\n`), error: (m: string) => process.stderr.write(`[build] ${m}\n`), debug() {}, trace() {}, log() {} };

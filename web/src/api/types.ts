@@ -107,7 +107,7 @@ export interface Need {
   peopleAffected: number;
 }
 
-// Contests (公益创投): their operations are still declared the old way; these shapes come from api/routes/contest*.ts.
+// Contests (公益创投): hand-written shapes of the contest answers (api/contests/, api/contest-entries/, api/contest-judging/ now declare them; swap for the generated types).
 
 export interface ContestCriterion {
   key: string;
@@ -205,7 +205,7 @@ export interface Ranking {
   overall: RankingRow[];
 }
 
-// Delivery and monitoring (api/routes/project-delivery.ts, old way).
+// Delivery and monitoring (api/delivery/, api/monitoring/ now declare them; swap for the generated types).
 
 export interface Delivery {
   agreement: {
