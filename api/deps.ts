@@ -37,6 +37,11 @@ export interface AppDeps {
   log: Logger;
   metrics: Metrics;
   clock: () => Date;
+  /**
+   * Aborted when the process stops: requests still waiting on a workflow update answer 503 (retry with the same
+   * Idempotency-Key) instead of outliving the Temporal connection that is closed after them.
+   */
+  stopping?: AbortSignal;
   /** Set by createApp when not given. */
   sessions?: SessionCache;
   /** Set by createApp when not given: decides funders' subscriptions in batches. */

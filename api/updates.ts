@@ -3,7 +3,7 @@ import { ActivityFailure, ApplicationFailure, WorkflowNotFoundError, type Update
 import { BusinessRuleError, ConflictError, IllegalMoveError, UnavailableError, type FieldError } from './errors';
 import type { AppDeps } from './deps';
 
-export type UpdateDeps = Pick<AppDeps, 'temporal' | 'db'> & { config?: Pick<AppDeps['config'], 'updateTimeoutMs'> };
+export type UpdateDeps = Pick<AppDeps, 'temporal' | 'db'> & { config?: Pick<AppDeps['config'], 'updateTimeoutMs'>; stopping?: AbortSignal };
 
 export function temporalOf(deps: Pick<AppDeps, 'temporal'>) {
   if (!deps.temporal) throw new UnavailableError('Temporal is not configured for this process.');
@@ -20,15 +20,22 @@ export async function awaitUpdate<T>(deps: UpdateDeps, run: () => Promise<T>): P
   const ms = deps.config?.updateTimeoutMs ?? 25_000;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), ms);
+  const stop = () => controller.abort();
+  if (deps.stopping?.aborted) stop();
+  deps.stopping?.addEventListener('abort', stop);
   try {
     return await temporalOf(deps).client.withAbortSignal(controller.signal, run);
   } catch (err) {
+    if (deps.stopping?.aborted) {
+      throw new UnavailableError('This server is shutting down; the move may still complete. Retry with the same Idempotency-Key to get its result.', 5);
+    }
     if (controller.signal.aborted) {
       throw new UnavailableError(`The move did not finish within ${Math.round(ms / 1000)} s; it may still complete. Retry with the same Idempotency-Key to get its result.`, 5);
     }
     throw err;
   } finally {
     clearTimeout(timer);
+    deps.stopping?.removeEventListener('abort', stop);
   }
 }
 

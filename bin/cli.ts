@@ -127,9 +127,14 @@ async function connectTemporal(address: string, namespace: string): Promise<{ cl
   return { client: new Client({ connection, namespace }), connection };
 }
 
+/** How long requests in flight may finish when the process stops, before waiting updates are cut short with 503. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 function listen(config: Config, db: Db, client: Client, log: Logger, metrics: Metrics, temporalUiUrl?: string): Promise<{ server: http.Server; stop: Stop }> {
+  const stopping = new AbortController();
   const app = createApp({
     db,
+    stopping: stopping.signal,
     temporal: { client, taskQueue: config.taskQueue },
     config: {
       bodyLimitBytes: config.bodyLimitBytes,
@@ -153,11 +158,14 @@ function listen(config: Config, db: Db, client: Client, log: Logger, metrics: Me
     server.listen(config.port, config.host, () => {
       const stop: Stop = {
         name: 'api',
-        // Stop accepting, let requests in flight finish (then drop idle keep-alive connections).
+        // Stop accepting and let requests in flight finish; after a grace, requests still waiting on a workflow update
+        // answer 503 (retry with the same key), so none outlives the Temporal connection closed after this step.
         run: () =>
           new Promise<void>((done) => {
-            const force = setTimeout(() => server.closeAllConnections(), 15_000);
+            const abort = setTimeout(() => stopping.abort(), SHUTDOWN_GRACE_MS);
+            const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS + 5_000);
             server.close(() => {
+              clearTimeout(abort);
               clearTimeout(force);
               done();
             });
