@@ -178,7 +178,9 @@ export const completeRectification = defineUpdate<ProjectView, [Actor & { note: 
 
 export type EvaluationKind = 'mid_term' | 'final';
 export const assignEvaluator = defineUpdate<ProjectView, [Actor & { kind: EvaluationKind; evaluatorId: string }]>('assignEvaluator');
-export const submitEvaluation = defineUpdate<ProjectView, [Actor & { kind: EvaluationKind; scores: Record<string, number>; comments: string }]>('submitEvaluation');
+/** What an indicator drawn from the service loop was scored, against its drawn figure, and why they differ. */
+export interface DrawnFigureScore { figure: 'satisfaction' | 'coverage'; drawn: number; given: number; reason: string | null }
+export const submitEvaluation = defineUpdate<ProjectView, [Actor & { kind: EvaluationKind; scores: Record<string, number>; comments: string; drawnFigures?: Record<string, DrawnFigureScore> }]>('submitEvaluation');
 export const closeProject = defineUpdate<ProjectView, [Actor & { finalReport: string }]>('closeProject');
 export const orderRectification = defineUpdate<ProjectView, [Actor & { reason: string }]>('orderRectification');
 /** Ends the project for good (终止) from any stage but an ended one: open tasks close, unreleased tranches are held. */

@@ -28,7 +28,19 @@ export const operations = [
     tag: 'evaluation',
     access: ['evaluator'],
     params: Type.Object({ id: Uuid(), kind: EvaluationKind }, { additionalProperties: false }),
-    body: Type.Object({ scores: Scores, comments: Text(10000) }, { additionalProperties: false }),
+    body: Type.Object(
+      {
+        scores: Type.Optional(Scores),
+        overrides: Type.Optional(
+          Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' }), Text(2000, { minLength: 1 }), {
+            maxProperties: 50,
+            description: "Why an indicator drawn from the service loop (satisfaction, coverage) is scored other than its drawn figure; kept on the timeline",
+          }),
+        ),
+        comments: Text(10000),
+      },
+      { additionalProperties: false },
+    ),
     response: ProjectView,
     problems: [404, 409, 422, 503],
     handler: async ({ params, body, user, deps, idempotencyKey }) => ({ body: await submitEvaluation(deps, user, params.id, params.kind, body, idempotencyKey) }),

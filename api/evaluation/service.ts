@@ -3,7 +3,8 @@ import type { Knex } from 'knex';
 import { evaluationSeat, evaluationsOf, toEvaluation } from '../../db/repositories/evaluation';
 import { programmeRulesOf } from '../../db/repositories/projects';
 import { assignEvaluator as assignEvaluatorUpdate, submitEvaluation as submitEvaluationUpdate, type EvaluationKind } from '../../workflows/messages';
-import { checkEvaluationScores } from '../../workflows/rules/evaluation';
+import { serviceFigures } from '../../db/repositories/service-orders';
+import { applyDrawnFigures, checkEvaluationScores, type DrawnShares } from '../../workflows/rules/evaluation';
 import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
@@ -25,16 +26,27 @@ export async function submitEvaluation(
   user: Principal,
   projectId: string,
   kind: EvaluationKind,
-  input: { scores: Record<string, number>; comments: string },
+  input: { scores?: Record<string, number>; overrides?: Record<string, string>; comments: string },
   updateId?: string,
 ): Promise<ProjectViewOut> {
   const project = await loadVisibleProject(deps.db, user, projectId);
   const seat = await evaluationSeat(deps.db, project.id, kind);
   if (!seat || seat.evaluator_id !== user.id) throw new ForbiddenError(`You are not the assigned ${kind} evaluator of this project.`);
   const rules = (await programmeRulesOf(deps.db, project.programme_id)) as ProgrammeRules;
-  const errors = checkEvaluationScores(rules.evaluation.indicators, input.scores).map((e) => ({ ...e, field: `/body/scores${e.field.replace(/^\/scores/, '')}` }));
+  const drawn = applyDrawnFigures(rules.evaluation.indicators, await drawnShares(deps.db, project.id), input.scores ?? {}, input.overrides ?? {});
+  const errors = [...drawn.violations, ...checkEvaluationScores(rules.evaluation.indicators, drawn.scores)].map((e) => ({ ...e, field: `/body${e.field}` }));
   if (errors.length) throw new BusinessRuleError(errors);
-  return moveProject(deps, user, project, submitEvaluationUpdate, { actorId: user.id, kind, ...input }, updateId);
+  const figures = Object.keys(drawn.drawn).length ? { drawnFigures: drawn.drawn } : {};
+  return moveProject(deps, user, project, submitEvaluationUpdate, { actorId: user.id, kind, scores: drawn.scores, comments: input.comments, ...figures }, updateId);
+}
+
+/** The service loop's figures that can score an indicator: satisfaction once an order is rated, coverage once one is done and the proposal names a target. */
+async function drawnShares(db: Knex, projectId: string): Promise<DrawnShares> {
+  const f = await serviceFigures(db, projectId);
+  return {
+    ...(f.satisfaction.ratings > 0 && f.satisfaction.share !== null ? { satisfaction: f.satisfaction.share } : {}),
+    ...(f.coverage.residents > 0 && f.coverage.share !== null ? { coverage: f.coverage.share } : {}),
+  };
 }
 
 /** Every round of each evaluation; who evaluated is hidden from readers who may not learn it (the applicant above all). */

@@ -70,7 +70,16 @@ const Monitoring = Type.Object(
 
 const Evaluation = Type.Object(
   {
-    indicators: Type.Array(WeightedItem, { minItems: 1, maxItems: 30 }),
+    indicators: Type.Array(
+      Type.Object(
+        {
+          key: RuleKey, name: Name(), weight: RuleWeight,
+          drawnFrom: Type.Optional(StringEnum(['satisfaction', 'coverage'] as const, { description: "Scored from the service loop's drawn figure (share × 100) when the project has one; overriding it needs a reason" })),
+        },
+        strict,
+      ),
+      { minItems: 1, maxItems: 30 },
+    ),
     thresholds: Type.Object({ excellent: Percent(), good: Percent(), pass: Percent() }, strict),
     subsidy: Type.Object({ excellent: Percent(), good: Percent(), pass: Percent(), fail: Percent() }, strict),
     failAction: StringEnum(['hold', 'clawback'] as const),

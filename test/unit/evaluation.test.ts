@@ -1,4 +1,4 @@
-import { checkEvaluationScores, evaluationScore, gradeFor, gradeLabels, subsidyFor } from '../../workflows/rules/evaluation';
+import { applyDrawnFigures, checkEvaluationScores, evaluationScore, gradeFor, gradeLabels, subsidyFor } from '../../workflows/rules/evaluation';
 import { defaultProgrammeRules, type EvaluationRules } from '../../workflows/rules/programme-rules';
 
 const rules = defaultProgrammeRules().evaluation; // 90/80/60; 100/90/70/0; hold
@@ -65,5 +65,32 @@ describe('subsidyFor', () => {
   it('when the tranche is not whole non-negative fen, it throws', () => {
     expect(() => subsidyFor(rules, 'good', 10.5)).toThrow(RangeError);
     expect(() => subsidyFor(rules, 'good', -1)).toThrow(RangeError);
+  });
+});
+
+describe('applyDrawnFigures', () => {
+  const indicators = [
+    { key: 'outputs', name: 'Outputs', weight: 60 },
+    { key: 'satisfaction', name: 'Satisfaction', weight: 25, drawnFrom: 'satisfaction' as const },
+    { key: 'coverage', name: 'Coverage', weight: 15, drawnFrom: 'coverage' as const },
+  ];
+
+  test('an indicator left out takes its drawn score (share × 100, at most 100), with nothing to explain', () => {
+    const r = applyDrawnFigures(indicators, { satisfaction: 0.8333, coverage: 1.4 }, { outputs: 70 }, {});
+    expect(r.violations).toEqual([]);
+    expect(r.scores).toEqual({ outputs: 70, satisfaction: 83, coverage: 100 });
+    expect(r.drawn.coverage).toEqual({ figure: 'coverage', drawn: 100, given: 100, reason: null });
+  });
+
+  test('without a drawn figure (no completed order) the indicator is the evaluator\'s to score, and leaving it out is the usual missing score', () => {
+    const r = applyDrawnFigures(indicators, {}, { outputs: 70 }, {});
+    expect(r.drawn).toEqual({});
+    expect(r.scores).toEqual({ outputs: 70 });
+    expect(checkEvaluationScores(indicators, r.scores).map((v) => v.field)).toEqual(expect.arrayContaining(['/scores/satisfaction']));
+  });
+
+  test('a blank reason is no reason', () => {
+    const r = applyDrawnFigures(indicators, { satisfaction: 0.5 }, { outputs: 70, satisfaction: 60, coverage: 50 }, { satisfaction: '  ' });
+    expect(r.violations.map((v) => v.rule)).toEqual(['drawn-figure-override']);
   });
 });

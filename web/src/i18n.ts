@@ -284,6 +284,10 @@ export const zh = {
     pending: '待评估',
     assignedAt: '指派时间',
     scoreHint: '各指标 0–100 分',
+    drawn: '服务闭环测算值：{score} 分（{basis}）。如改动评分，请写明理由。',
+    drawnSatisfaction: '{satisfied}/{ratings} 条评价为 4–5 星',
+    drawnCoverage: '服务 {people} 人，目标 {target} 人',
+    overrideReason: '改动测算值的理由',
   },
   admin: {
     title: '系统管理',

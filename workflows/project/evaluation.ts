@@ -44,7 +44,7 @@ export const submitEvaluation = move({
     const subsidy = a.kind === 'final' ? subsidyFor(rules, grade, s.agreement?.finalTrancheFen ?? 0) : null;
     s.evaluations[a.kind] = { ...s.evaluations[a.kind]!, submitted: true, grade };
     await p.record({
-      key, kind: 'evaluationSubmitted', actorId: a.actorId, data: { kind: a.kind, score, grade, subsidy },
+      key, kind: 'evaluationSubmitted', actorId: a.actorId, data: { kind: a.kind, score, grade, subsidy, ...(a.drawnFigures ? { drawnFigures: a.drawnFigures } : {}) },
       write: { op: 'evaluationSubmit', kind: a.kind, scores: a.scores, comments: a.comments, score, grade, subsidy },
     });
   },

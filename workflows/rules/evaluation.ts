@@ -1,5 +1,5 @@
 /** Performance evaluation (绩效评估): weighted indicators give a score, the score a grade, the grade the final subsidy. */
-import type { EvaluationRules, GradeThresholds, Indicator } from './programme-rules';
+import type { DrawnFigure, EvaluationRules, GradeThresholds, Indicator } from './programme-rules';
 import { checkKeyedScores } from './review';
 import { roundTo, type RuleViolation } from './violations';
 
@@ -8,6 +8,46 @@ export type EvaluationGrade = 'excellent' | 'good' | 'pass' | 'fail';
 export const gradeLabels: Record<EvaluationGrade, string> = { excellent: '优秀', good: '良好', pass: '合格', fail: '不合格' };
 
 export interface SubsidyOutcome { releaseFen: number; holdFen: number; clawbackFen: number }
+
+/** The service loop's figures for one project, as far as it has any (no completed order: no figure). */
+export type DrawnShares = Partial<Record<DrawnFigure, number>>;
+
+/** An indicator scored from a drawn figure: the figure's score, what the evaluator gave, and why, if they differ. */
+export interface DrawnScore { figure: DrawnFigure; drawn: number; given: number; reason: string | null }
+
+/**
+ * Scores indicators from the drawn figures (share × 100, rounded): an indicator left out takes its drawn score, and
+ * one scored otherwise must say why (overrides[key]); the reason is kept with the evaluation on the timeline.
+ */
+export function applyDrawnFigures(
+  indicators: Indicator[],
+  shares: DrawnShares,
+  scores: Record<string, number>,
+  overrides: Record<string, string>,
+): { scores: Record<string, number>; drawn: Record<string, DrawnScore>; violations: RuleViolation[] } {
+  const out = { ...scores };
+  const drawn: Record<string, DrawnScore> = {};
+  const violations: RuleViolation[] = [];
+  for (const i of indicators) {
+    const share = i.drawnFrom ? shares[i.drawnFrom] : undefined;
+    if (!i.drawnFrom || share === undefined) {
+      if (overrides[i.key] !== undefined) violations.push({ field: `/overrides/${i.key}`, rule: 'no-drawn-figure', message: `indicator ${i.key} has no drawn figure to override` });
+      continue;
+    }
+    const figure = Math.min(100, Math.round(share * 100));
+    const given = out[i.key] ?? figure;
+    out[i.key] = given;
+    const reason = overrides[i.key]?.trim() || null;
+    if (given !== figure && !reason) {
+      violations.push({ field: `/scores/${i.key}`, rule: 'drawn-figure-override', message: `indicator ${i.key} is drawn from ${i.drawnFrom} as ${figure}; scoring it ${given} needs a reason in overrides.${i.key}` });
+    }
+    drawn[i.key] = { figure: i.drawnFrom, drawn: figure, given, reason: given !== figure ? reason : null };
+  }
+  for (const key of Object.keys(overrides)) {
+    if (!indicators.some((i) => i.key === key)) violations.push({ field: `/overrides/${key}`, rule: 'unknown-indicator', message: `no indicator ${key}` });
+  }
+  return { scores: out, drawn, violations };
+}
 
 /** Every indicator scored 0..100, no unknown key. */
 export function checkEvaluationScores(indicators: Indicator[], scores: Record<string, number>): RuleViolation[] {

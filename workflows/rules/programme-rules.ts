@@ -71,7 +71,15 @@ export interface MonitoringRules {
 }
 
 /** outputs, outcomes, satisfaction, coverage, funds, professionalism, sustainability */
-export interface Indicator { key: string; name: string; weight: number }
+/** A drawn figure of the service loop an indicator may be scored from (issue #11): its share × 100 is the drawn score. */
+export type DrawnFigure = 'satisfaction' | 'coverage';
+export interface Indicator {
+  key: string;
+  name: string;
+  weight: number;
+  /** Scored from this drawn figure when the project has one; the evaluator overrides it only with a reason. */
+  drawnFrom?: DrawnFigure;
+}
 /** 优秀 >= excellent > 良好 >= good > 合格 >= pass > 不合格 */
 export interface GradeThresholds { excellent: number; good: number; pass: number }
 /** Share (0..100 percent) of the final tranche released for each grade. */
@@ -305,8 +313,8 @@ export function defaultProgrammeRules(): ProgrammeRules {
       indicators: [
         { key: 'outputs', name: 'Outputs delivered (服务产出)', weight: 20 },
         { key: 'outcomes', name: 'Outcomes reached (服务成效)', weight: 20 },
-        { key: 'satisfaction', name: 'Beneficiary satisfaction (满意度)', weight: 15 },
-        { key: 'coverage', name: 'Service coverage (服务覆盖面)', weight: 10 },
+        { key: 'satisfaction', name: 'Beneficiary satisfaction (满意度)', weight: 15, drawnFrom: 'satisfaction' },
+        { key: 'coverage', name: 'Service coverage (服务覆盖面)', weight: 10, drawnFrom: 'coverage' },
         { key: 'funds', name: 'Use of funds (资金使用)', weight: 15 },
         { key: 'professionalism', name: 'Professionalism (专业性)', weight: 10 },
         { key: 'sustainability', name: 'Sustainability (可持续性)', weight: 10 },

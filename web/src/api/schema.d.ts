@@ -4036,6 +4036,11 @@ export interface operations {
                                 name: string;
                                 /** @description Weight in percent; the weights of a list must sum to 100 */
                                 weight: number;
+                                /**
+                                 * @description Scored from the service loop's drawn figure (share × 100) when the project has one; overriding it needs a reason
+                                 * @enum {string}
+                                 */
+                                drawnFrom?: "satisfaction" | "coverage";
                             }[];
                             thresholds: {
                                 excellent: number;
@@ -4256,6 +4261,11 @@ export interface operations {
                                         name: string;
                                         /** @description Weight in percent; the weights of a list must sum to 100 */
                                         weight: number;
+                                        /**
+                                         * @description Scored from the service loop's drawn figure (share × 100) when the project has one; overriding it needs a reason
+                                         * @enum {string}
+                                         */
+                                        drawnFrom?: "satisfaction" | "coverage";
                                     }[];
                                     thresholds: {
                                         excellent: number;
@@ -4491,6 +4501,11 @@ export interface operations {
                                 name: string;
                                 /** @description Weight in percent; the weights of a list must sum to 100 */
                                 weight: number;
+                                /**
+                                 * @description Scored from the service loop's drawn figure (share × 100) when the project has one; overriding it needs a reason
+                                 * @enum {string}
+                                 */
+                                drawnFrom?: "satisfaction" | "coverage";
                             }[];
                             thresholds: {
                                 excellent: number;
@@ -4666,6 +4681,11 @@ export interface operations {
                                     name: string;
                                     /** @description Weight in percent; the weights of a list must sum to 100 */
                                     weight: number;
+                                    /**
+                                     * @description Scored from the service loop's drawn figure (share × 100) when the project has one; overriding it needs a reason
+                                     * @enum {string}
+                                     */
+                                    drawnFrom?: "satisfaction" | "coverage";
                                 }[];
                                 thresholds: {
                                     excellent: number;
@@ -4930,6 +4950,11 @@ export interface operations {
                                     name: string;
                                     /** @description Weight in percent; the weights of a list must sum to 100 */
                                     weight: number;
+                                    /**
+                                     * @description Scored from the service loop's drawn figure (share × 100) when the project has one; overriding it needs a reason
+                                     * @enum {string}
+                                     */
+                                    drawnFrom?: "satisfaction" | "coverage";
                                 }[];
                                 thresholds: {
                                     excellent: number;
@@ -5163,6 +5188,11 @@ export interface operations {
                                 name: string;
                                 /** @description Weight in percent; the weights of a list must sum to 100 */
                                 weight: number;
+                                /**
+                                 * @description Scored from the service loop's drawn figure (share × 100) when the project has one; overriding it needs a reason
+                                 * @enum {string}
+                                 */
+                                drawnFrom?: "satisfaction" | "coverage";
                             }[];
                             thresholds: {
                                 excellent: number;
@@ -5338,6 +5368,11 @@ export interface operations {
                                     name: string;
                                     /** @description Weight in percent; the weights of a list must sum to 100 */
                                     weight: number;
+                                    /**
+                                     * @description Scored from the service loop's drawn figure (share × 100) when the project has one; overriding it needs a reason
+                                     * @enum {string}
+                                     */
+                                    drawnFrom?: "satisfaction" | "coverage";
                                 }[];
                                 thresholds: {
                                     excellent: number;
@@ -12083,8 +12118,12 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @description Score per criterion key */
-                    scores: {
+                    scores?: {
                         [key: string]: number;
+                    };
+                    /** @description Why an indicator drawn from the service loop (satisfaction, coverage) is scored other than its drawn figure; kept on the timeline */
+                    overrides?: {
+                        [key: string]: string;
                     };
                     /** Format: text */
                     comments: string;

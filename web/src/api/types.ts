@@ -236,4 +236,6 @@ export interface WeightedItem {
   key: string;
   name: string;
   weight: number;
+  /** Evaluation indicators only: scored from the service loop's drawn figure when the project has one. */
+  drawnFrom?: 'satisfaction' | 'coverage';
 }

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Alert, App, Button, Card, DatePicker, Descriptions, Form, Input, InputNumber, Space, Table, Tag, Typography } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import dayjs, { type Dayjs } from 'dayjs';
@@ -233,8 +233,8 @@ function ScoreFields({ items, testid }: { items: WeightedItem[]; testid: string 
 }
 
 const scoreField = (pointer: string) => {
-  const m = pointer.match(/^\/body\/scores\/(\w+)$/);
-  if (m) return ['scores', m[1]];
+  const m = pointer.match(/^\/body\/(scores|overrides)\/(\w+)$/);
+  if (m) return [m[1], m[2]];
   const f = pointer.match(/^\/body\/(\w+)$/);
   return f ? [f[1] === 'scores' ? 'notes' : f[1]] : null;
 };
@@ -314,12 +314,31 @@ export function SupervisionTab({ project }: { project: ProjectDetail }) {
 function EvaluationForm({ project, kind, indicators }: { project: ProjectDetail; kind: 'mid_term' | 'final'; indicators: WeightedItem[] }) {
   const { message } = App.useApp();
   const queryClient = useQueryClient();
-  const [form] = Form.useForm<{ scores: Record<string, number>; comments: string }>();
+  const [form] = Form.useForm<{ scores: Record<string, number>; overrides?: Record<string, string>; comments: string }>();
   const [banner, setBanner] = useState<string | null>(null);
-  const onFinish = async (v: { scores: Record<string, number>; comments: string }) => {
+  // The service loop's drawn figures (满意度, 服务覆盖面) fill their indicators; changing one needs a reason.
+  const figures = useQuery({ queryKey: ['service-figures', project.id], queryFn: () => answer(api.GET('/api/v1/projects/{id}/service-figures', { params: { path: { id: project.id } } })) });
+  const drawn: Record<string, { score: number; basis: string }> = {};
+  for (const i of indicators) {
+    const f = figures.data;
+    if (!f || !i.drawnFrom) continue;
+    if (i.drawnFrom === 'satisfaction' && f.satisfaction.ratings > 0 && f.satisfaction.share !== null) {
+      drawn[i.key] = { score: Math.min(100, Math.round(f.satisfaction.share * 100)), basis: fmt(zh.evaluation.drawnSatisfaction, { satisfied: f.satisfaction.satisfied, ratings: f.satisfaction.ratings }) };
+    }
+    if (i.drawnFrom === 'coverage' && f.coverage.residents > 0 && f.coverage.share !== null) {
+      drawn[i.key] = { score: Math.min(100, Math.round(f.coverage.share * 100)), basis: fmt(zh.evaluation.drawnCoverage, { people: f.coverage.peopleServed, target: f.coverage.target ?? 0 }) };
+    }
+  }
+  const drawnKey = JSON.stringify(drawn);
+  useEffect(() => {
+    for (const [key, d] of Object.entries(JSON.parse(drawnKey) as typeof drawn)) if (form.getFieldValue(['scores', key]) === undefined) form.setFieldValue(['scores', key], d.score);
+  }, [drawnKey, form]);
+  const onFinish = async (v: { scores: Record<string, number>; overrides?: Record<string, string>; comments: string }) => {
     setBanner(null);
+    const overrides = Object.fromEntries(Object.entries(v.overrides ?? {}).filter(([, reason]) => reason?.trim()));
     try {
-      await unwrap(api.PUT('/api/v1/projects/{id}/evaluations/{kind}', { params: { path: { id: project.id, kind } }, body: v }));
+      const body = { scores: v.scores, comments: v.comments, ...(Object.keys(overrides).length ? { overrides } : {}) };
+      await unwrap(api.PUT('/api/v1/projects/{id}/evaluations/{kind}', { params: { path: { id: project.id, kind } }, body }));
       message.success(zh.evaluation.submitted);
       await refresh(queryClient, project.id);
     } catch (err) {
@@ -332,6 +351,11 @@ function EvaluationForm({ project, kind, indicators }: { project: ProjectDetail;
       {banner && <Alert type="error" showIcon title={banner} style={{ marginBottom: 8 }} />}
       <Form form={form} layout="vertical" onFinish={onFinish}>
         <ScoreFields items={indicators} testid="evaluation" />
+        {Object.entries(drawn).map(([key, d]) => (
+          <Form.Item key={key} name={['overrides', key]} label={`${criterionName({ key, name: indicators.find((i) => i.key === key)?.name ?? key, weight: 0, maxScore: 100 })}：${zh.evaluation.overrideReason}`} extra={fmt(zh.evaluation.drawn, { score: d.score, basis: d.basis })}>
+            <Input.TextArea rows={2} maxLength={2000} data-testid={`override-${key}`} />
+          </Form.Item>
+        ))}
         <Form.Item name="comments" label={zh.evaluation.comments} rules={[{ required: true, message: zh.common.required }]}>
           <Input.TextArea rows={3} maxLength={10000} />
         </Form.Item>
