@@ -17,11 +17,13 @@ let organiser: TestUser;
 let funder: TestUser;
 let id: string;
 let entryId: string;
+/** A second contest, left in judging, for the score sheet's window. */
+let judging: { id: string; entryId: string; judge: TestUser };
 const path_ = (p = '') => `/api/v1/contests/${id}${p}`;
 const count = async (table: string, where: Record<string, unknown>) => Number((await stack.db(table).where(where).count({ n: '*' }).first())?.n ?? 0);
 
 /** Sends one request to an API child process that dies at the first query matching `sql`; resolves once it is dead. */
-async function crashAt(sql: RegExp, method: string, urlPath: string, body: object, key: string): Promise<{ answered: boolean; signal: NodeJS.Signals | null }> {
+async function crashAt(sql: RegExp, method: string, urlPath: string, body: object, key: string | null, token = funder.token): Promise<{ answered: boolean; signal: NodeJS.Signals | null }> {
   const { rows } = await stack.db.raw<{ rows: { name: string }[] }>('select current_database() as name');
   const url = withDatabase(process.env.FUHUA_TEST_PG_URL!, rows[0].name);
   const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'run-ts.js'), 'test/helpers/crash-api.ts', url, sql.source], { cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
@@ -38,7 +40,7 @@ async function crashAt(sql: RegExp, method: string, urlPath: string, body: objec
   let answered = true;
   try {
     await fetch(`http://127.0.0.1:${port}${urlPath}`, {
-      method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${funder.token}`, 'Idempotency-Key': key },
+      method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...(key ? { 'Idempotency-Key': key } : {}) },
     });
   } catch {
     answered = false;
@@ -63,6 +65,15 @@ beforeAll(async () => {
   for (const a of await allAssignments(stack, organiser, id, 'preliminary')) expectStatus(await as(stack, judge).put(path_(`/rounds/preliminary/scores/${a.entryId}`), { scores: { need: 8, design: 7 } }), 200);
   expectStatus(await as(stack, organiser).post(path_('/close-round')), 200);
   expectStatus(await as(stack, organiser).post(path_('/publish-ranking')), 200);
+
+  const judge2 = await createUser(stack, ['reviewer']);
+  const [project2] = await seedApprovedProjects(stack, s, reviewer, [{ organisationId: s.organisationId, title: 'Crash window, judged', amountAskedFen: 400_000 }]);
+  const id2 = await openContest(stack, organiser, contestBody(s, { rounds: [onlineRound({ judgesPerEntry: 1 })] }));
+  const [entry2] = await enterProjects(stack, organiser, id2, [{ projectId: project2, trackKey: 'elderly' }]);
+  expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id2}/close-entries`), 200);
+  expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id2}/judges`, { userIds: [judge2.id] }), 200);
+  expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id2}/start-judging`), 200);
+  judging = { id: id2, entryId: entry2, judge: judge2 };
 });
 afterAll(async () => {
   await stack.close();
@@ -94,3 +105,16 @@ test('the API dies after the funding desk committed a subscription, before answe
   expect(Number((await stack.db('contest_pledges').where({ id: pledgeId }).first('allocated_fen')).allocated_fen)).toBe(120_000);
   expect(Number((await stack.db('contest_entries').where({ id: entryId }).first('subscribed_fen')).subscribed_fen)).toBe(120_000);
 });
+
+test('the API dies after a score sheet committed, before answering: the judge\'s retry leaves one sheet with the second answer\'s scores', async () => {
+  const url = `/api/v1/contests/${judging.id}/rounds/preliminary/scores/${judging.entryId}`;
+  const body = { scores: { need: 9, design: 6 }, comment: 'Strong need' };
+  // Killed when PostgreSQL has answered the sheet's transaction's COMMIT: the sheet is in, the judge saw nothing.
+  const crash = await crashAt(/^commit/, 'PUT', url, body, null, judging.judge.token);
+  expect(crash).toEqual({ answered: false, signal: 'SIGKILL' });
+  const sheets = () => stack.db('contest_scores').where({ entry_id: judging.entryId, judge_id: judging.judge.id });
+  expect(await sheets()).toHaveLength(1);
+  const retry = expectStatus(await as(stack, judging.judge).put(url, body), 200);
+  expect(retry.body).toMatchObject({ scores: { need: 9, design: 6 }, comment: 'Strong need' });
+  expect(await sheets()).toHaveLength(1);
+}, CHILD_TIMEOUT_MS);
