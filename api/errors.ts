@@ -86,6 +86,17 @@ export class ConflictError extends HttpError {
   }
 }
 
+/**
+ * The Idempotency-Key is held by a request still running (or by a process that died running it: its claim is taken
+ * over after a minute). Any keyed write may answer it; Retry-After says when to try again.
+ */
+export class KeyInProgressError extends ConflictError {
+  constructor(retryAfterSeconds: number) {
+    super('A request with this Idempotency-Key is still being processed; retry shortly.');
+    this.headers = { 'Retry-After': String(retryAfterSeconds) };
+  }
+}
+
 /** An illegal stage or phase move: names the current stage so the caller can recover. */
 export class IllegalMoveError extends HttpError {
   constructor(currentStage: string, move: string, detail?: string) {

@@ -2,12 +2,14 @@
 // with another body is refused (422); a retry while the first is still running gets 409. Keys are kept 24 hours.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { BusinessRuleError, ConflictError, HttpError, ValidationError, type Problem } from './errors';
+import { BusinessRuleError, HttpError, KeyInProgressError, ValidationError, type Problem } from './errors';
 import type { Reply } from './operation';
 
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
 /** A request that died mid-way (process killed) leaves its row unfinished; after this a retry takes it over. */
 const STALE_IN_PROGRESS_MS = 60_000;
+/** When to try again: 5 s (the running request may well be done by then), or sooner if its claim goes stale sooner. */
+const retryAfter = (row: { created_at: Date | string }) => Math.max(1, Math.min(5, Math.ceil((new Date(row.created_at).getTime() + STALE_IN_PROGRESS_MS - Date.now()) / 1000)));
 export const KEY_RETENTION_MS = 24 * 3600_000;
 
 export interface KeyedRequest {
@@ -65,7 +67,7 @@ export async function inTransactionWithKey(db: Knex, req: KeyedRequest | null, r
       if (claimed.length === 0) {
         const prior = (await trx('idempotency_keys').where({ user_id: req.userId, key: req.key }).first()) as KeyRow;
         if (prior.status === null && Date.now() - new Date(prior.created_at).getTime() < STALE_IN_PROGRESS_MS) {
-          throw new ConflictError('A request with this Idempotency-Key is still being processed; retry shortly.');
+          throw new KeyInProgressError(retryAfter(prior));
         }
         if (prior.status === null || expired(prior, Date.now())) {
           await trx('idempotency_keys').where({ user_id: req.userId, key: req.key }).delete();
@@ -82,7 +84,7 @@ export async function inTransactionWithKey(db: Knex, req: KeyedRequest | null, r
     });
   } catch (err) {
     // A refusal is an answer too: keep it for the retry (the failed transaction wrote nothing else).
-    if (err instanceof HttpError && err.status < 500 && !err.headers['Idempotent-Replayed'] && !(err instanceof ConflictError && /still being processed/.test(err.message))) {
+    if (err instanceof HttpError && err.status < 500 && !err.headers['Idempotent-Replayed'] && !(err instanceof KeyInProgressError)) {
       await db('idempotency_keys')
         .insert({ user_id: req.userId, key: req.key, method: req.method, path: req.path, request_hash: hash, status: err.status, response: JSON.stringify({ error: err.toProblem() }) })
         .onConflict(['user_id', 'key'])
@@ -110,7 +112,7 @@ export async function withKey(db: Knex, req: KeyedRequest, run: () => Promise<Re
     if (prior && prior.status !== null && !expired(prior, Date.now())) return replay(prior, hash);
     if (prior && prior.request_hash !== hash && !expired(prior, Date.now())) replay(prior, hash);
     if (prior && prior.status === null && Date.now() - new Date(prior.created_at).getTime() < STALE_IN_PROGRESS_MS) {
-      throw new ConflictError('A request with this Idempotency-Key is still being processed; retry shortly.');
+      throw new KeyInProgressError(retryAfter(prior));
     }
     await db('idempotency_keys').where({ user_id: req.userId, key: req.key }).delete();
     return withKey(db, req, run);

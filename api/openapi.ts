@@ -1,4 +1,4 @@
-import type { RegisteredOperation, RouteRegistry } from './registry';
+import { keyedWrite, type RegisteredOperation, type RouteRegistry } from './registry';
 import { isOptionalBody, Problem, withCleanStrings } from './schema';
 
 type Json = Record<string, unknown>;
@@ -8,7 +8,7 @@ const ERROR_STATUSES: Record<string, string> = {
   '401': 'Missing, expired or revoked token',
   '403': 'Your role may not call this operation',
   '404': 'No such object, or not one you may see',
-  '409': 'Illegal stage move (names the current stage) or conflict',
+  '409': 'Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After)',
   '413': 'Body too large',
   '415': 'Body is not application/json',
   '422': 'A business rule refuses the request',
@@ -52,6 +52,7 @@ export function problemStatuses(route: RegisteredOperation): string[] {
     out.add('415');
   }
   for (const c of route.problems) out.add(String(c));
+  if (keyedWrite(route)) out.add('409');
   return [...out].sort();
 }
 

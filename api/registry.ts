@@ -97,8 +97,14 @@ async function run(op: RegisteredOperation, deps: AppDeps, req: Request, res: Re
   send(res, op, reply);
 }
 
+/** A write a caller may send with an Idempotency-Key: it may answer 409 while another request holds the key. */
+export function keyedWrite(op: Pick<RegisteredOperation, 'method' | 'access'>): boolean {
+  return op.method !== 'get' && op.access !== 'public';
+}
+
 /** Whether an operation may answer a problem status (the test suite checks every problem against the document). */
 export function declaresProblem(op: RegisteredOperation, status: number): boolean {
+  if (status === 409 && keyedWrite(op)) return true;
   return STATUSES_EVERY_OPERATION_MAY_ANSWER.has(status) || (op.problems as readonly number[]).includes(status);
 }
 

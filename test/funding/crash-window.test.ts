@@ -1,11 +1,9 @@
 // Issue 9 item 3: a direct write and its Idempotency-Key answer commit together. Each test runs the API in a child
 // process that is killed between the write and its answer, then retries with the same key and counts the rows.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
 import { seedProgramme, type Seeded } from '../helpers/projects';
 import { as } from '../helpers/api';
-import { withDatabase } from '../helpers/shared';
+import { crashApi } from '../helpers/crash';
 import { contestBody, enterProjects, expectStatus, onlineRound, openContest, seedApprovedProjects, seedOrganisation, allAssignments } from '../helpers/contests';
 
 /** Starting the API in a child process compiles it through tsx: slow on a busy machine. */
@@ -22,31 +20,8 @@ let judging: { id: string; entryId: string; judge: TestUser };
 const path_ = (p = '') => `/api/v1/contests/${id}${p}`;
 const count = async (table: string, where: Record<string, unknown>) => Number((await stack.db(table).where(where).count({ n: '*' }).first())?.n ?? 0);
 
-/** Sends one request to an API child process that dies at the first query matching `sql`; resolves once it is dead. */
-async function crashAt(sql: RegExp, method: string, urlPath: string, body: object, key: string | null, token = funder.token): Promise<{ answered: boolean; signal: NodeJS.Signals | null }> {
-  const { rows } = await stack.db.raw<{ rows: { name: string }[] }>('select current_database() as name');
-  const url = withDatabase(process.env.FUHUA_TEST_PG_URL!, rows[0].name);
-  const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'run-ts.js'), 'test/helpers/crash-api.ts', url, sql.source], { cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /port (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on('exit', () => reject(new Error(`the API child exited before listening: ${out}`)));
-  });
-  let answered = true;
-  try {
-    await fetch(`http://127.0.0.1:${port}${urlPath}`, {
-      method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...(key ? { 'Idempotency-Key': key } : {}) },
-    });
-  } catch {
-    answered = false;
-  }
-  return { answered, signal: await exited };
-}
+const crashAt = (sql: RegExp, method: string, urlPath: string, body: object, key: string | null, token = funder.token) =>
+  crashApi(stack, { sql }, { method, path: urlPath, body, token, ...(key ? { key } : {}) });
 
 beforeAll(async () => {
   stack = await startStack();

@@ -7,6 +7,7 @@ import { projectWorkflowId } from '../../api/projects/service';
 import { createProject, newProjectId } from '../../api/projects/creation';
 import { sampleProposal } from '../helpers/projects';
 import { getState } from '../../workflows/messages';
+import { crashApi } from '../helpers/crash';
 
 // The two writes that span PostgreSQL and Temporal are each one durable operation (docs/workflows.md). These
 // tests cut them where a crash could fall and show the state converging: rows and workflow together, once.
@@ -58,6 +59,30 @@ test('when the API is gone right after its one call to create a project, the wor
   expect(await count('projects', { id: projectId })).toBe(1);
   expect(await count('audit_log', { object_type: 'project', object_id: projectId })).toBe(1);
 }, 180_000);
+
+test('when the API process is killed (SIGKILL) just after it sent the update-with-start, the project converges: rows and workflow once; the retry gets the same project', async () => {
+  const needId = await seedNeed(stack, s.communityId);
+  const body = { title: 'Killed mid-create', regionId: s.communityId, needIds: [needId], proposal: sampleProposal(4_000_000) };
+  const projectId = newProjectId(`${cast.applicant.id}:killed-create`);
+  const crash = await crashApi(stack, { taskQueue: stack.taskQueue }, { method: 'POST', path: `/api/v1/programmes/${s.programmeId}/projects`, body, token: cast.applicant.token, key: 'killed-create' });
+  expect(crash).toEqual({ answered: false, signal: 'SIGKILL' });
+  // Nobody is left to answer; the engine and the worker finish the operation the dead process started.
+  await eventually(async () => expect(await count('projects', { id: projectId })).toBe(1), 60_000);
+  expect(await count('audit_log', { object_type: 'project', object_id: projectId, action: 'create' })).toBe(1);
+  // The dead process's claim on the key answers 409 with Retry-After until it is taken over (a minute); then the
+  // retry reaches the same update and answers the project.
+  const retry = () => as(stack, cast.applicant).post(`/api/v1/programmes/${s.programmeId}/projects`, body, { 'Idempotency-Key': 'killed-create' });
+  const held = await retry();
+  expect(held.status).toBe(409);
+  expect(Number(held.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  // The minute passes (the claim's clock is moved back rather than waited out).
+  await stack.db('idempotency_keys').where({ user_id: cast.applicant.id, key: 'killed-create' }).update({ created_at: new Date(Date.now() - 61_000) });
+  const retried = await retry();
+  expect({ status: retried.status, body: retried.body }).toMatchObject({ status: 201, body: { id: projectId } });
+  expect(await count('projects', { id: projectId })).toBe(1);
+  expect(await count('audit_log', { object_type: 'project', object_id: projectId, action: 'create' })).toBe(1);
+  expect(await stack.client.workflow.getHandle(projectWorkflowId(projectId)).query(getState)).toMatchObject({ projectId, stage: 'design' });
+}, 300_000);
 
 test('when the entry write dies mid-transaction (its database connection killed), the retried activity writes the entry and the move together, once', async () => {
   const projectId = await seedApprovedProject(stack, s, contest.reviewer.id);

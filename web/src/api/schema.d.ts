@@ -2087,7 +2087,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2285,7 +2285,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2454,6 +2454,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "me.get": {
@@ -2611,6 +2620,15 @@ export interface operations {
             };
             /** @description Your role may not call this operation */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2904,6 +2922,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "users.list": {
@@ -3073,7 +3100,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3280,6 +3307,15 @@ export interface operations {
             };
             /** @description No such object, or not one you may see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3495,7 +3531,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3721,7 +3757,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4779,6 +4815,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body too large */
             413: {
                 headers: {
@@ -5466,7 +5511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5685,6 +5730,15 @@ export interface operations {
             };
             /** @description No such object, or not one you may see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5981,6 +6035,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body too large */
             413: {
                 headers: {
@@ -6088,6 +6151,15 @@ export interface operations {
             };
             /** @description No such object, or not one you may see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6638,6 +6710,15 @@ export interface operations {
             };
             /** @description No such object, or not one you may see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7327,7 +7408,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7533,7 +7614,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7731,7 +7812,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7998,7 +8079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8220,7 +8301,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8438,7 +8519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8747,7 +8828,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8912,6 +8993,15 @@ export interface operations {
             };
             /** @description Your role may not call this operation */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9145,7 +9235,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9476,7 +9566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9718,7 +9808,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9948,7 +10038,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10168,7 +10258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10449,7 +10539,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10663,7 +10753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10882,7 +10972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11107,7 +11197,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11337,7 +11427,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11551,7 +11641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11760,7 +11850,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -12056,7 +12146,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -12279,7 +12369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -12493,7 +12583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -12707,7 +12797,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -12921,7 +13011,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -13322,6 +13412,15 @@ export interface operations {
             };
             /** @description No such object, or not one you may see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13743,7 +13842,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -13958,7 +14057,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -14182,7 +14281,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -14406,7 +14505,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -14633,7 +14732,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -14857,7 +14956,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -15094,7 +15193,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -15318,7 +15417,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -15545,7 +15644,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -15842,7 +15941,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -16127,7 +16226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -16345,7 +16444,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -16440,7 +16539,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -16712,7 +16811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -16849,7 +16948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -17222,7 +17321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -17366,7 +17465,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -17627,7 +17726,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -17778,7 +17877,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -18128,7 +18227,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -18230,7 +18329,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -18452,7 +18551,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -18825,7 +18924,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -19224,7 +19323,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -19389,7 +19488,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -19543,7 +19642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -19718,7 +19817,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -19894,7 +19993,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -20067,7 +20166,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -20239,7 +20338,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal stage move (names the current stage) or conflict */
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -20617,6 +20716,15 @@ export interface operations {
             };
             /** @description Your role may not call this operation */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -21006,6 +21114,15 @@ export interface operations {
             };
             /** @description No such object, or not one you may see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
