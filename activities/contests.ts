@@ -13,6 +13,7 @@ import { rankEntries, type RankedEntry } from '../workflows/contest-rules/rankin
 import { composeFinalRanking } from '../workflows/contest-rules/final-ranking';
 import { createContestAwardActivities } from './contest-awards';
 import { contestBusinessRule, contestIllegal, lockContest, type ContestMoveInput, type RoundTimes } from './contest-common';
+import { msg } from '../i18n/message';
 
 export type { ContestMoveInput, RoundTimes } from './contest-common';
 
@@ -89,7 +90,7 @@ async function openRound(trx: Knex.Transaction, c: ContestRow, index: number, ti
         message: `entry "${u.title}" has ${u.eligibleJudges} judge(s) free of conflict of interest; round "${round.key}" needs ${round.judgesPerEntry}`,
       })),
       { uncoverable, judgesPerEntry: round.judgesPerEntry },
-      `${uncoverable.length} entr${uncoverable.length === 1 ? 'y' : 'ies'} cannot be covered by ${round.judgesPerEntry} judge(s) free of conflict of interest: ${uncoverable.map((u) => u.title).join(', ')}`,
+      msg('problem.business-rule.uncoverable', { count: uncoverable.length, judges: round.judgesPerEntry, titles: uncoverable.map((u) => u.title).join(', ') }),
     );
   }
 

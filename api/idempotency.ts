@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { BusinessRuleError, ConflictError, HttpError, ValidationError, type Problem } from './errors';
+import { msg } from '../i18n';
 import type { Reply } from './operation';
 
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
@@ -65,7 +66,7 @@ export async function inTransactionWithKey(db: Knex, req: KeyedRequest | null, r
       if (claimed.length === 0) {
         const prior = (await trx('idempotency_keys').where({ user_id: req.userId, key: req.key }).first()) as KeyRow;
         if (prior.status === null && Date.now() - new Date(prior.created_at).getTime() < STALE_IN_PROGRESS_MS) {
-          throw new ConflictError('A request with this Idempotency-Key is still being processed; retry shortly.');
+          throw new ConflictError(msg('problem.conflict.idempotency-in-flight'));
         }
         if (prior.status === null || expired(prior, Date.now())) {
           await trx('idempotency_keys').where({ user_id: req.userId, key: req.key }).delete();
@@ -84,7 +85,7 @@ export async function inTransactionWithKey(db: Knex, req: KeyedRequest | null, r
     // A refusal is an answer too: keep it for the retry (the failed transaction wrote nothing else).
     if (err instanceof HttpError && err.status < 500 && !err.headers['Idempotent-Replayed'] && !(err instanceof ConflictError && /still being processed/.test(err.message))) {
       await db('idempotency_keys')
-        .insert({ user_id: req.userId, key: req.key, method: req.method, path: req.path, request_hash: hash, status: err.status, response: JSON.stringify({ error: err.toProblem() }) })
+        .insert({ user_id: req.userId, key: req.key, method: req.method, path: req.path, request_hash: hash, status: err.status, response: JSON.stringify({ error: err.toStored() }) })
         .onConflict(['user_id', 'key'])
         .ignore();
     }
@@ -110,7 +111,7 @@ export async function withKey(db: Knex, req: KeyedRequest, run: () => Promise<Re
     if (prior && prior.status !== null && !expired(prior, Date.now())) return replay(prior, hash);
     if (prior && prior.request_hash !== hash && !expired(prior, Date.now())) replay(prior, hash);
     if (prior && prior.status === null && Date.now() - new Date(prior.created_at).getTime() < STALE_IN_PROGRESS_MS) {
-      throw new ConflictError('A request with this Idempotency-Key is still being processed; retry shortly.');
+      throw new ConflictError(msg('problem.conflict.idempotency-in-flight'));
     }
     await db('idempotency_keys').where({ user_id: req.userId, key: req.key }).delete();
     return withKey(db, req, run);
@@ -121,7 +122,7 @@ export async function withKey(db: Knex, req: KeyedRequest, run: () => Promise<Re
     return reply;
   } catch (err) {
     if (err instanceof HttpError && err.status < 500) {
-      await db('idempotency_keys').where({ user_id: req.userId, key: req.key }).update({ status: err.status, response: JSON.stringify({ error: err.toProblem() }) });
+      await db('idempotency_keys').where({ user_id: req.userId, key: req.key }).update({ status: err.status, response: JSON.stringify({ error: err.toStored() }) });
     } else {
       // Server errors and 503 (the move may still complete) are not kept: the retry runs again, and being the same
       // update id it gets the one result. An answer the operation already committed with its write (the funding

@@ -8,6 +8,7 @@ import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
 import { BusinessRuleError, ForbiddenError } from '../errors';
+import { msg } from '../../i18n';
 import { evaluatorIdFor, loadVisibleProject, requireOfficer, type ProjectViewOut } from '../projects/access';
 import { independenceProblems } from '../projects/independence';
 import { moveProject } from '../projects/service';
@@ -30,7 +31,7 @@ export async function submitEvaluation(
 ): Promise<ProjectViewOut> {
   const project = await loadVisibleProject(deps.db, user, projectId);
   const seat = await evaluationSeat(deps.db, project.id, kind);
-  if (!seat || seat.evaluator_id !== user.id) throw new ForbiddenError(`You are not the assigned ${kind} evaluator of this project.`);
+  if (!seat || seat.evaluator_id !== user.id) throw new ForbiddenError(msg('problem.forbidden.evaluator', { kind }));
   const rules = (await programmeRulesOf(deps.db, project.programme_id)) as ProgrammeRules;
   const errors = checkEvaluationScores(rules.evaluation.indicators, input.scores).map((e) => ({ ...e, field: `/body/scores${e.field.replace(/^\/scores/, '')}` }));
   if (errors.length) throw new BusinessRuleError(errors);

@@ -6,6 +6,7 @@ import * as m from './messages';
 import type { Actor, OrderMove, OrderState, OrderStatus, OrderView, ServiceOrderInput } from './messages';
 import { serialiser } from '../serialise';
 import { addDuration, parseInstant } from '../rules/duration';
+import { msg, type Message } from '../../i18n/message';
 
 const acts = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -20,11 +21,11 @@ export function initialOrderState(): OrderState {
 }
 
 function illegal(status: OrderStatus, move: string): wf.ApplicationFailure {
-  return wf.ApplicationFailure.create({ type: 'IllegalMove', message: `"${move}" is not allowed while the order's current status is "${status}"`, details: [{ currentStage: status, move }], nonRetryable: true });
+  return wf.ApplicationFailure.create({ type: 'IllegalMove', message: `"${move}" is not allowed while the order's current status is "${status}"`, details: [{ currentStage: status, move, message: msg('problem.illegal-move.order', { move, current: status }) }], nonRetryable: true });
 }
 
-function conflict(status: OrderStatus, message: string): wf.ApplicationFailure {
-  return wf.ApplicationFailure.create({ type: 'Conflict', message, details: [{ currentStage: status }], nonRetryable: true });
+function conflict(status: OrderStatus, message: Message): wf.ApplicationFailure {
+  return wf.ApplicationFailure.create({ type: 'Conflict', message: message.key, details: [{ currentStage: status, message }], nonRetryable: true });
 }
 
 function businessRule(field: string, rule: string, message: string): wf.ApplicationFailure {
@@ -62,7 +63,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
 
   function requireMove(move: OrderMove): void {
     if (move === 'placeOrder') {
-      if (state.placedAt) throw conflict(state.status, 'the order is already placed');
+      if (state.placedAt) throw conflict(state.status, msg('problem.conflict.order-placed'));
       return;
     }
     if (!state.placedAt) throw illegal(state.status, move);
@@ -93,7 +94,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
     const c = state.current;
     if (!c) return;
     const mine = c.userId ? a.actorId === c.userId : !!a.organisationId && a.organisationId === c.organisationId;
-    if (!mine) throw conflict(state.status, 'the order is dispatched to someone else');
+    if (!mine) throw conflict(state.status, msg('problem.conflict.order-elsewhere'));
   }
 
   on(m.placeOrder, 'placeOrder', (a) => {
@@ -165,7 +166,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
   });
 
   const requireServer = (a: Actor) => {
-    if (a.actorId !== state.acceptedBy) throw conflict(state.status, 'only the one who accepted the order serves it');
+    if (a.actorId !== state.acceptedBy) throw conflict(state.status, msg('problem.conflict.order-not-yours'));
   };
 
   on(m.checkIn, 'checkIn', requireServer, async (a, eventKey) => {
