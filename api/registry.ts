@@ -3,7 +3,7 @@ import FindMyWay, { type HTTPVersion } from 'find-my-way';
 import { hashToken, principalForTokenHash, type Principal } from './auth';
 import type { AppDeps } from './deps';
 import { ForbiddenError, HttpError, MalformedError, UnauthorizedError } from './errors';
-import { msg } from '../i18n';
+import { languageOf, msg } from '../i18n';
 import { inTransactionWithKey, withKey } from './idempotency';
 import type { Access, Method, Operation, OperationContext, Reply } from './operation';
 import { validateRequest as validateLegacyRequest } from './validation';
@@ -111,6 +111,7 @@ async function run(op: RegisteredOperation, deps: AppDeps, req: Request, res: Re
     user: user as Principal,
     requestId,
     ip: req.ip ?? req.socket.remoteAddress ?? '',
+    lang: languageOf(req),
     log,
     deps,
     trx: NO_TRANSACTION,

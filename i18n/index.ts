@@ -34,6 +34,22 @@ void instance.init({
   returnNull: false,
 });
 
+/** The programme's time zone: times are stored in UTC and shown to people here. */
+export const DISPLAY_TIME_ZONE = 'Asia/Shanghai';
+
+const WHEN: Record<Language, Intl.DateTimeFormat> = {
+  'zh-CN': new Intl.DateTimeFormat('zh-CN', { timeZone: DISPLAY_TIME_ZONE, dateStyle: 'long', timeStyle: 'short', hourCycle: 'h23' }),
+  en: new Intl.DateTimeFormat('en-GB', { timeZone: DISPLAY_TIME_ZONE, year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }),
+};
+
+/** `{{at, when}}`: an ISO instant as a date and time in the programme's zone; anything else as it is. */
+instance.services.formatter?.add('when', (value: unknown, lng: string | undefined) => {
+  const ms = typeof value === 'string' || value instanceof Date ? new Date(value).getTime() : NaN;
+  if (Number.isNaN(ms)) return String(value);
+  const lang: Language = lng === 'en' ? 'en' : DEFAULT_LANGUAGE;
+  return WHEN[lang].format(ms);
+});
+
 export function isMessageKey(key: string): key is MessageKey {
   return Object.prototype.hasOwnProperty.call(zh, key);
 }

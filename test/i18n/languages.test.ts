@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
 import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
+import { titleColumns } from '../../db/repositories/tasks';
+import { msg } from '../../i18n';
 
 let stack: Stack;
 let admin: TestUser;
@@ -50,5 +52,42 @@ describe('problem+json title and detail follow Accept-Language, Chinese by defau
     expect(badZh.body.detail).toMatch(/^请求无效。.*\/body\/creditCode/);
     expect([badEn.status, badEn.body.title]).toEqual([400, 'Invalid request']);
     expect(badEn.body.detail).toMatch(/^The request is invalid\. .*\/body\/creditCode/);
+  });
+});
+
+describe('task titles are stored as a key and params and rendered in the reader\'s language', () => {
+  test('an inbox task reads in Chinese by default and in English on request; the row keeps its Chinese title', async () => {
+    const user = await createUser(stack, ['officer']);
+    const key = `lang-${crypto.randomUUID()}`;
+    await stack.db('tasks').insert({ key, user_id: user.id, kind: 'evaluate', status: 'open', due_at: null, created_at: new Date(), ...titleColumns(msg('task.evaluate-again', { round: 2 })) });
+    const inbox = (lang?: string) => {
+      const r = request(stack.app).get('/api/v1/me/tasks').set('Authorization', `Bearer ${user.token}`);
+      return lang ? r.set('Accept-Language', lang) : r;
+    };
+    const [zh, en] = [await inbox(), await inbox('en')];
+    expect([zh.status, en.status]).toEqual([200, 200]);
+    expect(zh.body.items.map((t: { title: string }) => t.title)).toEqual(['整改后再次评估该项目（第 2 轮）']);
+    expect(en.body.items.map((t: { title: string }) => t.title)).toEqual(['Evaluate the project again after its rectification (round 2)']);
+    expect(await stack.db('tasks').where({ key }).first('title', 'title_key', 'title_params')).toEqual({
+      title: '整改后再次评估该项目（第 2 轮）', title_key: 'task.evaluate-again', title_params: { round: 2 },
+    });
+  });
+
+  test('a due date in a title is shown in Asia/Shanghai time: 16:30 UTC on 31 January is 1 February in Beijing', async () => {
+    const user = await createUser(stack, ['applicant']);
+    await stack.db('tasks').insert({
+      key: `lang-${crypto.randomUUID()}`, user_id: user.id, kind: 'monthly_report_reminder', status: 'open', due_at: null, created_at: new Date(),
+      ...titleColumns(msg('task.monthly-report-reminder', { period: '2026-01', dueAt: '2026-01-31T16:30:00.000Z' })),
+    });
+    const title = async (lang: string) => (await request(stack.app).get('/api/v1/me/tasks').set('Authorization', `Bearer ${user.token}`).set('Accept-Language', lang)).body.items[0].title;
+    expect(await title('zh-CN')).toBe('提醒：2026-01 月报须于 2026年2月1日 00:30 前提交');
+    expect(await title('en')).toBe('Reminder: monthly report 2026-01 is due by 1 Feb 2026, 00:30 GMT+8');
+  });
+
+  test('a task written before titles had keys keeps its stored title', async () => {
+    const user = await createUser(stack, ['officer']);
+    await stack.db('tasks').insert({ key: `lang-${crypto.randomUUID()}`, user_id: user.id, kind: 'note', status: 'open', due_at: null, created_at: new Date(), title: 'Look at this' });
+    const res = await request(stack.app).get('/api/v1/me/tasks').set('Authorization', `Bearer ${user.token}`).set('Accept-Language', 'en');
+    expect(res.body.items.map((t: { title: string }) => t.title)).toEqual(['Look at this']);
   });
 });

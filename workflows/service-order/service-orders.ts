@@ -51,7 +51,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
   let changes = 0;
 
   const key = (suffix: string) => `order:${orderId}:${suffix}`;
-  const dispatchers = (attempt: number): OrderTaskSpec => ({ key: key(`dispatch:${attempt}`), role: 'dispatcher', regionPath, kind: 'dispatch_order', title: 'Dispatch this service order', dueAt: null });
+  const dispatchers = (attempt: number): OrderTaskSpec => ({ key: key(`dispatch:${attempt}`), role: 'dispatcher', regionPath, kind: 'dispatch_order', title: msg('task.order.dispatch'), dueAt: null });
 
   function view(): OrderView {
     return { ...state, current: state.current && { ...state.current }, orderId };
@@ -121,8 +121,8 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
     state.status = 'dispatched';
     const c = state.current;
     const accept: OrderTaskSpec = c.userId
-      ? { key: key(`accept:${c.attempt}`), userId: c.userId, kind: 'accept_order', title: 'Accept or decline this service order', dueAt: c.dueAt }
-      : { key: key(`accept:${c.attempt}`), role: 'applicant', organisationId: c.organisationId ?? undefined, kind: 'accept_order', title: 'Accept or decline this service order', dueAt: c.dueAt };
+      ? { key: key(`accept:${c.attempt}`), userId: c.userId, kind: 'accept_order', title: msg('task.order.accept'), dueAt: c.dueAt }
+      : { key: key(`accept:${c.attempt}`), role: 'applicant', organisationId: c.organisationId ?? undefined, kind: 'accept_order', title: msg('task.order.accept'), dueAt: c.dueAt };
     await record(eventKey, {
       kind: 'orderDispatched', actorId: a.actorId, data: { attempt: c.attempt, kind: c.kind, volunteerId: c.volunteerId, organisationId: c.organisationId, dueAt: c.dueAt },
       write: { op: 'dispatch', attempt: c.attempt, kind: c.kind, volunteerId: c.volunteerId, organisationId: c.organisationId, dueAt: c.dueAt },
@@ -138,7 +138,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
     const escalate = state.failedDispatches >= terms.maxFailedDispatches;
     state.status = escalate ? 'escalated' : 'ordered';
     const next: OrderTaskSpec = escalate
-      ? { key: key(`escalate:${state.failedDispatches}`), role: 'officer', regionPath: streetPath, kind: 'escalated_order', title: 'A service order found no one to take it: dispatch it', dueAt: null }
+      ? { key: key(`escalate:${state.failedDispatches}`), role: 'officer', regionPath: streetPath, kind: 'escalated_order', title: msg('task.order.escalated'), dueAt: null }
       : dispatchers(state.attempts + 1);
     await record(eventKey, {
       kind: outcome === 'declined' ? 'orderDeclined' : 'dispatchTimedOut', actorId, data: { attempt: c.attempt, reason, failedDispatches: state.failedDispatches, escalated: escalate },
@@ -156,7 +156,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
     await record(eventKey, {
       kind: 'orderAccepted', actorId: a.actorId, data: { attempt: c.attempt },
       write: { op: 'dispatchOutcome', attempt: c.attempt, outcome: 'accepted', reason: null, failedDispatches: state.failedDispatches },
-      openTasks: [{ key: key('serve'), userId: a.actorId, kind: 'serve_order', title: 'Serve this order: check in and check out', dueAt: null }],
+      openTasks: [{ key: key('serve'), userId: a.actorId, kind: 'serve_order', title: msg('task.order.serve'), dueAt: null }],
       closeTasks: [key(`accept:${c.attempt}`)],
     }, at);
   });
@@ -190,7 +190,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
     await record(eventKey, {
       kind: 'checkedOut', actorId: a.actorId, data: { at, peopleServed: a.peopleServed, hours, points: credit?.points ?? 0 },
       write: { op: 'checkOut', at, peopleServed: a.peopleServed, hours, credit },
-      openTasks: [{ key: key('rate'), userId: state.raterId!, kind: 'rate_order', title: 'Rate the service you received', dueAt: state.ratingDueAt }],
+      openTasks: [{ key: key('rate'), userId: state.raterId!, kind: 'rate_order', title: msg('task.order.rate'), dueAt: state.ratingDueAt }],
       closeTasks: [key('serve')],
     });
   });
@@ -204,7 +204,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
     const low = a.rating <= 2;
     await record(eventKey, {
       kind: 'orderRated', actorId: a.actorId, data: { rating: a.rating, comment: a.comment }, write: { op: 'rate', rating: a.rating, comment: a.comment },
-      openTasks: low && projectOrganisationId ? [{ key: key('follow-up'), role: 'applicant', organisationId: projectOrganisationId, kind: 'follow_up_rating', title: 'A resident rated a service 2 or less: follow it up', dueAt: null }] : [],
+      openTasks: low && projectOrganisationId ? [{ key: key('follow-up'), role: 'applicant', organisationId: projectOrganisationId, kind: 'follow_up_rating', title: msg('task.order.follow-up'), dueAt: null }] : [],
       closeTasks: [key('rate')],
     }, at);
     if (low && state.projectId) await acts.reportOrderComplaint({ orderId, projectId: state.projectId, raterId: a.actorId, rating: a.rating, comment: a.comment, ratedAt: at });
