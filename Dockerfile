@@ -10,6 +10,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
+COPY i18n ./i18n
 COPY api ./api
 COPY activities ./activities
 COPY db ./db

@@ -13,6 +13,7 @@ import { rankEntries, type RankedEntry } from '../workflows/contest-rules/rankin
 import { composeFinalRanking } from '../workflows/contest-rules/final-ranking';
 import { createContestAwardActivities } from './contest-awards';
 import { contestBusinessRule, contestIllegal, lockContest, type ContestMoveInput, type RoundTimes } from './contest-common';
+import { msg } from '../i18n/message';
 
 export type { ContestMoveInput, RoundTimes } from './contest-common';
 
@@ -89,7 +90,7 @@ async function openRound(trx: Knex.Transaction, c: ContestRow, index: number, ti
         message: `entry "${u.title}" has ${u.eligibleJudges} judge(s) free of conflict of interest; round "${round.key}" needs ${round.judgesPerEntry}`,
       })),
       { uncoverable, judgesPerEntry: round.judgesPerEntry },
-      `${uncoverable.length} entr${uncoverable.length === 1 ? 'y' : 'ies'} cannot be covered by ${round.judgesPerEntry} judge(s) free of conflict of interest: ${uncoverable.map((u) => u.title).join(', ')}`,
+      msg('problem.business-rule.uncoverable', { count: uncoverable.length, judges: round.judgesPerEntry, titles: uncoverable.map((u) => u.title).join(', ') }),
     );
   }
 
@@ -105,7 +106,7 @@ async function openRound(trx: Knex.Transaction, c: ContestRow, index: number, ti
     trx, c.id,
     [...perJudge].map(([judgeId, n]) => ({
       key: contestTaskKey(c.id, 'score', round.key, judgeId), userId: judgeId, kind: 'contest_score',
-      title: `Score your ${n} assigned entr${n === 1 ? 'y' : 'ies'} in "${c.name}", round "${round.name}"`, dueAt: times.deadlineAt,
+      title: msg('task.contest.score', { count: n, contest: c.name, round: round.name }), dueAt: times.deadlineAt,
     })),
     times.openedAt,
   );
@@ -162,7 +163,7 @@ export function createContestActivities(deps: ActivityDeps) {
           throw contestIllegal(c.phase, 'closeEntries');
         }
         const n = Number((await trx('contest_entries').where({ contest_id: c.id, status: 'entered' }).count({ n: '*' }).first())?.n ?? 0);
-        await openContestTasks(trx, c.id, [{ key: contestTaskKey(c.id, 'screen'), ...organisers(c), kind: 'contest_screening', title: `Entries to "${c.name}" are closed: screen the ${n} entries and start judging`, dueAt: null }], i.at);
+        await openContestTasks(trx, c.id, [{ key: contestTaskKey(c.id, 'screen'), ...organisers(c), kind: 'contest_screening', title: msg('task.contest.screen', { contest: c.name, count: n }), dueAt: null }], i.at);
         return { entries: n };
       });
     },
@@ -262,7 +263,7 @@ export function createContestActivities(deps: ActivityDeps) {
             final.overall.map((r) => ({ ...r, sheetCount: sheetCounts.get(`${r.roundIndex}:${r.entryId}`) ?? 0, roundKey: c.settings.rounds[r.roundIndex].key })),
           );
           await setPhase(trx, c, 'results', closedAt, i.actorId, 'closeRound', { final_ranking_id: finalRankingId });
-          await openContestTasks(trx, c.id, [{ key: contestTaskKey(c.id, 'publish'), ...organisers(c), kind: 'contest_publish', title: `Judging of "${c.name}" is complete: check the ranking and publish it`, dueAt: null }], closedAt);
+          await openContestTasks(trx, c.id, [{ key: contestTaskKey(c.id, 'publish'), ...organisers(c), kind: 'contest_publish', title: msg('task.contest.publish', { contest: c.name }), dueAt: null }], closedAt);
         } else {
           if (!i.next) throw contestIllegal(c.phase, 'closeRound');
           await openRound(trx, c, i.roundIndex + 1, i.next, i.actorId);
@@ -282,7 +283,7 @@ export function createContestActivities(deps: ActivityDeps) {
           trx, c.id,
           pending.map((p) => ({
             key: contestTaskKey(c.id, 'remind', round.round_key, p.judgeId), userId: p.judgeId, kind: 'contest_score_reminder',
-            title: `Reminder: ${p.missing} entr${p.missing === 1 ? 'y' : 'ies'} in "${c.name}" still to score before ${round.deadline_at.toISOString()}`, dueAt: round.deadline_at,
+            title: msg('task.contest.score-reminder', { count: p.missing, contest: c.name, deadline: round.deadline_at.toISOString() }), dueAt: round.deadline_at,
           })),
           i.at,
         );
@@ -304,7 +305,7 @@ export function createContestActivities(deps: ActivityDeps) {
           trx, c.id,
           [{
             key: contestTaskKey(c.id, 'missing', round.round_key, 'organiser'), ...organisers(c), kind: 'contest_judges_missing',
-            title: `Judging deadline of "${c.name}", round "${round.round_key}" passed with ${sheets} sheet(s) missing from ${pending.length} judge(s): ${names}. Reassign them or close the round.`,
+            title: msg('task.contest.judges-missing', { contest: c.name, round: round.round_key, sheets, judges: pending.length, names }),
             dueAt: null,
           }],
           i.at,
@@ -381,7 +382,7 @@ async function openFunderTasksOnPublication(trx: Knex.Transaction, c: { id: stri
     trx, c.id,
     funders.map((f) => ({
       key: contestTaskKey(c.id, 'subscribe', f.funder_organisation_id), role: 'funder', organisationId: f.funder_organisation_id, kind: 'contest_subscribe',
-      title: `The ranking of "${c.name}" is published: subscribe (认购) entries from your pledges`, dueAt: null,
+      title: msg('task.contest.subscribe', { contest: c.name }), dueAt: null,
     })),
     at,
   );

@@ -8,7 +8,7 @@ import { deliveryWrites } from './delivery';
 import { monitoringWrites, recolour, type ColourResult } from './monitoring';
 import { evaluationWrites } from './evaluation';
 import { closureWrites } from './closure';
-import { reconcileProjectTasks } from '../db/repositories/tasks';
+import { reconcileProjectTasks, titleColumns } from '../db/repositories/tasks';
 import { isTerminal } from '../workflows/stages';
 
 export type { ContestEntryWrite, ProjectEventInput, ProjectWrite, TaskSpec } from './project-event-types';
@@ -51,7 +51,7 @@ export function createProjectEventActivities({ db, log }: ActivityDeps) {
               .insert(
                 ev.openTasks.map((t) => ({
                   key: t.key, user_id: t.userId ?? null, role: t.role ?? null, region_path: t.regionPath ?? null, organisation_id: t.organisationId ?? null,
-                  project_id: ev.projectId, kind: t.kind, title: t.title, due_at: t.dueAt, status: 'open', created_at: ev.at,
+                  project_id: ev.projectId, kind: t.kind, ...titleColumns(t.title), due_at: t.dueAt, status: 'open', created_at: ev.at,
                 })),
               )
               .onConflict('key')

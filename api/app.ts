@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
-import { HttpError, MalformedError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors';
+import { HttpError, MalformedError, PayloadTooLargeError, RouteNotFoundError, UnsupportedMediaTypeError } from './errors';
+import { languageOf, msg } from '../i18n';
 import { declaresProblem, RouteRegistry, type RegisteredOperation } from './registry';
 import type { AppDeps } from './deps';
 import { operations } from './operations';
@@ -76,7 +77,7 @@ export function createApp(deps: AppDeps, registry = buildRegistry()): express.Ex
   app.use(registry.dispatcher(deps));
   mountConsole(app);
 
-  app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`route ${req.method} ${req.path}`)));
+  app.use((req: Request, _res: Response, next: NextFunction) => next(new RouteNotFoundError(req.method, req.path)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     let httpError = toHttpError(err, deps.config.bodyLimitBytes);
     const op = res.locals.operation as RegisteredOperation | undefined;
@@ -85,7 +86,11 @@ export function createApp(deps: AppDeps, registry = buildRegistry()): express.Ex
     }
     if (httpError.status >= 500) deps.log.error('request failed', { requestId: res.locals.requestId, err, path: req.originalUrl });
     for (const [k, v] of Object.entries(httpError.headers)) res.setHeader(k, v);
-    res.status(httpError.status).type('application/problem+json').send(JSON.stringify({ ...httpError.toProblem(req.originalUrl), requestId: res.locals.requestId }));
+    // The problem's title and detail in the language the request prefers (Chinese unless it prefers English).
+    const lang = languageOf(req);
+    res.setHeader('Content-Language', lang);
+    res.vary('Accept-Language');
+    res.status(httpError.status).type('application/problem+json').send(JSON.stringify({ ...httpError.toProblem(req.originalUrl, lang), requestId: res.locals.requestId }));
   });
   return app;
 }
@@ -94,10 +99,10 @@ function toHttpError(err: unknown, limit: number): HttpError {
   if (err instanceof HttpError) return err;
   const e = err as { type?: string; status?: number; message?: string };
   if (e?.type === 'entity.too.large') return new PayloadTooLargeError(limit);
-  if (e?.type === 'entity.parse.failed') return new MalformedError(`The body is not valid JSON: ${e.message ?? ''}`.trim());
+  if (e?.type === 'entity.parse.failed') return new MalformedError(msg('problem.malformed.json', { reason: e.message ?? '' }));
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new UnsupportedMediaTypeError(e.message);
-  if (e?.status === 400) return new MalformedError(e.message ?? 'Malformed request');
-  return new HttpError(500, 'internal', 'Internal server error', 'Something went wrong; the request id identifies it in the logs.');
+  if (e?.status === 400) return new MalformedError(msg('problem.malformed.detail', { reason: e.message ?? '' }));
+  return new HttpError(500, 'internal', 'Internal server error', msg('problem.internal.detail'));
 }
 
 const SWEEP_EVERY_MS = 10 * 60_000;

@@ -86,7 +86,7 @@ export async function inTransactionWithKey(db: Knex, req: KeyedRequest | null, r
     // A refusal is an answer too: keep it for the retry (the failed transaction wrote nothing else).
     if (err instanceof HttpError && err.status < 500 && !err.headers['Idempotent-Replayed'] && !(err instanceof KeyInProgressError)) {
       await db('idempotency_keys')
-        .insert({ user_id: req.userId, key: req.key, method: req.method, path: req.path, request_hash: hash, status: err.status, response: JSON.stringify({ error: err.toProblem() }) })
+        .insert({ user_id: req.userId, key: req.key, method: req.method, path: req.path, request_hash: hash, status: err.status, response: JSON.stringify({ error: err.toStored() }) })
         .onConflict(['user_id', 'key'])
         .ignore();
     }
@@ -123,7 +123,7 @@ export async function withKey(db: Knex, req: KeyedRequest, run: () => Promise<Re
     return reply;
   } catch (err) {
     if (err instanceof HttpError && err.status < 500) {
-      await db('idempotency_keys').where({ user_id: req.userId, key: req.key }).update({ status: err.status, response: JSON.stringify({ error: err.toProblem() }) });
+      await db('idempotency_keys').where({ user_id: req.userId, key: req.key }).update({ status: err.status, response: JSON.stringify({ error: err.toStored() }) });
     } else {
       // Server errors and 503 (the move may still complete) are not kept: the retry runs again, and being the same
       // update id it gets the one result. An answer the operation already committed with its write (the funding

@@ -12,6 +12,7 @@ import type { Logger } from './logger';
 import type { Role } from '../db/repositories/users';
 import { CANONICAL_UUID, isCleanText, isOptionalBody, TEXT_FORMAT, withCleanStrings } from './schema';
 import { isDuration } from '../workflows/rules/duration';
+import type { Language } from '../i18n';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** Who may call an operation: a list of roles, any signed-in user, or anyone. */
@@ -44,6 +45,8 @@ export interface OperationContext<P = Record<string, string>, Q = Record<string,
   requestId: string;
   /** The caller's address (Express's req.ip: the socket's peer unless the app trusts a proxy): sign-in throttling keys on it. */
   ip: string;
+  /** The language the answer's texts are rendered in: Accept-Language's preference among zh-CN and en, zh-CN by default. */
+  lang: Language;
   /** The request's Idempotency-Key scoped to the caller, when sent: stage moves use it as the Temporal update id. */
   idempotencyKey?: string;
   /**

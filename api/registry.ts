@@ -3,6 +3,7 @@ import FindMyWay, { type HTTPVersion } from 'find-my-way';
 import { hashToken, principalForTokenHash, type Principal } from './auth';
 import type { AppDeps } from './deps';
 import { ForbiddenError, HttpError, MalformedError, UnauthorizedError } from './errors';
+import { languageOf, msg } from '../i18n';
 import { inTransactionWithKey, withKey } from './idempotency';
 import type { Operation, OperationContext, Reply } from './operation';
 import { sessionToken } from './session-cookie';
@@ -47,7 +48,7 @@ export class RouteRegistry {
       const found = router.find((req.method === 'HEAD' ? 'GET' : req.method) as 'GET', req.path);
       if (!found) return next();
       // find-my-way answers a path it cannot decode with onBadUrl's handler and no store.
-      if (!found.store) return next(new MalformedError(`A path parameter is not valid percent-encoding: ${req.path}`));
+      if (!found.store) return next(new MalformedError(msg('problem.malformed.path', { path: req.path })));
       const { op } = store.get((found.store as { key: string }).key)!;
       const params: Record<string, string> = {};
       for (const [k, v] of Object.entries(found.params)) if (v !== undefined) params[k] = v;
@@ -63,7 +64,7 @@ async function run(op: RegisteredOperation, deps: AppDeps, req: Request, res: Re
   const log = deps.log.child({ requestId });
   const user = op.access === 'public' ? null : await authenticate(req, deps);
   if (user && Array.isArray(op.access) && !op.access.some((r) => user.roles.includes(r))) {
-    throw new ForbiddenError(`Only ${op.access.join(', ')} may call ${op.operationId}.`);
+    throw new ForbiddenError(msg('problem.forbidden.roles', { roles: op.access.join(', '), operation: op.operationId }));
   }
   const parts = op.validateRequest({ params, query: { ...(req.query as Record<string, unknown>) }, body: req.body });
   const ctx: OperationContext = {
@@ -73,6 +74,7 @@ async function run(op: RegisteredOperation, deps: AppDeps, req: Request, res: Re
     user: user as Principal,
     requestId,
     ip: req.ip ?? req.socket.remoteAddress ?? '',
+    lang: languageOf(req),
     log,
     deps,
     trx: NO_TRANSACTION,
@@ -138,6 +140,6 @@ export async function authenticate(req: Request, deps: AppDeps): Promise<Princip
   if (cached) return cached;
   const principal = await principalForTokenHash(deps.db, tokenHash, now);
   if (principal) deps.sessions?.set(principal, now.getTime());
-  if (!principal) throw new UnauthorizedError('The token is unknown, expired or revoked, or the account is disabled.');
+  if (!principal) throw new UnauthorizedError(msg('problem.unauthorized.token'));
   return principal;
 }

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { hashToken } from './auth';
 import { ForbiddenError, UnauthorizedError } from './errors';
+import { msg } from '../i18n';
 
 /**
  * Browser sessions for the console: the same opaque session token as the bearer header, carried in an HttpOnly,
@@ -41,16 +42,16 @@ export function sessionToken(req: Request): string {
   const header = req.get('Authorization');
   if (header !== undefined) {
     const match = header.match(/^Bearer ([A-Za-z0-9_-]{20,100})$/);
-    if (!match) throw new UnauthorizedError('The Authorization header must be "Bearer <token>".');
+    if (!match) throw new UnauthorizedError(msg('problem.unauthorized.header'));
     return match[1];
   }
   const cookie = cookieValue(req, SESSION_COOKIE);
-  if (!cookie || !TOKEN.test(cookie)) throw new UnauthorizedError('A bearer token is required (or, from the console, its session cookie).');
+  if (!cookie || !TOKEN.test(cookie)) throw new UnauthorizedError(msg('problem.unauthorized.no-token'));
   if (!SAFE_METHODS.has(req.method)) {
     const sent = Buffer.from(req.get(CSRF_HEADER) ?? '');
     const expected = Buffer.from(csrfTokenFor(hashToken(cookie)));
     if (sent.length !== expected.length || !crypto.timingSafeEqual(sent, expected)) {
-      throw new ForbiddenError(`A request signed in by cookie that changes anything must carry the ${CSRF_HEADER} header of its session.`);
+      throw new ForbiddenError(msg('problem.forbidden.csrf', { header: CSRF_HEADER }));
     }
   }
   return cookie;

@@ -1,12 +1,14 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
-import { BusinessRuleError, ConflictError, IllegalMoveError, UnavailableError, type FieldError } from './errors';
+import { BusinessRuleError, ConflictError, IllegalMoveError, UnavailableError } from './errors';
+import { msg } from '../i18n';
 import type { AppDeps } from './deps';
+import type { Refusal } from '../workflows/refusals';
 
 export type UpdateDeps = Pick<AppDeps, 'temporal' | 'db'> & { config?: Pick<AppDeps['config'], 'updateTimeoutMs'>; stopping?: AbortSignal };
 
 export function temporalOf(deps: Pick<AppDeps, 'temporal'>) {
-  if (!deps.temporal) throw new UnavailableError('Temporal is not configured for this process.');
+  if (!deps.temporal) throw new UnavailableError(msg('problem.unavailable.no-temporal'));
   return deps.temporal;
 }
 
@@ -27,10 +29,10 @@ export async function awaitUpdate<T>(deps: UpdateDeps, run: () => Promise<T>): P
     return await temporalOf(deps).client.withAbortSignal(controller.signal, run);
   } catch (err) {
     if (deps.stopping?.aborted) {
-      throw new UnavailableError('This server is shutting down; the move may still complete. Retry with the same Idempotency-Key to get its result.', 5);
+      throw new UnavailableError(msg('problem.unavailable.shutting-down'), 5);
     }
     if (controller.signal.aborted) {
-      throw new UnavailableError(`The move did not finish within ${Math.round(ms / 1000)} s; it may still complete. Retry with the same Idempotency-Key to get its result.`, 5);
+      throw new UnavailableError(msg('problem.unavailable.timeout', { seconds: Math.round(ms / 1000) }), 5);
     }
     throw err;
   } finally {
@@ -65,17 +67,18 @@ export async function runWorkflowUpdate<R>(deps: UpdateDeps, target: { move: str
     let cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
     // An activity that failed past its retry bound: the move was not applied and operators are alerted.
     if (cause instanceof ActivityFailure && (cause.retryState === 'MAXIMUM_ATTEMPTS_REACHED' || cause.retryState === 'TIMEOUT')) {
-      throw new UnavailableError('The move could not be written after its retries and was not applied; operators have been alerted. Retry later.', 60);
+      throw new UnavailableError(msg('problem.unavailable.retries'), 60);
     }
     // A rule an activity enforces under its lock arrives wrapped in the activity's failure.
     while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
     if (cause instanceof ApplicationFailure) {
-      const { errors, currentStage, ...extensions } = (cause.details?.[0] ?? {}) as { errors?: FieldError[]; currentStage?: string } & Record<string, unknown>;
-      if (cause.type === 'IllegalMove') throw new IllegalMoveError(currentStage ?? (await target.currentStage()), target.move, cause.message);
-      if (cause.type === 'BusinessRule') throw new BusinessRuleError(errors ?? [{ field: '/body', rule: 'business-rule', message: cause.message }], cause.message, extensions);
-      if (cause.type === 'Conflict') throw new ConflictError(cause.message, { currentStage: currentStage ?? (await target.currentStage()) });
+      // The refusal's text travels as a catalogue message (workflows carry keys, never render); see workflows/refusals.ts.
+      const { errors, currentStage, message, move: _move, ...extensions } = (cause.details?.[0] ?? {}) as Refusal & Record<string, unknown>;
+      if (cause.type === 'IllegalMove') throw new IllegalMoveError(currentStage ?? (await target.currentStage()), target.move, message);
+      if (cause.type === 'BusinessRule') throw new BusinessRuleError(errors ?? [{ field: '/body', rule: 'business-rule', message: cause.message }], message, extensions);
+      if (cause.type === 'Conflict') throw new ConflictError(message ?? msg('problem.data-refused', { reason: cause.message }), { currentStage: currentStage ?? (await target.currentStage()) });
       // The database refused the data (SQLSTATE class 22 or 23): nothing was written, and retrying cannot help.
-      if (cause.type === 'DataError') throw new BusinessRuleError([{ field: '/body', rule: 'data-accepted', message: cause.message }], cause.message, extensions);
+      if (cause.type === 'DataError') throw new BusinessRuleError([{ field: '/body', rule: 'data-accepted', message: cause.message }], msg('problem.data-refused', { reason: cause.message }), extensions);
     }
     if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test(String((err as Error)?.message))) {
       throw new IllegalMoveError(await target.currentStage(), target.move);

@@ -9,6 +9,7 @@ import type { RuleViolation } from './contest-rules/violations';
 import { businessRule, conflict, illegal as refuseIllegal } from './refusals';
 import { alertIfExhausted, contestActivities, contestMoveActivities } from './activity-options';
 import { serialiser } from './serialise';
+import { msg } from '../i18n/message';
 
 const acts = contestActivities;
 const moves = contestMoveActivities;
@@ -189,7 +190,7 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
 
   on(m.closeContest, 'close', () => {
     if (state.award && state.award.projectsMoved + state.award.projectMoveFailures.length < state.award.awardedEntryIds.length + state.award.notAwardedEntryIds.length) {
-      throw conflict('the awarded projects are still being moved; close the contest once they are', state.phase);
+      throw conflict(msg('problem.conflict.awards-moving'), state.phase);
     }
   }, async (a) => {
     await acts.closeContestRecord({ contestId, actorId: a.actorId, at: nowIso() });

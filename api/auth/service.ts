@@ -1,6 +1,7 @@
 import { dummyPasswordHash, hashPassword, newToken, verifyPassword, type Principal } from '../auth';
 import type { AppDeps } from '../deps';
 import { BusinessRuleError, TooManyRequestsError, UnauthorizedError } from '../errors';
+import { msg } from '../../i18n';
 import { findUser, findUserByLogin, toUser, type User } from '../../db/repositories/users';
 import { findOrganisation, toOrganisation, type Organisation } from '../../db/repositories/organisations';
 import { findRegion, toRegion, type Region } from '../../db/repositories/regions';
@@ -10,7 +11,7 @@ import { insertSession, revokeSession, revokeSessionsOf, setPasswordHash, thrott
 /** Failed sign-ins one address may make in a window, over all accounts, unless the config says otherwise. */
 export const DEFAULT_MAX_FAILURES_PER_ADDRESS = 100;
 
-const WRONG = 'Wrong login or password.';
+const WRONG = msg('problem.unauthorized.wrong-password');
 
 function throttles(deps: AppDeps) {
   const { loginMaxFailures, loginLockMs } = deps.config;
@@ -22,11 +23,11 @@ function throttles(deps: AppDeps) {
   };
 }
 
-function refuseWhenSpent(verdicts: ThrottleVerdict[], what: string): void {
+function refuseWhenSpent(verdicts: ThrottleVerdict[], what: 'sign-ins' | 'password-changes'): void {
   const waits = verdicts.flatMap((v) => (v.allowed ? [] : [v.retryAfterSeconds]));
   if (waits.length) {
     const seconds = Math.max(...waits);
-    throw new TooManyRequestsError(`Too many failed ${what} from this address; try again in ${seconds} seconds.`, seconds);
+    throw new TooManyRequestsError(msg(what === 'sign-ins' ? 'problem.too-many-requests.sign-ins' : 'problem.too-many-requests.password-changes', { seconds }), seconds);
   }
 }
 
@@ -100,7 +101,7 @@ export async function whoAmI(deps: AppDeps, user: Principal): Promise<Me> {
 export async function changePassword(deps: AppDeps, user: Principal, ip: string, requestId: string, currentPassword: string, newPassword: string): Promise<void> {
   const t = throttles(deps);
   const key = `${user.id}|${ip}`;
-  refuseWhenSpent([await t.password.consume(key)], 'password checks');
+  refuseWhenSpent([await t.password.consume(key)], 'password-changes');
   const row = await findUser(deps.db, user.id);
   if (!row || !(await verifyPassword(currentPassword, row.password_hash))) {
     throw new BusinessRuleError([{ field: '/body/currentPassword', rule: 'current-password', message: 'is not your current password' }]);

@@ -13,6 +13,7 @@ import { hasRole } from '../auth';
 import { requirePhase, runsContest, shareContest, visibleContest } from '../contests/service';
 import type { AppDeps } from '../deps';
 import { BusinessRuleError, ConflictError, HttpError, NotFoundError, type FieldError } from '../errors';
+import { msg } from '../../i18n';
 import { keysetPage } from '../paging';
 import { loadVisibleProject } from '../projects/access';
 import { executeProjectUpdate } from '../projects/service';
@@ -80,11 +81,11 @@ export async function enterContest(deps: AppDeps, user: Principal, requestId: st
   const c = await visibleContest(deps.db, user, contestId);
   const organiser = runsContest(user, c);
   const project = await loadVisibleProject(deps.db, user, input.projectId).catch((err: unknown) => {
-    if (err instanceof NotFoundError) throw new NotFoundError('project (/body/projectId)');
+    if (err instanceof NotFoundError) throw new NotFoundError('project', '/body/projectId');
     throw err;
   });
   // Seeing a project is not entering it: an applicant enters only its organisation's projects.
-  if (!organiser && !(hasRole(user, 'applicant') && user.organisationId === project.organisation_id)) throw new NotFoundError('project (/body/projectId)');
+  if (!organiser && !(hasRole(user, 'applicant') && user.organisationId === project.organisation_id)) throw new NotFoundError('project', '/body/projectId');
   const errors: FieldError[] = [];
   if (!c.programme_ids.includes(project.programme_id)) errors.push({ field: '/body/projectId', rule: 'programme-eligible', message: "the project's programme is not eligible for this contest" });
   if (!c.settings.tracks.some((t) => t.key === input.trackKey)) errors.push({ field: '/body/trackKey', rule: 'track-known', message: `is not a track of this contest (${c.settings.tracks.map((t) => t.key).join(', ')})` });
@@ -160,12 +161,12 @@ export async function withdrawEntry(deps: AppDeps, user: Principal, requestId: s
       const locked = await shareContest(trx, c.id);
       requirePhase(locked, ['open', 'screening'], 'withdrawEntry');
       const entry = await lockEntry(trx, found.id);
-      if (entry!.status !== 'entered') throw new ConflictError(`the entry is already ${entry!.status}`, { currentStage: locked.phase });
+      if (entry!.status !== 'entered') throw new ConflictError(msg('problem.conflict.entry-already', { status: entry!.status }), { currentStage: locked.phase });
       await setEntryStatus(trx, found.id, { status, reason, withdrawn_at: deps.clock() });
       await writeAudit(trx, { actorId: user.id, action: status === 'withdrawn' ? 'withdraw' : 'screen_out', objectType: 'contest_entry', objectId: found.id, before: { status: 'entered' }, after: { status, reason }, requestId });
     });
   } else if (!['withdrawn', 'screened_out'].includes(found.status)) {
-    throw new ConflictError(`the entry is ${found.status}; only an entered entry can be withdrawn`, { currentStage: c.phase });
+    throw new ConflictError(msg('problem.conflict.entry-not-entered', { status: found.status }), { currentStage: c.phase });
   }
   if (!found.project_moved_at) {
     try {

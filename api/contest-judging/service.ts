@@ -14,6 +14,7 @@ import type { Principal } from '../auth';
 import { entryJson, hidesOrganisation, type EntryJoinedRow } from '../contest-entries/service';
 import { requirePhase, runContest, runsContest, shareContest, visibleContest } from '../contests/service';
 import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError, type FieldError } from '../errors';
+import { msg } from '../../i18n';
 import { sortedPage, type SortKey } from '../paging';
 
 const judgeTaskPrefixes = (contestId: string, roundKey: string, judgeId: string) => [contestTaskKey(contestId, 'score', roundKey, judgeId), contestTaskKey(contestId, 'remind', roundKey, judgeId)];
@@ -44,7 +45,7 @@ export async function addJudges(trx: Knex.Transaction, user: Principal, requestI
   requirePhase(await shareContest(trx, c.id), ['draft', 'open', 'screening', 'judging'], 'addJudges');
   const users = await usersByIds(trx, userIds);
   const unknown = userIds.findIndex((id) => !users.some((u) => u.id === id));
-  if (unknown >= 0) throw new NotFoundError(`user (/body/userIds/${unknown})`);
+  if (unknown >= 0) throw new NotFoundError('user', `/body/userIds/${unknown}`);
   const errors: FieldError[] = [];
   userIds.forEach((id, i) => {
     const u = users.find((x) => x.id === id)!;
@@ -98,11 +99,11 @@ export async function reassign(db: Knex, user: Principal, requestId: string, now
     const round = await shareRound(trx, c.id, roundKey);
     if (!round) throw new NotFoundError('round');
     const entry = await entryOfContest(trx, c.id, input.entryId);
-    if (!entry) throw new NotFoundError('entry (/body/entryId)');
-    if (round.closed_at) throw new IllegalMoveError((await shareContest(trx, c.id)).phase, 'reassignJudge', `round "${round.round_key}" is closed`);
+    if (!entry) throw new NotFoundError('entry', '/body/entryId');
+    if (round.closed_at) throw new IllegalMoveError((await shareContest(trx, c.id)).phase, 'reassignJudge', msg('problem.illegal-move.round-closed', { round: round.round_key }));
     const current = await lockAssignment(trx, round.id, input.entryId, input.fromJudgeId);
     if (!current) throw new BusinessRuleError([{ field: '/body/fromJudgeId', rule: 'assigned', message: 'is not assigned to this entry in this round' }]);
-    if (await hasSheet(trx, round.id, input.entryId, input.fromJudgeId)) throw new ConflictError('this judge has already scored the entry; their sheet stays', { currentStage: c.phase });
+    if (await hasSheet(trx, round.id, input.entryId, input.fromJudgeId)) throw new ConflictError(msg('problem.conflict.judge-scored'), { currentStage: c.phase });
     const pool = (await judgePool(trx, c.id)).filter((j) => !j.disabled);
     const assigned = await roundAssignments(trx, round.id);
     const target = { entryId: entry.id, organisationId: entry.organisation_id };
@@ -142,7 +143,7 @@ export async function submitScores(db: Knex, user: Principal, requestId: string,
   const sheet = await db.transaction(async (trx) => {
     const found = await shareAssignedRound(trx, contestId, roundKey, entryId, user.id);
     if (!found) throw new NotFoundError('assignment');
-    if (found.closed_at) throw new IllegalMoveError(found.phase, 'submitScore', `round "${found.round_key}" closed at ${found.closed_at.toISOString()}; its scores are frozen`);
+    if (found.closed_at) throw new IllegalMoveError(found.phase, 'submitScore', msg('problem.illegal-move.round-frozen', { round: found.round_key, closedAt: found.closed_at.toISOString() }));
     const criteria = found.settings.rounds[found.round_index].criteria;
     const violations = checkScoreSheets(criteria, [{ entryId, judgeId: user.id, scores: input.scores }]);
     if (violations.length) throw new BusinessRuleError(violations.map((v) => ({ ...v, field: v.field.replace(/^\/0/, '/body') })));

@@ -13,6 +13,7 @@ import {
   lockContestForEdit, shareContestRow, toContest, toRound, updateContestRow, type ContestRow,
 } from '../../db/repositories/contests';
 import { BusinessRuleError, IllegalMoveError, NotFoundError, type FieldError } from '../errors';
+import { msg } from '../../i18n';
 import type { AppDeps } from '../deps';
 import { containsPattern, keysetPage } from '../paging';
 import { executeWorkflowUpdate, temporalOf, type UpdateDeps } from '../updates';
@@ -90,7 +91,7 @@ export async function shareContest(trx: Knex.Transaction, contestId: string): Pr
 
 export function requirePhase(c: Pick<ContestRow, 'phase'>, phases: string[], move: string): void {
   if (!phases.includes(c.phase)) {
-    throw new IllegalMoveError(c.phase, move, `"${move}" is not allowed while the contest's phase is "${c.phase}" (allowed in: ${phases.join(', ')})`);
+    throw new IllegalMoveError(c.phase, move, msg('problem.illegal-move.contest-allowed', { move, current: c.phase, allowed: phases.join(', ') }));
   }
 }
 
@@ -129,7 +130,7 @@ async function checkContestReferences(db: Knex | Knex.Transaction, user: Princip
   if (input.programmeIds) {
     const found = await existingProgrammeIds(db, input.programmeIds);
     const missing = input.programmeIds.findIndex((id) => !found.has(id));
-    if (missing >= 0) throw new NotFoundError(`programme (/body/programmeIds/${missing})`);
+    if (missing >= 0) throw new NotFoundError('programme', `/body/programmeIds/${missing}`);
   }
   void user;
 }
@@ -170,7 +171,7 @@ export async function createContest(deps: AppDeps, user: Principal, requestId: s
   const row = await deps.db.transaction(async (trx) => {
     const region = await findRegionForContest(trx, input.regionId);
     // A region outside the organiser's scope is as unknown as one that does not exist.
-    if (!region || (!hasRole(user, 'admin') && user.regionPath !== null && !region.path.startsWith(user.regionPath))) throw new NotFoundError('region (/body/regionId)');
+    if (!region || (!hasRole(user, 'admin') && user.regionPath !== null && !region.path.startsWith(user.regionPath))) throw new NotFoundError('region', '/body/regionId');
     await checkContestReferences(trx, user, input);
     checkContest(settings, input, deps.clock());
     const created = await insertContest(trx, {
@@ -197,7 +198,7 @@ export async function updateContest(trx: Knex.Transaction, user: Principal, requ
   await runContest(trx, user, contestId);
   const before = await lockContestForEdit(trx, contestId);
   if (!before) throw new NotFoundError('contest');
-  if (before.phase !== 'draft') throw new IllegalMoveError(before.phase, 'update', `a contest can be changed only in draft; the current phase is "${before.phase}"`);
+  if (before.phase !== 'draft') throw new IllegalMoveError(before.phase, 'update', msg('problem.illegal-move.contest-draft', { current: before.phase }));
   await checkContestReferences(trx, user, input);
   const settings = settingsOf(input, before.settings);
   checkContest(settings, input, now);

@@ -12,6 +12,7 @@ import { checkProposal, type Proposal } from '../../workflows/rules/proposal';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
 import { BusinessRuleError, IllegalMoveError } from '../errors';
+import { msg } from '../../i18n';
 import { loadVisibleProject, requireApplicant, type ProjectViewOut } from '../projects/access';
 import { moveProject, violationsToErrors } from '../projects/service';
 
@@ -30,7 +31,7 @@ export async function saveDesign(
   const project = await loadVisibleProject(trx, user, projectId);
   requireApplicant(user, project);
   const locked = (await lockProject(trx, project.id))!;
-  if (!EDITABLE_STAGES.includes(locked.stage)) throw new IllegalMoveError(locked.stage, 'saveDesign', `the proposal can be edited in design or revision; the current stage is "${locked.stage}"`);
+  if (!EDITABLE_STAGES.includes(locked.stage)) throw new IllegalMoveError(locked.stage, 'saveDesign', msg('problem.illegal-move.design-editable', { current: locked.stage }));
   const after = await saveDraft(trx, project.id, { draft: input.proposal, amountAskedFen: input.proposal.amountAskedFen, targetGroups: input.proposal.targetGroups, title: input.title, summary: input.summary, at: now });
   await writeAudit(trx, { actorId: user.id, action: 'save-design', objectType: 'project', objectId: project.id, before: project.draft, after: input.proposal, requestId });
   // The timeline shows every draft save, not only the submitted versions.
@@ -61,7 +62,7 @@ export async function submitDesign(deps: AppDeps, user: Principal, projectId: st
   ];
   // Refused anyway: a wrong stage is the first reason (409), as the workflow would give it.
   if (errors.length && !EDITABLE_STAGES.includes(project.stage)) throw new IllegalMoveError(project.stage, 'submitDesign');
-  if (errors.length) throw new BusinessRuleError(errors, `The proposal fails ${errors.length} rule(s) of the programme: ${errors.map((e) => e.message).join('; ')}`);
+  if (errors.length) throw new BusinessRuleError(errors, msg('problem.business-rule.proposal', { count: errors.length }));
   return moveProject(deps, user, project, submitDesignUpdate, { actorId: user.id }, updateId);
 }
 

@@ -9,6 +9,7 @@ import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
 import { BusinessRuleError, ForbiddenError } from '../errors';
+import { msg } from '../../i18n';
 import { evaluatorIdFor, loadVisibleProject, requireOfficer, type ProjectViewOut } from '../projects/access';
 import { independenceProblems } from '../projects/independence';
 import { moveProject } from '../projects/service';
@@ -31,7 +32,7 @@ export async function submitEvaluation(
 ): Promise<ProjectViewOut> {
   const project = await loadVisibleProject(deps.db, user, projectId);
   const seat = await evaluationSeat(deps.db, project.id, kind);
-  if (!seat || seat.evaluator_id !== user.id) throw new ForbiddenError(`You are not the assigned ${kind} evaluator of this project.`);
+  if (!seat || seat.evaluator_id !== user.id) throw new ForbiddenError(msg('problem.forbidden.evaluator', { kind }));
   const rules = (await programmeRulesOf(deps.db, project.programme_id)) as ProgrammeRules;
   const drawn = applyDrawnFigures(rules.evaluation.indicators, await drawnShares(deps.db, project.id), input.scores ?? {}, input.overrides ?? {});
   const errors = [...drawn.violations, ...checkEvaluationScores(rules.evaluation.indicators, drawn.scores)].map((e) => ({ ...e, field: `/body${e.field}` }));

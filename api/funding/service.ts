@@ -10,7 +10,7 @@ import {
 import type { Principal } from '../auth';
 import { hasRole } from '../auth';
 import { requirePhase, runsContest, shareContest, visibleContest } from '../contests/service';
-import { BusinessRuleError, NotFoundError } from '../errors';
+import { BusinessRuleError, NotFoundError, type Noun } from '../errors';
 import { keysetPage, type Page } from '../paging';
 import { fenToYuan, toCsv, type CsvCell } from './csv';
 import type { SubscriptionDesk, Subscribed } from './desk';
@@ -38,7 +38,7 @@ function scopeToFunder(q: Knex.QueryBuilder, user: Principal, c: ContestRow, col
  * the contest, or the funder's own organisation. To anyone else it does not exist (404).
  */
 async function lockFunderRow<T extends { funder_organisation_id: string }>(
-  trx: Knex.Transaction, table: 'contest_pledges' | 'contest_subscriptions', id: string, user: Principal, c: ContestRow, what: string,
+  trx: Knex.Transaction, table: 'contest_pledges' | 'contest_subscriptions', id: string, user: Principal, c: ContestRow, what: Noun,
 ): Promise<T> {
   const row = await lockFundingRow<T>(trx, table, id, c.id);
   if (!row || (!runsContest(user, c) && row.funder_organisation_id !== user.organisationId)) throw new NotFoundError(what);
@@ -144,7 +144,7 @@ interface ResultRow {
 export async function contestResults(db: Knex, user: Principal, contestId: string) {
   const c = await visibleContest(db, user, contestId);
   const organiser = runsContest(user, c);
-  if (!c.final_ranking_id || (!organiser && !c.published_at)) throw new NotFoundError('results (the ranking is not published yet)');
+  if (!c.final_ranking_id || (!organiser && !c.published_at)) throw new NotFoundError('results-unpublished');
   const rows = await rankedEntries(db, c.final_ranking_id);
   const subs = await subscriptionTotals(db, c.id);
   const pledges = await pledgeTotals(db, c.id);

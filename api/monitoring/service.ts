@@ -19,6 +19,7 @@ import { isTerminal, moveAllowed } from '../../workflows/stages';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
 import { BusinessRuleError, ForbiddenError, IllegalMoveError } from '../errors';
+import { msg } from '../../i18n';
 import { loadVisibleProject, requireApplicant, requireOfficer, type ProjectViewOut } from '../projects/access';
 import { documentIdFrom } from '../projects/ids';
 import { independenceProblems } from '../projects/independence';
@@ -57,7 +58,7 @@ export async function assignSupervisor(trx: Knex.Transaction, user: Principal, r
 
 export async function recordVisit(deps: AppDeps, user: Principal, projectId: string, input: { visitedOn: string; scores: Record<string, number>; notes?: string }, updateId?: string): Promise<ProjectViewOut> {
   const project = await loadVisibleProject(deps.db, user, projectId);
-  if (project.supervisor_id !== user.id) throw new ForbiddenError('Only the supervisor assigned to this project may record visits.');
+  if (project.supervisor_id !== user.id) throw new ForbiddenError(msg('problem.forbidden.supervisor'));
   const rules = (await programmeRulesOf(deps.db, project.programme_id)) as ProgrammeRules;
   const errors = checkSupervisionScores(rules.monitoring.supervisionDimensions, input.scores).map((e) => ({ ...e, field: `/body/scores${e.field.replace(/^\/scores/, '')}` }));
   if (errors.length) throw new BusinessRuleError(errors);

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Principal } from '../auth';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { msg } from '../../i18n';
 import { containsPattern, keysetPage, type Page } from '../paging';
 import { checkReferences } from '../references';
 import {
@@ -29,7 +30,7 @@ async function uniqueCreditCode<T>(code: string | undefined, write: () => Promis
   try {
     return await write();
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ConflictError(`An organisation with credit code ${code} is already registered.`);
+    if (isUniqueViolation(err)) throw new ConflictError(msg('problem.conflict.credit-code', { code: String(code) }));
     throw err;
   }
 }

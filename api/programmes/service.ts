@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Knex } from 'knex';
 import type { Principal } from '../auth';
 import { BusinessRuleError, ConflictError, NotFoundError } from '../errors';
+import { msg } from '../../i18n';
 import { sortedPage, type Page, type SortKey } from '../paging';
 import { findRegionInScope } from '../scope';
 import { writeAudit } from '../../db/repositories/audit';
@@ -78,7 +79,7 @@ export async function changeProgramme(trx: Knex.Transaction, actor: Principal, r
   if (input.rules !== undefined && !isDeepStrictEqual(input.rules, before.rules)) {
     const count = await countProjectsOf(trx, id);
     if (count > 0) {
-      throw new ConflictError(`The programme already has ${count} project(s); its rules can no longer change (they were the terms those projects applied under).`, { projectCount: count });
+      throw new ConflictError(msg('problem.conflict.programme-rules-frozen', { count }), { projectCount: count });
     }
     change.rules = input.rules;
   }

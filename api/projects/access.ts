@@ -4,6 +4,7 @@ import { findVisibleProject, type ProjectRow } from '../../db/repositories/proje
 import type { ProjectView } from '../../workflows/messages';
 import type { Principal } from '../auth';
 import { ForbiddenError, NotFoundError } from '../errors';
+import { msg } from '../../i18n';
 
 export { whereVisible, toProjectJson, type ProjectRow } from '../../db/repositories/projects';
 
@@ -18,7 +19,7 @@ export async function loadVisibleProject(db: Knex | Knex.Transaction, user: Prin
 export function requireApplicant(user: Principal, project: ProjectRow, opts: { officerToo?: boolean } = {}): void {
   if (user.roles.includes('applicant') && user.organisationId === project.organisation_id) return;
   if (opts.officerToo && isOfficerInScope(user, project)) return;
-  throw new ForbiddenError(opts.officerToo ? 'Only the applicant organisation or an officer of this region may do this.' : 'Only the applicant organisation of this project may do this.');
+  throw new ForbiddenError(msg(opts.officerToo ? 'problem.forbidden.applicant-or-officer' : 'problem.forbidden.applicant'));
 }
 
 export function isOfficerInScope(user: Principal, project: Pick<ProjectRow, 'region_path'>): boolean {
@@ -26,7 +27,7 @@ export function isOfficerInScope(user: Principal, project: Pick<ProjectRow, 'reg
 }
 
 export function requireOfficer(user: Principal, project: ProjectRow): void {
-  if (!isOfficerInScope(user, project)) throw new ForbiddenError("Only an officer of this project's region may do this.");
+  if (!isOfficerInScope(user, project)) throw new ForbiddenError(msg('problem.forbidden.officer-in-scope'));
 }
 
 // ---- reviewer identity ------------------------------------------------------------------------------------------

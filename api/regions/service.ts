@@ -3,6 +3,7 @@ import { childLevel, findRegion, insertRegion, lockRegion, regionsQuery, toRegio
 import { writeAudit } from '../../db/repositories/audit';
 import type { Principal } from '../auth';
 import { BusinessRuleError, ConflictError, NotFoundError } from '../errors';
+import { msg } from '../../i18n';
 import { containsPattern, keysetPage, type Page } from '../paging';
 
 const duplicateCode = (err: unknown) => (err as { code?: string }).code === '23505';
@@ -54,7 +55,7 @@ async function uniqueCode<T>(code: string | null | undefined, write: () => Promi
   try {
     return await write();
   } catch (err) {
-    if (duplicateCode(err)) throw new ConflictError(`A region with code ${code} exists.`);
+    if (duplicateCode(err)) throw new ConflictError(msg('problem.conflict.region-code', { code: String(code) }));
     throw err;
   }
 }

@@ -9,6 +9,7 @@ import { checkScores } from '../../workflows/rules/review';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
 import { BusinessRuleError, ForbiddenError, IllegalMoveError, type FieldError } from '../errors';
+import { msg } from '../../i18n';
 import { loadVisibleProject, requireOfficer, scoreSheetFor, seesReviewers, type ProjectViewOut } from '../projects/access';
 import { independenceProblems } from '../projects/independence';
 import { moveProject } from '../projects/service';
@@ -61,7 +62,7 @@ export async function reassignReviewer(deps: AppDeps, user: Principal, projectId
 
 export async function scoreReview(deps: AppDeps, user: Principal, projectId: string, input: { scores: Record<string, number>; comments: string }): Promise<ProjectViewOut> {
   const project = await loadVisibleProject(deps.db, user, projectId);
-  if (!(await panelSeat(deps.db, project.id, project.current_version, user.id))) throw new ForbiddenError("You are not on this project's current review panel.");
+  if (!(await panelSeat(deps.db, project.id, project.current_version, user.id))) throw new ForbiddenError(msg('problem.forbidden.review-panel'));
   const rules = await rulesOf(deps.db, project);
   const errors = checkScores(rules.review.criteria, input.scores).map((e) => ({ ...e, field: `/body/scores${e.field.replace(/^\/scores/, '')}` }));
   if (errors.length) throw new BusinessRuleError(errors);

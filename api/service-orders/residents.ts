@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { hashPassword, type Principal } from '../auth';
 import { BusinessRuleError, ConflictError, ForbiddenError, TooManyRequestsError } from '../errors';
+import { msg } from '../../i18n';
 import { writeAudit } from '../../db/repositories/audit';
 import { findRegion } from '../../db/repositories/regions';
 import { isWorkerInScope } from './service';
@@ -25,7 +26,7 @@ export interface ResidentJson {
 async function insertResident(trx: Knex.Transaction, input: ResidentInput & { password: string }, actorId: string | null, requestId: string): Promise<ResidentJson> {
   const community = await findRegion(trx, input.communityId);
   if (!community || community.level !== 'community') throw new BusinessRuleError([{ field: '/body/communityId', rule: 'community', message: 'names no community' }]);
-  if (await trx('users').whereRaw('lower(login) = lower(?)', [input.mobile]).first('id')) throw new ConflictError('An account with this mobile number exists already.');
+  if (await trx('users').whereRaw('lower(login) = lower(?)', [input.mobile]).first('id')) throw new ConflictError(msg('problem.conflict.mobile-taken'));
   const [row] = await trx('users')
     .insert({ login: input.mobile, display_name: input.displayName, password_hash: await hashPassword(input.password), roles: ['resident'], region_id: community.id })
     .returning(['id', 'login', 'display_name', 'created_at']);
@@ -36,7 +37,7 @@ async function insertResident(trx: Knex.Transaction, input: ResidentInput & { pa
 /** A community worker (dispatcher or officer over the community) opens an account for a resident. */
 export async function createResident(trx: Knex.Transaction, user: Principal, input: ResidentInput & { password: string }, requestId: string): Promise<ResidentJson> {
   const community = await findRegion(trx, input.communityId);
-  if (community && !isWorkerInScope(user, community.path)) throw new ForbiddenError('Only a dispatcher or officer of this community may open a resident account.');
+  if (community && !isWorkerInScope(user, community.path)) throw new ForbiddenError(msg('problem.forbidden.resident-account'));
   return insertResident(trx, input, user.id, requestId);
 }
 
@@ -50,7 +51,7 @@ async function throttle(mobile: string): Promise<void> {
     await overall.consume('all');
     await perMobile.consume(mobile);
   } catch (err) {
-    if (err instanceof RateLimiterRes) throw new TooManyRequestsError('Too many registrations; try again later.', Math.max(1, Math.ceil(err.msBeforeNext / 1000)));
+    if (err instanceof RateLimiterRes) throw new TooManyRequestsError(msg('problem.too-many-requests.registrations'), Math.max(1, Math.ceil(err.msBeforeNext / 1000)));
     throw err;
   }
 }

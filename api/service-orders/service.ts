@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Principal } from '../auth';
 import { hasRole } from '../auth';
 import { BusinessRuleError, ForbiddenError, IllegalMoveError, NotFoundError } from '../errors';
+import { msg } from '../../i18n';
 import { maskAddress, maskName, maskPhone } from '../masking';
 import { sortedPage, type Page } from '../paging';
 import type { AppDeps } from '../deps';
@@ -48,7 +49,7 @@ async function canSee(db: Knex, user: Principal, o: ServiceOrderRow): Promise<bo
 /** The order if this user may see it; otherwise 404, so its existence is not revealed. */
 async function loadVisibleOrder(db: Knex, user: Principal, id: string): Promise<ServiceOrderRow> {
   const o = await findOrder(db, id);
-  if (!o || !(await canSee(db, user, o))) throw new NotFoundError('service order');
+  if (!o || !(await canSee(db, user, o))) throw new NotFoundError('service-order');
   return o;
 }
 
@@ -128,7 +129,7 @@ export async function placeServiceOrder(deps: Deps, user: Principal, input: Plac
   const community = await findRegion(deps.db, input.communityId);
   if (!community || community.level !== 'community') throw new BusinessRuleError([{ field: '/body/communityId', rule: 'community', message: 'names no community' }]);
   const worker = isWorkerInScope(user, community.path);
-  if (!worker && !hasRole(user, 'resident')) throw new ForbiddenError('Only a resident, or a dispatcher or officer of this community, may order.');
+  if (!worker && !hasRole(user, 'resident')) throw new ForbiddenError(msg('problem.forbidden.order'));
   const residentId = worker ? (input.residentId ?? null) : user.id;
   let residentName = input.residentName;
   if (residentId) {
@@ -192,7 +193,7 @@ export async function listServiceOrders(deps: Deps, user: Principal, q: { status
 /** 派单 candidates: volunteers serving the community or registered in its street, ranked. */
 export async function orderCandidates(deps: Deps, user: Principal, id: string) {
   const o = await loadVisibleOrder(deps.db, user, id);
-  if (!isWorkerInScope(user, o.region_path)) throw new ForbiddenError('Only a dispatcher or officer of this community may dispatch.');
+  if (!isWorkerInScope(user, o.region_path)) throw new ForbiddenError(msg('problem.forbidden.dispatch'));
   const community = (await findRegion(deps.db, o.community_id))!;
   const street = community.parent_id ? (await findRegion(deps.db, community.parent_id))!.path : community.path;
   const skills = o.menu_item_id ? ((await deps.db('service_menu_items').where({ id: o.menu_item_id }).first('skills')).skills as string[]) : [o.category];
@@ -210,7 +211,7 @@ async function move(deps: Deps, user: Principal, id: string, run: (o: ServiceOrd
 
 export function dispatchServiceOrder(deps: Deps, user: Principal, id: string, input: { volunteerId?: string | null; organisationId?: string | null }, key?: string) {
   return move(deps, user, id, async (o) => {
-    if (!isWorkerInScope(user, o.region_path)) throw new ForbiddenError('Only a dispatcher or officer of this community may dispatch.');
+    if (!isWorkerInScope(user, o.region_path)) throw new ForbiddenError(msg('problem.forbidden.dispatch'));
     if (!!input.volunteerId === !!input.organisationId) throw new BusinessRuleError([{ field: '/body', rule: 'one-assignee', message: 'name either a volunteer or a team, not both' }]);
     if (input.volunteerId) {
       const v = await findVolunteer(deps.db, input.volunteerId);
@@ -225,7 +226,7 @@ export function dispatchServiceOrder(deps: Deps, user: Principal, id: string, in
 
 async function requireAssignee(deps: Deps, user: Principal, o: ServiceOrderRow): Promise<void> {
   const v = o.assignee_volunteer_id ? await findVolunteer(deps.db, o.assignee_volunteer_id) : undefined;
-  if (o.status === 'dispatched' && !isAssignee(user, o, v?.user_id ?? null)) throw new ForbiddenError('Only the one this order is dispatched to may answer it.');
+  if (o.status === 'dispatched' && !isAssignee(user, o, v?.user_id ?? null)) throw new ForbiddenError(msg('problem.forbidden.answer-order'));
 }
 
 export function acceptServiceOrder(deps: Deps, user: Principal, id: string, key?: string) {
@@ -244,7 +245,7 @@ export function declineServiceOrder(deps: Deps, user: Principal, id: string, inp
 
 export function checkInServiceOrder(deps: Deps, user: Principal, id: string, input: { at?: string }, key?: string) {
   return move(deps, user, id, async (o) => {
-    if (o.accepted_by && o.accepted_by !== user.id) throw new ForbiddenError('Only the one who accepted the order serves it.');
+    if (o.accepted_by && o.accepted_by !== user.id) throw new ForbiddenError(msg('problem.forbidden.serve-order'));
     if (input.at && Date.parse(input.at) > Date.now() + 60_000) throw new BusinessRuleError([{ field: '/body/at', rule: 'not-future', message: 'is in the future' }]);
     return executeOrderUpdate(deps, id, checkIn, { actorId: user.id, ...(input.at ? { at: input.at } : {}) }, key);
   });
@@ -252,7 +253,7 @@ export function checkInServiceOrder(deps: Deps, user: Principal, id: string, inp
 
 export function checkOutServiceOrder(deps: Deps, user: Principal, id: string, input: { at?: string; peopleServed: number }, key?: string) {
   return move(deps, user, id, async (o) => {
-    if (o.accepted_by && o.accepted_by !== user.id) throw new ForbiddenError('Only the one who accepted the order serves it.');
+    if (o.accepted_by && o.accepted_by !== user.id) throw new ForbiddenError(msg('problem.forbidden.serve-order'));
     if (input.at && Date.parse(input.at) > Date.now() + 60_000) throw new BusinessRuleError([{ field: '/body/at', rule: 'not-future', message: 'is in the future' }]);
     return executeOrderUpdate(deps, id, checkOut, { actorId: user.id, peopleServed: input.peopleServed, ...(input.at ? { at: input.at } : {}) }, key);
   });
@@ -260,14 +261,14 @@ export function checkOutServiceOrder(deps: Deps, user: Principal, id: string, in
 
 export function rateServiceOrder(deps: Deps, user: Principal, id: string, input: { rating: number; comment?: string }, key?: string) {
   return move(deps, user, id, async (o) => {
-    if (user.id !== (o.resident_id ?? o.ordered_by) && user.id !== o.ordered_by) throw new ForbiddenError('Only the resident, or the worker who ordered for them, may rate.');
+    if (user.id !== (o.resident_id ?? o.ordered_by) && user.id !== o.ordered_by) throw new ForbiddenError(msg('problem.forbidden.rate-order'));
     return executeOrderUpdate(deps, id, rateOrder, { actorId: user.id, rating: input.rating, comment: input.comment ?? '' }, key);
   });
 }
 
 export function cancelServiceOrder(deps: Deps, user: Principal, id: string, input: { reason: string }, key?: string) {
   return move(deps, user, id, async (o) => {
-    if (![o.ordered_by, o.resident_id].includes(user.id) && !isWorkerInScope(user, o.region_path)) throw new ForbiddenError('Only the resident, the one who ordered or a dispatcher of the community may cancel.');
+    if (![o.ordered_by, o.resident_id].includes(user.id) && !isWorkerInScope(user, o.region_path)) throw new ForbiddenError(msg('problem.forbidden.cancel-order'));
     return executeOrderUpdate(deps, id, cancelOrder, { actorId: user.id, reason: input.reason }, key);
   });
 }
@@ -276,7 +277,7 @@ export function cancelServiceOrder(deps: Deps, user: Principal, id: string, inpu
 
 /** Per region: orders by status, the median wait for acceptance, completion and rating rates, points earned and redeemed. */
 export async function regionDashboard(deps: Deps, user: Principal, regionId: string): Promise<OrderDashboard & { regionId: string; timeBank: Awaited<ReturnType<typeof regionTotals>> }> {
-  if (!hasRole(user, 'officer', 'dispatcher', 'admin')) throw new ForbiddenError('Only officers and dispatchers read the dashboards.');
+  if (!hasRole(user, 'officer', 'dispatcher', 'admin')) throw new ForbiddenError(msg('problem.forbidden.dashboards'));
   const region = await findRegion(deps.db, regionId);
   if (!region || !inSubtree(region.path, hasRole(user, 'admin') ? null : user.regionPath)) throw new NotFoundError('region');
   const [orders, timeBank] = await Promise.all([orderDashboard(deps.db, region.path), regionTotals(deps.db, region.path)]);
@@ -319,7 +320,7 @@ const toMenuItem = (r: MenuItemRow) => ({
 /** 服务清单: a project in delivery publishes a service it offers, for communities in its region. */
 export async function addMenuItem(trx: Knex.Transaction, user: Principal, projectId: string, input: MenuItemInput) {
   const project = await loadVisibleProject(trx, user, projectId);
-  if (!(hasRole(user, 'applicant') && user.organisationId === project.organisation_id)) throw new ForbiddenError('Only the applicant organisation of this project may publish its services.');
+  if (!(hasRole(user, 'applicant') && user.organisationId === project.organisation_id)) throw new ForbiddenError(msg('problem.forbidden.menu'));
   if (!['delivery', 'rectification'].includes(project.stage)) throw new IllegalMoveError(project.stage, 'addMenuItem');
   const ids = [...new Set(input.communityIds)];
   const found = await trx('regions').whereIn('id', ids).where('level', 'community').select('id', 'path');

@@ -16,7 +16,7 @@ export function orderTerms(rules: unknown): OrderTerms {
 
 async function currentStatus(db: Knex, orderId: string): Promise<string> {
   const row = await db('service_orders').where({ id: orderId }).first('status');
-  if (!row) throw new NotFoundError('service order');
+  if (!row) throw new NotFoundError('service-order');
   return row.status as string;
 }
 

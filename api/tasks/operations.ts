@@ -28,9 +28,9 @@ export const operations = [
     access: 'authenticated',
     query: Type.Object({ ...PageQuery, status: Type.Optional(TaskStatus), projectId: Type.Optional(Uuid()) }, { additionalProperties: false }),
     response: Page(Task),
-    handler: async ({ query, user, deps }) => {
+    handler: async ({ query, user, deps, lang }) => {
       const { limit, cursor, status, projectId } = query;
-      return { body: await listInbox(deps.db, user, { status: status ?? 'open', projectId }, { limit, cursor }) };
+      return { body: await listInbox(deps.db, user, { status: status ?? 'open', projectId }, { limit, cursor }, lang) };
     },
   }),
 ];

@@ -1,5 +1,6 @@
 import { hasRole, type Principal } from '../auth';
 import { BusinessRuleError, ForbiddenError, NotFoundError } from '../errors';
+import { msg } from '../../i18n';
 import { sortedPage, type Page } from '../paging';
 import type { AppDeps } from '../deps';
 import { writeAudit } from '../../db/repositories/audit';
@@ -37,7 +38,7 @@ export async function myTimeBank(deps: Deps, user: Principal, q: { limit: number
  */
 export async function redeemPoints(deps: Deps, user: Principal, volunteerId: string, input: { points: number; resourceId: string; note?: string }, requestId?: string) {
   const { v, sight } = await loadVisibleVolunteer(deps.db, user, volunteerId);
-  if (sight !== 'whole') throw new ForbiddenError('Only the volunteer, their organisation or an officer over them may redeem their points.');
+  if (sight !== 'whole') throw new ForbiddenError(msg('problem.forbidden.redeem'));
   const resource = await deps.db('resources as r').join('regions as g', 'g.id', 'r.region_id').where('r.id', input.resourceId).first('r.id', 'g.path');
   if (!resource) throw new BusinessRuleError([{ field: '/body/resourceId', rule: 'exists', message: "names no offer on a region's resource list" }]);
   const result = await deps.db.transaction(async (trx) => {
@@ -51,7 +52,7 @@ export async function redeemPoints(deps: Deps, user: Principal, volunteerId: str
 
 /** A region's totals, for officers over it. */
 export async function regionTimeBank(deps: Deps, user: Principal, regionId: string) {
-  if (!hasRole(user, 'officer', 'admin')) throw new ForbiddenError('Only officers read a region\'s time bank.');
+  if (!hasRole(user, 'officer', 'admin')) throw new ForbiddenError(msg('problem.forbidden.time-bank'));
   const region = await findRegion(deps.db, regionId);
   if (!region || !inSubtree(region.path, hasRole(user, 'admin') ? null : user.regionPath)) throw new NotFoundError('region');
   return { regionId, ...(await regionTotals(deps.db, region.path)) };

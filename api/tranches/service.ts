@@ -5,6 +5,7 @@ import { lockProject } from '../../db/repositories/projects';
 import { agreedTranches, finalEvaluation, insertRelease, releases } from '../../db/repositories/tranches';
 import type { Principal } from '../auth';
 import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError } from '../errors';
+import { msg } from '../../i18n';
 import { loadVisibleProject, requireOfficer } from '../projects/access';
 
 const RELEASING: string[] = ['delivery', 'rectification', 'evaluation', 'closed'];
@@ -52,10 +53,10 @@ export async function releaseTranche(trx: Knex.Transaction, user: Principal, req
   // The project row locked: its stage cannot move while the money goes out.
   const locked = (await lockProject(trx, project.id))!;
   const status = await trancheStatus(trx, project.id);
-  if (!status || !RELEASING.includes(locked.stage)) throw new IllegalMoveError(locked.stage, 'releaseTranche', `money is released from delivery on; the current stage is "${locked.stage}"`);
+  if (!status || !RELEASING.includes(locked.stage)) throw new IllegalMoveError(locked.stage, 'releaseTranche', msg('problem.illegal-move.tranche-release', { current: locked.stage }));
   const tranche = status.items.find((t) => t.seq === seq);
   if (!tranche) throw new NotFoundError('tranche');
-  if (tranche.releasedFen !== null) throw new ConflictError(`tranche ${seq} was already released (${tranche.releasedFen} fen on ${tranche.releasedAt})`);
+  if (tranche.releasedFen !== null) throw new ConflictError(msg('problem.conflict.tranche-released', { seq, fen: tranche.releasedFen, at: String(tranche.releasedAt) }));
   const unreleased = status.items.find((t) => t.seq < seq && t.releasedFen === null);
   if (unreleased) throw new BusinessRuleError([{ field: '/params/seq', rule: 'in-order', message: `tranche ${unreleased.seq} has not been released yet` }]);
   if (!tranche.final && locked.stage === 'rectification') {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { hashPassword, type Principal } from '../auth';
 import type { AppDeps } from '../deps';
 import { ConflictError, NotFoundError } from '../errors';
+import { msg } from '../../i18n';
 import { containsPattern, keysetPage, type Page } from '../paging';
 import { checkReferences } from '../references';
 import { findUser, insertUser, lockUser, toUser, updateUser, usersQuery, type Role, type User, type UserFilter, type UserRow } from '../../db/repositories/users';
@@ -48,7 +49,7 @@ export async function createUser(trx: Knex.Transaction, actor: Principal, reques
       disabled: input.disabled ?? false,
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ConflictError(`The login "${input.login}" is taken.`);
+    if (isUniqueViolation(err)) throw new ConflictError(msg('problem.conflict.login-taken', { login: input.login }));
     throw err;
   }
   await writeAudit(trx, { actorId: actor.id, action: 'create', objectType: 'user', objectId: created.id, after: toUser(created), requestId });

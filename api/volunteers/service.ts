@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { hasRole, type Principal } from '../auth';
 import { BusinessRuleError, ForbiddenError, NotFoundError, type FieldError } from '../errors';
+import { msg } from '../../i18n';
 import { maskName, maskPhone } from '../masking';
 import { keysetPage, type Page } from '../paging';
 import type { AppDeps } from '../deps';
@@ -65,7 +66,7 @@ export interface CreateVolunteerInput extends VolunteerInput {
 export async function createVolunteer(deps: Deps & Pick<AppDeps, 'clock'>, user: Principal, input: CreateVolunteerInput, requestId?: string): Promise<VolunteerJson & { projectIds: string[] }> {
   const officer = hasRole(user, 'officer');
   const organisationId = officer ? (input.organisationId ?? null) : user.organisationId;
-  if (!officer && !organisationId) throw new ForbiddenError('Only an applicant of an organisation, or an officer, may register volunteers.');
+  if (!officer && !organisationId) throw new ForbiddenError(msg('problem.forbidden.volunteer-registrar'));
   const errors: FieldError[] = [];
   let regionPath: string | null = user.regionPath;
   if (organisationId) {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { ContestPhase } from '../../workflows/contest-rules/phases';
 import type { ContestSettings } from '../../workflows/contest-rules/settings';
 import type { TargetGroup } from '../../workflows/rules/programme-rules';
+import { titleColumns, type TaskTitle } from './tasks';
 
 type Db = Knex | Knex.Transaction;
 
@@ -201,7 +202,7 @@ export const contestTaskKey = (contestId: string, ...parts: (string | number)[])
 export interface ContestTask {
   key: string;
   kind: string;
-  title: string;
+  title: TaskTitle;
   dueAt: string | Date | null;
   userId?: string | null;
   role?: string | null;
@@ -217,7 +218,7 @@ export async function openContestTasks(trx: Db, contestId: string, tasks: Contes
       .insert(
         tasks.slice(i, i + 500).map((t) => ({
           key: t.key, user_id: t.userId ?? null, role: t.role ?? null, organisation_id: t.organisationId ?? null, region_path: t.regionPath ?? null,
-          project_id: t.projectId ?? null, contest_id: contestId, kind: t.kind, title: t.title, due_at: t.dueAt, status: 'open', created_at: at,
+          project_id: t.projectId ?? null, contest_id: contestId, kind: t.kind, ...titleColumns(t.title), due_at: t.dueAt, status: 'open', created_at: at,
         })),
       )
       .onConflict('key')

@@ -1,13 +1,15 @@
 import type { Knex } from 'knex';
 import type { OrderDraft, OrderStatus } from '../../workflows/service-order/messages';
 
+import { titleColumns, type TaskTitle } from './tasks';
+
 type Db = Knex | Knex.Transaction;
 
 /** A task in someone's inbox: one person, or everyone with a role in a region or organisation. */
 export interface OrderTaskSpec {
   key: string;
   kind: string;
-  title: string;
+  title: TaskTitle;
   dueAt: string | null;
   userId?: string;
   role?: 'dispatcher' | 'officer' | 'applicant';
@@ -99,7 +101,7 @@ export async function openOrderTasks(trx: Db, orderId: string, tasks: OrderTaskS
   await trx('tasks')
     .insert(tasks.map((t) => ({
       key: t.key, user_id: t.userId ?? null, role: t.role ?? null, region_path: t.regionPath ?? null, organisation_id: t.organisationId ?? null,
-      project_id: order?.project_id ?? null, kind: t.kind, title: t.title, due_at: t.dueAt, status: 'open', created_at: at,
+      project_id: order?.project_id ?? null, kind: t.kind, ...titleColumns(t.title), due_at: t.dueAt, status: 'open', created_at: at,
     })))
     .onConflict('key')
     .ignore();

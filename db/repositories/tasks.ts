@@ -1,10 +1,22 @@
 import type { Knex } from 'knex';
+import { DEFAULT_LANGUAGE, isMessageKey, render, t as text, type Language, type Message } from '../../i18n';
+
+/**
+ * A task's title: a catalogue message (rendered in each reader's language), or a plain text from before titles had
+ * keys. The row keeps `title` in Chinese for readers that do not render, beside `title_key` and `title_params`.
+ */
+export type TaskTitle = Message | string;
+
+export function titleColumns(title: TaskTitle): { title: string; title_key: string | null; title_params: string | null } {
+  if (typeof title === 'string') return { title, title_key: null, title_params: null };
+  return { title: render(DEFAULT_LANGUAGE, title), title_key: title.key, title_params: JSON.stringify(title.params ?? {}) };
+}
 
 /** A task in someone's inbox: one person, or everyone with a role in the project's region or organisation. */
 export interface TaskSpec {
   key: string;
   kind: string;
-  title: string;
+  title: TaskTitle;
   dueAt: string | null;
   userId?: string;
   role?: 'officer' | 'applicant' | 'organiser' | 'funder';
@@ -23,6 +35,8 @@ export interface TaskRow {
   contest_id: string | null;
   kind: string;
   title: string;
+  title_key: string | null;
+  title_params: Record<string, string | number> | null;
   due_at: Date | null;
   status: string;
   created_at: Date;
@@ -41,10 +55,10 @@ export interface Task {
   completedAt: string | null;
 }
 
-export const toTask = (t: TaskRow): Task => ({
+export const toTask = (t: TaskRow, lang: Language = DEFAULT_LANGUAGE): Task => ({
   id: t.id,
   kind: t.kind,
-  title: t.title,
+  title: t.title_key && isMessageKey(t.title_key) ? text(lang, t.title_key, t.title_params ?? undefined) : t.title,
   projectId: t.project_id,
   contestId: t.contest_id,
   dueAt: t.due_at?.toISOString() ?? null,
@@ -84,7 +98,7 @@ export function inboxQuery(db: Knex, owner: InboxOwner, filter: { status: string
 
 const taskRow = (t: TaskSpec, projectId: string, at: string) => ({
   user_id: t.userId ?? null, role: t.role ?? null, region_path: t.regionPath ?? null, organisation_id: t.organisationId ?? null,
-  project_id: projectId, kind: t.kind, title: t.title, due_at: t.dueAt, status: 'open', created_at: at,
+  project_id: projectId, kind: t.kind, ...titleColumns(t.title), due_at: t.dueAt, status: 'open', created_at: at,
 });
 
 /**

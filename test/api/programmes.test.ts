@@ -132,7 +132,7 @@ describe('creating a programme', () => {
   test('when an officer creates one at a region outside their scope, the region is reported not found (404), and nothing is written', async () => {
     const res = await expectNothingWritten(() => post(districtOfficer, { name: 'Elsewhere', regionId: otherDistrict.id, rules: defaultProgrammeRules() }));
     expect(res.status).toBe(404);
-    expect(res.body.detail).toBe('No such region.');
+    expect(res.body.detail).toBe('没有这个区域。');
   });
 
   test('when an officer names a region above their scope (the city), it is 404 too', async () => {

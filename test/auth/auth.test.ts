@@ -75,7 +75,7 @@ describe('signing in', () => {
     const before = await sessionCount(user.id);
     const res = await login(user.login, 'not-the-password');
     expectProblem(res, 401, 'unauthorized');
-    expect(res.body.detail).toBe('Wrong login or password.');
+    expect(res.body.detail).toBe('登录名或密码错误。');
     expect(res.body).not.toHaveProperty('token');
     expect(await sessionCount(user.id)).toBe(before);
     expect(await failuresOf(user.login)).toBe(1);
@@ -124,7 +124,7 @@ describe('the bearer token on GET /me', () => {
   test('when there is no Authorization header, it answers 401 problem+json', async () => {
     const res = await me();
     expectProblem(res, 401, 'unauthorized');
-    expect(res.body.detail).toMatch(/bearer token is required/);
+    expect(res.body.detail).toMatch(/需要 Bearer 令牌/);
   });
 
   test.each([
@@ -135,7 +135,7 @@ describe('the bearer token on GET /me', () => {
   ])('when the header carries %s, it answers 401 problem+json', async (_what, header) => {
     const res = await request(stack.app).get('/api/v1/me').set('Authorization', header);
     expectProblem(res, 401, 'unauthorized');
-    expect(res.body.detail).toMatch(/must be "Bearer <token>"/);
+    expect(res.body.detail).toMatch(/必须是 "Bearer <token>"/);
   });
 
   test('when the token is well formed but was never issued, it answers 401', async () => {
@@ -194,7 +194,7 @@ describe('a disabled account', () => {
     expectProblem(right, 401, 'unauthorized');
     const strip = (b: Record<string, unknown>) => ({ type: b.type, title: b.title, status: b.status, detail: b.detail });
     expect(strip(right.body)).toEqual(strip(wrong.body));
-    expect(right.body.detail).toBe('Wrong login or password.');
+    expect(right.body.detail).toBe('登录名或密码错误。');
     expect(await sessionCount(user.id)).toBe(before);
     expect(await failuresOf(user.login)).toBe(2);
   });
@@ -257,7 +257,7 @@ describe('throttling sign-ins', () => {
   test('an unknown login gets the same answers as a real account, wrong password by wrong password, and then the same 429', async () => {
     const user = await createUser(stack, ['officer']);
     const unknown = `nobody-${crypto.randomBytes(4).toString('hex')}`;
-    const strip = (r: request.Response) => ({ status: r.status, type: r.body.type, title: r.body.title, detail: r.body.detail?.replace(/\d+ seconds/, 'N seconds') });
+    const strip = (r: request.Response) => ({ status: r.status, type: r.body.type, title: r.body.title, detail: r.body.detail?.replace(/\d+ 秒/, 'N 秒') });
     for (let i = 0; i <= MAX_FAILURES; i++) {
       const [real, none] = [await login(user.login, 'wrong-password'), await login(unknown, 'wrong-password')];
       expect(strip(none)).toEqual(strip(real));

@@ -166,7 +166,7 @@ describe('answers are held to their declared schemas in tests', () => {
       access: 'public',
       response: Type.Object({}),
       handler: async () => {
-        throw new NotFoundError('probe');
+        throw new NotFoundError();
       },
     }),
     defineOperation({
@@ -179,7 +179,7 @@ describe('answers are held to their declared schemas in tests', () => {
       response: Type.Object({}),
       problems: [404],
       handler: async () => {
-        throw new NotFoundError('probe');
+        throw new NotFoundError();
       },
     }),
   ]);

@@ -162,7 +162,9 @@ test('through a whole lifecycle, with a contest left and one awarded, a failed e
   // After the rectification the evaluator has the re-evaluation in their inbox.
   expect(await openKinds(id)).toEqual(['evaluate', 'supervise']);
   const mine = expectStatus(await ev.get(`/api/v1/me/tasks?projectId=${id}`), 200).body.items;
-  expect(mine.map((t: { kind: string; title: string }) => [t.kind, t.title])).toEqual([['evaluate', 'Evaluate the project again after its rectification (round 2)']]);
+  expect(mine.map((t: { kind: string; title: string }) => [t.kind, t.title])).toEqual([['evaluate', '整改后再次评估该项目（第 2 轮）']]);
+  const mineEn = expectStatus(await ev.get(`/api/v1/me/tasks?projectId=${id}`).set('Accept-Language', 'en'), 200).body.items;
+  expect(mineEn.map((t: { title: string }) => t.title)).toEqual(['Evaluate the project again after its rectification (round 2)']);
   await ok(ev.put(`/api/v1/projects/${id}/evaluations/final`, { scores: indicatorScores(rules, 88), comments: 'recovered' }));
   expect(await openKinds(id)).toEqual(['close_or_rectify', 'supervise']);
   await ok(off.post(`/api/v1/projects/${id}/close`, { finalReport: 'closed after rectification' }));

@@ -64,7 +64,7 @@ test('when the process stops while a move waits on a stopped worker, the request
     setTimeout(() => stopping.abort(), 500);
     const cut = await pending;
     expect(cut.status).toBe(503);
-    expect(cut.body.detail).toMatch(/shutting down/);
+    expect(cut.body.detail).toMatch(/服务器正在停止/);
     expect(cut.headers['retry-after']).toBe('5');
   } finally {
     stack.deps.stopping = undefined;

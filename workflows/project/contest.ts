@@ -2,6 +2,7 @@ import * as m from '../messages';
 import { conflict, businessRule } from '../refusals';
 import { agreementRules, startDelivery } from './delivery';
 import { move, type AnyMove } from './state';
+import { msg } from '../../i18n/message';
 
 // The venture-funding contest (公益创投) as the project sees it: it enters, leaves, or is awarded and signs.
 
@@ -21,7 +22,7 @@ export const leaveContest = move({
   def: m.leaveContest,
   move: 'leaveContest',
   check(p, a) {
-    if (p.state.contestId !== a.contestId) throw conflict(`the project is in contest ${p.state.contestId}, not ${a.contestId}`);
+    if (p.state.contestId !== a.contestId) throw conflict(msg('problem.conflict.other-contest', { contestId: String(p.state.contestId), requested: a.contestId }));
   },
   async apply(p, a, key) {
     p.state.stage = 'approved';
@@ -34,7 +35,7 @@ export const awardContest = move({
   def: m.awardContest,
   move: 'awardContest',
   check(p, a) {
-    if (p.state.contestId !== a.contestId) throw conflict(`the project is in contest ${p.state.contestId}, not ${a.contestId}`);
+    if (p.state.contestId !== a.contestId) throw conflict(msg('problem.conflict.other-contest', { contestId: String(p.state.contestId), requested: a.contestId }));
     const errors = agreementRules(a.agreement);
     if (errors.length) throw businessRule(errors);
   },

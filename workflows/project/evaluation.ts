@@ -2,6 +2,7 @@ import * as m from '../messages';
 import { businessRule, conflict, illegal } from '../refusals';
 import { evaluationScore, gradeFor, subsidyFor } from '../rules/evaluation';
 import { move, type AnyMove } from './state';
+import { msg } from '../../i18n/message';
 
 // Performance evaluation (绩效评估): an evaluator scores the weighted indicators, mid-term during delivery
 // and final at its end; the final grade decides the subsidy.
@@ -11,8 +12,8 @@ export const assignEvaluator = move({
   move: 'assignEvaluator',
   check(p, a) {
     const s = p.state;
-    if (a.kind === 'final' && s.stage !== 'delivery') throw illegal(s.stage, 'assignEvaluator', `the final evaluation starts from delivery; the current stage is "${s.stage}"`);
-    if (s.evaluations[a.kind]?.submitted) throw conflict(`the ${a.kind} evaluation is already submitted`);
+    if (a.kind === 'final' && s.stage !== 'delivery') throw illegal(s.stage, 'assignEvaluator', msg('problem.illegal-move.final-from-delivery', { current: s.stage }));
+    if (s.evaluations[a.kind]?.submitted) throw conflict(msg('problem.conflict.evaluation-submitted', { kind: a.kind }));
   },
   async apply(p, a, key) {
     const s = p.state;
@@ -33,7 +34,7 @@ export const submitEvaluation = move({
     const s = p.state;
     const seat = s.evaluations[a.kind];
     if (!seat || seat.evaluatorId !== a.actorId) throw businessRule([{ field: '/actor', rule: 'assigned-evaluator', message: `you are not the assigned ${a.kind} evaluator` }]);
-    if (seat.submitted) throw conflict(`the ${a.kind} evaluation is already submitted`);
+    if (seat.submitted) throw conflict(msg('problem.conflict.evaluation-submitted', { kind: a.kind }));
     if (a.kind === 'final' && s.stage !== 'evaluation') throw illegal(s.stage, 'submitEvaluation');
   },
   async apply(p, a, key) {

@@ -3,6 +3,7 @@ import { businessRule, conflict } from '../refusals';
 import { supervisionIndex } from '../rules/supervision';
 import * as wf from '@temporalio/workflow';
 import { move, RECTIFICATION_ANSWERS_FACTS, type AnyMove } from './state';
+import { msg } from '../../i18n/message';
 
 // Monitoring (项目监测): monthly reports, supervision visits, complaints and quarterly reviews move the
 // four-colour grade; a red grade in delivery opens a rectification, which the applicant plans and the officer completes.
@@ -12,7 +13,7 @@ export const submitMonthlyReport = move({
   move: 'submitMonthlyReport',
   check(p, a) {
     const s = p.state;
-    if (s.submittedPeriods.includes(a.period)) throw conflict(`the report for period ${a.period} was already submitted`);
+    if (s.submittedPeriods.includes(a.period)) throw conflict(msg('problem.conflict.report-submitted', { period: a.period }));
     const due = s.reports.find((r) => r.period === a.period);
     if (!due) throw businessRule([{ field: '/body/period', rule: 'period-open', message: `period ${a.period} has not started yet (open periods: ${s.reports.map((r) => r.period).join(', ') || 'none'})` }]);
   },
@@ -63,7 +64,7 @@ export const submitRectificationPlan = move({
   def: m.submitRectificationPlan,
   move: 'submitRectificationPlan',
   check(p) {
-    if (p.state.rectification?.planned) throw conflict('a rectification plan is already submitted');
+    if (p.state.rectification?.planned) throw conflict(msg('problem.conflict.rectification-planned'));
   },
   async apply(p, a, key) {
     const r = p.state.rectification!;

@@ -3,6 +3,7 @@ import type { ProjectState } from '../messages';
 import { DELIVERING } from '../stages';
 import { addDuration } from '../rules/duration';
 import type { ProgrammeRules } from '../rules/programme-rules';
+import { msg, type Message } from '../../i18n/message';
 
 // What waits for whom: the one list both the live state's pendingActions and the inbox come from. Every event
 // the workflow writes carries this list as it stands after the event, and the event's transaction reconciles the
@@ -33,57 +34,57 @@ export const quarterlyReviewInterval = (rules: ProgrammeRules) => rules.monitori
 export function pendingActions(s: ProjectState, c: PendingContext): PendingAction[] {
   const id = c.projectId;
   const out: PendingAction[] = [];
-  const officer = (action: string, kind: string, title: string, key: string, dueAt: string | null = null) =>
+  const officer = (action: string, kind: string, title: Message, key: string, dueAt: string | null = null) =>
     out.push({ action, who: 'officer', task: { key, role: 'officer', regionPath: c.regionPath, kind, title, dueAt } });
-  const applicant = (action: string, kind: string, title: string, key: string, dueAt: string | null = null) =>
+  const applicant = (action: string, kind: string, title: Message, key: string, dueAt: string | null = null) =>
     out.push({ action, who: 'applicant', task: { key, role: 'applicant', organisationId: c.organisationId, kind, title, dueAt } });
-  const person = (userId: string, action: string, kind: string, title: string, key: string, dueAt: string | null = null) =>
+  const person = (userId: string, action: string, kind: string, title: Message, key: string, dueAt: string | null = null) =>
     out.push({ action, who: userId, task: { key, userId, kind, title, dueAt } });
 
   const stage = s.stage;
-  if (stage === 'design') applicant('submitDesign', 'submit_design', 'Complete the proposal and submit it for review', `${id}:design`);
+  if (stage === 'design') applicant('submitDesign', 'submit_design', msg('task.submit-design'), `${id}:design`);
   if (stage === 'review') {
-    if (s.panel.length === 0) officer('assignPanel', 'assign_panel', 'Assign a review panel', `${id}:panel:${s.version}`);
+    if (s.panel.length === 0) officer('assignPanel', 'assign_panel', msg('task.assign-panel'), `${id}:panel:${s.version}`);
     for (const seat of s.panel.filter((x) => !x.scored)) {
       // One task per reviewer's score; past the reminder it is the reminder, so the inbox shows the urgency.
-      if (seat.reminded) person(seat.reviewerId, 'submitReviewScore', 'reminder', `Reminder: your review score is due ${seat.dueAt}`, `${id}:remind-review:${s.version}:${seat.reviewerId}`, seat.dueAt);
-      else person(seat.reviewerId, 'submitReviewScore', 'score_review', 'Score this project', `${id}:review:${s.version}:${seat.reviewerId}`, seat.dueAt);
-      if (seat.lateNotified) officer('reassignReviewer', 'reassign_reviewer', 'A reviewer missed the deadline; reassign or wait', `${id}:late-review:${s.version}:${seat.reviewerId}`);
+      if (seat.reminded) person(seat.reviewerId, 'submitReviewScore', 'reminder', msg('task.review-reminder', { dueAt: seat.dueAt }), `${id}:remind-review:${s.version}:${seat.reviewerId}`, seat.dueAt);
+      else person(seat.reviewerId, 'submitReviewScore', 'score_review', msg('task.score-review'), `${id}:review:${s.version}:${seat.reviewerId}`, seat.dueAt);
+      if (seat.lateNotified) officer('reassignReviewer', 'reassign_reviewer', msg('task.reassign-reviewer'), `${id}:late-review:${s.version}:${seat.reviewerId}`);
     }
-    if (s.panel.length > 0 && s.panel.every((x) => x.scored)) officer('decideReview', 'decide_review', 'Decide on the review', `${id}:decide:${s.version}`);
+    if (s.panel.length > 0 && s.panel.every((x) => x.scored)) officer('decideReview', 'decide_review', msg('task.decide-review'), `${id}:decide:${s.version}`);
   }
-  if (stage === 'revision' && s.revisionDueAt) applicant('submitDesign', 'revise_design', 'Revise the proposal and resubmit', `${id}:revise:${s.version}`, s.revisionDueAt);
-  if (stage === 'approved') officer('enterContest or fundDirectly', 'fund_or_enter_contest', 'Approved: enter the project in a contest or fund it directly', `${id}:fund:${s.version}`);
+  if (stage === 'revision' && s.revisionDueAt) applicant('submitDesign', 'revise_design', msg('task.revise-design'), `${id}:revise:${s.version}`, s.revisionDueAt);
+  if (stage === 'approved') officer('enterContest or fundDirectly', 'fund_or_enter_contest', msg('task.fund-or-enter-contest'), `${id}:fund:${s.version}`);
   if (DELIVERING.includes(stage)) {
     for (const r of s.reports.filter((x) => !x.submitted)) {
       const action = `submitMonthlyReport period ${r.period}`;
       // Three phases, each its own task: the period is open, its end has come (a reminder before the due date),
       // the grace has passed (overdue).
-      if (r.overdue) applicant(action, 'monthly_report', `Monthly report ${r.period} is overdue`, `${id}:report-overdue:${r.period}`, r.dueAt);
-      else if (r.reminded) applicant(action, 'monthly_report_reminder', `Reminder: monthly report ${r.period} is due by ${r.dueAt}`, `${id}:report-reminder:${r.period}`, r.dueAt);
-      else applicant(action, 'monthly_report_due', `Monthly report ${r.period}: due when the period ends`, `${id}:report-due:${r.period}`, r.dueAt);
+      if (r.overdue) applicant(action, 'monthly_report', msg('task.monthly-report-overdue', { period: r.period }), `${id}:report-overdue:${r.period}`, r.dueAt);
+      else if (r.reminded) applicant(action, 'monthly_report_reminder', msg('task.monthly-report-reminder', { period: r.period, dueAt: r.dueAt }), `${id}:report-reminder:${r.period}`, r.dueAt);
+      else applicant(action, 'monthly_report_due', msg('task.monthly-report-due', { period: r.period }), `${id}:report-due:${r.period}`, r.dueAt);
     }
     for (const q of s.quarterlyReviews?.due ?? []) {
-      officer(`recordQuarterlyReview quarter ${q.seq}`, 'quarterly_review', `Hold and record the quarterly review of quarter ${q.seq}`, `${id}:quarterly-review:${q.seq}`, q.dueAt);
+      officer(`recordQuarterlyReview quarter ${q.seq}`, 'quarterly_review', msg('task.quarterly-review', { seq: q.seq }), `${id}:quarterly-review:${q.seq}`, q.dueAt);
     }
   }
   if (stage === 'rectification' && s.rectification) {
     const r = s.rectification;
-    if (r.planned) officer('completeRectification', 'rectification_review', 'Check the rectification and complete it', `${id}:rectify-check:${r.id}`, r.dueAt);
-    else applicant('submitRectificationPlan', 'rectification_plan', r.cause === 'red_grade' ? 'Red grade: submit a rectification plan' : 'Evaluation: submit a rectification plan', `${id}:rectify:${r.id}`, r.dueAt);
-    if (r.overdueNotified) officer('followUpRectification', 'rectification_overdue', 'A rectification is past its deadline', `${id}:rectification-overdue:${r.id}`);
+    if (r.planned) officer('completeRectification', 'rectification_review', msg('task.rectification-review'), `${id}:rectify-check:${r.id}`, r.dueAt);
+    else applicant('submitRectificationPlan', 'rectification_plan', msg(r.cause === 'red_grade' ? 'task.rectification-plan-red' : 'task.rectification-plan-evaluation'), `${id}:rectify:${r.id}`, r.dueAt);
+    if (r.overdueNotified) officer('followUpRectification', 'rectification_overdue', msg('task.rectification-overdue'), `${id}:rectification-overdue:${r.id}`);
   }
   const mid = s.evaluations.mid_term;
   if (mid && !mid.submitted && DELIVERING.concat('evaluation').includes(stage)) {
-    person(mid.evaluatorId, 'submitEvaluation mid_term', 'evaluate', 'File the mid-term evaluation', `${id}:evaluate:mid_term:${mid.evaluatorId}`);
+    person(mid.evaluatorId, 'submitEvaluation mid_term', 'evaluate', msg('task.evaluate-mid-term'), `${id}:evaluate:mid_term:${mid.evaluatorId}`);
   }
   const final = s.evaluations.final;
   // The final evaluation is filed in the evaluation stage: after a rectification it ordered, it is pending again.
   if (stage === 'evaluation' && final && !final.submitted) {
     const round = final.round ?? 1;
-    const title = round > 1 ? `Evaluate the project again after its rectification (round ${round})` : 'File the final evaluation';
+    const title = round > 1 ? msg('task.evaluate-again', { round }) : msg('task.evaluate-final');
     person(final.evaluatorId, 'submitEvaluation final', 'evaluate', title, `${id}:evaluate:final:${final.evaluatorId}${round > 1 ? `:${round}` : ''}`);
   }
-  if (stage === 'evaluation' && final?.submitted) officer('closeProject or orderRectification', 'close_or_rectify', 'Close the project or order rectification', `${id}:close:${final.round ?? 1}`);
+  if (stage === 'evaluation' && final?.submitted) officer('closeProject or orderRectification', 'close_or_rectify', msg('task.close-or-rectify'), `${id}:close:${final.round ?? 1}`);
   return out;
 }

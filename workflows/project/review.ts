@@ -4,6 +4,7 @@ import { businessRule, conflict } from '../refusals';
 import { addDuration } from '../rules/duration';
 import { weightedTotal } from '../rules/review';
 import { move, nowIso, type AnyMove } from './state';
+import { msg } from '../../i18n/message';
 
 // Review (项目论证): an expert panel scores the proposal on the programme's rubric; the officer decides.
 
@@ -11,7 +12,7 @@ export const assignPanel = move({
   def: m.assignPanel,
   move: 'assignPanel',
   check(p, a) {
-    if (p.state.panel.length > 0) throw conflict('a panel is already assigned; reassign a reviewer instead');
+    if (p.state.panel.length > 0) throw conflict(msg('problem.conflict.panel-assigned'));
     const size = p.rules.review.panelSize;
     if (a.reviewerIds.length !== size) {
       throw businessRule([{ field: '/body/reviewerIds', rule: 'panel-size', message: `the programme's panel has ${size} reviewers; ${a.reviewerIds.length} given` }]);
@@ -36,7 +37,7 @@ export const reassignReviewer = move({
   check(p, a) {
     const seat = p.state.panel.find((x) => x.reviewerId === a.fromReviewerId);
     if (!seat) throw businessRule([{ field: '/body/fromReviewerId', rule: 'on-panel', message: 'is not on the panel' }]);
-    if (seat.scored) throw conflict('this reviewer has already scored; their sheet stays');
+    if (seat.scored) throw conflict(msg('problem.conflict.reviewer-scored'));
     if (p.state.panel.some((x) => x.reviewerId === a.toReviewerId)) throw businessRule([{ field: '/body/toReviewerId', rule: 'not-on-panel', message: 'is already on the panel' }]);
   },
   async apply(p, a, key) {

@@ -6,6 +6,7 @@ import * as m from './messages';
 import type { Actor, OrderMove, OrderState, OrderStatus, OrderView, ServiceOrderInput } from './messages';
 import { serialiser } from '../serialise';
 import { addDuration, parseInstant } from '../rules/duration';
+import { msg, type Message } from '../../i18n/message';
 
 const acts = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -20,11 +21,11 @@ export function initialOrderState(): OrderState {
 }
 
 function illegal(status: OrderStatus, move: string): wf.ApplicationFailure {
-  return wf.ApplicationFailure.create({ type: 'IllegalMove', message: `"${move}" is not allowed while the order's current status is "${status}"`, details: [{ currentStage: status, move }], nonRetryable: true });
+  return wf.ApplicationFailure.create({ type: 'IllegalMove', message: `"${move}" is not allowed while the order's current status is "${status}"`, details: [{ currentStage: status, move, message: msg('problem.illegal-move.order', { move, current: status }) }], nonRetryable: true });
 }
 
-function conflict(status: OrderStatus, message: string): wf.ApplicationFailure {
-  return wf.ApplicationFailure.create({ type: 'Conflict', message, details: [{ currentStage: status }], nonRetryable: true });
+function conflict(status: OrderStatus, message: Message): wf.ApplicationFailure {
+  return wf.ApplicationFailure.create({ type: 'Conflict', message: message.key, details: [{ currentStage: status, message }], nonRetryable: true });
 }
 
 function businessRule(field: string, rule: string, message: string): wf.ApplicationFailure {
@@ -50,7 +51,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
   let changes = 0;
 
   const key = (suffix: string) => `order:${orderId}:${suffix}`;
-  const dispatchers = (attempt: number): OrderTaskSpec => ({ key: key(`dispatch:${attempt}`), role: 'dispatcher', regionPath, kind: 'dispatch_order', title: 'Dispatch this service order', dueAt: null });
+  const dispatchers = (attempt: number): OrderTaskSpec => ({ key: key(`dispatch:${attempt}`), role: 'dispatcher', regionPath, kind: 'dispatch_order', title: msg('task.order.dispatch'), dueAt: null });
 
   function view(): OrderView {
     return { ...state, current: state.current && { ...state.current }, orderId };
@@ -62,7 +63,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
 
   function requireMove(move: OrderMove): void {
     if (move === 'placeOrder') {
-      if (state.placedAt) throw conflict(state.status, 'the order is already placed');
+      if (state.placedAt) throw conflict(state.status, msg('problem.conflict.order-placed'));
       return;
     }
     if (!state.placedAt) throw illegal(state.status, move);
@@ -93,7 +94,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
     const c = state.current;
     if (!c) return;
     const mine = c.userId ? a.actorId === c.userId : !!a.organisationId && a.organisationId === c.organisationId;
-    if (!mine) throw conflict(state.status, 'the order is dispatched to someone else');
+    if (!mine) throw conflict(state.status, msg('problem.conflict.order-elsewhere'));
   }
 
   on(m.placeOrder, 'placeOrder', (a) => {
@@ -120,8 +121,8 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
     state.status = 'dispatched';
     const c = state.current;
     const accept: OrderTaskSpec = c.userId
-      ? { key: key(`accept:${c.attempt}`), userId: c.userId, kind: 'accept_order', title: 'Accept or decline this service order', dueAt: c.dueAt }
-      : { key: key(`accept:${c.attempt}`), role: 'applicant', organisationId: c.organisationId ?? undefined, kind: 'accept_order', title: 'Accept or decline this service order', dueAt: c.dueAt };
+      ? { key: key(`accept:${c.attempt}`), userId: c.userId, kind: 'accept_order', title: msg('task.order.accept'), dueAt: c.dueAt }
+      : { key: key(`accept:${c.attempt}`), role: 'applicant', organisationId: c.organisationId ?? undefined, kind: 'accept_order', title: msg('task.order.accept'), dueAt: c.dueAt };
     await record(eventKey, {
       kind: 'orderDispatched', actorId: a.actorId, data: { attempt: c.attempt, kind: c.kind, volunteerId: c.volunteerId, organisationId: c.organisationId, dueAt: c.dueAt },
       write: { op: 'dispatch', attempt: c.attempt, kind: c.kind, volunteerId: c.volunteerId, organisationId: c.organisationId, dueAt: c.dueAt },
@@ -137,7 +138,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
     const escalate = state.failedDispatches >= terms.maxFailedDispatches;
     state.status = escalate ? 'escalated' : 'ordered';
     const next: OrderTaskSpec = escalate
-      ? { key: key(`escalate:${state.failedDispatches}`), role: 'officer', regionPath: streetPath, kind: 'escalated_order', title: 'A service order found no one to take it: dispatch it', dueAt: null }
+      ? { key: key(`escalate:${state.failedDispatches}`), role: 'officer', regionPath: streetPath, kind: 'escalated_order', title: msg('task.order.escalated'), dueAt: null }
       : dispatchers(state.attempts + 1);
     await record(eventKey, {
       kind: outcome === 'declined' ? 'orderDeclined' : 'dispatchTimedOut', actorId, data: { attempt: c.attempt, reason, failedDispatches: state.failedDispatches, escalated: escalate },
@@ -155,7 +156,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
     await record(eventKey, {
       kind: 'orderAccepted', actorId: a.actorId, data: { attempt: c.attempt },
       write: { op: 'dispatchOutcome', attempt: c.attempt, outcome: 'accepted', reason: null, failedDispatches: state.failedDispatches },
-      openTasks: [{ key: key('serve'), userId: a.actorId, kind: 'serve_order', title: 'Serve this order: check in and check out', dueAt: null }],
+      openTasks: [{ key: key('serve'), userId: a.actorId, kind: 'serve_order', title: msg('task.order.serve'), dueAt: null }],
       closeTasks: [key(`accept:${c.attempt}`)],
     }, at);
   });
@@ -165,7 +166,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
   });
 
   const requireServer = (a: Actor) => {
-    if (a.actorId !== state.acceptedBy) throw conflict(state.status, 'only the one who accepted the order serves it');
+    if (a.actorId !== state.acceptedBy) throw conflict(state.status, msg('problem.conflict.order-not-yours'));
   };
 
   on(m.checkIn, 'checkIn', requireServer, async (a, eventKey) => {
@@ -189,7 +190,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
     await record(eventKey, {
       kind: 'checkedOut', actorId: a.actorId, data: { at, peopleServed: a.peopleServed, hours, points: credit?.points ?? 0 },
       write: { op: 'checkOut', at, peopleServed: a.peopleServed, hours, credit },
-      openTasks: [{ key: key('rate'), userId: state.raterId!, kind: 'rate_order', title: 'Rate the service you received', dueAt: state.ratingDueAt }],
+      openTasks: [{ key: key('rate'), userId: state.raterId!, kind: 'rate_order', title: msg('task.order.rate'), dueAt: state.ratingDueAt }],
       closeTasks: [key('serve')],
     });
   });
@@ -203,7 +204,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
     const low = a.rating <= 2;
     await record(eventKey, {
       kind: 'orderRated', actorId: a.actorId, data: { rating: a.rating, comment: a.comment }, write: { op: 'rate', rating: a.rating, comment: a.comment },
-      openTasks: low && projectOrganisationId ? [{ key: key('follow-up'), role: 'applicant', organisationId: projectOrganisationId, kind: 'follow_up_rating', title: 'A resident rated a service 2 or less: follow it up', dueAt: null }] : [],
+      openTasks: low && projectOrganisationId ? [{ key: key('follow-up'), role: 'applicant', organisationId: projectOrganisationId, kind: 'follow_up_rating', title: msg('task.order.follow-up'), dueAt: null }] : [],
       closeTasks: [key('rate')],
     }, at);
     if (low && state.projectId) await acts.reportOrderComplaint({ orderId, projectId: state.projectId, raterId: a.actorId, rating: a.rating, comment: a.comment, ratedAt: at });

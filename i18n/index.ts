@@ -1,0 +1,70 @@
+/**
+ * Every text a person reads comes from here: one catalogue per language (`zh.json` first, `en.json` second) with
+ * stable keys, rendered by i18next. Code carries a key and its params (`Message`) as far as it can, and the text is
+ * rendered at the edge (an HTTP answer in the request's language, a CSV download, the docs page). Workflows carry
+ * keys and params only (`import type`), never render.
+ */
+import i18next from 'i18next';
+import zh from './zh.json';
+import en from './en.json';
+
+import type { Message, MessageKey, Params } from './message';
+
+export { msg, type Message, type MessageKey, type Params } from './message';
+
+/** The languages there are catalogues for; the first is the default. */
+export const LANGUAGES = ['zh-CN', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+export const DEFAULT_LANGUAGE: Language = 'zh-CN';
+
+export const CATALOGUES: Record<Language, Record<string, string>> = { 'zh-CN': zh, en };
+
+const instance = i18next.createInstance();
+void instance.init({
+  resources: { 'zh-CN': { translation: zh }, en: { translation: en } },
+  lng: DEFAULT_LANGUAGE,
+  fallbackLng: DEFAULT_LANGUAGE,
+  supportedLngs: [...LANGUAGES],
+  // Keys are flat strings with dots in them ("problem.not-found.title"), not paths into nested objects.
+  keySeparator: false,
+  nsSeparator: false,
+  // The texts go into JSON and CSV, not HTML: nothing to escape here.
+  interpolation: { escapeValue: false },
+  initAsync: false,
+  returnNull: false,
+});
+
+/** The programme's time zone: times are stored in UTC and shown to people here. */
+export const DISPLAY_TIME_ZONE = 'Asia/Shanghai';
+
+const WHEN: Record<Language, Intl.DateTimeFormat> = {
+  'zh-CN': new Intl.DateTimeFormat('zh-CN', { timeZone: DISPLAY_TIME_ZONE, dateStyle: 'long', timeStyle: 'short', hourCycle: 'h23' }),
+  en: new Intl.DateTimeFormat('en-GB', { timeZone: DISPLAY_TIME_ZONE, year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }),
+};
+
+/** `{{at, when}}`: an ISO instant as a date and time in the programme's zone; anything else as it is. */
+instance.services.formatter?.add('when', (value: unknown, lng: string | undefined) => {
+  const ms = typeof value === 'string' || value instanceof Date ? new Date(value).getTime() : NaN;
+  if (Number.isNaN(ms)) return String(value);
+  const lang: Language = lng === 'en' ? 'en' : DEFAULT_LANGUAGE;
+  return WHEN[lang].format(ms);
+});
+
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.prototype.hasOwnProperty.call(zh, key);
+}
+
+/** The text of `key` in `lang`, params filled in. */
+export function t(lang: Language, key: MessageKey, params?: Params): string {
+  return instance.t(key, { ...params, lng: lang });
+}
+
+export function render(lang: Language, message: Message): string {
+  return t(lang, message.key, message.params);
+}
+
+/** The language of a request: what `Accept-Language` prefers among ours, Chinese when it prefers none of them. */
+export function languageOf(req: { acceptsLanguages(...langs: string[]): string | false }): Language {
+  const chosen = req.acceptsLanguages(...LANGUAGES);
+  return chosen === 'en' ? 'en' : DEFAULT_LANGUAGE;
+}

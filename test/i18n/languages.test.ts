@@ -1,0 +1,93 @@
+import crypto from 'node:crypto';
+import request from 'supertest';
+import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
+import { titleColumns } from '../../db/repositories/tasks';
+import { msg } from '../../i18n';
+
+let stack: Stack;
+let admin: TestUser;
+beforeAll(async () => {
+  stack = await startStack();
+  admin = await createUser(stack, ['admin']);
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+const missingRegion = (lang?: string) => {
+  const r = request(stack.app).get(`/api/v1/regions/${crypto.randomUUID()}`).set('Authorization', `Bearer ${admin.token}`);
+  return lang ? r.set('Accept-Language', lang) : r;
+};
+
+describe('problem+json title and detail follow Accept-Language, Chinese by default', () => {
+  test('without Accept-Language, a 404 answers in Chinese', async () => {
+    const res = await missingRegion();
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ type: 'https://fuhua.example/problems/not-found', title: '未找到', detail: '没有这个区域。' });
+    expect(res.headers['content-language']).toBe('zh-CN');
+  });
+
+  test.each([['en'], ['en-US,en;q=0.9,zh;q=0.5'], ['EN-gb']])('with Accept-Language %s, the same 404 answers in English', async (lang) => {
+    const res = await missingRegion(lang);
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ type: 'https://fuhua.example/problems/not-found', title: 'Not found', detail: 'No such region.' });
+    expect(res.headers['content-language']).toBe('en');
+  });
+
+  test.each([['fr'], ['zh-CN,en;q=0.5'], ['zh'], ['*']])('with Accept-Language %s, it answers in Chinese', async (lang) => {
+    const res = await missingRegion(lang);
+    expect(res.body).toMatchObject({ title: '未找到', detail: '没有这个区域。' });
+  });
+
+  test('a 401 and a 400 name their field in the detail in either language', async () => {
+    const zh = await request(stack.app).get('/api/v1/me');
+    const en = await request(stack.app).get('/api/v1/me').set('Accept-Language', 'en');
+    expect([zh.status, zh.body.title, zh.body.detail]).toEqual([401, '未登录', '需要 Bearer 令牌（管理后台中为会话 Cookie）。']);
+    expect([en.status, en.body.title, en.body.detail]).toEqual([401, 'Unauthorized', 'A bearer token is required (or, from the console, its session cookie).']);
+
+    const body = { name: 'x'.repeat(3), creditCode: 'nope' };
+    const bad = (lang: string) => request(stack.app).post('/api/v1/organisations').set('Authorization', `Bearer ${admin.token}`).set('Accept-Language', lang).send(body);
+    const [badZh, badEn] = [await bad('zh-CN'), await bad('en')];
+    expect([badZh.status, badZh.body.title]).toEqual([400, '请求无效']);
+    expect(badZh.body.detail).toMatch(/^请求无效。.*\/body\/creditCode/);
+    expect([badEn.status, badEn.body.title]).toEqual([400, 'Invalid request']);
+    expect(badEn.body.detail).toMatch(/^The request is invalid\. .*\/body\/creditCode/);
+  });
+});
+
+describe('task titles are stored as a key and params and rendered in the reader\'s language', () => {
+  test('an inbox task reads in Chinese by default and in English on request; the row keeps its Chinese title', async () => {
+    const user = await createUser(stack, ['officer']);
+    const key = `lang-${crypto.randomUUID()}`;
+    await stack.db('tasks').insert({ key, user_id: user.id, kind: 'evaluate', status: 'open', due_at: null, created_at: new Date(), ...titleColumns(msg('task.evaluate-again', { round: 2 })) });
+    const inbox = (lang?: string) => {
+      const r = request(stack.app).get('/api/v1/me/tasks').set('Authorization', `Bearer ${user.token}`);
+      return lang ? r.set('Accept-Language', lang) : r;
+    };
+    const [zh, en] = [await inbox(), await inbox('en')];
+    expect([zh.status, en.status]).toEqual([200, 200]);
+    expect(zh.body.items.map((t: { title: string }) => t.title)).toEqual(['整改后再次评估该项目（第 2 轮）']);
+    expect(en.body.items.map((t: { title: string }) => t.title)).toEqual(['Evaluate the project again after its rectification (round 2)']);
+    expect(await stack.db('tasks').where({ key }).first('title', 'title_key', 'title_params')).toEqual({
+      title: '整改后再次评估该项目（第 2 轮）', title_key: 'task.evaluate-again', title_params: { round: 2 },
+    });
+  });
+
+  test('a due date in a title is shown in Asia/Shanghai time: 16:30 UTC on 31 January is 1 February in Beijing', async () => {
+    const user = await createUser(stack, ['applicant']);
+    await stack.db('tasks').insert({
+      key: `lang-${crypto.randomUUID()}`, user_id: user.id, kind: 'monthly_report_reminder', status: 'open', due_at: null, created_at: new Date(),
+      ...titleColumns(msg('task.monthly-report-reminder', { period: '2026-01', dueAt: '2026-01-31T16:30:00.000Z' })),
+    });
+    const title = async (lang: string) => (await request(stack.app).get('/api/v1/me/tasks').set('Authorization', `Bearer ${user.token}`).set('Accept-Language', lang)).body.items[0].title;
+    expect(await title('zh-CN')).toBe('提醒：2026-01 月报须于 2026年2月1日 00:30 前提交');
+    expect(await title('en')).toBe('Reminder: monthly report 2026-01 is due by 1 Feb 2026, 00:30 GMT+8');
+  });
+
+  test('a task written before titles had keys keeps its stored title', async () => {
+    const user = await createUser(stack, ['officer']);
+    await stack.db('tasks').insert({ key: `lang-${crypto.randomUUID()}`, user_id: user.id, kind: 'note', status: 'open', due_at: null, created_at: new Date(), title: 'Look at this' });
+    const res = await request(stack.app).get('/api/v1/me/tasks').set('Authorization', `Bearer ${user.token}`).set('Accept-Language', 'en');
+    expect(res.body.items.map((t: { title: string }) => t.title)).toEqual(['Look at this']);
+  });
+});
