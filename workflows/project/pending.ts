@@ -53,6 +53,9 @@ export function pendingActions(s: ProjectState, c: PendingContext): PendingActio
     if (s.panel.length > 0 && s.panel.every((x) => x.scored)) officer('decideReview', 'decide_review', 'Decide on the review', `${id}:decide:${s.version}`);
   }
   if (stage === 'revision' && s.revisionDueAt) applicant('submitDesign', 'revise_design', 'Revise the proposal and resubmit', `${id}:revise:${s.version}`, s.revisionDueAt);
+  if (stage === 'rescoping' && s.rescoping) {
+    applicant('acceptRescoping or declineRescoping', 'rescope_budget', 'Partly funded: accept a budget re-scoped to the award, or decline it', `${id}:rescope:${s.rescoping.contestId}`, s.rescoping.dueAt);
+  }
   if (stage === 'approved') officer('enterContest or fundDirectly', 'fund_or_enter_contest', 'Approved: enter the project in a contest or fund it directly', `${id}:fund:${s.version}`);
   if (DELIVERING.includes(stage)) {
     for (const r of s.reports.filter((x) => !x.submitted)) {
