@@ -1447,6 +1447,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{id}/rescoping/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a partial contest award with a budget re-scoped to it (the applicant): the lines must add up exactly to the award; delivery starts with that budget, kept as a new version of the proposal */
+        post: operations["rescoping.accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/rescoping/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline a partial contest award (the applicant), with the reason: the project goes back to the library (approved) and the contest reports the amount as returned to the pool */
+        post: operations["rescoping.decline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/residents": {
         parameters: {
             query?: never;
@@ -6756,7 +6790,7 @@ export interface operations {
                         title: string;
                         summary: string;
                         targetGroups: string[];
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
                         /** @description Money in fen (1/100 yuan) */
@@ -6903,7 +6937,7 @@ export interface operations {
                 programmeId?: string;
                 /** @description A UUID in canonical form */
                 organisationId?: string;
-                stage?: ("design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated")[];
+                stage?: ("design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated")[];
                 colour?: ("green" | "blue" | "yellow" | "red")[];
                 /** @description Who a need or project serves */
                 targetGroup?: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
@@ -6947,7 +6981,7 @@ export interface operations {
                             title: string;
                             summary: string;
                             targetGroups: string[];
-                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                             /** @description The four-colour grade (四色分级) */
                             colour: "green" | "blue" | "yellow" | "red";
                             /** @description Money in fen (1/100 yuan) */
@@ -7135,7 +7169,7 @@ export interface operations {
                         title: string;
                         summary: string;
                         targetGroups: string[];
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
                         /** @description Money in fen (1/100 yuan) */
@@ -7161,7 +7195,7 @@ export interface operations {
                              * @description A UUID in canonical form
                              */
                             projectId: string;
-                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                             version: number;
                             /** @description The four-colour grade (四色分级) */
                             colour: "green" | "blue" | "yellow" | "red";
@@ -7247,6 +7281,51 @@ export interface operations {
                                     dueAt: string;
                                 }[];
                             };
+                            rescoping?: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                contestId: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountAskedFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                awardedFen: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                                agreement: {
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    startDate: string;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    endDate: string;
+                                    tranches: {
+                                        name: string;
+                                        /** @description Money in fen (1/100 yuan) */
+                                        amountFen: number;
+                                        /**
+                                         * Format: date
+                                         * @description A calendar date, YYYY-MM-DD
+                                         */
+                                        releaseOn: string;
+                                    }[];
+                                    fundingSources: {
+                                        funderOrganisationId: string | null;
+                                        name: string;
+                                        kind: "government" | "cash" | "goods" | "services";
+                                        /** @description Money in fen (1/100 yuan) */
+                                        valueFen: number;
+                                    }[];
+                                };
+                            } | null;
                             openDeadlines: {
                                 kind: string;
                                 /** @description An instant, ISO 8601 */
@@ -7406,7 +7485,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -7492,6 +7571,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -7689,7 +7813,7 @@ export interface operations {
                         title: string;
                         summary: string;
                         targetGroups: string[];
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
                         /** @description Money in fen (1/100 yuan) */
@@ -7810,7 +7934,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -7896,6 +8020,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -8077,7 +8246,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -8163,6 +8332,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -8299,7 +8513,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -8385,6 +8599,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -8517,7 +8776,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -8603,6 +8862,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -8826,7 +9130,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -8912,6 +9216,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -9224,7 +9573,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -9310,6 +9659,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -9555,7 +9949,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -9641,6 +10035,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -9796,7 +10235,7 @@ export interface operations {
                              * @description A UUID in canonical form
                              */
                             projectId: string;
-                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                             version: number;
                             /** @description The four-colour grade (四色分级) */
                             colour: "green" | "blue" | "yellow" | "red";
@@ -9882,6 +10321,51 @@ export interface operations {
                                     dueAt: string;
                                 }[];
                             };
+                            rescoping?: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                contestId: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountAskedFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                awardedFen: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                                agreement: {
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    startDate: string;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    endDate: string;
+                                    tranches: {
+                                        name: string;
+                                        /** @description Money in fen (1/100 yuan) */
+                                        amountFen: number;
+                                        /**
+                                         * Format: date
+                                         * @description A calendar date, YYYY-MM-DD
+                                         */
+                                        releaseOn: string;
+                                    }[];
+                                    fundingSources: {
+                                        funderOrganisationId: string | null;
+                                        name: string;
+                                        kind: "government" | "cash" | "goods" | "services";
+                                        /** @description Money in fen (1/100 yuan) */
+                                        valueFen: number;
+                                    }[];
+                                };
+                            } | null;
                             openDeadlines: {
                                 kind: string;
                                 /** @description An instant, ISO 8601 */
@@ -10026,7 +10510,7 @@ export interface operations {
                              * @description A UUID in canonical form
                              */
                             projectId: string;
-                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                             version: number;
                             /** @description The four-colour grade (四色分级) */
                             colour: "green" | "blue" | "yellow" | "red";
@@ -10112,6 +10596,51 @@ export interface operations {
                                     dueAt: string;
                                 }[];
                             };
+                            rescoping?: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                contestId: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountAskedFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                awardedFen: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                                agreement: {
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    startDate: string;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    endDate: string;
+                                    tranches: {
+                                        name: string;
+                                        /** @description Money in fen (1/100 yuan) */
+                                        amountFen: number;
+                                        /**
+                                         * Format: date
+                                         * @description A calendar date, YYYY-MM-DD
+                                         */
+                                        releaseOn: string;
+                                    }[];
+                                    fundingSources: {
+                                        funderOrganisationId: string | null;
+                                        name: string;
+                                        kind: "government" | "cash" | "goods" | "services";
+                                        /** @description Money in fen (1/100 yuan) */
+                                        valueFen: number;
+                                    }[];
+                                };
+                            } | null;
                             openDeadlines: {
                                 kind: string;
                                 /** @description An instant, ISO 8601 */
@@ -10247,7 +10776,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -10333,6 +10862,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -10742,7 +11316,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -10828,6 +11402,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -10961,7 +11580,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -11047,6 +11666,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -11186,7 +11850,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -11272,6 +11936,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -11416,7 +12125,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -11502,6 +12211,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -11630,7 +12384,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -11716,6 +12470,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -12135,7 +12934,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -12221,6 +13020,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -12354,7 +13198,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -12440,6 +13284,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -12568,7 +13457,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -12654,6 +13543,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -12782,7 +13716,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -12868,6 +13802,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -12996,7 +13975,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -13082,6 +14061,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -13231,6 +14255,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                             phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
                             currentRound: number | null;
                             finalRankingId: string | null;
@@ -13389,6 +14418,11 @@ export interface operations {
                     matchingPoolFen?: number;
                     /** @description Money in fen (1/100 yuan) */
                     matchingCapPerEntryFen?: number;
+                    /**
+                     * Format: iso-duration
+                     * @description How long a partly funded applicant has to accept a budget re-scoped to the award or decline it (ISO 8601, default P14D); no answer by then counts as declined
+                     */
+                    rescopingDeadline?: string;
                 };
             };
         };
@@ -13428,6 +14462,11 @@ export interface operations {
                         matchingPoolFen: number;
                         /** @description Money in fen (1/100 yuan) */
                         matchingCapPerEntryFen: number;
+                        /**
+                         * Format: iso-duration
+                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                         */
+                        rescopingDeadline?: string;
                         phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
                         currentRound: number | null;
                         finalRankingId: string | null;
@@ -13616,6 +14655,11 @@ export interface operations {
                         matchingPoolFen: number;
                         /** @description Money in fen (1/100 yuan) */
                         matchingCapPerEntryFen: number;
+                        /**
+                         * Format: iso-duration
+                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                         */
+                        rescopingDeadline?: string;
                         phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
                         currentRound: number | null;
                         finalRankingId: string | null;
@@ -13803,6 +14847,11 @@ export interface operations {
                     matchingPoolFen?: number;
                     /** @description Money in fen (1/100 yuan) */
                     matchingCapPerEntryFen?: number;
+                    /**
+                     * Format: iso-duration
+                     * @description How long a partly funded applicant has to accept a budget re-scoped to the award or decline it (ISO 8601, default P14D); no answer by then counts as declined
+                     */
+                    rescopingDeadline?: string;
                 };
             };
         };
@@ -13842,6 +14891,11 @@ export interface operations {
                         matchingPoolFen: number;
                         /** @description Money in fen (1/100 yuan) */
                         matchingCapPerEntryFen: number;
+                        /**
+                         * Format: iso-duration
+                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                         */
+                        rescopingDeadline?: string;
                         phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
                         currentRound: number | null;
                         finalRankingId: string | null;
@@ -14066,6 +15120,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -14290,6 +15349,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -14514,6 +15578,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -14741,6 +15810,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -14965,6 +16039,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -15202,6 +16281,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -15426,6 +16510,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -15653,6 +16742,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -18088,6 +19182,9 @@ export interface operations {
                                 /** @description Money in fen (1/100 yuan) */
                                 valueFen: number;
                             }[];
+                            rescoping: ("pending" | "accepted" | "declined" | "expired") | null;
+                            /** @description What a declined (or expired) partial award gave back to the pool */
+                            returnedFen: number;
                         }[];
                         totals: {
                             overall: {
@@ -18104,6 +19201,10 @@ export interface operations {
                                 matchingPoolFen: number;
                                 /** @description Money in fen (1/100 yuan) */
                                 totalFen: number;
+                                /** @description Awarded, then returned: partial awards declined or not answered in time */
+                                returnedFen: number;
+                                /** @description What stays with the projects: totalFen less returnedFen */
+                                fundedFen: number;
                             };
                             /** @description Every funder to organisers; a funder sees its own organisation only */
                             byFunder: {
@@ -18248,6 +19349,525 @@ export interface operations {
             };
             /** @description No such object, or not one you may see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "rescoping.accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Add up exactly to the award (rule rescoped-budget-sum) */
+                    budgetLines: {
+                        /** Format: text */
+                        item: string;
+                        /** @description Money in fen (1/100 yuan) */
+                        amountFen: number;
+                    }[];
+                    /**
+                     * Format: text
+                     * @description What the project will do with less than it asked for
+                     */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accept a partial contest award with a budget re-scoped to it (the applicant): the lines must add up exactly to the award; delivery starts with that budget, kept as a new version of the proposal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                            reminded?: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                            final: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                        };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
+                        };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "rescoping.decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Decline a partial contest award (the applicant), with the reason: the project goes back to the library (approved) and the contest reports the amount as returned to the pool */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                            reminded?: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                            final: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                        };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
+                        };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage) or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
