@@ -74,12 +74,14 @@ export function createContestAwardActivities({ db, temporal, log, clock }: Activ
    * `leave-<contest>-<project>`), so the engine answers a repeat with the first outcome; and a refusal because the
    * project already moved (after a continue-as-new forgot the id) is read from the project's state as success.
    */
-  async function moveProject(contestId: string, actorId: string, e: ContestEntryRow, reason: string): Promise<MoveOutcome> {
+  async function moveProject(contestId: string, actorId: string, e: ContestEntryRow, reason: string, rescopingDeadline: string | undefined): Promise<MoveOutcome> {
     const handle = temporal.workflow.getHandle(`project-${e.project_id}`);
     const award = e.status === 'awarded';
     try {
       if (award) {
-        await handle.executeUpdate(awardContest, { args: [{ actorId, contestId, agreement: e.agreement as AgreementTerms }], updateId: `award-${contestId}-${e.project_id}` });
+        // With the amount asked, a partial award waits for the applicant to re-scope the budget (or decline).
+        const args = { actorId, contestId, agreement: e.agreement as AgreementTerms, amountAskedFen: fen(e.amount_asked_fen), ...(rescopingDeadline ? { rescopingDeadline } : {}) };
+        await handle.executeUpdate(awardContest, { args: [args], updateId: `award-${contestId}-${e.project_id}` });
       } else {
         await handle.executeUpdate(leaveContest, { args: [{ actorId, contestId, reason }], updateId: `leave-${contestId}-${e.project_id}` });
       }
@@ -169,11 +171,12 @@ export function createContestAwardActivities({ db, temporal, log, clock }: Activ
       const failures: { entryId: string; error: string }[] = [];
       let transient: unknown = null;
       let next = 0;
+      const settings = pending.length ? ((await db('contests').where({ id: i.contestId }).first('settings')) as { settings: { rescopingDeadline?: string } } | undefined)?.settings : undefined;
       const worker = async () => {
         while (next < pending.length) {
           const e = pending[next++];
           try {
-            const outcome = await moveProject(i.contestId, i.actorId, e, i.reason);
+            const outcome = await moveProject(i.contestId, i.actorId, e, i.reason, settings?.rescopingDeadline);
             if (outcome.moved) {
               await db('contest_entries').where({ id: e.id }).update({ project_moved_at: clock() });
               moved++;

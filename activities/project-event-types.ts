@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AgreementTerms, EvaluationKind, RevisedPlan, ServiceRecordInput } from '../workflows/messages';
+import type { AgreementTerms, BudgetLine, EvaluationKind, RevisedPlan, ServiceRecordInput } from '../workflows/messages';
 import type { Stage } from '../workflows/stages';
 import type { Colour } from '../workflows/rules/colour';
 import type { ColourRules } from '../workflows/rules/programme-rules';
@@ -27,6 +27,9 @@ export type ProjectWrite =
   | { op: 'reviewDecision'; round: number; decision: string; comment: string; scoreSheet: unknown; revisionDueAt: string | null }
   | ContestEntryWrite
   | { op: 'agreement'; terms: AgreementTerms }
+  | { op: 'rescopingOpen'; contestId: string; amountAskedFen: number; awardedFen: number; dueAt: string }
+  | { op: 'rescopingAccept'; contestId: string; version: number; awardedFen: number; budgetLines: BudgetLine[]; terms: AgreementTerms }
+  | { op: 'rescopingDecline'; contestId: string; awardedFen: number; reason: string; expired: boolean }
   | { op: 'serviceRecord'; record: ServiceRecordInput }
   | { op: 'spending'; entry: { id: string; budgetItem: string; amountFen: number; spentOn: string; note: string } }
   | { op: 'milestoneDone'; seq: number; note: string }

@@ -8,6 +8,7 @@ import { deliveryWrites } from './delivery';
 import { monitoringWrites, recolour, type ColourResult } from './monitoring';
 import { evaluationWrites } from './evaluation';
 import { closureWrites } from './closure';
+import { rescopingWrites } from './rescoping';
 import { reconcileProjectTasks, titleColumns } from '../db/repositories/tasks';
 import { isTerminal } from '../workflows/stages';
 
@@ -16,7 +17,7 @@ export { POINTS_PER_HOUR } from './delivery';
 
 /** Every write an event can carry, each found in its feature's activities. */
 const WRITES: { [K in ProjectWrite['op']]: WriteFor<K> } = {
-  ...designWrites, ...reviewWrites, ...contestEntryWrites, ...deliveryWrites, ...monitoringWrites, ...evaluationWrites, ...closureWrites,
+  ...designWrites, ...reviewWrites, ...contestEntryWrites, ...deliveryWrites, ...monitoringWrites, ...evaluationWrites, ...closureWrites, ...rescopingWrites,
 };
 
 export function createProjectEventActivities({ db, log }: ActivityDeps) {

@@ -26,12 +26,13 @@ import { operations as contestEntries } from './contest-entries/operations';
 import { operations as contestJudging } from './contest-judging/operations';
 import { operations as delivery } from './delivery/operations';
 import { operations as monitoring } from './monitoring/operations';
+import { operations as rescoping } from './rescoping/operations';
 
 export const operations: readonly Operation[] = [
   ...regions, ...auth, ...users, ...organisations, ...audit, ...tasks,
   ...programmes, ...demand,
   ...projects, ...design, ...review, ...delivery, ...monitoring, ...tranches, ...evaluation, ...closure,
-  ...contests, ...contestEntries, ...contestJudging, ...funding,
+  ...contests, ...contestEntries, ...contestJudging, ...funding, ...rescoping,
   ...serviceOrders, ...volunteers, ...timeBank,
   ...health,
 ];

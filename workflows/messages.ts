@@ -86,6 +86,23 @@ export interface RevisedPlan {
   indicatorTargets?: { name: string; target: number }[];
 }
 
+/**
+ * A contest funded the project only in part: the applicant re-scopes the budget to the award or declines it, by
+ * `dueAt` (after which it counts as declined). The award's agreement waits here until then.
+ */
+export interface Rescoping {
+  contestId: string;
+  amountAskedFen: number;
+  awardedFen: number;
+  dueAt: string;
+  agreement: AgreementTerms;
+}
+
+export interface BudgetLine {
+  item: string;
+  amountFen: number;
+}
+
 export interface ProjectState {
   stage: Stage;
   version: number;
@@ -106,6 +123,8 @@ export interface ProjectState {
   answeredFacts?: AnsweredFacts | null;
   /** Absent in runs that started before quarterly reviews were scheduled. */
   quarterlyReviews?: QuarterlyReviews;
+  /** A partial award waiting for the applicant (stage `rescoping`); absent in runs from before partial awards waited. */
+  rescoping?: Rescoping | null;
 }
 
 /** What the query answers: the live state plus what waits for whom. */
@@ -153,7 +172,15 @@ export interface ContestEntryInput {
 }
 export const enterContest = defineUpdate<ProjectView, [Actor & { contestId: string; entry?: ContestEntryInput }]>('enterContest');
 export const leaveContest = defineUpdate<ProjectView, [Actor & { contestId: string; reason: string }]>('leaveContest');
-export const awardContest = defineUpdate<ProjectView, [Actor & { contestId: string; agreement: AgreementTerms }]>('awardContest');
+/**
+ * The award: with `amountAskedFen` above the agreement's amount (a partial award), the project waits in `rescoping`
+ * for `rescopingDeadline` (ISO 8601, default P14D) instead of going to delivery.
+ */
+export const awardContest = defineUpdate<ProjectView, [Actor & { contestId: string; agreement: AgreementTerms; amountAskedFen?: number; rescopingDeadline?: string }]>('awardContest');
+/** The applicant accepts the partial award with budget lines that add up to it: delivery starts with that budget. */
+export const acceptRescoping = defineUpdate<ProjectView, [Actor & { budgetLines: BudgetLine[]; note?: string }]>('acceptRescoping');
+/** The applicant declines the partial award: the project goes back to the library and the money back to the pool. */
+export const declineRescoping = defineUpdate<ProjectView, [Actor & { reason: string }]>('declineRescoping');
 export const fundDirectly = defineUpdate<ProjectView, [Actor & { agreement: AgreementTerms }]>('fundDirectly');
 
 export interface ServiceRecordInput {

@@ -1,5 +1,5 @@
 // The project's stages and which move may be made from which stage: the one table every check reads.
-export const STAGES = ['design', 'review', 'revision', 'approved', 'in_contest', 'delivery', 'rectification', 'evaluation', 'closed', 'rejected', 'withdrawn', 'terminated'] as const;
+export const STAGES = ['design', 'review', 'revision', 'approved', 'in_contest', 'rescoping', 'delivery', 'rectification', 'evaluation', 'closed', 'rejected', 'withdrawn', 'terminated'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export const TERMINAL_STAGES: readonly Stage[] = ['closed', 'rejected', 'withdrawn', 'terminated'];
@@ -17,6 +17,9 @@ export const MOVES = {
   enterContest: ['approved'],
   leaveContest: ['in_contest'],
   awardContest: ['in_contest'],
+  /** A partial award waits for the applicant: a budget re-scoped to the award, or the award declined. */
+  acceptRescoping: ['rescoping'],
+  declineRescoping: ['rescoping'],
   fundDirectly: ['approved'],
   recordServiceRecord: DELIVERING,
   recordSpending: DELIVERING,
@@ -32,7 +35,7 @@ export const MOVES = {
   closeProject: ['evaluation'],
   orderRectification: ['evaluation'],
   /** An officer ends a project (终止) from any stage that has not ended. */
-  terminateProject: ['design', 'review', 'revision', 'approved', 'in_contest', 'delivery', 'rectification', 'evaluation'],
+  terminateProject: ['design', 'review', 'revision', 'approved', 'in_contest', 'rescoping', 'delivery', 'rectification', 'evaluation'],
 } as const satisfies Record<string, readonly Stage[]>;
 
 export type Move = keyof typeof MOVES;

@@ -53,6 +53,7 @@ export const contestInputFields = {
   blind: Type.Boolean({ description: 'Judges do not see the applicant organisation' }),
   matchingPoolFen: Fen(),
   matchingCapPerEntryFen: Fen(),
+  rescopingDeadline: IsoDuration({ description: 'How long a partly funded applicant has to accept a budget re-scoped to the award or decline it (ISO 8601, default P14D); no answer by then counts as declined' }),
 };
 
 const RoundState = Type.Object(
@@ -73,6 +74,7 @@ const contestFields = {
   blind: Type.Boolean(),
   matchingPoolFen: Fen(),
   matchingCapPerEntryFen: Fen(),
+  rescopingDeadline: Type.Optional(IsoDuration()),
   phase: ContestPhase,
   currentRound: Nullable(Count()),
   finalRankingId: Nullable(Uuid()),
@@ -107,7 +109,10 @@ export const ContestView = Type.Object(
     phase: ContestPhase,
     settings: Nullable(
       Type.Object(
-        { tracks: Type.Array(Track), rounds: Type.Array(Round), normalisation: Normalisation, blind: Type.Boolean(), matchingPoolFen: Fen(), matchingCapPerEntryFen: Fen() },
+        {
+          tracks: Type.Array(Track), rounds: Type.Array(Round), normalisation: Normalisation, blind: Type.Boolean(), matchingPoolFen: Fen(), matchingCapPerEntryFen: Fen(),
+          rescopingDeadline: Type.Optional(IsoDuration()),
+        },
         { additionalProperties: false, description: 'Frozen when entries open' },
       ),
     ),

@@ -109,6 +109,7 @@ export interface ContestInput {
   blind?: boolean;
   matchingPoolFen?: number;
   matchingCapPerEntryFen?: number;
+  rescopingDeadline?: string;
 }
 
 function settingsOf(input: Partial<ContestInput>, base?: ContestSettings): ContestSettings {
@@ -119,6 +120,8 @@ function settingsOf(input: Partial<ContestInput>, base?: ContestSettings): Conte
     blind: input.blind ?? base?.blind ?? false,
     matchingPoolFen: input.matchingPoolFen ?? base?.matchingPoolFen ?? 0,
     matchingCapPerEntryFen: input.matchingCapPerEntryFen ?? base?.matchingCapPerEntryFen ?? 0,
+    // Unset: the default (P14D) applies when a partial award is made.
+    ...((input.rescopingDeadline ?? base?.rescopingDeadline) ? { rescopingDeadline: input.rescopingDeadline ?? base?.rescopingDeadline } : {}),
   };
 }
 

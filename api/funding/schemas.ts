@@ -77,6 +77,12 @@ const ResultEntry = Type.Object(
     totalFen: Fen(),
     remainingNeedFen: Fen(),
     funding: Type.Array(FundingSource),
+    rescoping: Nullable(
+      Type.Union([Type.Literal('pending'), Type.Literal('accepted'), Type.Literal('declined'), Type.Literal('expired')], {
+        description: 'A partial award: waiting for the applicant to re-scope, accepted, declined, or expired (counts as declined); null for a full award or none',
+      }),
+    ),
+    returnedFen: Fen({ description: 'What a declined (or expired) partial award gave back to the pool' }),
   },
   { additionalProperties: false },
 );
@@ -105,6 +111,8 @@ export const ContestResults = Type.Object(
             matchingFen: Fen(),
             matchingPoolFen: Fen(),
             totalFen: Fen(),
+            returnedFen: Fen({ description: 'Awarded, then returned: partial awards declined or not answered in time' }),
+            fundedFen: Fen({ description: 'What stays with the projects: totalFen less returnedFen' }),
           },
           { additionalProperties: false },
         ),

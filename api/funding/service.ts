@@ -3,7 +3,7 @@
 // funding routes meet SQL (through db/repositories) and the desk.
 import type { Knex } from 'knex';
 import { writeAudit } from '../../db/repositories/audit';
-import { fen, toPledge, toSubscription, type ContestRow, type FundingSource, type PledgeRow, type SubscriptionRow } from '../../db/repositories/contests';
+import { fen, toPledge, toSubscription, type ContestRow, type FundingSource, type PledgeRow, type RescopingStatus, type SubscriptionRow } from '../../db/repositories/contests';
 import {
   deletePledge, insertPledge, lockFundingRow, pledgeTotals, pledgesQuery, rankedEntries, removeSubscription, shrinkPledgeToAllocated, subscriptionTotals, subscriptionsQuery,
 } from '../../db/repositories/funding';
@@ -115,7 +115,9 @@ export async function listSubscriptions(db: Knex, user: Principal, contestId: st
 }
 
 const KIND_ZH: Record<string, string> = { cash: '资金 cash', goods: '物资 goods', services: '服务 services', government: '政府配套 government matching' };
-const STATUS_ZH: Record<string, string> = { entered: '参赛 entered', awarded: '获资助 awarded', not_awarded: '未获资助 not awarded' };
+const STATUS_ZH: Record<string, string> = { entered: '参赛 entered', awarded: '获资助 awarded', not_awarded: '未获资助 not awarded', returned: '放弃资助，资金退回 declined, returned' };
+/** The status a person reads: an award declined (or not answered in time) shows as returned. */
+const statusOf = (e: ResultRow) => (e.returnedFen > 0 ? 'returned' : e.status);
 
 interface ResultRow {
   rank: number;
@@ -135,6 +137,8 @@ interface ResultRow {
   totalFen: number;
   remainingNeedFen: number;
   funding: FundingSource[];
+  rescoping: RescopingStatus | null;
+  returnedFen: number;
 }
 
 /**
@@ -161,7 +165,7 @@ export async function contestResults(db: Knex, user: Principal, contestId: strin
       rank: r.rank, trackRank: r.track_rank, trackKey: r.track_key, trackName: trackName.get(r.track_key) ?? r.track_key,
       entryId: r.id, projectId: r.project_id, title: r.title, organisationId: r.organisation_id, organisationName: r.organisation_name,
       score: Number(r.score), status: r.status, amountAskedFen: asked, subscribedFen: subscribed, matchingFen: matching, totalFen: subscribed + matching,
-      remainingNeedFen: asked - subscribed - matching, funding,
+      remainingNeedFen: asked - subscribed - matching, funding, rescoping: r.rescoping_status ?? null, returnedFen: fen(r.returned_fen),
     };
   });
 
@@ -192,6 +196,7 @@ export async function contestResults(db: Knex, user: Principal, contestId: strin
   const pledgedFen = pledges.reduce((s, p) => s + Number(p.value), 0);
   const subscribedFen = entries.reduce((s, e) => s + e.subscribedFen, 0);
   const matchingFen = byKind.government;
+  const returnedFen = entries.reduce((s, e) => s + e.returnedFen, 0);
   return {
     contestId: c.id,
     name: c.name,
@@ -211,6 +216,8 @@ export async function contestResults(db: Knex, user: Principal, contestId: strin
         matchingFen,
         matchingPoolFen: c.settings.matchingPoolFen,
         totalFen: subscribedFen + matchingFen,
+        returnedFen,
+        fundedFen: subscribedFen + matchingFen - returnedFen,
       },
       byFunder: funders,
       byTrack,
@@ -233,7 +240,7 @@ export async function contestResultsCsv(db: Knex, user: Principal, contestId: st
   } else {
     csv = toCsv(
       ['排名 Rank', '赛道排名 Track rank', '赛道 Track', '项目 Project', '申报机构 Organisation', '得分 Score', '申请金额(元) Asked (yuan)', '认购(元) Subscribed (yuan)', '配套(元) Matching (yuan)', '合计(元) Total (yuan)', '状态 Status'],
-      r.entries.map((e) => [e.rank, e.trackRank, e.trackName, e.title, e.organisationName, e.score, fenToYuan(e.amountAskedFen), fenToYuan(e.subscribedFen), fenToYuan(e.matchingFen), fenToYuan(e.totalFen), STATUS_ZH[e.status] ?? e.status]),
+      r.entries.map((e) => [e.rank, e.trackRank, e.trackName, e.title, e.organisationName, e.score, fenToYuan(e.amountAskedFen), fenToYuan(e.subscribedFen), fenToYuan(e.matchingFen), fenToYuan(e.totalFen), STATUS_ZH[statusOf(e)] ?? statusOf(e)]),
     );
   }
   return { csv, filename: `contest-${r.contestId}-${table}.csv` };

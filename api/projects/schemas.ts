@@ -162,6 +162,34 @@ export const ProjectView = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    rescoping: Type.Optional(
+      Nullable(
+        Type.Object(
+          {
+            contestId: Uuid(),
+            amountAskedFen: Fen(),
+            awardedFen: Fen(),
+            dueAt: Stamp,
+            agreement: Type.Object(
+              {
+                amountFen: Fen(),
+                startDate: IsoDate(),
+                endDate: IsoDate(),
+                tranches: Type.Array(Type.Object({ name: Type.String(), amountFen: Fen(), releaseOn: IsoDate() }, { additionalProperties: false })),
+                fundingSources: Type.Array(
+                  Type.Object(
+                    { funderOrganisationId: Nullable(Uuid()), name: Type.String(), kind: OneOf(['government', 'cash', 'goods', 'services'] as const), valueFen: Fen() },
+                    { additionalProperties: false },
+                  ),
+                ),
+              },
+              { additionalProperties: false, description: 'The agreement the award offers, signed when the applicant accepts a re-scoped budget' },
+            ),
+          },
+          { additionalProperties: false, description: 'A partial contest award waiting for the applicant (stage rescoping): accept a budget re-scoped to the award, or decline, by dueAt' },
+        ),
+      ),
+    ),
     openDeadlines: Type.Array(Type.Object({ kind: Type.String(), dueAt: Stamp, who: Type.String({ description: 'A role, or a user id the reader may learn' }) }, { additionalProperties: false })),
     pendingActions: Type.Array(Type.Object({ action: Type.String(), who: Type.String() }, { additionalProperties: false })),
   },

@@ -11,6 +11,7 @@ import * as rectificationPlans from './20261210000500_rectification_plans';
 import * as volunteerShifts from './20261210000600_volunteer_shifts';
 import * as taskActions from './20261210000700_task_actions';
 import * as evaluationRounds from './20261210000800_evaluation_rounds';
+import * as rescoping from './20261215000100_rescoping';
 import * as taskTitles from './20261217000100_task_titles';
 
 interface Migration {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '20261210000600_volunteer_shifts': volunteerShifts,
   '20261210000700_task_actions': taskActions,
   '20261210000800_evaluation_rounds': evaluationRounds,
+  '20261215000100_rescoping': rescoping,
   '20261217000100_task_titles': taskTitles,
 };
 

@@ -46,7 +46,16 @@ export interface ContestEntryRow {
   created_by: string | null;
   created_at: Date;
   withdrawn_at: Date | null;
+  /** A partial award's re-scoping: null for a full award or none. */
+  rescoping_status?: RescopingStatus | null;
+  rescoping_due_at?: Date | null;
+  rescoping_decided_at?: Date | null;
+  rescoping_reason?: string | null;
+  /** What a declined (or expired) partial award gave back to the pool. */
+  returned_fen?: string | number;
 }
+
+export type RescopingStatus = 'pending' | 'accepted' | 'declined' | 'expired';
 
 export interface FundingSource {
   funderOrganisationId: string | null;

@@ -227,8 +227,10 @@ test('a whole contest: entries, two judged rounds, a published ranking, pledges 
     [150_000, 50_000, 'awarded'], [250_000, 50_000, 'awarded'], [100_000, 150_000, 'awarded'], [0, 50_000, 'awarded'], [0, 0, 'not_awarded'],
   ]);
 
-  // Awarded projects are in delivery with their funding sources; the others are back in the library.
-  for (const p of [C1, A2, B1, A1]) expect(await stageOf(p)).toBe('delivery');
+  // Awarded projects are in delivery with their funding sources; the others are back in the library. B1 (250,000 of
+  // 500,000) and A1 (50,000 of 400,000) are funded in part: they wait for their applicant to re-scope the budget.
+  for (const p of [C1, A2]) expect(await stageOf(p)).toBe('delivery');
+  for (const p of [B1, A1]) expect(await stageOf(p)).toBe('rescoping');
   for (const p of [C2, B2]) expect(await stageOf(p)).toBe('approved');
   const agreementA2 = await stack.db('agreements').where({ project_id: A2 }).first();
   expect(Number(agreementA2.amount_fen)).toBe(300_000);
@@ -238,6 +240,9 @@ test('a whole contest: entries, two judged rounds, a published ranking, pledges 
     { funderOrganisationId: null, name: MATCHING_SOURCE_NAME, kind: 'government', valueFen: 50_000 },
   ]);
   expect(agreementA2.tranches.map((t: { amountFen: number }) => t.amountFen)).toEqual([210_000, 90_000]); // 30% held back
+  expect(await stack.db('agreements').where({ project_id: A1 }).first()).toBeUndefined();
+  expectStatus(await as(stack, applicantA).post(`/api/v1/projects/${A1}/rescoping/accept`, { budgetLines: [{ item: 'Activities', amountFen: 50_000 }] }), 200);
+  expect(await stageOf(A1)).toBe('delivery');
   expect((await stack.db('agreements').where({ project_id: A1 }).first()).funding_sources).toEqual([{ funderOrganisationId: null, name: MATCHING_SOURCE_NAME, kind: 'government', valueFen: 50_000 }]);
   expect(await stack.db('agreements').where({ project_id: C2 }).first()).toBeUndefined();
   const c2Events = (await stack.db('project_events').where({ project_id: C2 }).orderBy('id')).map((e) => e.kind);

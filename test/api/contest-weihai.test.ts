@@ -5,6 +5,8 @@ import {
   allAssignments, contestBody, enterProjects, expectStatus, mapLimit, onlineRound, openContest, quickUser, scoreAll, seedApprovedProjects, seedOrganisation, sum,
 } from '../helpers/contests';
 import { allocateMatching } from '../../workflows/contest-rules/matching';
+import { acceptRescoping } from '../../workflows/messages';
+import { executeProjectUpdate } from '../../api/projects/service';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -125,6 +127,7 @@ test('the Weihai scenario: 100 entries, 38 funders, 1,540,000 yuan in cash and k
   expect(results.totals.overall).toEqual({
     rankedEntries: ENTRIES, subscribedEntries: SUBSCRIBED_ENTRIES, awardedEntries: expectedAwarded.length, funders: FUNDERS,
     pledgedFen: PLEDGED_FEN, subscribedFen: PLEDGED_FEN, matchingFen: POOL_FEN, matchingPoolFen: POOL_FEN, totalFen: PLEDGED_FEN + POOL_FEN,
+    returnedFen: 0, fundedFen: PLEDGED_FEN + POOL_FEN,
   });
   const byKind = (kind: string) => sum(subscriptions.filter((x) => plan[x.funder].kind === kind).map((x) => x.amountFen));
   expect(results.totals.byKind).toEqual({ cash: byKind('cash'), goods: byKind('goods'), services: byKind('services'), government: POOL_FEN });
@@ -142,6 +145,15 @@ test('the Weihai scenario: 100 entries, 38 funders, 1,540,000 yuan in cash and k
     });
   }
   expect(sum(results.totals.byTrack.map((t: { totalFen: number }) => t.totalFen))).toBe(PLEDGED_FEN + POOL_FEN);
+
+  // Entries funded in part (the pool's top-ups of entries nobody subscribed) wait for their applicant to re-scope the
+  // budget to the award; here each accepts one line of the whole award, and then every awarded project is in delivery.
+  const awardedRows = await stack.db('contest_entries as e').join('projects as p', 'p.id', 'e.project_id').where({ 'e.contest_id': id, 'e.status': 'awarded' }).select('e.project_id', 'e.amount_asked_fen', 'e.subscribed_fen', 'e.matching_fen', 'p.stage');
+  const awardOf = (r: { subscribed_fen: string; matching_fen: string }) => Number(r.subscribed_fen) + Number(r.matching_fen);
+  const partial = awardedRows.filter((r) => awardOf(r) < Number(r.amount_asked_fen));
+  expect(partial.length).toBeGreaterThan(0);
+  for (const r of awardedRows) expect([r.project_id, r.stage]).toEqual([r.project_id, partial.includes(r) ? 'rescoping' : 'delivery']);
+  await mapLimit(partial, 5, (r) => executeProjectUpdate(stack.deps, r.project_id, acceptRescoping, { actorId: reviewer.id, budgetLines: [{ item: 'Activities', amountFen: awardOf(r) }] }));
 
   // The projects: awarded ones in delivery with agreements that add up; the other 60-odd back in the library.
   const rows = await stack.db('contest_entries as e').join('projects as p', 'p.id', 'e.project_id').where('e.contest_id', id).select('e.id', 'e.status', 'e.project_id', 'p.stage');

@@ -335,7 +335,7 @@ export const zh = {
     admin: '管理员', officer: '项目官员', organiser: '大赛组织者', reviewer: '评审专家', supervisor: '督导', evaluator: '评估员', applicant: '申报机构', funder: '出资方', dispatcher: '调度员', volunteer: '志愿者',
   } as Record<string, string>,
   stages: {
-    design: '项目设计', review: '项目论证', revision: '修改完善', approved: '已立项', in_contest: '创投大赛', delivery: '项目实施',
+    design: '项目设计', review: '项目论证', revision: '修改完善', approved: '已立项', in_contest: '创投大赛', rescoping: '调整预算', delivery: '项目实施',
     rectification: '整改', evaluation: '绩效评估', closed: '已结项', rejected: '未通过', withdrawn: '已撤回', terminated: '已终止',
   } as Record<string, string>,
   contestPhases: { draft: '筹备中', open: '报名中', screening: '资格审查', judging: '评审中', results: '结果待发布', funding: '认购中', awarded: '已授予', closed: '已结束', cancelled: '已取消' } as Record<string, string>,
@@ -364,7 +364,7 @@ export const zh = {
     assign_panel: '分配评审组', score_review: '评审打分', decide_review: '作出评审决定', revise_design: '修改并重新提交设计', rectification_plan: '提交整改方案',
     rectification_review: '核查整改', evaluate: '绩效评估', close_or_rectify: '结项或整改', monthly_report: '提交月报', supervise: '督导走访',
     contest_screening: '大赛作品初筛', contest_publish: '发布大赛排名', contest_score: '大赛评分', contest_score_reminder: '大赛评分提醒', contest_judges_missing: '补充评委',
-    contest_subscribe: '认购项目',
+    contest_subscribe: '认购项目', rescope_budget: '按资助额调整预算',
   } as Record<string, string>,
   events: {
     designSubmitted: '提交设计', panelAssigned: '分配评审组', reviewerReassigned: '更换评审专家', reviewScored: '评审打分', reviewDecided: '评审决定', withdrawn: '撤回',

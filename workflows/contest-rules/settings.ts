@@ -38,6 +38,8 @@ export interface ContestSettings {
   blind: boolean;
   matchingPoolFen: number;
   matchingCapPerEntryFen: number;
+  /** ISO 8601 duration a partly funded applicant has to accept a re-scoped budget or decline (default P14D). */
+  rescopingDeadline?: string;
 }
 
 export const NORMALISATION_METHODS: readonly NormalisationMethod[] = ['raw_mean', 'trimmed_mean', 'z_score'];
@@ -133,6 +135,10 @@ export function checkContestSettings(s: ContestSettings): RuleViolation[] {
   }
   if (!Number.isSafeInteger(s.matchingCapPerEntryFen) || s.matchingCapPerEntryFen < 0) {
     add('/matchingCapPerEntryFen', 'fen-non-negative', 'The per-entry cap must be a non-negative whole number of fen.');
+  }
+  if (s.rescopingDeadline !== undefined) {
+    const d = parseIsoDuration(s.rescopingDeadline);
+    if (!d || !d.positive) add('/rescopingDeadline', 'iso-duration', `rescopingDeadline "${s.rescopingDeadline}" is not a positive ISO 8601 duration.`);
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import type { ProjectWrite } from '../../activities/project-event-types';
 import * as m from '../messages';
 import { businessRule } from '../refusals';
 import type { RuleViolation } from '../rules/violations';
@@ -15,8 +16,11 @@ export function agreementRules(terms: m.AgreementTerms): RuleViolation[] {
   return errors;
 }
 
-/** Signs the agreement: delivery starts, and the first monthly report period with it. */
-export async function startDelivery(p: ProjectRun, key: string, actorId: string, terms: m.AgreementTerms, kind: string): Promise<void> {
+/**
+ * Signs the agreement: delivery starts, and the first monthly report period with it. `write`: a write that signs the
+ * agreement along with another document (a re-scoped budget); the agreement on its own by default.
+ */
+export async function startDelivery(p: ProjectRun, key: string, actorId: string, terms: m.AgreementTerms, kind: string, extra: { write?: ProjectWrite; data?: Record<string, unknown> } = {}): Promise<void> {
   const s = p.state;
   const now = nowIso();
   const startAt = `${terms.startDate}T00:00:00.000Z`;
@@ -32,8 +36,8 @@ export async function startDelivery(p: ProjectRun, key: string, actorId: string,
   s.reports = [];
   p.scheduleNextReport();
   await p.record({
-    key, kind, actorId, data: { contestId: s.contestId, amountFen: terms.amountFen, startDate: terms.startDate, endDate: terms.endDate, fundingSources: terms.fundingSources },
-    write: { op: 'agreement', terms },
+    key, kind, actorId, data: { contestId: s.contestId, amountFen: terms.amountFen, startDate: terms.startDate, endDate: terms.endDate, fundingSources: terms.fundingSources, ...extra.data },
+    write: extra.write ?? { op: 'agreement', terms },
   });
 }
 

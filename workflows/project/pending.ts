@@ -54,6 +54,9 @@ export function pendingActions(s: ProjectState, c: PendingContext): PendingActio
     if (s.panel.length > 0 && s.panel.every((x) => x.scored)) officer('decideReview', 'decide_review', msg('task.decide-review'), `${id}:decide:${s.version}`);
   }
   if (stage === 'revision' && s.revisionDueAt) applicant('submitDesign', 'revise_design', msg('task.revise-design'), `${id}:revise:${s.version}`, s.revisionDueAt);
+  if (stage === 'rescoping' && s.rescoping) {
+    applicant('acceptRescoping or declineRescoping', 'rescope_budget', msg('task.rescope-budget'), `${id}:rescope:${s.rescoping.contestId}`, s.rescoping.dueAt);
+  }
   if (stage === 'approved') officer('enterContest or fundDirectly', 'fund_or_enter_contest', msg('task.fund-or-enter-contest'), `${id}:fund:${s.version}`);
   if (DELIVERING.includes(stage)) {
     for (const r of s.reports.filter((x) => !x.submitted)) {

@@ -25,6 +25,11 @@ export const ONE_ACTIVITY_PER_MOVE = 'one-activity-per-move';
 export const RECTIFICATION_ANSWERS_FACTS = 'rectification-answers-facts';
 /** Timers and events that put every pending action in an inbox: a report period opening, its reminder, quarterly reviews. */
 export const INBOX_FOLLOWS_PENDING_ACTIONS = 'inbox-follows-pending-actions';
+/**
+ * A contest award below the amount asked waits in `rescoping` for the applicant to accept a budget re-scoped to the
+ * award or to decline it (before: the project went straight to delivery with the budget it had asked for).
+ */
+export const PARTIAL_AWARD_RESCOPING = 'partial-award-rescoping';
 
 export function initialState(): ProjectState {
   return {
@@ -205,6 +210,7 @@ export class ProjectRun {
       for (const r of state.reports.filter((x) => !x.submitted)) openDeadlines.push({ kind: 'monthly_report', dueAt: r.dueAt, who: 'applicant' });
     }
     if (s === 'rectification' && state.rectification) openDeadlines.push({ kind: 'rectification', dueAt: state.rectification.dueAt, who: 'applicant' });
+    if (s === 'rescoping' && state.rescoping) openDeadlines.push({ kind: 'rescoping', dueAt: state.rescoping.dueAt, who: 'applicant' });
     const pendingActions = this.pending().map(({ action, who }) => ({ action, who }));
     return { ...state, projectId: this.projectId, openDeadlines, pendingActions };
   }

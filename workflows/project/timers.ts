@@ -3,8 +3,9 @@ import { DELIVERING } from '../stages';
 import { addDuration, parseInstant } from '../rules/duration';
 import { INBOX_FOLLOWS_PENDING_ACTIONS, type ProjectRun } from './state';
 import { periodEnd, quarterlyReviewInterval } from './pending';
+import { declineAward } from './contest';
 
-// The project's deadlines: reviewers' reminders and lateness, the revision deadline, monthly reports opening,
+// The project's deadlines: reviewers' reminders and lateness, the revision deadline, a partial award's re-scoping, monthly reports opening,
 // falling due and overdue, quarterly reviews, and the rectification deadline. The workflow sleeps until the next one.
 
 /** The end of the next quarter whose review is not scheduled yet, while the agreement still runs then. */
@@ -36,6 +37,7 @@ export function nextDeadline(p: ProjectRun): number | null {
     if (quarterEnd && wf.patched(INBOX_FOLLOWS_PENDING_ACTIONS)) times.push(quarterEnd);
   }
   if (s.stage === 'rectification' && s.rectification && !s.rectification.overdueNotified) times.push(s.rectification.dueAt);
+  if (s.stage === 'rescoping' && s.rescoping) times.push(s.rescoping.dueAt);
   return times.length ? Math.min(...times.map(parseInstant)) : null;
 }
 
@@ -60,6 +62,10 @@ export async function processDue(p: ProjectRun): Promise<void> {
         });
       }
     }
+  }
+  // A partial award not answered by its deadline counts as declined.
+  if (s.stage === 'rescoping' && s.rescoping && due(s.rescoping.dueAt)) {
+    await declineAward(p, `${id}:rescoping-expired:${s.rescoping.contestId}`, null, 'no answer before the re-scoping deadline', true);
   }
   if (s.stage === 'revision' && s.revisionDueAt && due(s.revisionDueAt)) {
     await p.withdraw(`${id}:revision-expired:${s.version}`, null, 'no resubmission before the revision deadline');

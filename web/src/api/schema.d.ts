@@ -1447,6 +1447,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{id}/rescoping/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a partial contest award with a budget re-scoped to it (the applicant): the lines must add up exactly to the award; delivery starts with that budget, kept as a new version of the proposal */
+        post: operations["rescoping.accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/rescoping/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline a partial contest award (the applicant), with the reason: the project goes back to the library (approved) and the contest reports the amount as returned to the pool */
+        post: operations["rescoping.decline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/residents": {
         parameters: {
             query?: never;
@@ -6613,7 +6647,7 @@ export interface operations {
                         title: string;
                         summary: string;
                         targetGroups: string[];
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
                         /** @description Money in fen (1/100 yuan) */
@@ -6769,7 +6803,7 @@ export interface operations {
                 programmeId?: string;
                 /** @description A UUID in canonical form */
                 organisationId?: string;
-                stage?: ("design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated")[];
+                stage?: ("design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated")[];
                 colour?: ("green" | "blue" | "yellow" | "red")[];
                 /** @description Who a need or project serves */
                 targetGroup?: "elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others";
@@ -6813,7 +6847,7 @@ export interface operations {
                             title: string;
                             summary: string;
                             targetGroups: string[];
-                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                             /** @description The four-colour grade (四色分级) */
                             colour: "green" | "blue" | "yellow" | "red";
                             /** @description Money in fen (1/100 yuan) */
@@ -7001,7 +7035,7 @@ export interface operations {
                         title: string;
                         summary: string;
                         targetGroups: string[];
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
                         /** @description Money in fen (1/100 yuan) */
@@ -7027,7 +7061,7 @@ export interface operations {
                              * @description A UUID in canonical form
                              */
                             projectId: string;
-                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                             version: number;
                             /** @description The four-colour grade (四色分级) */
                             colour: "green" | "blue" | "yellow" | "red";
@@ -7113,6 +7147,51 @@ export interface operations {
                                     dueAt: string;
                                 }[];
                             };
+                            rescoping?: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                contestId: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountAskedFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                awardedFen: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                                agreement: {
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    startDate: string;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    endDate: string;
+                                    tranches: {
+                                        name: string;
+                                        /** @description Money in fen (1/100 yuan) */
+                                        amountFen: number;
+                                        /**
+                                         * Format: date
+                                         * @description A calendar date, YYYY-MM-DD
+                                         */
+                                        releaseOn: string;
+                                    }[];
+                                    fundingSources: {
+                                        funderOrganisationId: string | null;
+                                        name: string;
+                                        kind: "government" | "cash" | "goods" | "services";
+                                        /** @description Money in fen (1/100 yuan) */
+                                        valueFen: number;
+                                    }[];
+                                };
+                            } | null;
                             openDeadlines: {
                                 kind: string;
                                 /** @description An instant, ISO 8601 */
@@ -7272,7 +7351,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -7358,6 +7437,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -7555,7 +7679,7 @@ export interface operations {
                         title: string;
                         summary: string;
                         targetGroups: string[];
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
                         /** @description Money in fen (1/100 yuan) */
@@ -7676,7 +7800,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -7762,6 +7886,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -7943,7 +8112,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -8029,6 +8198,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -8165,7 +8379,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -8251,6 +8465,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -8383,7 +8642,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -8469,6 +8728,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -8692,7 +8996,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -8778,6 +9082,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -9099,7 +9448,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -9185,6 +9534,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -9430,7 +9824,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -9516,6 +9910,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -9671,7 +10110,7 @@ export interface operations {
                              * @description A UUID in canonical form
                              */
                             projectId: string;
-                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                             version: number;
                             /** @description The four-colour grade (四色分级) */
                             colour: "green" | "blue" | "yellow" | "red";
@@ -9757,6 +10196,51 @@ export interface operations {
                                     dueAt: string;
                                 }[];
                             };
+                            rescoping?: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                contestId: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountAskedFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                awardedFen: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                                agreement: {
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    startDate: string;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    endDate: string;
+                                    tranches: {
+                                        name: string;
+                                        /** @description Money in fen (1/100 yuan) */
+                                        amountFen: number;
+                                        /**
+                                         * Format: date
+                                         * @description A calendar date, YYYY-MM-DD
+                                         */
+                                        releaseOn: string;
+                                    }[];
+                                    fundingSources: {
+                                        funderOrganisationId: string | null;
+                                        name: string;
+                                        kind: "government" | "cash" | "goods" | "services";
+                                        /** @description Money in fen (1/100 yuan) */
+                                        valueFen: number;
+                                    }[];
+                                };
+                            } | null;
                             openDeadlines: {
                                 kind: string;
                                 /** @description An instant, ISO 8601 */
@@ -9901,7 +10385,7 @@ export interface operations {
                              * @description A UUID in canonical form
                              */
                             projectId: string;
-                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                            stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                             version: number;
                             /** @description The four-colour grade (四色分级) */
                             colour: "green" | "blue" | "yellow" | "red";
@@ -9987,6 +10471,51 @@ export interface operations {
                                     dueAt: string;
                                 }[];
                             };
+                            rescoping?: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID in canonical form
+                                 */
+                                contestId: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountAskedFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                awardedFen: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                                /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                                agreement: {
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    startDate: string;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    endDate: string;
+                                    tranches: {
+                                        name: string;
+                                        /** @description Money in fen (1/100 yuan) */
+                                        amountFen: number;
+                                        /**
+                                         * Format: date
+                                         * @description A calendar date, YYYY-MM-DD
+                                         */
+                                        releaseOn: string;
+                                    }[];
+                                    fundingSources: {
+                                        funderOrganisationId: string | null;
+                                        name: string;
+                                        kind: "government" | "cash" | "goods" | "services";
+                                        /** @description Money in fen (1/100 yuan) */
+                                        valueFen: number;
+                                    }[];
+                                };
+                            } | null;
                             openDeadlines: {
                                 kind: string;
                                 /** @description An instant, ISO 8601 */
@@ -10122,7 +10651,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -10208,6 +10737,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -10617,7 +11191,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -10703,6 +11277,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -10836,7 +11455,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -10922,6 +11541,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -11061,7 +11725,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -11147,6 +11811,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -11291,7 +12000,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -11377,6 +12086,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -11505,7 +12259,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -11591,6 +12345,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -12010,7 +12809,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -12096,6 +12895,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -12233,7 +13077,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -12319,6 +13163,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -12447,7 +13336,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -12533,6 +13422,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -12661,7 +13595,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -12747,6 +13681,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -12875,7 +13854,7 @@ export interface operations {
                          * @description A UUID in canonical form
                          */
                         projectId: string;
-                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
                         version: number;
                         /** @description The four-colour grade (四色分级) */
                         colour: "green" | "blue" | "yellow" | "red";
@@ -12961,6 +13940,51 @@ export interface operations {
                                 dueAt: string;
                             }[];
                         };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
                         openDeadlines: {
                             kind: string;
                             /** @description An instant, ISO 8601 */
@@ -13110,6 +14134,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                             phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
                             currentRound: number | null;
                             finalRankingId: string | null;
@@ -13268,6 +14297,11 @@ export interface operations {
                     matchingPoolFen?: number;
                     /** @description Money in fen (1/100 yuan) */
                     matchingCapPerEntryFen?: number;
+                    /**
+                     * Format: iso-duration
+                     * @description How long a partly funded applicant has to accept a budget re-scoped to the award or decline it (ISO 8601, default P14D); no answer by then counts as declined
+                     */
+                    rescopingDeadline?: string;
                 };
             };
         };
@@ -13307,6 +14341,11 @@ export interface operations {
                         matchingPoolFen: number;
                         /** @description Money in fen (1/100 yuan) */
                         matchingCapPerEntryFen: number;
+                        /**
+                         * Format: iso-duration
+                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                         */
+                        rescopingDeadline?: string;
                         phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
                         currentRound: number | null;
                         finalRankingId: string | null;
@@ -13504,6 +14543,11 @@ export interface operations {
                         matchingPoolFen: number;
                         /** @description Money in fen (1/100 yuan) */
                         matchingCapPerEntryFen: number;
+                        /**
+                         * Format: iso-duration
+                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                         */
+                        rescopingDeadline?: string;
                         phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
                         currentRound: number | null;
                         finalRankingId: string | null;
@@ -13691,6 +14735,11 @@ export interface operations {
                     matchingPoolFen?: number;
                     /** @description Money in fen (1/100 yuan) */
                     matchingCapPerEntryFen?: number;
+                    /**
+                     * Format: iso-duration
+                     * @description How long a partly funded applicant has to accept a budget re-scoped to the award or decline it (ISO 8601, default P14D); no answer by then counts as declined
+                     */
+                    rescopingDeadline?: string;
                 };
             };
         };
@@ -13730,6 +14779,11 @@ export interface operations {
                         matchingPoolFen: number;
                         /** @description Money in fen (1/100 yuan) */
                         matchingCapPerEntryFen: number;
+                        /**
+                         * Format: iso-duration
+                         * @description An ISO 8601 duration, e.g. P14D or PT36H
+                         */
+                        rescopingDeadline?: string;
                         phase: "draft" | "open" | "screening" | "judging" | "results" | "funding" | "awarded" | "closed";
                         currentRound: number | null;
                         finalRankingId: string | null;
@@ -13954,6 +15008,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -14178,6 +15237,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -14402,6 +15466,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -14629,6 +15698,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -14853,6 +15927,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -15090,6 +16169,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -15314,6 +16398,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -15541,6 +16630,11 @@ export interface operations {
                             matchingPoolFen: number;
                             /** @description Money in fen (1/100 yuan) */
                             matchingCapPerEntryFen: number;
+                            /**
+                             * Format: iso-duration
+                             * @description An ISO 8601 duration, e.g. P14D or PT36H
+                             */
+                            rescopingDeadline?: string;
                         } | null;
                         entriesCloseAt: string | null;
                         entriesClosedAt: string | null;
@@ -17976,6 +19070,9 @@ export interface operations {
                                 /** @description Money in fen (1/100 yuan) */
                                 valueFen: number;
                             }[];
+                            rescoping: ("pending" | "accepted" | "declined" | "expired") | null;
+                            /** @description What a declined (or expired) partial award gave back to the pool */
+                            returnedFen: number;
                         }[];
                         totals: {
                             overall: {
@@ -17992,6 +19089,10 @@ export interface operations {
                                 matchingPoolFen: number;
                                 /** @description Money in fen (1/100 yuan) */
                                 totalFen: number;
+                                /** @description Awarded, then returned: partial awards declined or not answered in time */
+                                returnedFen: number;
+                                /** @description What stays with the projects: totalFen less returnedFen */
+                                fundedFen: number;
                             };
                             /** @description Every funder to organisers; a funder sees its own organisation only */
                             byFunder: {
@@ -18136,6 +19237,525 @@ export interface operations {
             };
             /** @description No such object, or not one you may see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "rescoping.accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Add up exactly to the award (rule rescoped-budget-sum) */
+                    budgetLines: {
+                        /** Format: text */
+                        item: string;
+                        /** @description Money in fen (1/100 yuan) */
+                        amountFen: number;
+                    }[];
+                    /**
+                     * Format: text
+                     * @description What the project will do with less than it asked for
+                     */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accept a partial contest award with a budget re-scoped to it (the applicant): the lines must add up exactly to the award; delivery starts with that budget, kept as a new version of the proposal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                            reminded?: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                            final: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                        };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
+                        };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refuses the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "rescoping.decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID in canonical form */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: text */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Decline a partial contest award (the applicant), with the reason: the project goes back to the library (approved) and the contest reports the amount as returned to the pool */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A UUID in canonical form
+                         */
+                        projectId: string;
+                        stage: "design" | "review" | "revision" | "approved" | "in_contest" | "rescoping" | "delivery" | "rectification" | "evaluation" | "closed" | "rejected" | "withdrawn" | "terminated";
+                        version: number;
+                        /** @description The four-colour grade (四色分级) */
+                        colour: "green" | "blue" | "yellow" | "red";
+                        colourReasons: string[];
+                        panel: {
+                            reviewerId: string | null;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            remindAt: string | null;
+                            reminded: boolean;
+                            lateNotified: boolean;
+                            scored: boolean;
+                            total: number | null;
+                        }[];
+                        revisionDueAt: string | null;
+                        contestId: string | null;
+                        agreement: {
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            startDate: string;
+                            /**
+                             * Format: date
+                             * @description A calendar date, YYYY-MM-DD
+                             */
+                            endDate: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            finalTrancheFen: number;
+                            reportsFrom: string;
+                        } | null;
+                        reports: {
+                            period: number;
+                            periodStart: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            submitted: boolean;
+                            overdue: boolean;
+                            reminded?: boolean;
+                        }[];
+                        submittedPeriods: number[];
+                        complaints: number;
+                        supervisionIndex: number | null;
+                        rectification: {
+                            id: string;
+                            cause: "red_grade" | "failed_evaluation";
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            planned: boolean;
+                            overdueNotified: boolean;
+                        } | null;
+                        evaluations: {
+                            mid_term: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                            final: {
+                                evaluatorId: string | null;
+                                submitted: boolean;
+                                grade: ("excellent" | "good" | "pass" | "fail") | null;
+                                /** @description The final evaluation is scored again, as a new round, after a rectification it ordered */
+                                round?: number;
+                            } | null;
+                        };
+                        answeredFacts?: {
+                            overdueReports: number;
+                            spendingDeviationPct: number;
+                            indicatorLagPct: number;
+                            complaints: number;
+                            supervisionIndex: number | null;
+                        } | null;
+                        quarterlyReviews?: {
+                            /** @description Quarters whose review has come due */
+                            scheduled: number;
+                            due: {
+                                seq: number;
+                                /** @description An instant, ISO 8601 */
+                                dueAt: string;
+                            }[];
+                        };
+                        rescoping?: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            contestId: string;
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            awardedFen: number;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description The agreement the award offers, signed when the applicant accepts a re-scoped budget */
+                            agreement: {
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                startDate: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                endDate: string;
+                                tranches: {
+                                    name: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    releaseOn: string;
+                                }[];
+                                fundingSources: {
+                                    funderOrganisationId: string | null;
+                                    name: string;
+                                    kind: "government" | "cash" | "goods" | "services";
+                                    /** @description Money in fen (1/100 yuan) */
+                                    valueFen: number;
+                                }[];
+                            };
+                        } | null;
+                        openDeadlines: {
+                            kind: string;
+                            /** @description An instant, ISO 8601 */
+                            dueAt: string;
+                            /** @description A role, or a user id the reader may learn */
+                            who: string;
+                        }[];
+                        pendingActions: {
+                            action: string;
+                            who: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json lists each failing field and rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not call this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal stage move (names the current stage), a conflict, or the Idempotency-Key held by a request still running (Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A stage move did not finish in time (Retry-After; retry with the same Idempotency-Key), or a server it needs is down */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,7 +9,7 @@ import { fmt, label, yuan, zh } from '../i18n';
 import { problemText } from '../lib/errors';
 import { colourTag } from '../lib/tags';
 
-type Stage = 'design' | 'review' | 'revision' | 'approved' | 'in_contest' | 'delivery' | 'rectification' | 'evaluation' | 'closed' | 'rejected' | 'withdrawn' | 'terminated';
+type Stage = 'design' | 'review' | 'revision' | 'approved' | 'in_contest' | 'rescoping' | 'delivery' | 'rectification' | 'evaluation' | 'closed' | 'rejected' | 'withdrawn' | 'terminated';
 type Colour = 'green' | 'blue' | 'yellow' | 'red';
 type TargetGroup = 'elderly' | 'children' | 'new_employment_workers' | 'migrants' | 'people_with_disabilities' | 'women_and_families' | 'others';
 
