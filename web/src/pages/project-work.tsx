@@ -509,7 +509,7 @@ function versionLines(v: Version): [string, string[]][] {
 function VersionColumn({ version, other, testid }: { version: Version; other: Version | undefined; testid: string }) {
   const theirs = new Map(other ? versionLines(other) : []);
   return (
-    <Card size="small" title={`${fmt(zh.project.version, { n: version.version })}　${fmt(zh.versions.submittedAt, { at: dayjs(version.submittedAt).format('YYYY-MM-DD HH:mm') })}`} data-testid={testid}>
+    <Card size="small" title={`${fmt(zh.project.version, { n: version.version })} ${fmt(zh.versions.submittedAt, { at: dayjs(version.submittedAt).format('YYYY-MM-DD HH:mm') })}`} data-testid={testid}>
       <Descriptions size="small" column={1}>
         {versionLines(version).map(([heading, lines]) => (
           <Descriptions.Item key={heading} label={heading}>
