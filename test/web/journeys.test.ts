@@ -365,6 +365,7 @@ describe('the console in a real browser', () => {
     await j.page.getByTestId('colour-history').waitFor();
     await j.shot('colour-history');
 
+    await j.openTab('整改与终止');
     await j.page.getByTestId('open-terminate').click();
     await j.page.getByLabel('终止理由').fill('机构无力继续实施');
     await j.shot('terminate-form');
