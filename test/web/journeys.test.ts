@@ -255,6 +255,8 @@ describe('the console in a real browser', () => {
     // The volunteer is registered through the API (the console has no volunteer pages yet).
     const volunteer = await as(stack, applicant).post('/api/v1/volunteers').send({ name: '陈志愿' });
     expect(volunteer.status).toBe(201);
+    // One complaint turns the project blue: the colour history shows it later with its reason.
+    expect((await as(stack, officer).post(`/api/v1/projects/${projectId}/complaints`).send({ receivedOn: '2026-11-20', description: '探访时间不固定' })).status).toBe(201);
     const j = await Journey.start(browser, 'applicant-delivery', baseUrl, 375);
     await j.signIn(applicant.login, applicant.password);
     await j.goto(`/projects/${projectId}`);
@@ -362,7 +364,7 @@ describe('the console in a real browser', () => {
     expect((await stack.db('rectifications').where({ project_id: projectId }).first()).status).toBe('completed');
 
     await j.openTab('四色分级');
-    await j.page.getByTestId('colour-history').waitFor();
+    await j.page.getByTestId('colour-history').getByRole('cell', { name: '投诉 1 件（蓝色阈值 1）' }).waitFor();
     await j.shot('colour-history');
 
     await j.openTab('整改与终止');
