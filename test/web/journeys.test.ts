@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
@@ -250,6 +251,49 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
+  test('the applicant on a phone records spending and a service record; the same shift again is refused next to its field, naming the record that holds it', async () => {
+    // The volunteer is registered through the API (the console has no volunteer pages yet).
+    const volunteer = await as(stack, applicant).post('/api/v1/volunteers').send({ name: '陈志愿' });
+    expect(volunteer.status).toBe(201);
+    // One complaint turns the project blue: the colour history shows it later with its reason.
+    expect((await as(stack, officer).post(`/api/v1/projects/${projectId}/complaints`).send({ receivedOn: '2026-11-20', description: '探访时间不固定' })).status).toBe(201);
+    const j = await Journey.start(browser, 'applicant-delivery', baseUrl, 375);
+    await j.signIn(applicant.login, applicant.password);
+    await j.goto(`/projects/${projectId}`);
+    await j.openTab('实施记录');
+    await j.page.getByTestId('record-spending').waitFor();
+    await j.page.getByLabel('支出金额（元）').fill('1200');
+    await j.page.getByTestId('record-spending').click();
+    await j.page.getByTestId('spent').filter({ hasText: '1,200.00' }).waitFor();
+    const spending = await stack.db('spending_entries').where({ project_id: projectId });
+    expect(spending.map((e) => [e.budget_item, Number(e.amount_fen)])).toEqual([['活动经费', 120_000]]);
+
+    const fillShift = async () => {
+      await j.page.getByLabel('服务活动').fill('上门探访');
+      await j.page.getByLabel('开始时间').fill('09:30');
+      await j.page.getByLabel('服务地点').fill('紫阳社区活动室');
+      await j.page.getByLabel('服务人数').fill('12');
+      await j.pick('志愿者', '陈志愿');
+      await j.page.getByLabel('服务时长（小时）').fill('2');
+    };
+    await fillShift();
+    await j.shot('service-form');
+    await j.page.getByTestId('record-service').click();
+    await j.page.getByTestId('service-activity').filter({ hasText: '上门探访' }).waitFor();
+    await j.page.getByTestId('work-totals').filter({ hasText: '服务记录 1 条，服务 12 人次，志愿服务 2 小时' }).waitFor();
+    const records = await stack.db('service_records').where({ project_id: projectId });
+    expect(records.map((r) => [r.activity, r.people_served, Number(r.volunteer_hours)])).toEqual([['上门探访', 12, 2]]);
+
+    // The same volunteer's shift (same date and start time) again: 409, shown under the start time with the other record.
+    await fillShift();
+    j.expect(409, /\/api\/v1\/projects\/[^/]+\/service-records$/);
+    await j.page.getByTestId('record-service').click();
+    await j.page.getByText('该志愿者的这一班次已登记在服务记录「上门探访，').waitFor();
+    await j.shot('service-shift-taken');
+    expect(await stack.db('service_records').where({ project_id: projectId }).count({ n: '*' }).first()).toEqual({ n: '1' });
+    await j.signOut();
+  });
+
   test('the supervisor on a phone records a visit from the task; the supervision index is shown and stored', async () => {
     expect((await as(stack, officer).post(`/api/v1/projects/${projectId}/supervisor`).send({ supervisorId: supervisor.id })).status).toBe(200);
     const j = await Journey.start(browser, 'supervisor', baseUrl, 375);
@@ -289,12 +333,92 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
+  test('the officer orders rectification; the applicant plans it with a revised target, the officer accepts it, reads the colour history, terminates the project with a reason, and compares design versions side by side', async () => {
+    expect((await as(stack, officer).post(`/api/v1/projects/${projectId}/rectification`).send({ reason: '服务记录不完整' })).status).toBe(200);
+    const a = await Journey.start(browser, 'applicant-rectification', baseUrl, 375);
+    await a.signIn(applicant.login, applicant.password);
+    await a.goto(`/projects/${projectId}`);
+    await a.page.getByTestId('stage').filter({ hasText: '整改' }).waitFor();
+    await a.openTab('整改与终止');
+    await a.page.getByTestId('submit-plan').waitFor();
+    await a.page.getByLabel('整改方案').fill('补齐服务台账，每周复核');
+    await a.page.getByTestId('add-target').click();
+    await a.page.getByLabel('目标值').fill('100');
+    await a.shot('plan-form');
+    await a.page.getByTestId('submit-plan').click();
+    await a.page.getByTestId('rectification-status').filter({ hasText: '待核查' }).waitFor();
+    await a.shot('planned');
+    const planned = await stack.db('rectifications').where({ project_id: projectId }).first();
+    expect(planned).toMatchObject({ status: 'planned', plan: '补齐服务台账，每周复核', cause: 'failed_evaluation' });
+    await a.signOut();
+
+    const j = await Journey.start(browser, 'officer-rectification', baseUrl);
+    await j.signIn(officer.login, officer.password);
+    await j.goto(`/projects/${projectId}`);
+    await j.openTab('整改与终止');
+    await j.page.getByLabel('核查意见').fill('台账已补齐');
+    await j.page.getByTestId('complete-rectification').click();
+    await j.page.getByTestId('rectification-status').filter({ hasText: '已完成' }).waitFor();
+    await j.page.getByTestId('stage').filter({ hasText: '绩效评估' }).waitFor();
+    await j.shot('rectification-completed');
+    expect((await stack.db('rectifications').where({ project_id: projectId }).first()).status).toBe('completed');
+
+    await j.openTab('四色分级');
+    await j.page.getByTestId('colour-history').getByRole('cell', { name: '投诉 1 件（蓝色阈值 1）' }).waitFor();
+    await j.shot('colour-history');
+
+    await j.openTab('整改与终止');
+    await j.page.getByTestId('open-terminate').click();
+    await j.page.getByLabel('终止理由').fill('机构无力继续实施');
+    await j.shot('terminate-form');
+    await j.page.getByTestId('terminate').click();
+    await j.page.getByTestId('stage').filter({ hasText: '已终止' }).waitFor();
+    await j.shot('terminated');
+    expect((await stack.db('projects').where({ id: projectId }).first()).stage).toBe('terminated');
+
+    // A second submitted version (put in directly: this project's design went through once) to compare with the first.
+    const [first] = await stack.db('design_versions').where({ project_id: projectId, version: 1 });
+    await stack.db('design_versions').insert({ project_id: projectId, version: 2, proposal: { ...first.proposal, team: { ...first.proposal.team, staff: 8 } }, submitted_by: applicant.id });
+    await j.page.reload();
+    await j.openTab('设计版本');
+    await j.page.getByTestId('version-left').waitFor();
+    await j.page.getByTestId('version-right').locator('[data-changed]').filter({ hasText: '工作人员 8' }).waitFor();
+    expect(await j.page.getByTestId('version-left').locator('[data-changed]').allInnerTexts()).toEqual([expect.stringContaining('工作人员 6')]);
+    await j.shot('versions');
+
+    // The need the project answered is unanswered again, naming the terminated project; a new survey adds a need.
+    await j.page.getByRole('menuitem', { name: '需求调研' }).click();
+    await j.page.getByTestId('demand-list').getByRole('cell', { name: '居家探访' }).waitFor();
+    await j.shot('demand-list');
+    await j.openTab('未回应的需求');
+    await j.page.getByTestId('ended-project').filter({ hasText: `${PROJECT}（已终止）` }).waitFor();
+    await j.shot('unanswered');
+    await j.openTab('登记调研');
+    await j.page.getByLabel('调研名称').fill('建设街道入户调研');
+    await j.pickTree('调研社区（村居）', '紫阳社区');
+    await j.page.getByLabel('需求类别').fill('四点半课堂');
+    await j.page.getByLabel('需求描述').fill('双职工家庭孩子放学后无人照看');
+    await j.pick('服务对象', '儿童青少年');
+    await j.page.getByLabel('涉及人数').fill('35');
+    await j.shot('survey-form');
+    await j.page.getByTestId('file-survey').click();
+    await j.page.getByText('调研已登记').waitFor();
+    const survey = await stack.db('surveys').where({ title: '建设街道入户调研' }).first();
+    expect(survey).toMatchObject({ region_id: regionIds[3], created_by: officer.id });
+    expect(await stack.db('needs').where({ survey_id: survey.id }).first()).toMatchObject({ category: '四点半课堂', people_affected: 35, target_group: 'children' });
+    await j.openTab('需求清单');
+    await j.page.getByTestId('demand-list').getByRole('cell', { name: '四点半课堂' }).waitFor();
+    await j.signOut();
+  });
+
   test('a contest run by its organiser: created from the defaults, two projects entered, a judge scores on a phone, the ranking published, a funder pledges and subscribes, the award', async () => {
     const programme = await stack.db('programmes').where({ name: PROGRAMME }).first();
     const s: Seeded = { cityId: regionIds[0], communityId: regionIds[3], communityPath: regionPath, organisationId: applicantOrg, programmeId: programme.id, rules: programme.rules };
     const titles = [`长者食堂${SUFFIX}`, `四点半课堂${SUFFIX}`];
     await seedApprovedProject(stack, s, reviewer.id, { title: titles[0], amountAskedFen: 3_000_000 });
     await seedApprovedProject(stack, s, reviewer.id, { title: titles[1], amountAskedFen: 2_000_000 });
+    const screenedOut = `助残驿站${SUFFIX}`;
+    await seedApprovedProject(stack, s, reviewer.id, { title: screenedOut, amountAskedFen: 1_000_000 });
     const CONTEST = `第一届公益创投大赛${SUFFIX}`;
 
     const o = await Journey.start(browser, 'organiser', baseUrl);
@@ -320,6 +444,9 @@ describe('the console in a real browser', () => {
     }
     await o.shot('entries');
     expect(await stack.db('contest_entries').where({ contest_id: contest.id }).count({ n: '*' }).first()).toEqual({ n: '2' });
+    await o.pick('项目', screenedOut);
+    await o.page.getByTestId('enter-project').click();
+    await o.page.getByRole('cell', { name: screenedOut }).waitFor();
 
     await o.openTab('评委');
     await o.page.getByTestId('judge-ids').fill(reviewer.id);
@@ -328,6 +455,15 @@ describe('the console in a real browser', () => {
     await o.shot('judges');
     await o.page.getByTestId('move-closeEntries').click();
     await o.page.getByTestId('phase').filter({ hasText: '资格审查' }).waitFor();
+    // Screening: the third entry is screened out with the reason.
+    await o.openTab('参赛项目');
+    await o.page.getByRole('row', { name: new RegExp(screenedOut) }).getByTestId('open-screen').click();
+    await o.page.getByLabel('不通过的理由').fill('服务对象不符合赛道要求');
+    await o.page.getByTestId('screen-out').click();
+    await o.page.getByRole('row', { name: new RegExp(screenedOut) }).getByTestId('entry-status').filter({ hasText: '未通过初筛' }).waitFor();
+    await o.shot('screening');
+    const screenedProject = await stack.db('projects').where({ title: screenedOut }).first();
+    expect(await stack.db('contest_entries').where({ contest_id: contest.id, project_id: screenedProject.id }).first()).toMatchObject({ status: 'screened_out', reason: '服务对象不符合赛道要求' });
     await o.page.getByTestId('move-startJudging').click();
     await o.page.getByTestId('phase').filter({ hasText: '评审中' }).waitFor();
     await o.shot('judging');
@@ -361,6 +497,13 @@ describe('the console in a real browser', () => {
     await o.page.getByTestId('move-publishRanking').click();
     await o.page.getByTestId('phase').filter({ hasText: '认购中' }).waitFor();
     expect((await stack.db('contests').where({ id: contest.id }).first()).published_at).not.toBeNull();
+    // The results CSV downloads from the ranking tab, the Chinese intact.
+    const [download] = await Promise.all([o.page.waitForEvent('download'), o.page.getByTestId('download-ranking').click()]);
+    const csv = fs.readFileSync((await download.path())!, 'utf8');
+    expect(download.suggestedFilename()).toMatch(/\.csv$/);
+    expect(csv).toContain(titles[0]);
+    // The organiser watches the funding race on the entries tab: it refreshes by itself while the phase is funding.
+    await o.openTab('参赛项目');
 
     const f = await Journey.start(browser, 'funder', baseUrl, 375);
     await f.signIn(funder.login, funder.password);
@@ -379,6 +522,9 @@ describe('the console in a real browser', () => {
     const subs = await stack.db('contest_subscriptions').where({ contest_id: contest.id });
     expect(subs.map((x) => Number(x.amount_fen))).toEqual([3_000_000]);
     await f.signOut();
+    // No reload: the organiser's page picks the subscription up within a refresh (asked for 30,000, subscribed 30,000).
+    await o.page.getByRole('row', { name: new RegExp(titles[0]) }).getByRole('cell', { name: '30,000.00 元' }).nth(1).waitFor({ timeout: 30_000 });
+    await o.shot('funding-live');
 
     await o.page.reload();
     await o.page.getByTestId('move-award').click();

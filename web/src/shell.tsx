@@ -18,6 +18,7 @@ const ContestsPage = lazy(() => import('./pages/contests'));
 const ContestPage = lazy(() => import('./pages/contest'));
 const JudgePage = lazy(() => import('./pages/judge'));
 const AdminPage = lazy(() => import('./pages/admin'));
+const DemandPage = lazy(() => import('./pages/demand'));
 
 function NotFound() {
   return <Result status="404" title={zh.common.notFound} extra={<Link to="/">{zh.common.backHome}</Link>} />;
@@ -32,6 +33,7 @@ export default function Shell() {
     { key: '/projects', label: <Link to="/projects">{zh.nav.library}</Link> },
     ...(hasRole(me, 'applicant') ? [{ key: '/projects/new', label: <Link to="/projects/new">{zh.nav.newProject}</Link> }] : []),
     ...(hasRole(me, 'officer', 'admin') ? [{ key: '/programmes', label: <Link to="/programmes">{zh.nav.programmes}</Link> }] : []),
+    ...(hasRole(me, 'officer', 'admin') ? [{ key: '/demand', label: <Link to="/demand">{zh.nav.demand}</Link> }] : []),
     { key: '/contests', label: <Link to="/contests">{zh.nav.contests}</Link> },
     ...(hasRole(me, 'officer', 'admin', 'organiser') ? [{ key: '/dashboard', label: <Link to="/dashboard">{zh.nav.dashboard}</Link> }] : []),
     ...(hasRole(me, 'admin') ? [{ key: '/admin', label: <Link to="/admin">{zh.nav.admin}</Link> }] : []),
@@ -70,6 +72,7 @@ export default function Shell() {
             <Route path="/contests/:id" element={<ContestPage />} />
             <Route path="/contests/:id/judge" element={<JudgePage />} />
             <Route path="/admin" element={<AdminPage />} />
+            <Route path="/demand" element={<DemandPage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </Suspense>

@@ -33,6 +33,8 @@ export interface Problem {
   status: number;
   detail?: string;
   currentStage?: string;
+  /** A service record's shift is taken (409): the record that holds it. */
+  serviceRecordId?: string;
   errors?: FieldError[];
 }
 

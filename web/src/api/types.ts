@@ -205,32 +205,6 @@ export interface Ranking {
   overall: RankingRow[];
 }
 
-// Delivery and monitoring (api/delivery/, api/monitoring/ now declare them; swap for the generated types).
-
-export interface Delivery {
-  agreement: {
-    amountFen: number;
-    startDate: string;
-    endDate: string;
-    tranches: { name: string; amountFen: number; releaseOn: string }[];
-    signedAt: string;
-  } | null;
-}
-
-export interface SupervisionVisit {
-  id: string;
-  supervisorId: string;
-  visitedOn: string;
-  scores: Record<string, number>;
-  supervisionIndex: number;
-  notes: string;
-}
-
-export interface Monitoring {
-  colour: string | null;
-  supervisionVisits: SupervisionVisit[];
-}
-
 /** The programme rules the project page's forms read (their dimension and indicator names). */
 export interface WeightedItem {
   key: string;

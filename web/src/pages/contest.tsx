@@ -4,13 +4,21 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import dayjs, { type Dayjs } from 'dayjs';
 import { answer, api, unwrap } from '../api/client';
-import type { Contest, ContestEntry, ContestJudges, Page, Project, Ranking, RankingRow } from '../api/types';
+import type { ContestJudges, Page, Project, Ranking, RankingRow } from '../api/types';
 import { label, yuan, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
 
+const loadContest = (id: string) => answer(api.GET('/api/v1/contests/{id}', { params: { path: { id } } }));
+type Contest = Awaited<ReturnType<typeof loadContest>>;
+const loadEntries = (id: string) => answer(api.GET('/api/v1/contests/{id}/entries', { params: { path: { id }, query: { limit: 100 } } }));
+type ContestEntry = Awaited<ReturnType<typeof loadEntries>>['items'][number];
+/** Every few seconds while the funding race is on, so funders and the organiser watch it happen. */
+const LIVE_MS = 5_000;
+const live = (phase: string | undefined) => (phase === 'funding' ? LIVE_MS : false);
+
 export function useContest(id: string) {
-  return useQuery({ queryKey: ['contest', id], queryFn: () => unwrap<Contest>(api.GET('/api/v1/contests/{id}', { params: { path: { id } } })) });
+  return useQuery({ queryKey: ['contest', id], queryFn: () => loadContest(id), refetchInterval: (q) => live(q.state.data?.phase) });
 }
 
 /** The phase moves without a form of their own. */
@@ -98,18 +106,56 @@ function AwardForm({ contest }: { contest: Contest }) {
   );
 }
 
-function useEntries(id: string, enabled = true) {
-  return useQuery({ queryKey: ['contest', id, 'entries'], enabled, queryFn: () => unwrap<Page<ContestEntry>>(api.GET('/api/v1/contests/{id}/entries', { params: { path: { id }, query: { limit: 100 } } })) });
+function useEntries(contest: Contest, enabled = true) {
+  return useQuery({ queryKey: ['contest', contest.id, 'entries'], enabled, queryFn: () => loadEntries(contest.id), refetchInterval: live(contest.phase) });
 }
 
 const byRank = (a: ContestEntry, b: ContestEntry) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.submittedAt.localeCompare(b.submittedAt);
 
+/** Screening (资格审查): the organiser screens an entry out, with the reason. */
+function ScreenForm({ contest, entry, onDone }: { contest: Contest; entry: ContestEntry; onDone: () => void }) {
+  const { message } = App.useApp();
+  const invalidate = useInvalidateContest(contest.id);
+  const [form] = Form.useForm<{ reason: string }>();
+  const [banner, setBanner] = useState<string | null>(null);
+  const onFinish = async (v: { reason: string }) => {
+    setBanner(null);
+    try {
+      await answer(api.POST('/api/v1/contests/{id}/entries/{entryId}/withdraw', { params: { path: { id: contest.id, entryId: entry.id } }, body: { reason: v.reason } }));
+      message.success(zh.contests.screenedOut);
+      onDone();
+      await invalidate();
+    } catch (err) {
+      setBanner(showProblem(form, err));
+    }
+  };
+  return (
+    <Card size="small" title={`${zh.contests.screenOut}：${entry.title}`} style={{ marginBottom: 12 }}>
+      {banner && <Alert type="error" showIcon title={banner} style={{ marginBottom: 8 }} />}
+      <Form form={form} layout="vertical" onFinish={onFinish} style={{ maxWidth: 560 }}>
+        <Form.Item name="reason" label={zh.contests.screenReason} rules={[{ required: true, message: zh.common.required }]}>
+          <Input.TextArea rows={2} maxLength={2000} />
+        </Form.Item>
+        <Space>
+          <Button danger type="primary" htmlType="submit" data-testid="screen-out">
+            {zh.contests.screenOut}
+          </Button>
+          <Button onClick={onDone}>{zh.common.cancel}</Button>
+        </Space>
+      </Form>
+    </Card>
+  );
+}
+
 function EntriesTab({ contest }: { contest: Contest }) {
-  const entries = useEntries(contest.id);
+  const entries = useEntries(contest);
   const trackName = new Map(contest.tracks.map((t) => [t.key, t.name]));
+  const [screening, setScreening] = useState<ContestEntry | null>(null);
+  const screens = Boolean(contest.youRunIt) && contest.phase === 'screening';
   return (
     <>
       {contest.youRunIt && contest.phase === 'open' && <EnterForm contest={contest} />}
+      {screens && screening && <ScreenForm contest={contest} entry={screening} onDone={() => setScreening(null)} />}
       <Table<ContestEntry>
         rowKey="id"
         size="small"
@@ -124,7 +170,21 @@ function EntriesTab({ contest }: { contest: Contest }) {
           { title: zh.contests.track, dataIndex: 'trackKey', render: (k: string) => trackName.get(k) ?? '' },
           { title: zh.contests.amount, dataIndex: 'amountAskedFen', render: (f: number) => `${yuan(f)} ${zh.common.yuan}` },
           { title: zh.funding.subscribedFen, dataIndex: 'subscribedFen', render: (f: number) => `${yuan(f)} ${zh.common.yuan}` },
-          { title: zh.contests.status, dataIndex: 'status', render: (s: string) => <Tag>{label(zh.entryStatus, s)}</Tag> },
+          { title: zh.contests.status, dataIndex: 'status', render: (s: string) => <Tag data-testid="entry-status">{label(zh.entryStatus, s)}</Tag> },
+          ...(screens
+            ? [
+                {
+                  title: zh.contests.screen,
+                  key: 'screen',
+                  render: (_: unknown, e: ContestEntry) =>
+                    e.status === 'entered' ? (
+                      <Button size="small" danger onClick={() => setScreening(e)} data-testid="open-screen">
+                        {zh.contests.screenOut}
+                      </Button>
+                    ) : null,
+                },
+              ]
+            : []),
         ]}
       />
     </>
@@ -247,9 +307,19 @@ function RankingTab({ contest }: { contest: Contest }) {
   if (!visible) return <Typography.Text type="secondary">{zh.contests.noRanking}</Typography.Text>;
   return (
     <>
-      <Typography.Paragraph>
+      <Space wrap style={{ marginBottom: 12 }}>
         <Tag color={ranking.data?.publishedAt ? 'green' : 'default'}>{ranking.data?.publishedAt ? zh.contests.published : zh.contests.notPublished}</Tag>
-      </Typography.Paragraph>
+        {contest.publishedAt && (
+          <>
+            <a href={`/api/v1/contests/${contest.id}/results.csv?table=ranking`} download data-testid="download-ranking">
+              {zh.contests.download}
+            </a>
+            <a href={`/api/v1/contests/${contest.id}/results.csv?table=funding`} download data-testid="download-funding">
+              {zh.contests.downloadFunding}
+            </a>
+          </>
+        )}
+      </Space>
       <Table<RankingRow>
         rowKey="entryId"
         size="small"
@@ -278,10 +348,14 @@ function FundingTab({ contest }: { contest: Contest }) {
   const { message } = App.useApp();
   const invalidate = useInvalidateContest(contest.id);
   const isFunder = hasRole(me, 'funder');
-  const pledges = useQuery({ queryKey: ['contest', contest.id, 'pledges'], queryFn: () => answer(api.GET('/api/v1/contests/{id}/pledges', { params: { path: { id: contest.id }, query: { limit: 100 } } })) });
+  const pledges = useQuery({
+    queryKey: ['contest', contest.id, 'pledges'],
+    queryFn: () => answer(api.GET('/api/v1/contests/{id}/pledges', { params: { path: { id: contest.id }, query: { limit: 100 } } })),
+    refetchInterval: live(contest.phase),
+  });
   // The ranked entries load when the funder opens the choice: the tab renders on the contest and the pledges.
   const [wantEntries, setWantEntries] = useState(false);
-  const entries = useEntries(contest.id, wantEntries);
+  const entries = useEntries(contest, wantEntries);
   const [pledgeForm] = Form.useForm<{ kind: 'cash' | 'goods' | 'services'; value: number; description?: string }>();
   const [subForm] = Form.useForm<{ entryId: string; pledgeId: string; amount: number }>();
   const [banner, setBanner] = useState<string | null>(null);
@@ -313,6 +387,7 @@ function FundingTab({ contest }: { contest: Contest }) {
   const mayPledge = isFunder && ['open', 'screening', 'judging', 'results', 'funding'].includes(contest.phase);
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
+      {contest.phase === 'funding' && <Tag color="processing" data-testid="live">{zh.contests.live}</Tag>}
       {banner && <Alert type="error" showIcon title={banner} data-testid="form-error" />}
       <Table
         rowKey="id"

@@ -3,7 +3,7 @@ import { Alert, App, Button, Card, DatePicker, Descriptions, Form, Input, InputN
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import dayjs, { type Dayjs } from 'dayjs';
 import { answer, api, unwrap } from '../api/client';
-import type { Delivery, Monitoring, Programme, ProjectDetail, WeightedItem } from '../api/types';
+import type { Programme, ProjectDetail, WeightedItem } from '../api/types';
 import { fmt, label, yuan, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
@@ -197,7 +197,7 @@ function Tranches({ project }: { project: ProjectDetail }) {
 export function AgreementTab({ project }: { project: ProjectDetail }) {
   const me = useMe();
   const id = project.id;
-  const delivery = useQuery({ queryKey: ['delivery', id], queryFn: () => unwrap<Delivery>(api.GET('/api/v1/projects/{id}/delivery', { params: { path: { id } } })) });
+  const delivery = useQuery({ queryKey: ['delivery', id], queryFn: () => answer(api.GET('/api/v1/projects/{id}/delivery', { params: { path: { id } } })) });
   if (delivery.isError) return <Typography.Text type="secondary">{problemText(delivery.error)}</Typography.Text>;
   if (delivery.isPending) return <Card loading bordered={false} />;
   const a = delivery.data.agreement;
@@ -278,7 +278,7 @@ function VisitForm({ project, dimensions }: { project: ProjectDetail; dimensions
 export function SupervisionTab({ project }: { project: ProjectDetail }) {
   const me = useMe();
   const id = project.id;
-  const monitoring = useQuery({ queryKey: ['monitoring', id], queryFn: () => unwrap<Monitoring>(api.GET('/api/v1/projects/{id}/monitoring', { params: { path: { id } } })) });
+  const monitoring = useQuery({ queryKey: ['monitoring', id], queryFn: () => answer(api.GET('/api/v1/projects/{id}/monitoring', { params: { path: { id } } })) });
   const isSupervisor = hasRole(me, 'supervisor');
   const programme = useProgrammeRules(project.programmeId);
   const dimensions = ((programme.data?.rules.monitoring as { supervisionDimensions?: WeightedItem[] } | undefined)?.supervisionDimensions ?? []) as WeightedItem[];
@@ -303,7 +303,7 @@ export function SupervisionTab({ project }: { project: ProjectDetail }) {
             responsive: ['sm'],
             render: (s: Record<string, number>) => Object.entries(s).map(([k, v]) => `${names.get(k) ?? zh.common.other} ${v}`).join('，'),
           },
-          { title: zh.supervision.notes, dataIndex: 'notes' },
+          { title: zh.supervision.notes, dataIndex: 'notes', render: (n: string | null) => n ?? '' },
         ]}
       />
       {isSupervisor && dimensions.length > 0 && ['delivery', 'rectification'].includes(project.live?.stage ?? project.stage) && <VisitForm project={project} dimensions={dimensions} />}

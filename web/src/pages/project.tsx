@@ -9,6 +9,7 @@ import { problemText } from '../lib/errors';
 import { colourTag } from '../lib/tags';
 import { hasRole, useMe } from '../session';
 import { AgreementTab, EvaluationTab, SupervisionTab } from './project-delivery';
+import { ColourTab, RectificationTab, VersionsTab, WorkTab } from './project-work';
 
 export function useProject(id: string) {
   return useQuery({ queryKey: ['project', id], queryFn: () => unwrap<ProjectDetail>(api.GET('/api/v1/projects/{id}', { params: { path: { id } } })) });
@@ -132,11 +133,15 @@ export default function ProjectPage() {
               zh.common.none
             ),
           },
+          { key: 'versions', label: zh.versions.tab, children: <VersionsTab project={p} /> },
+          { key: 'colour', label: zh.colourHistory.tab, children: <ColourTab project={p} /> },
           { key: 'timeline', label: zh.project.timeline, children: <TimelineTab id={id} /> },
           ...(hasRole(me, 'officer', 'reviewer', 'applicant', 'admin') ? [{ key: 'review', label: zh.project.review, children: <ReviewTab id={id} /> }] : []),
           { key: 'agreement', label: zh.delivery.tab, children: <AgreementTab project={p} /> },
+          { key: 'work', label: zh.work.tab, children: <WorkTab project={p} /> },
           { key: 'supervision', label: zh.supervision.tab, children: <SupervisionTab project={p} /> },
           { key: 'evaluation', label: zh.evaluation.tab, children: <EvaluationTab project={p} /> },
+          { key: 'rectification', label: zh.rectification.tab, children: <RectificationTab project={p} /> },
         ]}
       />
     </Card>
