@@ -14,6 +14,8 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const csrf: Middleware = {
   onRequest({ request }) {
     if (csrfToken && !SAFE.has(request.method)) request.headers.set('X-CSRF-Token', csrfToken);
+    // The console is in Chinese: the API's texts (problems, task titles) come in Chinese whatever the browser prefers.
+    request.headers.set('Accept-Language', 'zh-CN');
     return request;
   },
 };
