@@ -3,7 +3,7 @@
 import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 
 export interface BareStep {
-  /** No-op activities this update awaits (the product's moves await one or two). */
+  /** No-op activities this update awaits (each of the product's moves awaits one). */
   activities: number;
   /** The last update of the lifecycle: the workflow completes after it, as a project does when closed. */
   last: boolean;

@@ -19,7 +19,11 @@ const RSS_TARGET_MIB = 1024;
 
 // ---- the product lifecycle ----
 
-/** Each stage move with the activities its workflow handler awaits (the bare baseline does the same). */
+/**
+ * Each stage move with the activities its workflow handler awaits (the bare baseline does the same). Every move is
+ * one activity since `patched('one-activity-per-move')`: the moves that also recompute the colour (spending, monthly
+ * report, supervision visit) do it inside their one event activity, where they ran a second one before.
+ */
 export function moves(panelSize: number): { name: string; activities: number }[] {
   return [
     { name: 'submitDesign', activities: 1 },
@@ -28,9 +32,9 @@ export function moves(panelSize: number): { name: string; activities: number }[]
     { name: 'decideReview', activities: 1 },
     { name: 'fundDirectly', activities: 1 },
     { name: 'recordServiceRecord', activities: 1 },
-    { name: 'recordSpending', activities: 2 }, // + recomputeColour
-    { name: 'submitMonthlyReport', activities: 2 },
-    { name: 'recordSupervisionVisit', activities: 2 },
+    { name: 'recordSpending', activities: 1 }, // the colour recomputed in the same activity
+    { name: 'submitMonthlyReport', activities: 1 },
+    { name: 'recordSupervisionVisit', activities: 1 },
     { name: 'assignEvaluator', activities: 1 },
     { name: 'submitEvaluation', activities: 1 },
     { name: 'closeProject', activities: 1 },
@@ -265,7 +269,8 @@ export async function runLifecycle(opts: { lifecycles: boolean; library: boolean
         target('lifecycle', 'zero errors', `${errors} (${ids.length}/${PROJECTS} closed)`, errors === 0),
         target('lifecycle', 'stage-move p50 <= 2x bare update p50', `${stageMoves.p50} vs ${bareUpdates.p50} ms (${result.ratios.stageMoveP50OverBareP50}x)`, stageMoves.p50 <= 2 * bareUpdates.p50),
         target('lifecycle', 'worker RSS < 1 GiB', `${productMem.peakRssMiB} MiB peak (worker + API + client)`, productMem.peakRssMiB < RSS_TARGET_MIB),
-        target('lifecycle', 'lifecycles/s beside the bare engine (reported)', `${result.product.lifecyclesPerS} vs ${result.bare.lifecyclesPerS}/s (${result.ratios.lifecyclesPerSOverBare})`, true),
+        target('lifecycle', 'lifecycles/s >= 90% of the bare engine (issue 8)', `${result.product.lifecyclesPerS} vs ${result.bare.lifecyclesPerS}/s (${round(result.ratios.lifecyclesPerSOverBare * 100, 1)}%)`, result.ratios.lifecyclesPerSOverBare >= 0.9),
+        target('lifecycle', 'stage-move p50 <= 1.2x bare update p50 (issue 8)', `${result.ratios.stageMoveP50OverBareP50}x`, stageMoves.p50 <= 1.2 * bareUpdates.p50),
       );
     }
     if (opts.library) {

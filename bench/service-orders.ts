@@ -6,7 +6,7 @@ import { hashPassword } from '../api/auth';
 import { bareLifecycle, bareStep, type BareStep } from './bare-workflow';
 import { seed, PASSWORD, type Seed, type User } from './seed';
 import { BARE_TASK_QUEUE, startBenchStack, type BenchStack } from './stack';
-import { RssSampler, call, heading, latencyStats, log, print, round, table, target, type LatencyStats, type TargetResult } from './util';
+import { RssSampler, call, heading, latencyStats, loadavg1, log, print, round, table, target, type LatencyStats, type TargetResult } from './util';
 
 const ORDERS = Number(process.env.BENCH_ORDERS || 10_000);
 const CONCURRENCY = Number(process.env.BENCH_ORDER_CONCURRENCY || 50);
@@ -88,6 +88,18 @@ async function driveOrder(stack: BenchStack, w: World, i: number, samples: Map<s
   return placed.body.id as string;
 }
 
+/** Runs `fn`, logging how many of `total` are done every 15 s (a 10,000-order run takes many minutes). */
+async function withProgress<T>(name: string, total: number, fn: (done: () => void) => Promise<T>): Promise<T> {
+  let n = 0;
+  const t0 = performance.now();
+  const timer = setInterval(() => log(`  ${name}: ${n}/${total} done, ${round(n / ((performance.now() - t0) / 1000), 2)}/s, load1 ${loadavg1()}`), 15_000);
+  try {
+    return await fn(() => void n++);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 async function inFlight(count: number, concurrency: number, job: (i: number) => Promise<void>) {
   const t0 = performance.now();
   let next = 0;
@@ -107,7 +119,7 @@ async function inFlight(count: number, concurrency: number, job: (i: number) => 
   return { seconds: (performance.now() - t0) / 1000, errors, errorSamples };
 }
 
-async function bareRun(stack: BenchStack, count: number, tag: string) {
+async function bareRun(stack: BenchStack, count: number, tag: string, done: () => void = () => undefined) {
   const steps: BareStep[] = STEPS.map((_, k) => ({ activities: 1, last: k === STEPS.length - 1 }));
   const updates: number[] = [];
   const run = await inFlight(count, CONCURRENCY, async (i) => {
@@ -118,6 +130,7 @@ async function bareRun(stack: BenchStack, count: number, tag: string) {
       updates.push(performance.now() - t);
     }
     await handle.result();
+    done();
   });
   return { ...run, updates };
 }
@@ -159,19 +172,27 @@ export async function runServiceOrders(): Promise<{ result: Record<string, unkno
       await inFlight(WARMUP, CONCURRENCY, async (i) => void (await driveOrder(stack, w, i, new Map())));
     }
     log(`bare engine: ${ORDERS} workflows of ${STEPS.length} updates`);
-    const bare = await bareRun(stack, ORDERS, 'run');
+    const bareLoad = loadavg1();
+    const bare = await withProgress('bare', ORDERS, (done) => bareRun(stack, ORDERS, 'run', done));
     const bareUpdates = latencyStats(bare.updates);
+    log(`bare: ${round(bare.seconds, 1)} s, ${round(ORDERS / bare.seconds, 2)} orders/s, update p50 ${bareUpdates.p50} ms p99 ${bareUpdates.p99} ms, errors ${bare.errors}`);
     log(`product: ${ORDERS} orders over HTTP`);
+    const productLoad = loadavg1();
     const samples = new Map<string, number[]>();
     const ids: string[] = [];
     const sampler = new RssSampler(stack.pids.temporal).start();
-    const product = await inFlight(ORDERS, CONCURRENCY, async (i) => void ids.push(await driveOrder(stack, w, i, samples)));
+    const product = await withProgress('product', ORDERS, (done) => inFlight(ORDERS, CONCURRENCY, async (i) => {
+      ids.push(await driveOrder(stack, w, i, samples));
+      done();
+    }));
     const mem = sampler.stop();
-    const rated = Number((await stack.db('service_orders').whereIn('id', ids).where({ status: 'rated' }).count({ n: '*' }).first())!.n);
-    const credits = await stack.db('time_bank_entries').whereIn('order_id', ids).groupBy('order_id').select('order_id', stack.db.raw('count(*)::int as n'));
+    const loadAfter = loadavg1();
+    // 10,000 ids: one array parameter each, not one bind parameter per id.
+    const rated = Number((await stack.db('service_orders').whereRaw('id = any(?::uuid[])', [ids]).where({ status: 'rated' }).count({ n: '*' }).first())!.n);
+    const credits = await stack.db('time_bank_entries').whereRaw('order_id = any(?::uuid[])', [ids]).groupBy('order_id').select('order_id', stack.db.raw('count(*)::int as n'));
     const doubleCredits = credits.filter((c) => c.n > 1).length;
     const missingCredits = ids.length - credits.length;
-    const openTasks = Number((await stack.db('tasks').whereIn('key', ids.map((id) => `order:${id}:rate`)).where({ status: 'open' }).count({ n: '*' }).first())!.n);
+    const openTasks = Number((await stack.db('tasks').whereRaw('key = any(?::text[])', [ids.map((id) => `order:${id}:rate`)]).where({ status: 'open' }).count({ n: '*' }).first())!.n);
     const perStep: Record<string, LatencyStats> = {};
     for (const name of STEPS) perStep[name] = latencyStats(samples.get(name) ?? []);
     const ordersPerS = ids.length / product.seconds;
@@ -179,14 +200,16 @@ export async function runServiceOrders(): Promise<{ result: Record<string, unkno
     const errors = product.errors + bare.errors + (ids.length - rated) + missingCredits;
     const red = await redemptions(stack, w);
     Object.assign(result, {
-      product: { seconds: round(product.seconds, 1), orders: ids.length, ordersPerS: round(ordersPerS, 2), errors: product.errors, errorSamples: product.errorSamples, rated, doubleCredits, missingCredits, openRateTasks: openTasks, perStep },
-      bare: { seconds: round(bare.seconds, 1), ordersPerS: round(bareOrdersPerS, 2), updates: bareUpdates, errors: bare.errors },
+      product: { seconds: round(product.seconds, 1), orders: ids.length, ordersPerS: round(ordersPerS, 2), errors: product.errors, errorSamples: product.errorSamples, rated, doubleCredits, missingCredits, openRateTasks: openTasks, perStep, loadavgBefore: productLoad, loadavgAfter: loadAfter },
+      bare: { seconds: round(bare.seconds, 1), ordersPerS: round(bareOrdersPerS, 2), updates: bareUpdates, errors: bare.errors, errorSamples: bare.errorSamples, loadavgBefore: bareLoad },
       ratio: round(ordersPerS / bareOrdersPerS, 3),
       memory: { peakRssMiB: mem.peakRssMiB, note: 'worker, API and the HTTP load generator share the bench process' },
       redemptions: red,
     });
-    print(table(STEPS.map((n) => [n, perStep[n].n, perStep[n].p50, perStep[n].p99, round(perStep[n].p99 / bareUpdates.p99, 2)]), ['step', 'n', 'p50 ms', 'p99 ms', 'p99 / bare p99']));
-    print(`product ${round(ordersPerS, 2)} orders/s, bare ${round(bareOrdersPerS, 2)}/s (${round(ordersPerS / bareOrdersPerS, 3)}); bare update p50 ${bareUpdates.p50} ms p99 ${bareUpdates.p99} ms; errors ${errors}; double credits ${doubleCredits}; peak RSS ${mem.peakRssMiB} MiB`);
+    print(table([...STEPS.map((n) => [n, perStep[n].n, perStep[n].p50, perStep[n].p90, perStep[n].p99, round(perStep[n].p99 / bareUpdates.p99, 2)]), ['bare update', bareUpdates.n, bareUpdates.p50, bareUpdates.p90, bareUpdates.p99, 1]], ['step', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'p99 / bare p99']));
+    print(`product ${ids.length} orders in ${round(product.seconds, 1)} s: ${round(ordersPerS, 2)} orders/s (load1 ${productLoad} before, ${loadAfter} after); bare ${ORDERS} in ${round(bare.seconds, 1)} s: ${round(bareOrdersPerS, 2)}/s (load1 ${bareLoad}); ratio ${round(ordersPerS / bareOrdersPerS, 3)}`);
+    print(`errors ${errors} (product ${product.errors}, bare ${bare.errors}, not rated ${ids.length - rated}, missing credits ${missingCredits}); double credits ${doubleCredits}; open rating tasks ${openTasks}; peak RSS ${mem.peakRssMiB} MiB`);
+    if (product.errorSamples.length || bare.errorSamples.length) print(`error samples:\n  ${[...product.errorSamples, ...bare.errorSamples].join('\n  ')}`);
     print(`redemptions: ${red.passed} passed, ${red.refused} refused, ${red.other} other, balance after ${red.balanceAfter}`);
     const worstP99 = Math.max(...STEPS.map((n) => perStep[n].p99));
     targets.push(

@@ -15,6 +15,8 @@ import { parseCommandLine, type CreateUserArgs } from './args';
 import { startCluster } from './cluster';
 import { createHttpServer, serveMetrics } from './http';
 import { acquireDataLock } from './lock';
+// Static: run from the sources (tsx's CommonJS hook), a dynamic import() of a .ts file is not resolved.
+import { ensureConsoleBuilt } from './console-build';
 import { findTemporalCli } from './temporal-cli';
 import { findTemporalServer } from './temporal-server';
 import { startTemporalDevServer } from './temporal-dev-server';
@@ -202,7 +204,7 @@ async function start(config: Config, log: Logger): Promise<void> {
   const progress = (line: string) => process.stderr.write(`[fuhua] ${line}\n`);
 
   try {
-    await (await import('./console-build')).ensureConsoleBuilt({ log: progress });
+    await ensureConsoleBuilt({ log: progress });
     const [databaseUrl, temporal] = await Promise.all([
       (async () => {
         if (config.databaseUrl) return config.databaseUrl;

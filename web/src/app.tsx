@@ -3,26 +3,17 @@ import { App as AntApp, ConfigProvider, Spin } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { SessionProvider, useSession } from './session';
 import { SignInPage } from './pages/sign-in';
-import { ApiError } from './api/client';
+import { queryClient } from './query-client';
+import { bootSession } from './boot';
 
 dayjs.locale('zh-cn');
 
 // Each area is its own chunk: the sign-in page loads none of them.
 const Shell = lazy(() => import('./shell'));
-
-const queryClient = new QueryClient({
-  defaultOptions: {
-    queries: {
-      staleTime: 10_000,
-      refetchOnWindowFocus: false,
-      retry: (count, err) => !(err instanceof ApiError && err.status > 0 && err.status < 500) && count < 2,
-    },
-  },
-});
 
 function Loading() {
   return <Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />;
@@ -55,11 +46,11 @@ export function App() {
     setGeneration((g) => g + 1);
   }, []);
   return (
-    <ConfigProvider locale={zhCN} theme={{ token: { colorPrimary: '#c0392b', borderRadius: 6 } }}>
+    <ConfigProvider locale={zhCN} theme={{ zeroRuntime: true, token: { colorPrimary: '#c0392b', borderRadius: 6 } }}>
       <AntApp>
         <QueryClientProvider client={queryClient}>
           <BrowserRouter>
-            <SessionProvider onChange={onSessionChange}>
+            <SessionProvider first={bootSession} onChange={onSessionChange}>
               <Gate />
             </SessionProvider>
           </BrowserRouter>

@@ -11,24 +11,27 @@ interface SessionState {
 
 const SessionContext = createContext<SessionState | null>(null);
 
-export function SessionProvider({ children, onChange }: { children: ReactNode; onChange: () => void }) {
+/**
+ * `first` is the session check made when the page was opened (boot.ts). `onChange` runs whenever the session changes
+ * (the caller empties its cache), except when that first check finds a session: what was fetched meanwhile was
+ * fetched with that very session and stays.
+ */
+export function SessionProvider({ children, first, onChange }: { children: ReactNode; first: Promise<Session | null>; onChange: () => void }) {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
 
   const adopt = useCallback(
-    (session: (Me & { csrfToken: string }) | null) => {
+    (session: (Me & { csrfToken: string }) | null, first = false) => {
       setCsrfToken(session?.csrfToken ?? null);
       setMe(session);
-      onChange();
+      if (!(first && session)) onChange();
     },
     [onChange],
   );
 
   useEffect(() => {
     whenUnauthorized(() => adopt(null));
-    // The session cookie is HttpOnly; a marker cookie beside it says whether there is one worth asking about.
-    if (!document.cookie.split('; ').includes('fuhua_signed_in=1')) adopt(null);
-    else unwrap<Session>(api.GET('/api/v1/auth/session')).then(adopt, () => adopt(null));
-  }, [adopt]);
+    void first.then((session) => adopt(session, true));
+  }, [adopt, first]);
 
   const signIn = useCallback(
     async (login: string, password: string) => {

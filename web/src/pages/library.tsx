@@ -5,22 +5,10 @@ import { Link } from 'react-router';
 import dayjs from 'dayjs';
 import { api, unwrap } from '../api/client';
 import type { Page, Programme, Project, Region } from '../api/types';
+import { projectsPage, type Filters } from './library-query';
 import { fmt, label, yuan, zh } from '../i18n';
 import { problemText } from '../lib/errors';
 import { colourTag } from '../lib/tags';
-
-type Stage = 'design' | 'review' | 'revision' | 'approved' | 'in_contest' | 'rescoping' | 'delivery' | 'rectification' | 'evaluation' | 'closed' | 'rejected' | 'withdrawn' | 'terminated';
-type Colour = 'green' | 'blue' | 'yellow' | 'red';
-type TargetGroup = 'elderly' | 'children' | 'new_employment_workers' | 'migrants' | 'people_with_disabilities' | 'women_and_families' | 'others';
-
-interface Filters {
-  regionId?: string;
-  stage?: Stage[];
-  colour?: Colour[];
-  programmeId?: string;
-  targetGroup?: TargetGroup;
-  q?: string;
-}
 
 interface TreeNode {
   value: string;
@@ -61,11 +49,7 @@ export default function LibraryPage() {
   const [wantProgrammes, setWantProgrammes] = useState(false);
   const regions = useRegions(wantRegions);
   const programmes = usePrograms(wantProgrammes);
-  const projects = useQuery({
-    queryKey: ['projects', filters, cursor],
-    placeholderData: keepPreviousData,
-    queryFn: () => unwrap<Page<Project>>(api.GET('/api/v1/projects', { params: { query: { ...filters, limit: 20, cursor } } })),
-  });
+  const projects = useQuery({ ...projectsPage(filters, cursor), placeholderData: keepPreviousData });
   const tree = useMemo(() => regionTree(regions.data?.items ?? []), [regions.data]);
 
   const apply = (values: Filters) => {

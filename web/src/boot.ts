@@ -1,0 +1,25 @@
+import { api, unwrap } from './api/client';
+import type { Session } from './api/types';
+import { projectsPage } from './pages/library-query';
+import { queryClient } from './query-client';
+
+/**
+ * What the first screen waits on, asked for as soon as the bundle runs instead of one after the other as each part
+ * renders: the session check, the signed-in layout's code, the page's own code and, on the library, its first page.
+ * The session cookie is HttpOnly; the marker cookie beside it says whether there is a session worth asking about.
+ */
+const signedIn = document.cookie.split('; ').includes('fuhua_signed_in=1');
+
+/** The session check of the first render (null: none, or it failed; SessionProvider then shows the sign-in page). */
+export const bootSession: Promise<Session | null> = signedIn ? unwrap<Session>(api.GET('/api/v1/auth/session')).catch(() => null) : Promise.resolve(null);
+
+if (signedIn) {
+  const path = window.location.pathname;
+  // The chunks are the ones the lazy routes load (shell.tsx); a failed preload is retried by the route itself.
+  void import('./shell').catch(() => undefined);
+  if (path === '/projects') {
+    void import('./pages/library').catch(() => undefined);
+    // The library's first page without filters: the page finds it in the cache (same key) instead of asking after it renders.
+    if (!window.location.search) void queryClient.prefetchQuery(projectsPage({}));
+  }
+}
