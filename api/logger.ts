@@ -10,7 +10,7 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(bindings: Record<string, unknown>): Logger;
-  /** The pino logger underneath (for pino-http). */
+  /** The pino logger underneath (the request log writes through it in one call). */
   readonly pino: pino.Logger;
   /** Writes out what is buffered; call before the process exits. */
   flush(): void;

@@ -61,7 +61,6 @@ async function run(op: RegisteredOperation, deps: AppDeps, req: Request, res: Re
   res.locals.route = op.path;
   res.locals.operation = op;
   const requestId = res.locals.requestId as string;
-  const log = deps.log.child({ requestId });
   const user = op.access === 'public' ? null : await authenticate(req, deps);
   if (user && Array.isArray(op.access) && !op.access.some((r) => user.roles.includes(r))) {
     throw new ForbiddenError(msg('problem.forbidden.roles', { roles: op.access.join(', '), operation: op.operationId }));
@@ -75,7 +74,10 @@ async function run(op: RegisteredOperation, deps: AppDeps, req: Request, res: Re
     requestId,
     ip: req.ip ?? req.socket.remoteAddress ?? '',
     lang: languageOf(req),
-    log,
+    // A child logger only for the handlers that log: making one costs more than most requests' own work.
+    get log() {
+      return deps.log.child({ requestId });
+    },
     deps,
     trx: NO_TRANSACTION,
   };
