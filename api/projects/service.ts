@@ -79,8 +79,8 @@ export async function queryProject(deps: Pick<AppDeps, 'temporal'>, projectId: s
 
 // ---- the projects feature -----------------------------------------------------------------------------------------
 
-export const violationsToErrors = (prefix: string, v: { field: string; rule: string; message: string }[]): FieldError[] =>
-  v.map((e) => ({ field: e.field.startsWith('/body') ? e.field : `${prefix}${e.field}`, rule: e.rule, message: e.message }));
+export const violationsToErrors = (prefix: string, v: FieldError[]): FieldError[] =>
+  v.map((e) => ({ ...e, field: e.field.startsWith('/body') ? e.field : `${prefix}${e.field}` }));
 
 export interface ProjectInput {
   title: string;
