@@ -271,18 +271,19 @@ export function serviceOrderRulesOf(rules: Pick<ProgrammeRules, 'serviceOrders'>
 
 /**
  * Realistic Haining values: 3A or better, the "6430" rule on the proposal's team (not the organisation's
- * headcount), a 200,000 yuan cap, monthly reports.
+ * headcount), a 200,000 yuan cap, monthly reports. The rubric, indicator and dimension names are data the programme
+ * stores and shows as they are, so they are in Chinese (the programme's language); an officer may rename them.
  */
 export function defaultProgrammeRules(): ProgrammeRules {
   return {
     eligibility: { minGrade: '3A', team: { minFullTimeStaff: 6, minCertifiedSocialWorkers: 4, minVolunteers: 30 }, budgetCapFen: 20_000_000 },
     review: {
       criteria: [
-        { key: 'needFit', name: 'Fit with community needs (需求契合度)', weight: 25, minScore: 0, maxScore: 10 },
-        { key: 'design', name: 'Objectives, indicators and activity plan (项目设计)', weight: 25, minScore: 0, maxScore: 10 },
-        { key: 'team', name: 'Team professionalism (团队专业性)', weight: 20, minScore: 0, maxScore: 10 },
-        { key: 'budget', name: 'Budget soundness (预算合理性)', weight: 15, minScore: 0, maxScore: 10 },
-        { key: 'sustainability', name: 'Sustainability (可持续性)', weight: 15, minScore: 0, maxScore: 10 },
+        { key: 'needFit', name: '需求契合度', weight: 25, minScore: 0, maxScore: 10 },
+        { key: 'design', name: '项目设计', weight: 25, minScore: 0, maxScore: 10 },
+        { key: 'team', name: '团队专业性', weight: 20, minScore: 0, maxScore: 10 },
+        { key: 'budget', name: '预算合理性', weight: 15, minScore: 0, maxScore: 10 },
+        { key: 'sustainability', name: '可持续性', weight: 15, minScore: 0, maxScore: 10 },
       ],
       panelSize: 5,
       reviewerDeadline: 'P7D',
@@ -302,22 +303,22 @@ export function defaultProgrammeRules(): ProgrammeRules {
         rectificationDeadline: 'P30D',
       },
       supervisionDimensions: [
-        { key: 'serviceQuality', name: 'Service quality (服务质量)', weight: 25 },
-        { key: 'professionalMethod', name: 'Professional method (专业方法)', weight: 20 },
-        { key: 'records', name: 'Case records and files (档案记录)', weight: 15 },
-        { key: 'volunteerEngagement', name: 'Volunteer engagement (志愿者参与)', weight: 20 },
-        { key: 'teamDevelopment', name: 'Team development (团队建设)', weight: 20 },
+        { key: 'serviceQuality', name: '服务质量', weight: 25 },
+        { key: 'professionalMethod', name: '专业方法', weight: 20 },
+        { key: 'records', name: '档案记录', weight: 15 },
+        { key: 'volunteerEngagement', name: '志愿者参与', weight: 20 },
+        { key: 'teamDevelopment', name: '团队建设', weight: 20 },
       ],
     },
     evaluation: {
       indicators: [
-        { key: 'outputs', name: 'Outputs delivered (服务产出)', weight: 20 },
-        { key: 'outcomes', name: 'Outcomes reached (服务成效)', weight: 20 },
-        { key: 'satisfaction', name: 'Beneficiary satisfaction (满意度)', weight: 15, drawnFrom: 'satisfaction' },
-        { key: 'coverage', name: 'Service coverage (服务覆盖面)', weight: 10, drawnFrom: 'coverage' },
-        { key: 'funds', name: 'Use of funds (资金使用)', weight: 15 },
-        { key: 'professionalism', name: 'Professionalism (专业性)', weight: 10 },
-        { key: 'sustainability', name: 'Sustainability (可持续性)', weight: 10 },
+        { key: 'outputs', name: '服务产出', weight: 20 },
+        { key: 'outcomes', name: '服务成效', weight: 20 },
+        { key: 'satisfaction', name: '满意度', weight: 15, drawnFrom: 'satisfaction' },
+        { key: 'coverage', name: '服务覆盖面', weight: 10, drawnFrom: 'coverage' },
+        { key: 'funds', name: '资金使用', weight: 15 },
+        { key: 'professionalism', name: '专业性', weight: 10 },
+        { key: 'sustainability', name: '可持续性', weight: 10 },
       ],
       thresholds: { excellent: 90, good: 80, pass: 60 },
       subsidy: { excellent: 100, good: 90, pass: 70, fail: 0 },
