@@ -11,7 +11,7 @@ import {
 import type { Principal } from '../auth';
 import { hasRole } from '../auth';
 import { requirePhase, runsContest, shareContest, visibleContest } from '../contests/service';
-import { BusinessRuleError, NotFoundError, type Noun } from '../errors';
+import { BusinessRuleError, NotFoundError, type Noun, says } from '../errors';
 import { keysetPage, type Page } from '../paging';
 import { fenToYuan, toCsv, type CsvCell } from './csv';
 import type { SubscriptionDesk, Subscribed } from './desk';
@@ -23,7 +23,7 @@ type Pledge = ReturnType<typeof toPledge>;
 type Subscription = ReturnType<typeof toSubscription>;
 
 function funderOrganisation(user: Principal): string {
-  if (!user.organisationId) throw new BusinessRuleError([{ field: '/user/organisationId', rule: 'funder-organisation', message: 'a funder account must belong to its organisation (company, foundation...)' }]);
+  if (!user.organisationId) throw new BusinessRuleError([{ field: '/user/organisationId', rule: 'funder-organisation', ...says('field.funder-organisation') }]);
   return user.organisationId;
 }
 
@@ -63,7 +63,7 @@ export async function withdrawPledge(trx: Knex.Transaction, user: Principal, req
   const allocated = fen(before.allocated_fen);
   const withdrawnFen = fen(before.value_fen) - allocated;
   if (withdrawnFen === 0) {
-    throw new BusinessRuleError([{ field: '/params/pledgeId', rule: 'pledge-fully-subscribed', message: 'nothing is left to withdraw: the whole pledge is subscribed (cancel subscriptions first)' }]);
+    throw new BusinessRuleError([{ field: '/params/pledgeId', rule: 'pledge-fully-subscribed', ...says('field.pledge-fully-subscribed') }]);
   }
   // A pledge with subscriptions keeps what they drew; one without any goes.
   const after = allocated > 0 ? await shrinkPledgeToAllocated(trx, before.id) : null;

@@ -19,7 +19,7 @@ import { checkSupervisionScores } from '../../workflows/rules/supervision';
 import { isTerminal, moveAllowed } from '../../workflows/stages';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
-import { BusinessRuleError, ForbiddenError, IllegalMoveError } from '../errors';
+import { BusinessRuleError, ForbiddenError, IllegalMoveError, says } from '../errors';
 import { msg } from '../../i18n';
 import { loadVisibleProject, requireApplicant, requireOfficer, type ProjectViewOut } from '../projects/access';
 import { documentIdFrom } from '../projects/ids';
@@ -89,7 +89,7 @@ export async function recordQuarterlyReview(
   const exists = await quarterlyReviewOf(deps.db, project.id, input.quarter);
   if (exists && exists.id !== review.id) {
     if (!moveAllowed(project.stage, 'recordQuarterlyReview')) throw new IllegalMoveError(project.stage, 'recordQuarterlyReview');
-    throw new BusinessRuleError([{ field: '/body/quarter', rule: 'one-per-quarter', message: `the review of ${input.quarter} is already recorded` }]);
+    throw new BusinessRuleError([{ field: '/body/quarter', rule: 'one-per-quarter', ...says('field.one-per-quarter', { quarter: input.quarter }) }]);
   }
   return moveProject(deps, user, project, recordQuarterlyReviewUpdate, { actorId: user.id, review }, updateId);
 }
