@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { computeColour, indicatorLagPct, plannedToDate, spendingDeviationPct, type Colour, type ColourFacts, type SpendingPlanPoint } from '../workflows/rules/colour';
+import type { Message } from '../i18n/message';
+import { computeColour, indicatorLagPct, plannedToDate, reasonTexts, spendingDeviationPct, type Colour, type ColourFacts, type SpendingPlanPoint } from '../workflows/rules/colour';
 import type { ColourInput, WriteHandlers } from './project-event-types';
 import { openEvaluationRound } from './evaluation';
 
@@ -37,6 +38,8 @@ export const monitoringWrites = {
 export interface ColourResult {
   colour: Colour;
   reasons: string[];
+  /** The reasons as catalogue messages (colour_changes.reasons keeps these; rows written before keep English texts). */
+  messages?: Message[];
   changed: boolean;
   /** The facts graded (absent in results recorded before rectifications answered facts). */
   facts?: ColourFacts;
@@ -49,7 +52,11 @@ export interface ColourResult {
  */
 export async function recolour(trx: Knex.Transaction, projectId: string, at: string, input: ColourInput): Promise<ColourResult> {
   const prior = await trx('colour_changes').where({ event_key: input.key }).first();
-  if (prior) return { colour: prior.to_colour as Colour, reasons: prior.reasons as string[], changed: true, facts: prior.facts as ColourFacts };
+  if (prior) {
+    const stored = prior.reasons as (string | Message)[];
+    const messages = stored.every((r) => typeof r === 'object') ? (stored as Message[]) : undefined;
+    return { colour: prior.to_colour as Colour, reasons: messages ? reasonTexts(messages) : (stored as string[]), ...(messages ? { messages } : {}), changed: true, facts: prior.facts as ColourFacts };
+  }
   const project = await trx('projects').where({ id: projectId }).forUpdate().first('colour');
   const facts = await colourFacts(trx, projectId, new Date(at));
   const known = { overdueReports: input.overdueReports, complaints: input.complaints, supervisionIndex: input.supervisionIndex };
@@ -58,7 +65,7 @@ export async function recolour(trx: Knex.Transaction, projectId: string, at: str
   if (changed) {
     await trx('colour_changes').insert({
       project_id: projectId, event_key: input.key, from_colour: project.colour, to_colour: result.colour,
-      reasons: JSON.stringify(result.reasons), facts: JSON.stringify({ ...facts, ...known }), at,
+      reasons: JSON.stringify(result.messages ?? result.reasons), facts: JSON.stringify({ ...facts, ...known }), at,
     });
     await trx('projects').where({ id: projectId }).update({ colour: result.colour });
   }

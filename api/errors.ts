@@ -31,6 +31,11 @@ export function fieldErrorIn(lang: Language, e: FieldError): FieldError {
   return key && isMessageKey(key) ? { ...rest, message: t(lang, key, params) } : rest;
 }
 
+/** A field error's text as a catalogue message: `message` holds the English until the answer renders `key` in its language. */
+export function says(key: MessageKey, params?: Params): Pick<FieldError, 'message' | 'key' | 'params'> {
+  return { message: t('en', key, params), key, ...(params ? { params } : {}) };
+}
+
 function listOf(lang: Language, errors: FieldError[]): string {
   return errors.map((e) => t(lang, 'problem.field-error', { field: e.field, message: fieldErrorIn(lang, e).message })).join(t(lang, 'list.separator'));
 }

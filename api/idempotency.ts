@@ -2,7 +2,7 @@
 // with another body is refused (422); a retry while the first is still running gets 409. Keys are kept 24 hours.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { BusinessRuleError, HttpError, KeyInProgressError, ValidationError, type Problem } from './errors';
+import { BusinessRuleError, HttpError, KeyInProgressError, ValidationError, type Problem, says } from './errors';
 import type { Reply } from './operation';
 
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
@@ -22,7 +22,7 @@ export interface KeyedRequest {
 
 export function checkKey(key: string): void {
   if (!KEY_PATTERN.test(key)) {
-    throw new ValidationError([{ field: '/headers/Idempotency-Key', rule: 'pattern', message: 'must be 1-200 characters of A-Z a-z 0-9 _ . : -' }]);
+    throw new ValidationError([{ field: '/headers/Idempotency-Key', rule: 'pattern', ...says('field.idempotency-key-pattern') }]);
   }
 }
 
@@ -39,7 +39,7 @@ interface KeyRow {
 
 function replay(prior: KeyRow, hash: string): Reply {
   if (prior.request_hash !== hash) {
-    throw new BusinessRuleError([{ field: '/headers/Idempotency-Key', rule: 'idempotency-key-reused', message: 'was already used with a different request' }]);
+    throw new BusinessRuleError([{ field: '/headers/Idempotency-Key', rule: 'idempotency-key-reused', ...says('field.idempotency-key-reused') }]);
   }
   const stored = prior.response ?? {};
   if (stored.error) throw HttpError.fromProblem(stored.error, { 'Idempotent-Replayed': 'true' });

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ValidationError } from './errors';
+import { ValidationError, says } from './errors';
 
 export interface Page<T> {
   items: T[];
@@ -37,7 +37,7 @@ const VALID: Record<SortKey['type'], (v: unknown) => boolean> = {
 
 const BIGINT_MAX = 9223372036854775807n;
 
-const notACursor = () => new ValidationError([{ field: '/query/cursor', rule: 'cursor', message: 'is not a cursor this API gave out' }]);
+const notACursor = () => new ValidationError([{ field: '/query/cursor', rule: 'cursor', ...says('field.cursor') }]);
 
 /** A cursor that is a positive bigint id (PostgreSQL's bigserial), as a string PostgreSQL will take. */
 export function bigintCursor(cursor: string): string {

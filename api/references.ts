@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { findOrganisation } from '../db/repositories/organisations';
 import { findRegion } from '../db/repositories/regions';
-import { BusinessRuleError, type FieldError } from './errors';
+import { BusinessRuleError, type FieldError, says } from './errors';
 
 const FINDERS = { organisation: findOrganisation, region: findRegion };
 
@@ -9,7 +9,7 @@ const FINDERS = { organisation: findOrganisation, region: findRegion };
 export async function checkReferences(db: Knex | Knex.Transaction, refs: { field: string; kind: keyof typeof FINDERS; id: string | null | undefined }[]): Promise<void> {
   const errors: FieldError[] = [];
   for (const ref of refs) {
-    if (ref.id && !(await FINDERS[ref.kind](db, ref.id))) errors.push({ field: ref.field, rule: 'exists', message: `names no existing ${ref.kind}` });
+    if (ref.id && !(await FINDERS[ref.kind](db, ref.id))) errors.push({ field: ref.field, rule: 'exists', ...says('field.no-existing', { what: ref.kind }) });
   }
   if (errors.length) throw new BusinessRuleError(errors);
 }

@@ -5,6 +5,7 @@ import type { AppDeps } from './deps';
 import { ForbiddenError, HttpError, MalformedError, UnauthorizedError } from './errors';
 import { languageOf, msg } from '../i18n';
 import { inTransactionWithKey, withKey } from './idempotency';
+import { localiseBody } from './localise';
 import type { Operation, OperationContext, Reply } from './operation';
 import { sessionToken } from './session-cookie';
 
@@ -92,6 +93,8 @@ async function run(op: RegisteredOperation, deps: AppDeps, req: Request, res: Re
   } else {
     reply = await op.handler(ctx);
   }
+  // Rendered after the idempotency record is kept, so a replay answers in the replaying request's language.
+  if (!reply.raw && reply.body !== undefined) reply = { ...reply, body: localiseBody(reply.body, ctx.lang) };
   if (deps.config.validateResponses && !reply.raw) {
     const errors = op.responseErrors(reply.body);
     if (errors.length) {

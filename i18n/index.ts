@@ -50,6 +50,20 @@ instance.services.formatter?.add('when', (value: unknown, lng: string | undefine
   return WHEN[lang].format(ms);
 });
 
+/** Integer fen as yuan with 2 decimals and thousands separators. */
+function yuanOf(fen: number): string {
+  const abs = Math.abs(Math.trunc(fen));
+  const whole = Math.floor(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${fen < 0 ? '-' : ''}${whole}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** `{{fen, yuan}}`: an amount in fen as "200,000.00 元" (Chinese) or "200,000.00 yuan" (English). */
+instance.services.formatter?.add('yuan', (value: unknown, lng: string | undefined) => {
+  const fen = Number(value);
+  if (!Number.isFinite(fen)) return String(value);
+  return lng === 'en' ? `${yuanOf(fen)} yuan` : `${yuanOf(fen)} 元`;
+});
+
 export function isMessageKey(key: string): key is MessageKey {
   return Object.prototype.hasOwnProperty.call(zh, key);
 }

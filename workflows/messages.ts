@@ -3,6 +3,7 @@ import type { Stage } from './stages';
 import type { Colour } from './rules/colour';
 import type { EvaluationGrade } from './rules/evaluation';
 import type { ProgrammeRules } from './rules/programme-rules';
+import type { Message } from '../i18n/message';
 
 // ---- the project lifecycle --------------------------------------------------------------------
 
@@ -107,7 +108,10 @@ export interface ProjectState {
   stage: Stage;
   version: number;
   colour: Colour;
+  /** In English; the API answers `colourReasonMessages` rendered in the reader's language instead when there are. */
   colourReasons: string[];
+  /** The reasons as catalogue messages; absent in results recorded before reasons had keys. Never sent as such. */
+  colourReasonMessages?: Message[];
   panel: PanelSeat[];
   revisionDueAt: string | null;
   contestId: string | null;

@@ -1,6 +1,6 @@
 import { dummyPasswordHash, hashPassword, newToken, verifyPassword, type Principal } from '../auth';
 import type { AppDeps } from '../deps';
-import { BusinessRuleError, TooManyRequestsError, UnauthorizedError } from '../errors';
+import { BusinessRuleError, TooManyRequestsError, UnauthorizedError, says } from '../errors';
 import { msg } from '../../i18n';
 import { findUser, findUserByLogin, toUser, type User } from '../../db/repositories/users';
 import { findOrganisation, toOrganisation, type Organisation } from '../../db/repositories/organisations';
@@ -104,7 +104,7 @@ export async function changePassword(deps: AppDeps, user: Principal, ip: string,
   refuseWhenSpent([await t.password.consume(key)], 'password-changes');
   const row = await findUser(deps.db, user.id);
   if (!row || !(await verifyPassword(currentPassword, row.password_hash))) {
-    throw new BusinessRuleError([{ field: '/body/currentPassword', rule: 'current-password', message: 'is not your current password' }]);
+    throw new BusinessRuleError([{ field: '/body/currentPassword', rule: 'current-password', ...says('field.current-password') }]);
   }
   const passwordHash = await hashPassword(newPassword);
   const now = deps.clock();

@@ -12,7 +12,7 @@ import type { Principal } from '../auth';
 import { hasRole } from '../auth';
 import { requirePhase, runsContest, shareContest, visibleContest } from '../contests/service';
 import type { AppDeps } from '../deps';
-import { BusinessRuleError, ConflictError, HttpError, NotFoundError, type FieldError } from '../errors';
+import { BusinessRuleError, ConflictError, HttpError, NotFoundError, type FieldError, says } from '../errors';
 import { msg } from '../../i18n';
 import { keysetPage } from '../paging';
 import { loadVisibleProject } from '../projects/access';
@@ -87,8 +87,8 @@ export async function enterContest(deps: AppDeps, user: Principal, requestId: st
   // Seeing a project is not entering it: an applicant enters only its organisation's projects.
   if (!organiser && !(hasRole(user, 'applicant') && user.organisationId === project.organisation_id)) throw new NotFoundError('project', '/body/projectId');
   const errors: FieldError[] = [];
-  if (!c.programme_ids.includes(project.programme_id)) errors.push({ field: '/body/projectId', rule: 'programme-eligible', message: "the project's programme is not eligible for this contest" });
-  if (!c.settings.tracks.some((t) => t.key === input.trackKey)) errors.push({ field: '/body/trackKey', rule: 'track-known', message: `is not a track of this contest (${c.settings.tracks.map((t) => t.key).join(', ')})` });
+  if (!c.programme_ids.includes(project.programme_id)) errors.push({ field: '/body/projectId', rule: 'programme-eligible', ...says('field.programme-eligible') });
+  if (!c.settings.tracks.some((t) => t.key === input.trackKey)) errors.push({ field: '/body/trackKey', rule: 'track-known', ...says('field.track-known', { tracks: c.settings.tracks.map((t) => t.key).join(', ') }) });
   if (errors.length) {
     // A project that cannot move is refused for that first, as the workflow would refuse it.
     if (c.phase !== 'open') requirePhase(c, ['open'], 'enterContest');

@@ -13,7 +13,7 @@ import { addDuration } from '../../workflows/rules/duration';
 import type { Principal } from '../auth';
 import { entryJson, hidesOrganisation, type EntryJoinedRow } from '../contest-entries/service';
 import { requirePhase, runContest, runsContest, shareContest, visibleContest } from '../contests/service';
-import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError, type FieldError } from '../errors';
+import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError, type FieldError, says } from '../errors';
 import { msg } from '../../i18n';
 import { sortedPage, type SortKey } from '../paging';
 
@@ -49,8 +49,8 @@ export async function addJudges(trx: Knex.Transaction, user: Principal, requestI
   const errors: FieldError[] = [];
   userIds.forEach((id, i) => {
     const u = users.find((x) => x.id === id)!;
-    if (!u.roles.includes('reviewer')) errors.push({ field: `/body/userIds/${i}`, rule: 'judge-role', message: 'a judge must hold the reviewer role' });
-    else if (u.disabled) errors.push({ field: `/body/userIds/${i}`, rule: 'enabled', message: 'the account is disabled' });
+    if (!u.roles.includes('reviewer')) errors.push({ field: `/body/userIds/${i}`, rule: 'judge-role', ...says('field.judge-role') });
+    else if (u.disabled) errors.push({ field: `/body/userIds/${i}`, rule: 'enabled', ...says('field.account-disabled') });
   });
   if (errors.length) throw new BusinessRuleError(errors);
   const added = await insertJudges(trx, c.id, userIds, user.id);
@@ -102,7 +102,7 @@ export async function reassign(db: Knex, user: Principal, requestId: string, now
     if (!entry) throw new NotFoundError('entry', '/body/entryId');
     if (round.closed_at) throw new IllegalMoveError((await shareContest(trx, c.id)).phase, 'reassignJudge', msg('problem.illegal-move.round-closed', { round: round.round_key }));
     const current = await lockAssignment(trx, round.id, input.entryId, input.fromJudgeId);
-    if (!current) throw new BusinessRuleError([{ field: '/body/fromJudgeId', rule: 'assigned', message: 'is not assigned to this entry in this round' }]);
+    if (!current) throw new BusinessRuleError([{ field: '/body/fromJudgeId', rule: 'assigned', ...says('field.judge-not-assigned') }]);
     if (await hasSheet(trx, round.id, input.entryId, input.fromJudgeId)) throw new ConflictError(msg('problem.conflict.judge-scored'), { currentStage: c.phase });
     const pool = (await judgePool(trx, c.id)).filter((j) => !j.disabled);
     const assigned = await roundAssignments(trx, round.id);
@@ -111,14 +111,14 @@ export async function reassign(db: Knex, user: Principal, requestId: string, now
     if (input.toJudgeId) {
       const judge = pool.find((j) => j.judgeId === input.toJudgeId);
       const errors: FieldError[] = [];
-      if (!judge) errors.push({ field: '/body/toJudgeId', rule: 'in-pool', message: "is not one of this contest's judges" });
-      else if (!isEligible(judge, target)) errors.push({ field: '/body/toJudgeId', rule: 'judge-free-of-conflict', message: 'belongs to or declared a conflict of interest with the applicant organisation' });
-      else if (assigned.some((a) => a.entryId === target.entryId && a.judgeId === input.toJudgeId)) errors.push({ field: '/body/toJudgeId', rule: 'not-on-entry', message: 'already judges this entry' });
+      if (!judge) errors.push({ field: '/body/toJudgeId', rule: 'in-pool', ...says('field.in-pool') });
+      else if (!isEligible(judge, target)) errors.push({ field: '/body/toJudgeId', rule: 'judge-free-of-conflict', ...says('field.judge-conflict') });
+      else if (assigned.some((a) => a.entryId === target.entryId && a.judgeId === input.toJudgeId)) errors.push({ field: '/body/toJudgeId', rule: 'not-on-entry', ...says('field.not-on-entry') });
       if (errors.length) throw new BusinessRuleError(errors);
       toJudgeId = input.toJudgeId;
     } else {
       const pick = reassignJudge(target, input.fromJudgeId, pool, assigned.filter((a) => !(a.entryId === target.entryId && a.judgeId === input.fromJudgeId)));
-      if (!pick) throw new BusinessRuleError([{ field: '/body/toJudgeId', rule: 'judge-free-of-conflict', message: 'no other judge of the pool is free of conflict of interest with this entry' }]);
+      if (!pick) throw new BusinessRuleError([{ field: '/body/toJudgeId', rule: 'judge-free-of-conflict', ...says('field.no-free-judge') }]);
       toJudgeId = pick.judgeId;
     }
     const roundSettings = c.settings.rounds[round.round_index];

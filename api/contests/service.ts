@@ -12,7 +12,7 @@ import {
   contestPhase, contestRounds, contestsQuery, deleteContest, entryCountsByStatus, existingProgrammeIds, findContest, findRegionForContest, insertContest, isContestJudge,
   lockContestForEdit, shareContestRow, toContest, toRound, updateContestRow, type ContestRow,
 } from '../../db/repositories/contests';
-import { BusinessRuleError, IllegalMoveError, NotFoundError, type FieldError } from '../errors';
+import { BusinessRuleError, IllegalMoveError, NotFoundError, type FieldError, says } from '../errors';
 import { msg } from '../../i18n';
 import type { AppDeps } from '../deps';
 import { containsPattern, keysetPage } from '../paging';
@@ -144,13 +144,13 @@ function checkContest(s: ContestSettings, input: Partial<ContestInput>, now: Dat
   s.rounds.forEach((r, i) => {
     const reminder = r.reminderBefore ? parseIsoDuration(r.reminderBefore) : null;
     // The reminder is placed back from the deadline: only a fixed length (no years or months) can be.
-    if (reminder && reminder.seconds === null) errors.push({ field: `/body/rounds/${i}/reminderBefore`, rule: 'fixed-length', message: 'must be in weeks, days, hours, minutes or seconds' });
+    if (reminder && reminder.seconds === null) errors.push({ field: `/body/rounds/${i}/reminderBefore`, rule: 'fixed-length', ...says('field.fixed-length') });
   });
   if (input.entriesCloseAt && new Date(input.entriesCloseAt).getTime() <= now.getTime()) {
-    errors.push({ field: '/body/entriesCloseAt', rule: 'in-future', message: 'the entry window must close in the future' });
+    errors.push({ field: '/body/entriesCloseAt', rule: 'in-future', ...says('field.in-future') });
   }
   if (s.matchingCapPerEntryFen > s.matchingPoolFen) {
-    errors.push({ field: '/body/matchingCapPerEntryFen', rule: 'cap-within-pool', message: 'the cap per entry cannot exceed the matching pool' });
+    errors.push({ field: '/body/matchingCapPerEntryFen', rule: 'cap-within-pool', ...says('field.cap-within-pool') });
   }
   if (errors.length) throw new BusinessRuleError(errors);
 }

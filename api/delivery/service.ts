@@ -15,7 +15,7 @@ import {
 import { moveAllowed, type Move } from '../../workflows/stages';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
-import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError, type FieldError } from '../errors';
+import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError, type FieldError, says } from '../errors';
 import { loadVisibleProject, requireApplicant, requireOfficer, type ProjectViewOut } from '../projects/access';
 import { documentIdFrom } from '../projects/ids';
 import { moveProject } from '../projects/service';
@@ -73,16 +73,16 @@ export async function recordService(deps: AppDeps, user: Principal, projectId: s
   const id = documentIdFrom(updateId);
   const ids = input.volunteers.map((v) => v.volunteerId);
   const errors: FieldError[] = [];
-  if (new Set(ids).size !== ids.length) errors.push({ field: '/body/volunteers', rule: 'unique-volunteers', message: 'lists a volunteer twice; give their total hours once' });
+  if (new Set(ids).size !== ids.length) errors.push({ field: '/body/volunteers', rule: 'unique-volunteers', ...says('field.unique-volunteers') });
   const known = await knownVolunteerIds(deps.db, ids);
   ids.forEach((v, i) => {
-    if (!known.has(v)) errors.push({ field: `/body/volunteers/${i}/volunteerId`, rule: 'exists', message: 'names no registered volunteer' });
+    if (!known.has(v)) errors.push({ field: `/body/volunteers/${i}/volunteerId`, rule: 'exists', ...says('field.no-registered-volunteer') });
   });
   // A volunteer's hours over all records of one day cannot pass 24 (this record's own hours, on a retry, count once).
   const sameDay = await hoursOnDay(deps.db, input.heldOn, ids, updateId ? id : null);
   input.volunteers.forEach((v, i) => {
     const already = sameDay.get(v.volunteerId) ?? 0;
-    if (already + v.hours > 24) errors.push({ field: `/body/volunteers/${i}/hours`, rule: 'hours-per-day', message: `would make ${already + v.hours} hours on ${input.heldOn}; a day has 24` });
+    if (already + v.hours > 24) errors.push({ field: `/body/volunteers/${i}/hours`, rule: 'hours-per-day', ...says('field.hours-per-day', { hours: already + v.hours, heldOn: input.heldOn }) });
   });
   if (errors.length) throw new BusinessRuleError(errors);
   // One record a shift (project, volunteer, date, start time), and no volunteer in two shifts at once; this record's
@@ -107,7 +107,7 @@ export async function recordSpending(
   requireApplicant(user, project);
   const items = await budgetItems(deps.db, project.id);
   // Before delivery there are no approved budget lines to check against: that refusal names the stage, not the line.
-  if (!items.includes(input.budgetItem)) refuse(project, 'recordSpending', [{ field: '/body/budgetItem', rule: 'budget-line', message: `is not a budget line of the proposal (${items.join(', ')})` }]);
+  if (!items.includes(input.budgetItem)) refuse(project, 'recordSpending', [{ field: '/body/budgetItem', rule: 'budget-line', ...says('field.budget-line', { items: items.join(', ') }) }]);
   const entry = { id: documentIdFrom(updateId), budgetItem: input.budgetItem, amountFen: input.amountFen, spentOn: input.spentOn, note: input.note ?? '' };
   const live = await moveProject(deps, user, project, recordSpendingUpdate, { actorId: user.id, entry }, updateId);
   return { id: entry.id, live };

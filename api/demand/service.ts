@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Principal } from '../auth';
-import { BusinessRuleError, NotFoundError } from '../errors';
+import { BusinessRuleError, NotFoundError, says } from '../errors';
 import { sortedPage, type Page, type SortKey } from '../paging';
 import { findRegionInScope, readScope } from '../scope';
 import { writeAudit } from '../../db/repositories/audit';
@@ -40,7 +40,7 @@ export interface SurveyInput {
 export async function fileSurvey(trx: Knex.Transaction, actor: Principal, requestId: string, input: SurveyInput): Promise<SurveyWithFindings> {
   const region = await findRegionInScope(trx, input.regionId, actor.regionPath);
   if (region.level !== 'community') {
-    throw new BusinessRuleError([{ field: '/body/regionId', rule: 'community-level', message: `names a ${region.level}; a survey is filed for a community (村居)` }]);
+    throw new BusinessRuleError([{ field: '/body/regionId', rule: 'community-level', ...says('field.community-level', { level: region.level }) }]);
   }
   const survey = await insertSurvey(trx, { regionId: region.id, title: input.title, conductedOn: input.conductedOn, createdBy: actor.id });
   const needs = (await insertNeeds(trx, input.needs ?? [], survey.id, region.id)).map(toNeed);

@@ -7,11 +7,13 @@ import { defineOperation, type Operation } from '../operation';
 import { buildOpenApi, type OpenApiDocument as Document } from '../openapi';
 import type { RouteRegistry } from '../registry';
 import { Type } from '../schema';
+import { t, type Language } from '../../i18n';
 
 const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
 
-const PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Fuhua API</title>
+/** The page in `lang`: its title from the catalogue (the Swagger UI itself has no Chinese). */
+const page = (lang: Language) => `<!doctype html>
+<html lang="${lang}"><head><meta charset="utf-8"><title>${t(lang, 'docs.title')}</title>
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
 <body><div id="docs"></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script>
@@ -64,7 +66,7 @@ export function docsOperations(registry: RouteRegistry): Operation[] {
       tag: 'operations',
       access: 'public',
       produces: 'text/html',
-      handler: async () => ({ raw: { contentType: 'text/html', data: PAGE }, headers: { 'Content-Security-Policy': DOCS_CSP } }),
+      handler: async ({ lang }) => ({ raw: { contentType: 'text/html', data: page(lang) }, headers: { 'Content-Security-Policy': DOCS_CSP } }),
     }),
   ];
 }

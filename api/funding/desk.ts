@@ -3,7 +3,7 @@ import type { ContestRow } from '../../db/repositories/contests';
 import { decideSubscriptions, type DeskLook, type DeskOutcome, type SubscribedBody } from '../../db/repositories/funding';
 import { fenToYuan } from './csv';
 import { requirePhase } from '../contests/service';
-import { BusinessRuleError, NotFoundError } from '../errors';
+import { BusinessRuleError, NotFoundError, says } from '../errors';
 
 /** One funder's subscription (认购) as the API received it. */
 export interface SubscriptionRequest {
@@ -35,20 +35,20 @@ export function checkSubscription(look: SubscriptionLook | undefined | null, amo
   if (look.funderOrganisationId !== org) throw new NotFoundError('pledge');
   if (look.entryStatus === null) throw new NotFoundError('entry');
   if (look.entryStatus !== 'entered' || look.rank === null) {
-    throw new BusinessRuleError([{ field: '/body/entryId', rule: 'entry-ranked', message: 'only entries in the published ranking can be subscribed' }]);
+    throw new BusinessRuleError([{ field: '/body/entryId', rule: 'entry-ranked', ...says('field.entry-ranked') }]);
   }
   const pledgeLeft = look.pledgeLeftFen ?? 0;
   const entryLeft = look.entryLeftFen ?? 0;
   const left = { pledgeRemainingFen: pledgeLeft, entryRemainingFen: entryLeft };
   if (amountFen > pledgeLeft) {
     throw new BusinessRuleError(
-      [{ field: '/body/amountFen', rule: 'pledge-remaining', message: `the pledge has ${pledgeLeft} fen (${fenToYuan(pledgeLeft)} yuan) left` }],
+      [{ field: '/body/amountFen', rule: 'pledge-remaining', ...says('field.pledge-remaining', { fen: pledgeLeft, yuan: fenToYuan(pledgeLeft) }) }],
       undefined, { remainingFen: pledgeLeft, ...left },
     );
   }
   if (amountFen > entryLeft) {
     throw new BusinessRuleError(
-      [{ field: '/body/amountFen', rule: 'entry-need', message: `the entry still needs ${entryLeft} fen (${fenToYuan(entryLeft)} yuan)` }],
+      [{ field: '/body/amountFen', rule: 'entry-need', ...says('field.entry-need', { fen: entryLeft, yuan: fenToYuan(entryLeft) }) }],
       undefined, { remainingFen: entryLeft, ...left },
     );
   }

@@ -127,8 +127,8 @@ export const operations = [
       { additionalProperties: false },
     ),
     problems: [404],
-    handler: async ({ params, query, user, deps }) => {
-      const { csv, filename } = await contestResultsCsv(deps.db, user, params.id, query.table);
+    handler: async ({ params, query, user, deps, lang }) => {
+      const { csv, filename } = await contestResultsCsv(deps.db, user, params.id, query.table, lang);
       return { raw: { contentType: 'text/csv; charset=utf-8', data: csv, filename } };
     },
   }),

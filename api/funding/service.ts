@@ -2,6 +2,7 @@
 // their pledges through the funding desk, cancel and withdraw; everyone reads the results. The only place where the
 // funding routes meet SQL (through db/repositories) and the desk.
 import type { Knex } from 'knex';
+import { isMessageKey, t, type Language, type MessageKey } from '../../i18n';
 import { writeAudit } from '../../db/repositories/audit';
 import { fen, toPledge, toSubscription, type ContestRow, type FundingSource, type PledgeRow, type RescopingStatus, type SubscriptionRow } from '../../db/repositories/contests';
 import {
@@ -10,7 +11,7 @@ import {
 import type { Principal } from '../auth';
 import { hasRole } from '../auth';
 import { requirePhase, runsContest, shareContest, visibleContest } from '../contests/service';
-import { BusinessRuleError, NotFoundError, type Noun } from '../errors';
+import { BusinessRuleError, NotFoundError, type Noun, says } from '../errors';
 import { keysetPage, type Page } from '../paging';
 import { fenToYuan, toCsv, type CsvCell } from './csv';
 import type { SubscriptionDesk, Subscribed } from './desk';
@@ -22,7 +23,7 @@ type Pledge = ReturnType<typeof toPledge>;
 type Subscription = ReturnType<typeof toSubscription>;
 
 function funderOrganisation(user: Principal): string {
-  if (!user.organisationId) throw new BusinessRuleError([{ field: '/user/organisationId', rule: 'funder-organisation', message: 'a funder account must belong to its organisation (company, foundation...)' }]);
+  if (!user.organisationId) throw new BusinessRuleError([{ field: '/user/organisationId', rule: 'funder-organisation', ...says('field.funder-organisation') }]);
   return user.organisationId;
 }
 
@@ -62,7 +63,7 @@ export async function withdrawPledge(trx: Knex.Transaction, user: Principal, req
   const allocated = fen(before.allocated_fen);
   const withdrawnFen = fen(before.value_fen) - allocated;
   if (withdrawnFen === 0) {
-    throw new BusinessRuleError([{ field: '/params/pledgeId', rule: 'pledge-fully-subscribed', message: 'nothing is left to withdraw: the whole pledge is subscribed (cancel subscriptions first)' }]);
+    throw new BusinessRuleError([{ field: '/params/pledgeId', rule: 'pledge-fully-subscribed', ...says('field.pledge-fully-subscribed') }]);
   }
   // A pledge with subscriptions keeps what they drew; one without any goes.
   const after = allocated > 0 ? await shrinkPledgeToAllocated(trx, before.id) : null;
@@ -114,8 +115,11 @@ export async function listSubscriptions(db: Knex, user: Principal, contestId: st
   return keysetPage(db, q, { limit: query.limit, cursor: query.cursor, table: 'contest_subscriptions' }, toSubscription);
 }
 
-const KIND_ZH: Record<string, string> = { cash: '资金 cash', goods: '物资 goods', services: '服务 services', government: '政府配套 government matching' };
-const STATUS_ZH: Record<string, string> = { entered: '参赛 entered', awarded: '获资助 awarded', not_awarded: '未获资助 not awarded', returned: '放弃资助，资金退回 declined, returned' };
+/** A catalogue text for a code (`<prefix><code>`), the code itself when the catalogue has none. */
+const textOf = (lang: Language, prefix: string, code: string) => {
+  const key = `${prefix}${code}`;
+  return isMessageKey(key) ? t(lang, key) : code;
+};
 /** The status a person reads: an award declined (or not answered in time) shows as returned. */
 const statusOf = (e: ResultRow) => (e.returnedFen > 0 ? 'returned' : e.status);
 
@@ -228,19 +232,20 @@ export async function contestResults(db: Knex, user: Principal, contestId: strin
 
 
 /** The results as CSV: the ranking (one row per ranked entry) or the funding (one row per funder, kind and entry). */
-export async function contestResultsCsv(db: Knex, user: Principal, contestId: string, table: 'ranking' | 'funding'): Promise<{ csv: string; filename: string }> {
+export async function contestResultsCsv(db: Knex, user: Principal, contestId: string, table: 'ranking' | 'funding', lang: Language): Promise<{ csv: string; filename: string }> {
   const r = await contestResults(db, user, contestId);
+  const header = (keys: MessageKey[]) => keys.map((k) => t(lang, k));
   let csv: string;
   if (table === 'funding') {
     const rows: CsvCell[][] = [];
     for (const e of r.entries) {
-      for (const f of e.funding) rows.push([e.rank, e.title, e.organisationName, e.trackName, f.name, KIND_ZH[f.kind] ?? f.kind, fenToYuan(f.valueFen), f.valueFen]);
+      for (const f of e.funding) rows.push([e.rank, e.title, e.organisationName, e.trackName, f.name, textOf(lang, 'funding.kind.', f.kind), fenToYuan(f.valueFen), f.valueFen]);
     }
-    csv = toCsv(['排名 Rank', '项目 Project', '申报机构 Organisation', '赛道 Track', '出资方 Funder', '类型 Kind', '金额(元) Amount (yuan)', '金额(分) Amount (fen)'], rows);
+    csv = toCsv(header(['csv.rank', 'csv.project', 'csv.organisation', 'csv.track', 'csv.funder', 'csv.kind', 'csv.amount-yuan', 'csv.amount-fen']), rows);
   } else {
     csv = toCsv(
-      ['排名 Rank', '赛道排名 Track rank', '赛道 Track', '项目 Project', '申报机构 Organisation', '得分 Score', '申请金额(元) Asked (yuan)', '认购(元) Subscribed (yuan)', '配套(元) Matching (yuan)', '合计(元) Total (yuan)', '状态 Status'],
-      r.entries.map((e) => [e.rank, e.trackRank, e.trackName, e.title, e.organisationName, e.score, fenToYuan(e.amountAskedFen), fenToYuan(e.subscribedFen), fenToYuan(e.matchingFen), fenToYuan(e.totalFen), STATUS_ZH[statusOf(e)] ?? statusOf(e)]),
+      header(['csv.rank', 'csv.track-rank', 'csv.track', 'csv.project', 'csv.organisation', 'csv.score', 'csv.asked-yuan', 'csv.subscribed-yuan', 'csv.matching-yuan', 'csv.total-yuan', 'csv.status']),
+      r.entries.map((e) => [e.rank, e.trackRank, e.trackName, e.title, e.organisationName, e.score, fenToYuan(e.amountAskedFen), fenToYuan(e.subscribedFen), fenToYuan(e.matchingFen), fenToYuan(e.totalFen), textOf(lang, 'contest.entry-status.', statusOf(e))]),
     );
   }
   return { csv, filename: `contest-${r.contestId}-${table}.csv` };

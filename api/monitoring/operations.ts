@@ -78,7 +78,7 @@ export const operations = [
       { additionalProperties: false },
     ),
     problems: [404],
-    handler: async ({ params, user, deps }) => ({ body: await getMonitoring(deps.db, user, params.id) }),
+    handler: async ({ params, user, deps, lang }) => ({ body: await getMonitoring(deps.db, user, params.id, lang) }),
   }),
 
   defineOperation({

@@ -4,6 +4,7 @@
 // The request's own checks read no stage unless they fail: a move retried with its Idempotency-Key after it applied
 // (the first answer was a 503) reaches the workflow, which answers the applied update's result.
 import type { Knex } from 'knex';
+import { render, type Language, type Message } from '../../i18n';
 import { writeAudit } from '../../db/repositories/audit';
 import { agreementOf, toAgreement } from '../../db/repositories/delivery';
 import { assignSupervisor as assignSupervisorRows, monitoringRecord, proposalIndicatorNames, quarterlyReviewOf } from '../../db/repositories/monitoring';
@@ -18,7 +19,7 @@ import { checkSupervisionScores } from '../../workflows/rules/supervision';
 import { isTerminal, moveAllowed } from '../../workflows/stages';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
-import { BusinessRuleError, ForbiddenError, IllegalMoveError } from '../errors';
+import { BusinessRuleError, ForbiddenError, IllegalMoveError, says } from '../errors';
 import { msg } from '../../i18n';
 import { loadVisibleProject, requireApplicant, requireOfficer, type ProjectViewOut } from '../projects/access';
 import { documentIdFrom } from '../projects/ids';
@@ -37,9 +38,11 @@ export async function submitReport(
   return moveProject(deps, user, project, submitMonthlyReport, { actorId: user.id, ...input }, updateId);
 }
 
-export async function getMonitoring(db: Knex, user: Principal, projectId: string) {
+export async function getMonitoring(db: Knex, user: Principal, projectId: string, lang: Language) {
   const project = await loadVisibleProject(db, user, projectId);
-  return { colour: project.colour, ...(await monitoringRecord(db, project.id)) };
+  const record = await monitoringRecord(db, project.id);
+  const text = (r: Message | string) => (typeof r === 'string' ? r : render(lang, r));
+  return { colour: project.colour, ...record, colourChanges: record.colourChanges.map((c) => ({ ...c, reasons: c.reasons.map(text) })) };
 }
 
 /** A direct write (no workflow move): the project row is locked so its stage cannot end under it. */
@@ -86,7 +89,7 @@ export async function recordQuarterlyReview(
   const exists = await quarterlyReviewOf(deps.db, project.id, input.quarter);
   if (exists && exists.id !== review.id) {
     if (!moveAllowed(project.stage, 'recordQuarterlyReview')) throw new IllegalMoveError(project.stage, 'recordQuarterlyReview');
-    throw new BusinessRuleError([{ field: '/body/quarter', rule: 'one-per-quarter', message: `the review of ${input.quarter} is already recorded` }]);
+    throw new BusinessRuleError([{ field: '/body/quarter', rule: 'one-per-quarter', ...says('field.one-per-quarter', { quarter: input.quarter }) }]);
   }
   return moveProject(deps, user, project, recordQuarterlyReviewUpdate, { actorId: user.id, review }, updateId);
 }

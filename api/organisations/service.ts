@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Principal } from '../auth';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, NotFoundError, ValidationError, says } from '../errors';
 import { msg } from '../../i18n';
 import { containsPattern, keysetPage, type Page } from '../paging';
 import { checkReferences } from '../references';
@@ -22,7 +22,7 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 
 
 function checkCreditCode(code: string | undefined): void {
   if (code !== undefined && !isValidCreditCode(code)) {
-    throw new ValidationError([{ field: '/body/creditCode', rule: 'credit-code-checksum', message: 'is not a valid unified social credit code (its check character does not match)' }]);
+    throw new ValidationError([{ field: '/body/creditCode', rule: 'credit-code-checksum', ...says('field.credit-code-checksum') }]);
   }
 }
 

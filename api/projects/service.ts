@@ -15,7 +15,7 @@ import { isTerminal } from '../../workflows/stages';
 import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
-import { BusinessRuleError, NotFoundError, type FieldError } from '../errors';
+import { BusinessRuleError, NotFoundError, type FieldError, says } from '../errors';
 import { containsPattern, keysetPage, type Page } from '../paging';
 import { executeWorkflowUpdate, temporalOf, type UpdateDeps } from '../updates';
 import { loadVisibleProject, projectViewFor, requireApplicant, timelineEventFor, type ProjectViewOut, type TimelineEvent } from './access';
@@ -79,8 +79,8 @@ export async function queryProject(deps: Pick<AppDeps, 'temporal'>, projectId: s
 
 // ---- the projects feature -----------------------------------------------------------------------------------------
 
-export const violationsToErrors = (prefix: string, v: { field: string; rule: string; message: string }[]): FieldError[] =>
-  v.map((e) => ({ field: e.field.startsWith('/body') ? e.field : `${prefix}${e.field}`, rule: e.rule, message: e.message }));
+export const violationsToErrors = (prefix: string, v: FieldError[]): FieldError[] =>
+  v.map((e) => ({ ...e, field: e.field.startsWith('/body') ? e.field : `${prefix}${e.field}` }));
 
 export interface ProjectInput {
   title: string;
@@ -96,18 +96,18 @@ export interface ProjectInput {
  */
 export async function createProject(deps: AppDeps, user: Principal, requestId: string, programmeId: string, input: ProjectInput, idempotencyKey?: string): Promise<ProjectJson & { draft: Proposal }> {
   const organisationId = user.organisationId;
-  if (!organisationId) throw new BusinessRuleError([{ field: '/user/organisationId', rule: 'organisation-required', message: 'your account belongs to no organisation' }]);
+  if (!organisationId) throw new BusinessRuleError([{ field: '/user/organisationId', rule: 'organisation-required', ...says('field.organisation-required') }]);
   const programme = await programmeForProjects(deps.db, programmeId);
   if (!programme) throw new NotFoundError('programme');
   const errors: FieldError[] = [];
-  if (programme.status !== 'open') errors.push({ field: '/params/id', rule: 'programme-open', message: 'the programme is closed to new projects' });
+  if (programme.status !== 'open') errors.push({ field: '/params/id', rule: 'programme-open', ...says('field.programme-open') });
   const [region, programmeRegion] = await Promise.all([findRegion(deps.db, input.regionId), findRegion(deps.db, programme.region_id)]);
   if (!region || !programmeRegion || !region.path.startsWith(programmeRegion.path)) {
-    errors.push({ field: '/body/regionId', rule: 'within-programme', message: "must be a region inside the programme's region" });
+    errors.push({ field: '/body/regionId', rule: 'within-programme', ...says('field.within-programme') });
   }
   const known = await knownNeedIds(deps.db, input.needIds);
   input.needIds.forEach((id, i) => {
-    if (!known.has(id)) errors.push({ field: `/body/needIds/${i}`, rule: 'exists', message: 'names no listed need' });
+    if (!known.has(id)) errors.push({ field: `/body/needIds/${i}`, rule: 'exists', ...says('field.no-need') });
   });
   errors.push(...violationsToErrors('/body/proposal', checkProposal(input.proposal)));
   if (errors.length || !region) throw new BusinessRuleError(errors);

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { childLevel, findRegion, insertRegion, lockRegion, regionsQuery, toRegion, updateRegion, type Region, type RegionFilter, type RegionLevel } from '../../db/repositories/regions';
 import { writeAudit } from '../../db/repositories/audit';
 import type { Principal } from '../auth';
-import { BusinessRuleError, ConflictError, NotFoundError } from '../errors';
+import { BusinessRuleError, ConflictError, NotFoundError, says } from '../errors';
 import { msg } from '../../i18n';
 import { containsPattern, keysetPage, type Page } from '../paging';
 
@@ -29,14 +29,14 @@ export async function createRegion(trx: Knex.Transaction, user: Principal, reque
   let parentPath = '/';
   if (input.parentId) {
     const parent = await findRegion(trx, input.parentId);
-    if (!parent) throw new BusinessRuleError([{ field: '/body/parentId', rule: 'exists', message: 'names no existing region' }]);
+    if (!parent) throw new BusinessRuleError([{ field: '/body/parentId', rule: 'exists', ...says('field.no-existing-region') }]);
     const expected = childLevel(parent.level);
     if (expected !== input.level) {
-      throw new BusinessRuleError([{ field: '/body/level', rule: 'region-level', message: expected ? `must be "${expected}" under a ${parent.level}` : `a ${parent.level} cannot have children` }]);
+      throw new BusinessRuleError([{ field: '/body/level', rule: 'region-level', ...(expected ? says('field.region-child-level', { expected, parent: parent.level }) : says('field.region-no-children', { parent: parent.level })) }]);
     }
     parentPath = parent.path;
   } else if (input.level !== 'city') {
-    throw new BusinessRuleError([{ field: '/body/parentId', rule: 'region-level', message: `a ${input.level} needs a parent region; only a city stands alone` }]);
+    throw new BusinessRuleError([{ field: '/body/parentId', rule: 'region-level', ...says('field.region-parent', { level: input.level }) }]);
   }
   const created = await uniqueCode(input.code, () => insertRegion(trx, { name: input.name, level: input.level, parentId: input.parentId ?? null, parentPath, code: input.code ?? null }));
   await writeAudit(trx, { actorId: user.id, action: 'create', objectType: 'region', objectId: created.id, after: toRegion(created), requestId });

@@ -8,7 +8,7 @@ import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import { checkScores } from '../../workflows/rules/review';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
-import { BusinessRuleError, ForbiddenError, IllegalMoveError, type FieldError } from '../errors';
+import { BusinessRuleError, ForbiddenError, IllegalMoveError, type FieldError, says } from '../errors';
 import { msg } from '../../i18n';
 import { loadVisibleProject, requireOfficer, scoreSheetFor, seesReviewers, type ProjectViewOut } from '../projects/access';
 import { independenceProblems } from '../projects/independence';
@@ -38,7 +38,7 @@ export async function assignPanel(deps: AppDeps, user: Principal, projectId: str
     panel = await leastLoadedReviewers(deps.db, project.organisation_id, rules.review.panelSize);
     if (panel.length < rules.review.panelSize) {
       refuse(project, 'assignPanel', ['review'], [
-        { field: '/body', rule: 'enough-reviewers', message: `the panel needs ${rules.review.panelSize} independent reviewers; only ${panel.length} are free of conflict` },
+        { field: '/body', rule: 'enough-reviewers', ...says('field.enough-reviewers', { size: rules.review.panelSize, free: panel.length }) },
       ]);
     }
   }
@@ -55,7 +55,7 @@ export async function reassignReviewer(deps: AppDeps, user: Principal, projectId
   } else {
     const onPanel = await panelReviewerIds(deps.db, project.id, project.current_version);
     [to] = await leastLoadedReviewers(deps.db, project.organisation_id, 1, onPanel);
-    if (!to) throw new BusinessRuleError([{ field: '/body', rule: 'enough-reviewers', message: 'no other independent reviewer is free' }]);
+    if (!to) throw new BusinessRuleError([{ field: '/body', rule: 'enough-reviewers', ...says('field.no-free-reviewer') }]);
   }
   return moveProject(deps, user, project, reassignReviewerUpdate, { actorId: user.id, fromReviewerId: input.fromReviewerId, toReviewerId: to }, updateId);
 }
@@ -114,7 +114,7 @@ export async function getReview(db: Knex, user: Principal, projectId: string) {
 
 export async function declareConflict(trx: Knex.Transaction, user: Principal, requestId: string, input: { organisationId: string; reason: string }) {
   if (!(await organisationExists(trx, input.organisationId))) {
-    throw new BusinessRuleError([{ field: '/body/organisationId', rule: 'exists', message: 'names no existing organisation' }]);
+    throw new BusinessRuleError([{ field: '/body/organisationId', rule: 'exists', ...says('field.no-existing-organisation') }]);
   }
   await upsertConflict(trx, user.id, input.organisationId, input.reason);
   await writeAudit(trx, { actorId: user.id, action: 'declare-conflict', objectType: 'organisation', objectId: input.organisationId, after: input, requestId });

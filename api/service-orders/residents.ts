@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { hashPassword, type Principal } from '../auth';
-import { BusinessRuleError, ConflictError, ForbiddenError, TooManyRequestsError } from '../errors';
+import { BusinessRuleError, ConflictError, ForbiddenError, TooManyRequestsError, says } from '../errors';
 import { msg } from '../../i18n';
 import { writeAudit } from '../../db/repositories/audit';
 import { findRegion } from '../../db/repositories/regions';
@@ -25,7 +25,7 @@ export interface ResidentJson {
 /** A resident's account signs in with their mobile number; the community scopes what they order. */
 async function insertResident(trx: Knex.Transaction, input: ResidentInput & { password: string }, actorId: string | null, requestId: string): Promise<ResidentJson> {
   const community = await findRegion(trx, input.communityId);
-  if (!community || community.level !== 'community') throw new BusinessRuleError([{ field: '/body/communityId', rule: 'community', message: 'names no community' }]);
+  if (!community || community.level !== 'community') throw new BusinessRuleError([{ field: '/body/communityId', rule: 'community', ...says('field.no-community') }]);
   if (await trx('users').whereRaw('lower(login) = lower(?)', [input.mobile]).first('id')) throw new ConflictError(msg('problem.conflict.mobile-taken'));
   const [row] = await trx('users')
     .insert({ login: input.mobile, display_name: input.displayName, password_hash: await hashPassword(input.password), roles: ['resident'], region_id: community.id })

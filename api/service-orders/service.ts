@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Principal } from '../auth';
 import { hasRole } from '../auth';
-import { BusinessRuleError, ForbiddenError, IllegalMoveError, NotFoundError } from '../errors';
+import { BusinessRuleError, ForbiddenError, IllegalMoveError, NotFoundError, says } from '../errors';
 import { msg } from '../../i18n';
 import { maskAddress, maskName, maskPhone } from '../masking';
 import { sortedPage, type Page } from '../paging';
@@ -127,17 +127,17 @@ function idFrom(key: string | undefined): string {
  */
 export async function placeServiceOrder(deps: Deps, user: Principal, input: PlaceOrderInput, idempotencyKey?: string): Promise<OrderJson> {
   const community = await findRegion(deps.db, input.communityId);
-  if (!community || community.level !== 'community') throw new BusinessRuleError([{ field: '/body/communityId', rule: 'community', message: 'names no community' }]);
+  if (!community || community.level !== 'community') throw new BusinessRuleError([{ field: '/body/communityId', rule: 'community', ...says('field.no-community') }]);
   const worker = isWorkerInScope(user, community.path);
   if (!worker && !hasRole(user, 'resident')) throw new ForbiddenError(msg('problem.forbidden.order'));
   const residentId = worker ? (input.residentId ?? null) : user.id;
   let residentName = input.residentName;
   if (residentId) {
     const resident = await deps.db('users').where({ id: residentId }).first('display_name', 'roles');
-    if (!resident || !(resident.roles as string[]).includes('resident')) throw new BusinessRuleError([{ field: '/body/residentId', rule: 'exists', message: 'names no resident account' }]);
+    if (!resident || !(resident.roles as string[]).includes('resident')) throw new BusinessRuleError([{ field: '/body/residentId', rule: 'exists', ...says('field.no-resident') }]);
     residentName ??= resident.display_name as string;
   }
-  if (!residentName) throw new BusinessRuleError([{ field: '/body/residentName', rule: 'required', message: "is needed when the resident has no account" }]);
+  if (!residentName) throw new BusinessRuleError([{ field: '/body/residentName', rule: 'required', ...says('field.resident-name-required') }]);
   let projectId: string | null = null;
   let category = input.category ?? null;
   let rules: unknown = null;
@@ -145,17 +145,17 @@ export async function placeServiceOrder(deps: Deps, user: Principal, input: Plac
   if (input.menuItemId) {
     const item = await deps.db('service_menu_items as m').join('projects as p', 'p.id', 'm.project_id').join('programmes as g', 'g.id', 'p.programme_id')
       .where('m.id', input.menuItemId).first('m.category', 'm.community_ids', 'm.project_id', 'p.stage', 'p.organisation_id', 'g.rules');
-    if (!item) throw new BusinessRuleError([{ field: '/body/menuItemId', rule: 'exists', message: 'names no service on any menu' }]);
-    if (!(item.community_ids as string[]).includes(community.id)) throw new BusinessRuleError([{ field: '/body/communityId', rule: 'menu-community', message: 'is not a community this service serves' }]);
-    if (!['delivery', 'rectification'].includes(item.stage)) throw new BusinessRuleError([{ field: '/body/menuItemId', rule: 'delivering', message: `its project is in ${item.stage}, not delivering services` }]);
-    if (category && category !== item.category) throw new BusinessRuleError([{ field: '/body/category', rule: 'menu-category', message: `the service is in category ${item.category}` }]);
+    if (!item) throw new BusinessRuleError([{ field: '/body/menuItemId', rule: 'exists', ...says('field.no-menu-item') }]);
+    if (!(item.community_ids as string[]).includes(community.id)) throw new BusinessRuleError([{ field: '/body/communityId', rule: 'menu-community', ...says('field.menu-community') }]);
+    if (!['delivery', 'rectification'].includes(item.stage)) throw new BusinessRuleError([{ field: '/body/menuItemId', rule: 'delivering', ...says('field.delivering', { stage: item.stage }) }]);
+    if (category && category !== item.category) throw new BusinessRuleError([{ field: '/body/category', rule: 'menu-category', ...says('field.menu-category', { category: item.category }) }]);
     category = item.category;
     projectId = item.project_id;
     projectOrganisationId = item.organisation_id;
     rules = item.rules;
   }
-  if (!category) throw new BusinessRuleError([{ field: '/body/category', rule: 'required', message: 'name a service from the menu or a category of need' }]);
-  if (Date.parse(input.windowTo) <= Date.parse(input.windowFrom)) throw new BusinessRuleError([{ field: '/body/windowTo', rule: 'window', message: 'ends before the window starts' }]);
+  if (!category) throw new BusinessRuleError([{ field: '/body/category', rule: 'required', ...says('field.service-or-category') }]);
+  if (Date.parse(input.windowTo) <= Date.parse(input.windowFrom)) throw new BusinessRuleError([{ field: '/body/windowTo', rule: 'window', ...says('field.window') }]);
   const street = community.parent_id ? await findRegion(deps.db, community.parent_id) : undefined;
   const orderId = idFrom(idempotencyKey);
   const draft: OrderDraft = {
@@ -212,14 +212,14 @@ async function move(deps: Deps, user: Principal, id: string, run: (o: ServiceOrd
 export function dispatchServiceOrder(deps: Deps, user: Principal, id: string, input: { volunteerId?: string | null; organisationId?: string | null }, key?: string) {
   return move(deps, user, id, async (o) => {
     if (!isWorkerInScope(user, o.region_path)) throw new ForbiddenError(msg('problem.forbidden.dispatch'));
-    if (!!input.volunteerId === !!input.organisationId) throw new BusinessRuleError([{ field: '/body', rule: 'one-assignee', message: 'name either a volunteer or a team, not both' }]);
+    if (!!input.volunteerId === !!input.organisationId) throw new BusinessRuleError([{ field: '/body', rule: 'one-assignee', ...says('field.one-assignee') }]);
     if (input.volunteerId) {
       const v = await findVolunteer(deps.db, input.volunteerId);
-      if (!v) throw new BusinessRuleError([{ field: '/body/volunteerId', rule: 'exists', message: 'names no volunteer' }]);
+      if (!v) throw new BusinessRuleError([{ field: '/body/volunteerId', rule: 'exists', ...says('field.no-volunteer') }]);
       return executeOrderUpdate(deps, id, dispatchOrder, { actorId: user.id, kind: 'volunteer', volunteerId: v.id, organisationId: v.user_id ? null : v.organisation_id, userId: v.user_id }, key);
     }
     const org = await deps.db('organisations').where({ id: input.organisationId }).first('id');
-    if (!org) throw new BusinessRuleError([{ field: '/body/organisationId', rule: 'exists', message: 'names no organisation' }]);
+    if (!org) throw new BusinessRuleError([{ field: '/body/organisationId', rule: 'exists', ...says('field.no-organisation') }]);
     return executeOrderUpdate(deps, id, dispatchOrder, { actorId: user.id, kind: 'team', volunteerId: null, organisationId: org.id, userId: null }, key);
   });
 }
@@ -246,7 +246,7 @@ export function declineServiceOrder(deps: Deps, user: Principal, id: string, inp
 export function checkInServiceOrder(deps: Deps, user: Principal, id: string, input: { at?: string }, key?: string) {
   return move(deps, user, id, async (o) => {
     if (o.accepted_by && o.accepted_by !== user.id) throw new ForbiddenError(msg('problem.forbidden.serve-order'));
-    if (input.at && Date.parse(input.at) > Date.now() + 60_000) throw new BusinessRuleError([{ field: '/body/at', rule: 'not-future', message: 'is in the future' }]);
+    if (input.at && Date.parse(input.at) > Date.now() + 60_000) throw new BusinessRuleError([{ field: '/body/at', rule: 'not-future', ...says('field.not-future') }]);
     return executeOrderUpdate(deps, id, checkIn, { actorId: user.id, ...(input.at ? { at: input.at } : {}) }, key);
   });
 }
@@ -254,7 +254,7 @@ export function checkInServiceOrder(deps: Deps, user: Principal, id: string, inp
 export function checkOutServiceOrder(deps: Deps, user: Principal, id: string, input: { at?: string; peopleServed: number }, key?: string) {
   return move(deps, user, id, async (o) => {
     if (o.accepted_by && o.accepted_by !== user.id) throw new ForbiddenError(msg('problem.forbidden.serve-order'));
-    if (input.at && Date.parse(input.at) > Date.now() + 60_000) throw new BusinessRuleError([{ field: '/body/at', rule: 'not-future', message: 'is in the future' }]);
+    if (input.at && Date.parse(input.at) > Date.now() + 60_000) throw new BusinessRuleError([{ field: '/body/at', rule: 'not-future', ...says('field.not-future') }]);
     return executeOrderUpdate(deps, id, checkOut, { actorId: user.id, peopleServed: input.peopleServed, ...(input.at ? { at: input.at } : {}) }, key);
   });
 }
@@ -326,8 +326,8 @@ export async function addMenuItem(trx: Knex.Transaction, user: Principal, projec
   const found = await trx('regions').whereIn('id', ids).where('level', 'community').select('id', 'path');
   const errors = ids.flatMap((c, i) => {
     const r = found.find((f) => f.id === c);
-    if (!r) return [{ field: `/body/communityIds/${i}`, rule: 'community', message: 'names no community' }];
-    return inSubtree(r.path, project.region_path) || project.region_path.startsWith(r.path) ? [] : [{ field: `/body/communityIds/${i}`, rule: 'project-region', message: "is outside the project's region" }];
+    if (!r) return [{ field: `/body/communityIds/${i}`, rule: 'community', ...says('field.no-community') }];
+    return inSubtree(r.path, project.region_path) || project.region_path.startsWith(r.path) ? [] : [{ field: `/body/communityIds/${i}`, rule: 'project-region', ...says('field.project-region') }];
   });
   if (errors.length) throw new BusinessRuleError(errors);
   const [row] = await trx('service_menu_items')

@@ -1,5 +1,5 @@
 import { hasRole, type Principal } from '../auth';
-import { BusinessRuleError, ForbiddenError, NotFoundError } from '../errors';
+import { BusinessRuleError, ForbiddenError, NotFoundError, says } from '../errors';
 import { msg } from '../../i18n';
 import { sortedPage, type Page } from '../paging';
 import type { AppDeps } from '../deps';
@@ -40,13 +40,13 @@ export async function redeemPoints(deps: Deps, user: Principal, volunteerId: str
   const { v, sight } = await loadVisibleVolunteer(deps.db, user, volunteerId);
   if (sight !== 'whole') throw new ForbiddenError(msg('problem.forbidden.redeem'));
   const resource = await deps.db('resources as r').join('regions as g', 'g.id', 'r.region_id').where('r.id', input.resourceId).first('r.id', 'g.path');
-  if (!resource) throw new BusinessRuleError([{ field: '/body/resourceId', rule: 'exists', message: "names no offer on a region's resource list" }]);
+  if (!resource) throw new BusinessRuleError([{ field: '/body/resourceId', rule: 'exists', ...says('field.no-resource') }]);
   const result = await deps.db.transaction(async (trx) => {
     const r = await redeem(trx, { volunteerId: v.id, points: input.points, resourceId: resource.id, note: input.note ?? '', at: deps.clock() });
     if (r.ok) await writeAudit(trx, { actorId: user.id, action: 'redeem', objectType: 'volunteer', objectId: v.id, after: { points: input.points, resourceId: resource.id }, requestId });
     return r;
   });
-  if (!result.ok) throw new BusinessRuleError([{ field: '/body/points', rule: 'balance', message: `is more than the balance of ${result.balance} points` }], undefined, { balance: result.balance });
+  if (!result.ok) throw new BusinessRuleError([{ field: '/body/points', rule: 'balance', ...says('field.balance', { balance: result.balance }) }], undefined, { balance: result.balance });
   return { entryId: result.entryId, volunteerId: v.id, points: input.points, balance: result.balance };
 }
 

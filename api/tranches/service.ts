@@ -4,7 +4,7 @@ import { writeAudit } from '../../db/repositories/audit';
 import { lockProject } from '../../db/repositories/projects';
 import { agreedTranches, finalEvaluation, insertRelease, releases } from '../../db/repositories/tranches';
 import type { Principal } from '../auth';
-import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError } from '../errors';
+import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError, says } from '../errors';
 import { msg } from '../../i18n';
 import { loadVisibleProject, requireOfficer } from '../projects/access';
 
@@ -58,15 +58,15 @@ export async function releaseTranche(trx: Knex.Transaction, user: Principal, req
   if (!tranche) throw new NotFoundError('tranche');
   if (tranche.releasedFen !== null) throw new ConflictError(msg('problem.conflict.tranche-released', { seq, fen: tranche.releasedFen, at: String(tranche.releasedAt) }));
   const unreleased = status.items.find((t) => t.seq < seq && t.releasedFen === null);
-  if (unreleased) throw new BusinessRuleError([{ field: '/params/seq', rule: 'in-order', message: `tranche ${unreleased.seq} has not been released yet` }]);
+  if (unreleased) throw new BusinessRuleError([{ field: '/params/seq', rule: 'in-order', ...says('field.tranche-in-order', { seq: unreleased.seq }) }]);
   if (!tranche.final && locked.stage === 'rectification') {
-    throw new BusinessRuleError([{ field: '/params/seq', rule: 'held-in-rectification', message: 'tranches are held while the project is in rectification' }]);
+    throw new BusinessRuleError([{ field: '/params/seq', rule: 'held-in-rectification', ...says('field.held-in-rectification') }]);
   }
   if (tranche.final && tranche.releasableFen === null) {
-    throw new BusinessRuleError([{ field: '/params/seq', rule: 'final-evaluation', message: 'the final tranche waits for the final evaluation' }]);
+    throw new BusinessRuleError([{ field: '/params/seq', rule: 'final-evaluation', ...says('field.final-evaluation') }]);
   }
   if (tranche.final && tranche.releasableFen === 0) {
-    throw new BusinessRuleError([{ field: '/params/seq', rule: 'subsidy-held', message: `the final evaluation (${status.finalGrade}) releases nothing of the final tranche` }]);
+    throw new BusinessRuleError([{ field: '/params/seq', rule: 'subsidy-held', ...says('field.subsidy-held', { grade: String(status.finalGrade) }) }]);
   }
   const amountFen = tranche.releasableFen!;
   await insertRelease(trx, { projectId: project.id, seq, name: tranche.name, amountFen, agreedFen: tranche.agreedFen, note, releasedBy: user.id, at: now });

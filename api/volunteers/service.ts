@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { hasRole, type Principal } from '../auth';
-import { BusinessRuleError, ForbiddenError, NotFoundError, type FieldError } from '../errors';
+import { BusinessRuleError, ForbiddenError, NotFoundError, type FieldError, says } from '../errors';
 import { msg } from '../../i18n';
 import { maskName, maskPhone } from '../masking';
 import { keysetPage, type Page } from '../paging';
@@ -71,28 +71,28 @@ export async function createVolunteer(deps: Deps & Pick<AppDeps, 'clock'>, user:
   let regionPath: string | null = user.regionPath;
   if (organisationId) {
     const org = await deps.db('organisations as o').leftJoin('regions as r', 'r.id', 'o.region_id').where('o.id', organisationId).first('o.id', 'r.path');
-    if (!org) errors.push({ field: '/body/organisationId', rule: 'exists', message: 'names no organisation' });
-    else if (officer && org.path && !inSubtree(org.path, user.regionPath)) errors.push({ field: '/body/organisationId', rule: 'in-scope', message: 'is outside your region' });
+    if (!org) errors.push({ field: '/body/organisationId', rule: 'exists', ...says('field.no-organisation') });
+    else if (officer && org.path && !inSubtree(org.path, user.regionPath)) errors.push({ field: '/body/organisationId', rule: 'in-scope', ...says('field.in-scope') });
     else regionPath = org.path ?? regionPath;
   }
   const communityIds = [...new Set(input.communityIds ?? [])];
   if (communityIds.length) {
     const found = await deps.db('regions').whereIn('id', communityIds).where('level', 'community').select('id', 'path');
     communityIds.forEach((c, i) => {
-      if (!found.some((f) => f.id === c)) errors.push({ field: `/body/communityIds/${i}`, rule: 'community', message: 'names no community' });
+      if (!found.some((f) => f.id === c)) errors.push({ field: `/body/communityIds/${i}`, rule: 'community', ...says('field.no-community') });
     });
   }
   const projectIds = [...new Set(input.projectIds ?? [])];
   if (projectIds.length) {
     const owned = (await deps.db('projects').whereIn('id', projectIds).modify((q) => (organisationId ? q.where('organisation_id', organisationId) : q.whereRaw('false'))).pluck('id')) as string[];
     projectIds.forEach((p, i) => {
-      if (!owned.includes(p)) errors.push({ field: `/body/projectIds/${i}`, rule: 'own-project', message: "is not a project of the volunteer's organisation" });
+      if (!owned.includes(p)) errors.push({ field: `/body/projectIds/${i}`, rule: 'own-project', ...says('field.own-project') });
     });
   }
   if (input.userId) {
     const u = await deps.db('users').where({ id: input.userId }).first('id');
-    if (!u) errors.push({ field: '/body/userId', rule: 'exists', message: 'names no account' });
-    else if (await deps.db('volunteers').where({ user_id: input.userId }).first('id')) errors.push({ field: '/body/userId', rule: 'one-volunteer', message: 'is already linked to a volunteer' });
+    if (!u) errors.push({ field: '/body/userId', rule: 'exists', ...says('field.no-account') });
+    else if (await deps.db('volunteers').where({ user_id: input.userId }).first('id')) errors.push({ field: '/body/userId', rule: 'one-volunteer', ...says('field.one-volunteer') });
   }
   if (errors.length) throw new BusinessRuleError(errors);
   const row = await deps.db.transaction(async (trx) => {

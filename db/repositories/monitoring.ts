@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Message } from '../../i18n/message';
 import type { Colour } from '../../workflows/rules/colour';
 
 type Db = Knex | Knex.Transaction;
@@ -8,7 +9,7 @@ type Db = Knex | Knex.Transaction;
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
-/** Everything monitoring recorded about one project, oldest first. */
+/** Everything monitoring recorded about one project, oldest first. A colour change's reasons are catalogue messages (texts in rows written before). */
 export async function monitoringRecord(db: Db, projectId: string) {
   const id = projectId;
   const [reports, visits, complaints, quarterly, rectifications, colours] = await Promise.all([
@@ -28,7 +29,7 @@ export async function monitoringRecord(db: Db, projectId: string) {
       id: r.id as string, cause: r.cause as string, reason: r.reason as string, plan: r.plan as string | null, dueAt: (r.due_at as Date).toISOString(), status: r.status as string,
       completedAt: (r.completed_at as Date | null)?.toISOString() ?? null,
     })),
-    colourChanges: colours.map((c) => ({ from: c.from_colour as Colour, to: c.to_colour as Colour, reasons: c.reasons as string[], facts: c.facts as Record<string, unknown>, at: (c.at as Date).toISOString() })),
+    colourChanges: colours.map((c) => ({ from: c.from_colour as Colour, to: c.to_colour as Colour, reasons: c.reasons as (Message | string)[], facts: c.facts as Record<string, unknown>, at: (c.at as Date).toISOString() })),
   };
 }
 

@@ -264,10 +264,15 @@ test('a whole contest: entries, two judged rounds, a published ranking, pledges 
   expect(expectStatus(await as(stack, funder2).get(path('/results')), 200).body.totals.byFunder.map((f: { funderOrganisationId: string }) => f.funderOrganisationId)).toEqual([foundationId]);
   const csv = expectStatus(await org.get(path('/results.csv')), 200);
   expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
-  expect(csv.text.startsWith('\uFEFF排名 Rank,')).toBe(true);
+  // Headers and statuses in Chinese by default, in English with Accept-Language: en.
+  expect(csv.text.startsWith('\uFEFF排名,')).toBe(true);
   const lines = csv.text.slice(1).trimEnd().split('\r\n');
   expect(lines).toHaveLength(6);
-  expect(lines[1]).toBe('1,1,为老服务 Elderly,C1 认知症照护,彩虹社工 Rainbow,90,2000.00,1500.00,500.00,2000.00,获资助 awarded');
+  expect(lines[0]).toBe('排名,赛道排名,赛道,项目,申报机构,得分,申请金额(元),认购(元),配套(元),合计(元),状态');
+  expect(lines[1]).toBe('1,1,为老服务 Elderly,C1 认知症照护,彩虹社工 Rainbow,90,2000.00,1500.00,500.00,2000.00,获资助');
+  const linesEn = expectStatus(await org.get(path('/results.csv')).set('Accept-Language', 'en'), 200).text.slice(1).trimEnd().split('\r\n');
+  expect(linesEn[0]).toBe('Rank,Track rank,Track,Project,Organisation,Score,Asked (yuan),Subscribed (yuan),Matching (yuan),Total (yuan),Status');
+  expect(linesEn[1]).toBe('1,1,为老服务 Elderly,C1 认知症照护,彩虹社工 Rainbow,90,2000.00,1500.00,500.00,2000.00,awarded');
   const funding = expectStatus(await org.get(path('/results.csv?table=funding')), 200).text.slice(1).trimEnd().split('\r\n');
   expect(funding.slice(1).reduce((s2, l) => s2 + Number(l.split(',').pop()), 0)).toBe(800_000);
 

@@ -132,6 +132,11 @@ describe('the docs page', () => {
     expect(init.text).toContain("url: '/api/v1/openapi.json'");
   });
 
+  test('the page title is Chinese by default and English with Accept-Language: en', async () => {
+    expect((await request(stack.app).get('/docs')).text).toContain('<html lang="zh-CN"><head><meta charset="utf-8"><title>孵化 API 文档</title>');
+    expect((await request(stack.app).get('/docs').set('Accept-Language', 'en')).text).toContain('<html lang="en"><head><meta charset="utf-8"><title>Fuhua API documentation</title>');
+  });
+
   test.each([
     ['/docs/assets/swagger-ui-bundle.js', /javascript/],
     ['/docs/assets/swagger-ui.css', /text\/css/],

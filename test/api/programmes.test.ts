@@ -75,7 +75,7 @@ describe('creating a programme', () => {
   });
 
   test('when criterion weights sum to 90, it is refused 422 naming /body/rules/review/criteria and weights-sum-100, and nothing is written', async () => {
-    const res = await expectNothingWritten(() => post(cityOfficer, { name: 'Bad weights', regionId: city.id, rules: rulesWith((r) => { r.review.criteria[0].weight = 15; }) }));
+    const res = await expectNothingWritten(() => post(cityOfficer, { name: 'Bad weights', regionId: city.id, rules: rulesWith((r) => { r.review.criteria[0].weight = 15; }) }).set('Accept-Language', 'en'));
     expect(res.status).toBe(422);
     expect(res.body.errors).toEqual([{ field: '/body/rules/review/criteria', rule: 'weights-sum-100', message: 'criterion weights sum to 90; they must sum to 100' }]);
   });

@@ -79,7 +79,7 @@ describe('bad input, each refused with problem+json and nothing written', () => 
     const overPledge = await subscribe(f.users[0], small, entries.E4, 30_001);
     expect(overPledge.status).toBe(422);
     expect(overPledge.body).toMatchObject({ remainingFen: 30_000, pledgeRemainingFen: 30_000, entryRemainingFen: 100_000, errors: [expect.objectContaining({ field: '/body/amountFen', rule: 'pledge-remaining' })] });
-    expect(overPledge.body.errors[0].message).toContain('300.00 yuan');
+    expect(overPledge.body.errors[0].message).toContain('300.00 元');
     const overNeed = await subscribe(f.users[0], pledgeId, entries.E4, 100_001);
     expect(overNeed.status).toBe(422);
     expect(overNeed.body).toMatchObject({ remainingFen: 100_000, errors: [expect.objectContaining({ rule: 'entry-need' })] });

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
 import { titleColumns } from '../../db/repositories/tasks';
 import { msg } from '../../i18n';
+import { defaultProgrammeRules } from '../../workflows/rules/programme-rules';
 
 let stack: Stack;
 let admin: TestUser;
@@ -52,6 +53,31 @@ describe('problem+json title and detail follow Accept-Language, Chinese by defau
     expect(badZh.body.detail).toMatch(/^请求无效。.*\/body\/creditCode/);
     expect([badEn.status, badEn.body.title]).toEqual([400, 'Invalid request']);
     expect(badEn.body.detail).toMatch(/^The request is invalid\. .*\/body\/creditCode/);
+  });
+});
+
+describe('rule violations: errors[].message follows Accept-Language, rule and field stay the same', () => {
+  test('a 422 for programme rules answers each violation in Chinese by default and in English on request', async () => {
+    const officer = await createUser(stack, ['officer']);
+    const cityId = crypto.randomUUID();
+    await stack.db('regions').insert({ id: cityId, parent_id: null, level: 'city', name: 'lang city', path: `/${cityId}/` });
+    const rules = defaultProgrammeRules();
+    rules.review.criteria[0].weight = 15; // the weights sum to 90
+    rules.evaluation.thresholds = { excellent: 80, good: 90, pass: 60 };
+    const create = (lang?: string) => {
+      const r = request(stack.app).post('/api/v1/programmes').set('Authorization', `Bearer ${officer.token}`);
+      return (lang ? r.set('Accept-Language', lang) : r).send({ name: 'Bad weights', regionId: cityId, rules });
+    };
+    const [zh, en] = [await create(), await create('en')];
+    expect([zh.status, en.status]).toEqual([422, 422]);
+    const stable = (b: { errors: { field: string; rule: string }[] }) => b.errors.map(({ field, rule }) => ({ field, rule }));
+    expect(stable(zh.body)).toEqual(stable(en.body));
+    const byRule = (b: { errors: { rule: string; message: string }[] }, rule: string) => b.errors.find((e) => e.rule === rule)?.message;
+    expect(byRule(zh.body, 'weights-sum-100')).toBe('评审指标权重合计 90；须合计为 100');
+    expect(byRule(en.body, 'weights-sum-100')).toBe('criterion weights sum to 90; they must sum to 100');
+    expect(byRule(zh.body, 'grade-thresholds-order')).toBe('等级分数线为优秀 80、良好 90、合格 60；须严格递减：优秀 > 良好 > 合格');
+    expect(zh.body.detail).toContain('评审指标权重合计 90');
+    expect(en.body.detail).toContain('criterion weights sum to 90');
   });
 });
 

@@ -33,10 +33,21 @@ async function redForEarlySpending(terms = agreementTerms(8_500_000, 2_500_000))
   await driveTo(stack, cast, s.rules, id, 'approved');
   expectStatus(await off().post(`/api/v1/projects/${id}/agreement`, terms), 200);
   expectStatus(await off().post(`/api/v1/projects/${id}/supervisor`, { supervisorId: supervisor.id }), 200);
-  const spent = expectStatus(await app().post(`/api/v1/projects/${id}/spending`, { budgetItem: 'Activities', amountFen: 4_800_000, spentOn: today() }), 201);
+  const spent = expectStatus(await app().post(`/api/v1/projects/${id}/spending`, { budgetItem: 'Activities', amountFen: 4_800_000, spentOn: today() }, { 'Accept-Language': 'en' }), 201);
   expect(spent.body.live).toMatchObject({ stage: 'rectification', colour: 'red', colourReasons: [expect.stringMatching(/^spending 5\d\.\d% off plan \(red at 30%\)$/)] });
   return id;
 }
+
+test('the colour reasons read in Chinese by default, in the live state and in the monitoring record, and in English on request', async () => {
+  const id = await redForEarlySpending();
+  const live = expectStatus(await app().get(`/api/v1/projects/${id}`), 200);
+  expect(live.body.live.colourReasons).toEqual([expect.stringMatching(/^支出偏离计划 5\d\.\d%（30% 起为红色）$/)]);
+  expect(live.body.live).not.toHaveProperty('colourReasonMessages');
+  const record = expectStatus(await app().get(`/api/v1/projects/${id}/monitoring`), 200);
+  expect(record.body.colourChanges.at(-1)).toMatchObject({ to: 'red', reasons: [expect.stringMatching(/^支出偏离计划 5\d\.\d%（30% 起为红色）$/)] });
+  const recordEn = expectStatus(await app().get(`/api/v1/projects/${id}/monitoring`).set('Accept-Language', 'en'), 200);
+  expect(recordEn.body.colourChanges.at(-1).reasons).toEqual([expect.stringMatching(/^spending 5\d\.\d% off plan \(red at 30%\)$/)]);
+});
 
 test('after a plan, a good visit and the report, completing the rectification of early spending leaves the project in delivery, and it can be evaluated and closed', async () => {
   const id = await redForEarlySpending();
@@ -76,7 +87,7 @@ test('a plan that re-plans spending and indicator targets is graded on them once
   const id = await createProject(stack, cast.applicant, s, needId);
   await driveTo(stack, cast, s.rules, id, 'approved');
   expectStatus(await off().post(`/api/v1/projects/${id}/agreement`, terms), 200);
-  const report = expectStatus(await app().post(`/api/v1/projects/${id}/reports`, { period: 1, summary: 'Slow start', indicatorProgress: [{ name: 'home visits', achieved: 6 }] }), 201);
+  const report = expectStatus(await app().post(`/api/v1/projects/${id}/reports`, { period: 1, summary: 'Slow start', indicatorProgress: [{ name: 'home visits', achieved: 6 }] }, { 'Accept-Language': 'en' }), 201);
   expect(report.body).toMatchObject({ stage: 'rectification', colour: 'red' });
   expect(report.body.colourReasons).toEqual([expect.stringMatching(/^spending 4\d\.\d% off plan/), expect.stringMatching(/^indicators 4\d\.\d% behind schedule/)]);
 

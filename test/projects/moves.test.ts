@@ -237,7 +237,7 @@ test("when the proposal's team lacks certified social workers, 6430 refuses it n
   const proposal = sampleProposal(5_000_000);
   proposal.team = { staff: 6, certifiedSocialWorkers: 1, volunteers: 30, lead: 'Li Hua', members: teamMembers(6, 1) };
   const id = await createProject(stack, applicant, s, needId, { programmeId, proposal });
-  const res = await as(stack, applicant).post(`/api/v1/projects/${id}/design/submit`);
+  const res = await as(stack, applicant).post(`/api/v1/projects/${id}/design/submit`, {}, { 'Accept-Language': 'en' });
   expect(res.status).toBe(422);
   expect(res.body.errors).toEqual([
     expect.objectContaining({ field: '/proposal/team/members', rule: 'team-certified-social-workers', message: expect.stringContaining("team rule requires at least 4") }),

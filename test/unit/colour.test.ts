@@ -1,21 +1,33 @@
 import { computeColour, indicatorLagPct, spendingDeviationPct, worseColour, type ColourFacts } from '../../workflows/rules/colour';
 import { defaultProgrammeRules } from '../../workflows/rules/programme-rules';
+import { render } from '../../i18n';
 
 // overdue 1/2/3, spending 10/20/30, lag 10/20/30, complaints 1/2/3, supervision below 80/70/60
 const rules = defaultProgrammeRules().monitoring.colour;
 const calm: ColourFacts = { overdueReports: 0, spendingDeviationPct: 0, indicatorLagPct: 0, complaints: 0, supervisionIndex: 90 };
 
 describe('computeColour', () => {
+  it('when spending is 56.2% off plan, its reason is a catalogue message read in Chinese by default and in English on request', () => {
+    const r = computeColour(rules, { ...calm, spendingDeviationPct: 56.2, complaints: 1 });
+    expect(r.messages).toEqual([
+      { key: 'colour.reason.spending', params: { pct: 56.2, colour: 'red', threshold: 30 } },
+      { key: 'colour.reason.complaint', params: { count: 1, colour: 'blue', threshold: 1 } },
+    ]);
+    expect(r.messages!.map((m) => render('zh-CN', m))).toEqual(['支出偏离计划 56.2%（30% 起为红色）', '投诉 1 起（1 起即为蓝色）']);
+    expect(r.messages!.map((m) => render('en', m))).toEqual(r.reasons);
+    expect(r.reasons).toEqual(['spending 56.2% off plan (red at 30%)', '1 complaint (blue at 1)']);
+  });
+
   it('when nothing reaches a threshold, it is green with no reasons', () => {
-    expect(computeColour(rules, calm)).toEqual({ colour: 'green', reasons: [] });
+    expect(computeColour(rules, calm)).toMatchObject({ colour: 'green', reasons: [] });
   });
 
   it('when 2 reports are overdue, it is yellow and says so with the threshold', () => {
-    expect(computeColour(rules, { ...calm, overdueReports: 2 })).toEqual({ colour: 'yellow', reasons: ['2 overdue monthly reports (yellow at 2)'] });
+    expect(computeColour(rules, { ...calm, overdueReports: 2 })).toMatchObject({ colour: 'yellow', reasons: ['2 overdue monthly reports (yellow at 2)'] });
   });
 
   it('when a fact sits exactly on the blue threshold, it triggers blue', () => {
-    expect(computeColour(rules, { ...calm, complaints: 1 })).toEqual({ colour: 'blue', reasons: ['1 complaint (blue at 1)'] });
+    expect(computeColour(rules, { ...calm, complaints: 1 })).toMatchObject({ colour: 'blue', reasons: ['1 complaint (blue at 1)'] });
     expect(computeColour(rules, { ...calm, overdueReports: 1 }).reasons).toEqual(['1 overdue monthly report (blue at 1)']);
   });
 
@@ -35,12 +47,12 @@ describe('computeColour', () => {
   });
 
   it('when the supervision index equals a threshold, it does not trigger that colour (strictly below)', () => {
-    expect(computeColour(rules, { ...calm, supervisionIndex: 70 })).toEqual({ colour: 'blue', reasons: ['supervision index 70 (blue below 80)'] });
-    expect(computeColour(rules, { ...calm, supervisionIndex: 59.9 })).toEqual({ colour: 'red', reasons: ['supervision index 59.9 (red below 60)'] });
+    expect(computeColour(rules, { ...calm, supervisionIndex: 70 })).toMatchObject({ colour: 'blue', reasons: ['supervision index 70 (blue below 80)'] });
+    expect(computeColour(rules, { ...calm, supervisionIndex: 59.9 })).toMatchObject({ colour: 'red', reasons: ['supervision index 59.9 (red below 60)'] });
   });
 
   it('when there has been no supervision visit yet, the index plays no part', () => {
-    expect(computeColour(rules, { ...calm, supervisionIndex: null })).toEqual({ colour: 'green', reasons: [] });
+    expect(computeColour(rules, { ...calm, supervisionIndex: null })).toMatchObject({ colour: 'green', reasons: [] });
   });
 });
 

@@ -20,7 +20,7 @@ describe('checkEligibility', () => {
   });
 
   it('when the grade is 2A under a 3A rule, it names both grades', () => {
-    expect(checkEligibility(rules, { ...org, grade: '2A' }, proposal)).toEqual([
+    expect(checkEligibility(rules, { ...org, grade: '2A' }, proposal)).toMatchObject([
       { field: '/organisation/grade', rule: 'min-grade', message: "the organisation's grade is 2A; this programme requires 3A or better" },
     ]);
   });
@@ -36,7 +36,7 @@ describe('checkEligibility', () => {
 
   it('when the team is short on every count, it gives one violation per count naming required and actual', () => {
     const v = checkEligibility(rules, { ...org, staffCount: 5, certifiedSocialWorkerCount: 3, volunteerCount: 12 }, proposal);
-    expect(v).toEqual([
+    expect(v).toMatchObject([
       { field: '/organisation/staffCount', rule: 'min-staff', message: 'the organisation has 5 staff; this programme requires at least 6' },
       { field: '/organisation/certifiedSocialWorkerCount', rule: 'min-certified-social-workers', message: 'the organisation has 3 certified social workers; this programme requires at least 4' },
       { field: '/organisation/volunteerCount', rule: 'min-volunteers', message: 'the organisation has 12 volunteers; this programme requires at least 30' },
@@ -44,7 +44,7 @@ describe('checkEligibility', () => {
   });
 
   it('when the amount asked is 1 fen over the cap, it reports budget-cap in yuan', () => {
-    expect(checkEligibility(rules, org, { ...proposal, amountAskedFen: 20_000_001 })).toEqual([
+    expect(checkEligibility(rules, org, { ...proposal, amountAskedFen: 20_000_001 })).toMatchObject([
       { field: '/proposal/amountAskedFen', rule: 'budget-cap', message: 'the proposal asks for 200,000.01 yuan; this programme funds at most 200,000.00 yuan' },
     ]);
   });
@@ -64,7 +64,7 @@ describe('checkEligibility', () => {
   it('when every rule fails at once, it reports all nine', () => {
     const v = checkEligibility({ ...rules, requiredTargetGroups: ['children'] },
       { grade: '1A', staffCount: 0, certifiedSocialWorkerCount: 0, volunteerCount: 0 }, { amountAskedFen: 30_000_000, targetGroups: [], team: team(0, 0, 0) });
-    expect(v.map((x) => x.rule)).toEqual([
+    expect(v.map((x) => x.rule)).toMatchObject([
       'min-grade', 'min-staff', 'min-certified-social-workers', 'min-volunteers',
       'team-full-time-staff', 'team-certified-social-workers', 'team-volunteers', 'budget-cap', 'required-target-groups',
     ]);
@@ -76,14 +76,14 @@ describe('the 6430 team rule', () => {
 
   it("when the proposal's team lacks certified staff, it is refused by the team rule, although the organisation's headcount satisfies 6430", () => {
     const big: EligibilityOrganisation = { grade: '5A', staffCount: 40, certifiedSocialWorkerCount: 20, volunteerCount: 300 };
-    expect(checkEligibility({ ...haining, minStaff: 6, minCertifiedSocialWorkers: 4, minVolunteers: 30 }, big, { ...proposal, team: team(6, 2, 30) })).toEqual([
+    expect(checkEligibility({ ...haining, minStaff: 6, minCertifiedSocialWorkers: 4, minVolunteers: 30 }, big, { ...proposal, team: team(6, 2, 30) })).toMatchObject([
       { field: '/proposal/team/members', rule: 'team-certified-social-workers', message: "the proposal's team has 2 certified social workers among its full-time staff; this programme's team rule requires at least 4" },
     ]);
   });
 
   it('when certified social workers work part-time, they do not count towards the 4 (nor the 6)', () => {
     const v = checkEligibility(haining, org, { ...proposal, team: team(5, 3, 30, 4) });
-    expect(v.map((x) => [x.rule, x.message])).toEqual([
+    expect(v.map((x) => [x.rule, x.message])).toMatchObject([
       ['team-full-time-staff', "the proposal's team has 5 full-time staff; this programme's team rule requires at least 6"],
       ['team-certified-social-workers', "the proposal's team has 3 certified social workers among its full-time staff; this programme's team rule requires at least 4"],
     ]);
@@ -91,7 +91,7 @@ describe('the 6430 team rule', () => {
 
   it('when the team has 29 volunteers, it names the volunteers; a small organisation with a full team passes', () => {
     const small: EligibilityOrganisation = { grade: '3A', staffCount: 2, certifiedSocialWorkerCount: 1, volunteerCount: 5 };
-    expect(checkEligibility(haining, small, { ...proposal, team: team(6, 4, 29) })).toEqual([
+    expect(checkEligibility(haining, small, { ...proposal, team: team(6, 4, 29) })).toMatchObject([
       { field: '/proposal/team/volunteers', rule: 'team-volunteers', message: "the proposal's team has 29 volunteers; this programme's team rule requires at least 30" },
     ]);
     expect(checkEligibility(haining, small, proposal)).toEqual([]);

@@ -35,7 +35,7 @@ describe('defaultProgrammeRules', () => {
 describe('checkProgrammeRules', () => {
   it('when criterion weights sum to 90, it names the rule and the sum', () => {
     const v = rulesBrokenBy((r) => { r.review.criteria[0].weight = 15; });
-    expect(v).toEqual([{ field: '/review/criteria', rule: 'weights-sum-100', message: 'criterion weights sum to 90; they must sum to 100' }]);
+    expect(v).toMatchObject([{ field: '/review/criteria', rule: 'weights-sum-100', message: 'criterion weights sum to 90; they must sum to 100' }]);
   });
 
   it('when weights are fractions summing to 100 within float error, it accepts them', () => {
@@ -48,7 +48,7 @@ describe('checkProgrammeRules', () => {
 
   it('when dimension or indicator weights are off, it points at their list', () => {
     const v = rulesBrokenBy((r) => { r.monitoring.supervisionDimensions[0].weight = 30; r.evaluation.indicators.pop(); });
-    expect(v.map((x) => [x.field, x.rule])).toEqual([
+    expect(v.map((x) => [x.field, x.rule])).toMatchObject([
       ['/monitoring/supervisionDimensions', 'weights-sum-100'],
       ['/evaluation/indicators', 'weights-sum-100'],
     ]);
@@ -56,7 +56,7 @@ describe('checkProgrammeRules', () => {
 
   it('when a key repeats or is empty, it reports duplicate-key and key-required at the item', () => {
     const v = rulesBrokenBy((r) => { r.review.criteria[1].key = 'needFit'; r.evaluation.indicators[2].key = ''; });
-    expect(v.map((x) => [x.field, x.rule])).toEqual([
+    expect(v.map((x) => [x.field, x.rule])).toMatchObject([
       ['/review/criteria/1/key', 'duplicate-key'],
       ['/evaluation/indicators/2/key', 'key-required'],
     ]);
@@ -98,7 +98,7 @@ describe('checkProgrammeRules', () => {
 
   it('when a count threshold is 0 or negative, it reports threshold-positive', () => {
     const v = rulesBrokenBy((r) => { r.monitoring.colour.spendingDeviationPct.blue = 0; r.monitoring.colour.overdueReports.blue = -1; });
-    expect(v.map((x) => [x.field, x.rule])).toEqual([
+    expect(v.map((x) => [x.field, x.rule])).toMatchObject([
       ['/monitoring/colour/overdueReports', 'threshold-positive'],
       ['/monitoring/colour/spendingDeviationPct', 'threshold-positive'],
     ]);
@@ -111,7 +111,7 @@ describe('checkProgrammeRules', () => {
 
   it('when a duration is not ISO 8601 or is zero, it reports duration-invalid or duration-zero at its field', () => {
     const v = rulesBrokenBy((r) => { r.monitoring.reportInterval = '1 month'; r.monitoring.reportGrace = 'P0D'; r.monitoring.colour.rectificationDeadline = 'PT0S'; });
-    expect(v.map((x) => [x.field, x.rule])).toEqual([
+    expect(v.map((x) => [x.field, x.rule])).toMatchObject([
       ['/monitoring/reportInterval', 'duration-invalid'],
       ['/monitoring/reportGrace', 'duration-zero'],
       ['/monitoring/colour/rectificationDeadline', 'duration-zero'],
@@ -126,7 +126,7 @@ describe('checkProgrammeRules', () => {
 
   it('when caps or counts are negative or fractional, it reports them', () => {
     const v = rulesBrokenBy((r) => { r.eligibility.minStaff = -1; r.eligibility.minVolunteers = 2.5; r.eligibility.budgetCapFen = -100; });
-    expect(v.map((x) => [x.field, x.rule])).toEqual([
+    expect(v.map((x) => [x.field, x.rule])).toMatchObject([
       ['/eligibility/minStaff', 'non-negative-count'],
       ['/eligibility/minVolunteers', 'non-negative-count'],
       ['/eligibility/budgetCapFen', 'non-negative-fen'],

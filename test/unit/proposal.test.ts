@@ -20,7 +20,7 @@ describe('checkProposal', () => {
   });
 
   it('when budget lines fall short of amount asked plus co-funding, it reports budget-lines-sum with both figures in yuan', () => {
-    expect(checkProposal(proposal((p) => { p.coFundingFen = 2_500_000; }))).toEqual([{
+    expect(checkProposal(proposal((p) => { p.coFundingFen = 2_500_000; }))).toMatchObject([{
       field: '/budgetLines', rule: 'budget-lines-sum',
       message: 'budget lines add up to 200,000.50 yuan; they must equal the total project budget of 205,000.50 yuan (amount asked plus co-funding)',
     }]);
@@ -33,7 +33,7 @@ describe('checkProposal', () => {
 
   it('when money is fractional or negative, it reports each figure and skips the sum', () => {
     const v = checkProposal(proposal((p) => { p.budgetLines[1].amountFen = 10.5; p.coFundingFen = -1; }));
-    expect(v.map((x) => [x.field, x.rule])).toEqual([
+    expect(v.map((x) => [x.field, x.rule])).toMatchObject([
       ['/coFundingFen', 'money-non-negative-integer'],
       ['/budgetLines/1/amountFen', 'money-non-negative-integer'],
     ]);
@@ -66,7 +66,7 @@ describe('checkProposal', () => {
 
   it('when team counts are invalid, there are more certified workers than staff, and no lead, it reports each', () => {
     const v = checkProposal(proposal((p) => { p.team = { staff: 3, certifiedSocialWorkers: 4, volunteers: -2, lead: '  ' }; }));
-    expect(v.map((x) => [x.field, x.rule])).toEqual([
+    expect(v.map((x) => [x.field, x.rule])).toMatchObject([
       ['/team/volunteers', 'team-count'],
       ['/team/certifiedSocialWorkers', 'certified-within-staff'],
       ['/team/lead', 'team-lead-required'],

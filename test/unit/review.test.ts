@@ -17,7 +17,7 @@ describe('checkScores', () => {
       ['/scores/budget', 'score-range'],
       ['/scores/innovation', 'score-unknown'],
     ]);
-    expect(v[1].message).toBe('criterion "Budget soundness (预算合理性)" is scored 11; scores run from 0 to 10');
+    expect(v[1].message).toBe('criterion "预算合理性" is scored 11; scores run from 0 to 10');
   });
 
   it('when a score is NaN or below the minimum, it reports score-range', () => {

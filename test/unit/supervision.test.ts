@@ -30,6 +30,6 @@ describe('checkSupervisionScores', () => {
       ['/scores/teamDevelopment', 'score-missing'],
       ['/scores/mood', 'score-unknown'],
     ]);
-    expect(v[0].message).toBe('supervision dimension "Case records and files (档案记录)" is scored 101; scores run from 0 to 100');
+    expect(v[0].message).toBe('supervision dimension "档案记录" is scored 101; scores run from 0 to 100');
   });
 });

@@ -5,8 +5,12 @@ describe('violations helpers', () => {
     expect(jsonPointer('scores', 'a/b~c', 2)).toBe('/scores/a~1b~0c/2');
   });
 
-  it('when building a violation, it keeps field, rule and message', () => {
-    expect(violation('/x', 'some-rule', 'msg')).toEqual({ field: '/x', rule: 'some-rule', message: 'msg' });
+  it('when building a violation, it keeps field and rule, its catalogue key and params, and the English text as message', () => {
+    expect(violation('/x', 'budget-lines-sum', 'rule.proposal.budget-lines-sum', { lines: 150, total: 20_000_000 })).toEqual({
+      field: '/x', rule: 'budget-lines-sum', key: 'rule.proposal.budget-lines-sum', params: { lines: 150, total: 20_000_000 },
+      message: 'budget lines add up to 1.50 yuan; they must equal the total project budget of 200,000.00 yuan (amount asked plus co-funding)',
+    });
+    expect(violation('/s/a', 'score-missing', 'rule.score-missing', { noun: 'criterion', name: 'A' }).message).toBe('criterion "A" has no score');
   });
 
   it('when rounding 1.005 to 2 decimals, it gives 1.01 despite float error', () => {

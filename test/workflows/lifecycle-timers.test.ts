@@ -119,8 +119,9 @@ test('overdue monthly reports send reminders and turn the grade yellow then red,
   expect((await stack.db('projects').where({ id }).first('stage')).stage).toBe('rectification');
   const changes = await stack.db('colour_changes').where({ project_id: id }).orderBy('id').select('from_colour', 'to_colour', 'reasons', 'facts');
   expect(changes.slice(0, 2).map((c) => [c.from_colour, c.to_colour, c.reasons, c.facts.overdueReports])).toEqual([
-    ['green', 'yellow', ['1 overdue monthly report (yellow at 1)'], 1],
-    ['yellow', 'red', ['2 overdue monthly reports (red at 2)'], 2],
+    // The reasons are kept as catalogue messages, rendered in the reader's language by the API.
+    ['green', 'yellow', [{ key: 'colour.reason.overdue-report', params: { count: 1, colour: 'yellow', threshold: 1 } }], 1],
+    ['yellow', 'red', [{ key: 'colour.reason.overdue-reports', params: { count: 2, colour: 'red', threshold: 2 } }], 2],
   ]);
   expect((await stack.db('projects').where({ id }).first('colour')).colour).toBe('red');
   const opened = await events(id, 'rectificationOpened');

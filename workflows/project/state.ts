@@ -10,6 +10,7 @@ import { guarded, projectActivities } from '../activity-options';
 import type { ProgrammeRules } from '../rules/programme-rules';
 import { redIsNew, type ColourFacts } from '../rules/colour';
 import { pendingActions, type PendingAction } from './pending';
+import type { Message } from '../../i18n/message';
 
 /** Updates handled in one run before continuing as new, well below the engine's 2,000 per history. */
 export const MAX_UPDATES_PER_RUN = 500;
@@ -158,10 +159,12 @@ export class ProjectRun {
     await this.applyColour(key, result);
   }
 
-  private async applyColour(key: string, result: { colour: ProjectState['colour']; reasons: string[]; facts?: ColourFacts }): Promise<void> {
+  private async applyColour(key: string, result: { colour: ProjectState['colour']; reasons: string[]; messages?: Message[]; facts?: ColourFacts }): Promise<void> {
     const s = this.state;
     s.colour = result.colour;
     s.colourReasons = result.reasons;
+    // Only read by the API, which renders them in the reader's language: no command depends on it.
+    s.colourReasonMessages = result.messages;
     if (result.colour === 'red' && s.stage === 'delivery') {
       // A red grade on facts a completed rectification answered, none worse, is no reason to rectify again.
       if (s.answeredFacts && result.facts && wf.patched(RECTIFICATION_ANSWERS_FACTS) && !redIsNew(this.rules.monitoring.colour, result.facts, s.answeredFacts)) return;

@@ -1,6 +1,7 @@
 /** Four-colour grading (四色分级) of a project under monitoring: the worst colour any fact triggers. */
 import type { ColourRules, ColourThresholds } from './programme-rules';
-import { roundTo } from './violations';
+import type { Message, MessageKey } from '../../i18n/message';
+import { englishText, roundTo } from './violations';
 
 export type Colour = 'green' | 'blue' | 'yellow' | 'red';
 
@@ -13,7 +14,11 @@ export interface ColourFacts {
   supervisionIndex: number | null;
 }
 
-export interface ColourResult { colour: Colour; reasons: string[] }
+/**
+ * `messages`: each reason as a catalogue key and params, rendered in the reader's language at the API (absent in
+ * results recorded before reasons had keys); `reasons`: the same in English, for logs and the audit text.
+ */
+export interface ColourResult { colour: Colour; reasons: string[]; messages?: Message[] }
 
 const SEVERITY: Colour[] = ['green', 'blue', 'yellow', 'red'];
 /** The colours a threshold can trigger. */
@@ -34,30 +39,28 @@ function below(t: ColourThresholds, value: number): AlertColour | null {
   return WORST_FIRST.find((c) => value < t[c]) ?? null;
 }
 
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-
 export function computeColour(rules: ColourRules, facts: ColourFacts): ColourResult {
   let colour: Colour = 'green';
-  const reasons: string[] = [];
-  const note = (c: AlertColour | null, text: (c: AlertColour) => string) => {
+  const messages: Message[] = [];
+  const note = (c: AlertColour | null, key: MessageKey, thresholds: ColourThresholds, params: Record<string, number>) => {
     if (!c) return;
     colour = worseColour(colour, c);
-    reasons.push(text(c));
+    messages.push({ key, params: { ...params, colour: c, threshold: thresholds[c] } });
   };
-  note(atOrAbove(rules.overdueReports, facts.overdueReports),
-    (c) => `${plural(facts.overdueReports, 'overdue monthly report', 'overdue monthly reports')} (${c} at ${rules.overdueReports[c]})`);
-  note(atOrAbove(rules.spendingDeviationPct, facts.spendingDeviationPct),
-    (c) => `spending ${facts.spendingDeviationPct}% off plan (${c} at ${rules.spendingDeviationPct[c]}%)`);
-  note(atOrAbove(rules.indicatorLagPct, facts.indicatorLagPct),
-    (c) => `indicators ${facts.indicatorLagPct}% behind schedule (${c} at ${rules.indicatorLagPct[c]}%)`);
-  note(atOrAbove(rules.complaints, facts.complaints),
-    (c) => `${plural(facts.complaints, 'complaint', 'complaints')} (${c} at ${rules.complaints[c]})`);
+  const { overdueReports, complaints } = facts;
+  note(atOrAbove(rules.overdueReports, overdueReports), overdueReports === 1 ? 'colour.reason.overdue-report' : 'colour.reason.overdue-reports', rules.overdueReports, { count: overdueReports });
+  note(atOrAbove(rules.spendingDeviationPct, facts.spendingDeviationPct), 'colour.reason.spending', rules.spendingDeviationPct, { pct: facts.spendingDeviationPct });
+  note(atOrAbove(rules.indicatorLagPct, facts.indicatorLagPct), 'colour.reason.indicators', rules.indicatorLagPct, { pct: facts.indicatorLagPct });
+  note(atOrAbove(rules.complaints, complaints), complaints === 1 ? 'colour.reason.complaint' : 'colour.reason.complaints', rules.complaints, { count: complaints });
   if (facts.supervisionIndex !== null) {
-    const index = facts.supervisionIndex;
-    note(below(rules.supervisionIndexBelow, index),
-      (c) => `supervision index ${index} (${c} below ${rules.supervisionIndexBelow[c]})`);
+    note(below(rules.supervisionIndexBelow, facts.supervisionIndex), 'colour.reason.supervision', rules.supervisionIndexBelow, { index: facts.supervisionIndex });
   }
-  return { colour, reasons };
+  return { colour, reasons: reasonTexts(messages), messages };
+}
+
+/** Reasons in English: what a result without `messages` carries, and what logs and the audit text read. */
+export function reasonTexts(messages: Message[]): string[] {
+  return messages.map((m) => englishText(m.key, m.params));
 }
 
 /**

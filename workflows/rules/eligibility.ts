@@ -1,7 +1,7 @@
 /** Eligibility is checked before any reviewer sees a proposal (e.g. Haining: 3A or better, the "6430" team). */
 import type { EligibilityRules, Grade, TargetGroup } from './programme-rules';
 import type { ProposalTeam } from './proposal';
-import { formatYuan, violation, type RuleViolation } from './violations';
+import { violation, type RuleViolation } from './violations';
 
 export interface EligibilityOrganisation {
   /** null for an organisation not (yet) graded; it fails any minGrade rule. */
@@ -34,17 +34,18 @@ export function gradeAtLeast(grade: Grade | null, min: Grade): boolean {
 export function checkEligibility(rules: EligibilityRules, org: EligibilityOrganisation, proposal: EligibilityProposal): RuleViolation[] {
   const out: RuleViolation[] = [];
   if (rules.minGrade && !gradeAtLeast(org.grade, rules.minGrade)) {
-    const has = org.grade === null ? 'the organisation has no grade' : `the organisation's grade is ${org.grade}`;
-    out.push(violation('/organisation/grade', 'min-grade', `${has}; this programme requires ${rules.minGrade} or better`));
+    out.push(org.grade === null
+      ? violation('/organisation/grade', 'min-grade', 'rule.eligibility.min-grade-none', { min: rules.minGrade })
+      : violation('/organisation/grade', 'min-grade', 'rule.eligibility.min-grade', { grade: org.grade, min: rules.minGrade }));
   }
   const counts = [
     ['staffCount', 'min-staff', rules.minStaff, org.staffCount, 'staff'],
-    ['certifiedSocialWorkerCount', 'min-certified-social-workers', rules.minCertifiedSocialWorkers, org.certifiedSocialWorkerCount, 'certified social workers'],
+    ['certifiedSocialWorkerCount', 'min-certified-social-workers', rules.minCertifiedSocialWorkers, org.certifiedSocialWorkerCount, 'certified-social-workers'],
     ['volunteerCount', 'min-volunteers', rules.minVolunteers, org.volunteerCount, 'volunteers'],
   ] as const;
   for (const [field, rule, min, actual, noun] of counts) {
     if (min !== undefined && actual < min) {
-      out.push(violation(`/organisation/${field}`, rule, `the organisation has ${actual} ${noun}; this programme requires at least ${min}`));
+      out.push(violation(`/organisation/${field}`, rule, 'rule.eligibility.min-count', { actual, what: noun, min }));
     }
   }
   // Haining's 6430 is a rule on the team that runs the service, checked against the proposal's named team.
@@ -52,25 +53,23 @@ export function checkEligibility(rules: EligibilityRules, org: EligibilityOrgani
     const t = teamCounts(proposal.team);
     const { minFullTimeStaff, minCertifiedSocialWorkers, minVolunteers } = rules.team;
     if (minFullTimeStaff !== undefined && t.fullTime < minFullTimeStaff) {
-      out.push(violation('/proposal/team/members', 'team-full-time-staff', `the proposal's team has ${t.fullTime} full-time staff; this programme's team rule requires at least ${minFullTimeStaff}`));
+      out.push(violation('/proposal/team/members', 'team-full-time-staff', 'rule.eligibility.team-full-time-staff', { actual: t.fullTime, min: minFullTimeStaff }));
     }
     if (minCertifiedSocialWorkers !== undefined && t.certified < minCertifiedSocialWorkers) {
-      out.push(violation('/proposal/team/members', 'team-certified-social-workers',
-        `the proposal's team has ${t.certified} certified social workers among its full-time staff; this programme's team rule requires at least ${minCertifiedSocialWorkers}`));
+      out.push(violation('/proposal/team/members', 'team-certified-social-workers', 'rule.eligibility.team-certified-social-workers', { actual: t.certified, min: minCertifiedSocialWorkers }));
     }
     if (minVolunteers !== undefined && t.volunteers < minVolunteers) {
-      out.push(violation('/proposal/team/volunteers', 'team-volunteers', `the proposal's team has ${t.volunteers} volunteers; this programme's team rule requires at least ${minVolunteers}`));
+      out.push(violation('/proposal/team/volunteers', 'team-volunteers', 'rule.eligibility.team-volunteers', { actual: t.volunteers, min: minVolunteers }));
     }
   }
   if (rules.budgetCapFen !== undefined && proposal.amountAskedFen > rules.budgetCapFen) {
-    out.push(violation('/proposal/amountAskedFen', 'budget-cap',
-      `the proposal asks for ${formatYuan(proposal.amountAskedFen)}; this programme funds at most ${formatYuan(rules.budgetCapFen)}`));
+    out.push(violation('/proposal/amountAskedFen', 'budget-cap', 'rule.eligibility.budget-cap', { asked: proposal.amountAskedFen, cap: rules.budgetCapFen }));
   }
   const required = rules.requiredTargetGroups ?? [];
   if (required.length > 0 && !proposal.targetGroups.some((g) => required.includes(g))) {
-    const serves = proposal.targetGroups.length ? proposal.targetGroups.join(', ') : 'no target group';
-    out.push(violation('/proposal/targetGroups', 'required-target-groups',
-      `the proposal serves ${serves}; this programme requires at least one of ${required.join(', ')}`));
+    out.push(proposal.targetGroups.length
+      ? violation('/proposal/targetGroups', 'required-target-groups', 'rule.eligibility.required-target-groups', { serves: proposal.targetGroups.join(', '), required: required.join(', ') })
+      : violation('/proposal/targetGroups', 'required-target-groups', 'rule.eligibility.required-target-groups-none', { required: required.join(', ') }));
   }
   return out;
 }

@@ -1,7 +1,7 @@
 /** Performance evaluation (绩效评估): weighted indicators give a score, the score a grade, the grade the final subsidy. */
 import type { DrawnFigure, EvaluationRules, GradeThresholds, Indicator } from './programme-rules';
 import { checkKeyedScores } from './review';
-import { roundTo, type RuleViolation } from './violations';
+import { roundTo, violation, type RuleViolation } from './violations';
 
 export type EvaluationGrade = 'excellent' | 'good' | 'pass' | 'fail';
 
@@ -31,7 +31,7 @@ export function applyDrawnFigures(
   for (const i of indicators) {
     const share = i.drawnFrom ? shares[i.drawnFrom] : undefined;
     if (!i.drawnFrom || share === undefined) {
-      if (overrides[i.key] !== undefined) violations.push({ field: `/overrides/${i.key}`, rule: 'no-drawn-figure', message: `indicator ${i.key} has no drawn figure to override` });
+      if (overrides[i.key] !== undefined) violations.push(violation(`/overrides/${i.key}`, 'no-drawn-figure', 'rule.evaluation.no-drawn-figure', { key: i.key }));
       continue;
     }
     const figure = Math.min(100, Math.round(share * 100));
@@ -39,12 +39,12 @@ export function applyDrawnFigures(
     out[i.key] = given;
     const reason = overrides[i.key]?.trim() || null;
     if (given !== figure && !reason) {
-      violations.push({ field: `/scores/${i.key}`, rule: 'drawn-figure-override', message: `indicator ${i.key} is drawn from ${i.drawnFrom} as ${figure}; scoring it ${given} needs a reason in overrides.${i.key}` });
+      violations.push(violation(`/scores/${i.key}`, 'drawn-figure-override', 'rule.evaluation.drawn-figure-override', { key: i.key, figure: i.drawnFrom, drawn: figure, given }));
     }
     drawn[i.key] = { figure: i.drawnFrom, drawn: figure, given, reason: given !== figure ? reason : null };
   }
   for (const key of Object.keys(overrides)) {
-    if (!indicators.some((i) => i.key === key)) violations.push({ field: `/overrides/${key}`, rule: 'unknown-indicator', message: `no indicator ${key}` });
+    if (!indicators.some((i) => i.key === key)) violations.push(violation(`/overrides/${key}`, 'unknown-indicator', 'rule.evaluation.unknown-indicator', { key }));
   }
   return { scores: out, drawn, violations };
 }

@@ -1,6 +1,6 @@
 /** The rules of a programme (call for proposals), kept as data so officers can tune them per round. */
 import { addDuration, isZeroDuration, parseDuration } from './duration';
-import { isNonNegativeInteger, jsonPointer, violation, type RuleViolation } from './violations';
+import { isNonNegativeInteger, jsonPointer, violation, type RuleViolation, type ScoredNoun } from './violations';
 
 export type Grade = '1A' | '2A' | '3A' | '4A' | '5A';
 export type TargetGroup =
@@ -115,29 +115,29 @@ export interface ProgrammeRules {
 /** Any fixed instant will do for comparing two durations; the 31st makes month clamping visible. */
 const REFERENCE_INSTANT = '2001-01-31T00:00:00Z';
 
-function checkWeighted(items: { key: string; weight: number }[], path: string[], what: string): RuleViolation[] {
+function checkWeighted(items: { key: string; weight: number }[], path: string[], noun: ScoredNoun): RuleViolation[] {
   const out: RuleViolation[] = [];
   const seen = new Set<string>();
   items.forEach((it, i) => {
-    if (!it.key) out.push(violation(jsonPointer(...path, i, 'key'), 'key-required', `${what} ${i + 1} has no key`));
-    else if (seen.has(it.key)) out.push(violation(jsonPointer(...path, i, 'key'), 'duplicate-key', `${what} key "${it.key}" appears more than once`));
+    if (!it.key) out.push(violation(jsonPointer(...path, i, 'key'), 'key-required', 'rule.programme.key-required', { noun, n: i + 1 }));
+    else if (seen.has(it.key)) out.push(violation(jsonPointer(...path, i, 'key'), 'duplicate-key', 'rule.programme.duplicate-key', { noun, key: it.key }));
     seen.add(it.key);
     if (!Number.isFinite(it.weight) || it.weight < 0) {
-      out.push(violation(jsonPointer(...path, i, 'weight'), 'weight-non-negative', `${what} "${it.key}" has weight ${it.weight}; weights must be 0 or more`));
+      out.push(violation(jsonPointer(...path, i, 'weight'), 'weight-non-negative', 'rule.programme.weight-non-negative', { noun, key: it.key, weight: it.weight }));
     }
   });
   const sum = items.reduce((s, it) => s + it.weight, 0);
   // A tolerance lets 33.33 + 33.33 + 33.34 through despite float rounding.
   if (!(Math.abs(sum - 100) < 1e-6)) {
-    out.push(violation(jsonPointer(...path), 'weights-sum-100', `${what} weights sum to ${sum}; they must sum to 100`));
+    out.push(violation(jsonPointer(...path), 'weights-sum-100', 'rule.programme.weights-sum-100', { noun, sum }));
   }
   return out;
 }
 
 function checkDuration(value: string, path: string[]): RuleViolation[] {
   const d = parseDuration(value);
-  if (!d) return [violation(jsonPointer(...path), 'duration-invalid', `"${value}" is not an ISO 8601 duration such as P1M or P5D`)];
-  if (isZeroDuration(d)) return [violation(jsonPointer(...path), 'duration-zero', `"${value}" is a zero duration; it must be longer than zero`)];
+  if (!d) return [violation(jsonPointer(...path), 'duration-invalid', 'rule.programme.duration-invalid', { value: String(value) })];
+  if (isZeroDuration(d)) return [violation(jsonPointer(...path), 'duration-zero', 'rule.programme.duration-zero', { value })];
   return [];
 }
 
@@ -146,19 +146,19 @@ function checkEligibilityRules(e: EligibilityRules): RuleViolation[] {
   for (const k of ['minStaff', 'minCertifiedSocialWorkers', 'minVolunteers'] as const) {
     const v = e[k];
     if (v !== undefined && !isNonNegativeInteger(v)) {
-      out.push(violation(jsonPointer('eligibility', k), 'non-negative-count', `${k} is ${v}; it must be a whole number of 0 or more`));
+      out.push(violation(jsonPointer('eligibility', k), 'non-negative-count', 'rule.programme.non-negative-count', { what: k, value: v }));
     }
   }
   for (const k of ['minFullTimeStaff', 'minCertifiedSocialWorkers', 'minVolunteers'] as const) {
     const v = e.team?.[k];
-    if (v !== undefined && !isNonNegativeInteger(v)) out.push(violation(jsonPointer('eligibility', 'team', k), 'non-negative-count', `team ${k} is ${v}; it must be a whole number of 0 or more`));
+    if (v !== undefined && !isNonNegativeInteger(v)) out.push(violation(jsonPointer('eligibility', 'team', k), 'non-negative-count', 'rule.programme.non-negative-count', { what: `team ${k}`, value: v }));
   }
   const t = e.team;
   if (t?.minCertifiedSocialWorkers !== undefined && t.minFullTimeStaff !== undefined && t.minCertifiedSocialWorkers > t.minFullTimeStaff) {
-    out.push(violation('/eligibility/team/minCertifiedSocialWorkers', 'certified-within-staff', `the team rule asks for ${t.minCertifiedSocialWorkers} certified social workers among ${t.minFullTimeStaff} full-time staff`));
+    out.push(violation('/eligibility/team/minCertifiedSocialWorkers', 'certified-within-staff', 'rule.programme.certified-within-staff', { certified: t.minCertifiedSocialWorkers, staff: t.minFullTimeStaff }));
   }
   if (e.budgetCapFen !== undefined && !isNonNegativeInteger(e.budgetCapFen)) {
-    out.push(violation('/eligibility/budgetCapFen', 'non-negative-fen', `budgetCapFen is ${e.budgetCapFen}; it must be a whole number of fen, 0 or more`));
+    out.push(violation('/eligibility/budgetCapFen', 'non-negative-fen', 'rule.programme.non-negative-fen', { value: e.budgetCapFen }));
   }
   return out;
 }
@@ -167,18 +167,18 @@ function checkReviewRules(r: ReviewRules): RuleViolation[] {
   const out = checkWeighted(r.criteria, ['review', 'criteria'], 'criterion');
   r.criteria.forEach((c, i) => {
     if (!(Number.isFinite(c.minScore) && Number.isFinite(c.maxScore) && c.minScore < c.maxScore)) {
-      out.push(violation(jsonPointer('review', 'criteria', i), 'score-range', `criterion "${c.key}" scores from ${c.minScore} to ${c.maxScore}; minScore must be below maxScore`));
+      out.push(violation(jsonPointer('review', 'criteria', i), 'score-range', 'rule.programme.score-range', { key: c.key, min: c.minScore, max: c.maxScore }));
     }
   });
   if (!Number.isSafeInteger(r.panelSize) || r.panelSize < 1) {
-    out.push(violation('/review/panelSize', 'panel-size', `panelSize is ${r.panelSize}; a panel needs at least 1 reviewer`));
+    out.push(violation('/review/panelSize', 'panel-size', 'rule.programme.panel-size', { value: r.panelSize }));
   }
   const durations = (['reviewerDeadline', 'reviewerReminder', 'revisionDeadline'] as const).flatMap((k) => checkDuration(r[k], ['review', k]));
   out.push(...durations);
   const valid = (s: string) => parseDuration(s) !== null;
   if (valid(r.reviewerDeadline) && valid(r.reviewerReminder)
     && addDuration(REFERENCE_INSTANT, r.reviewerReminder) >= addDuration(REFERENCE_INSTANT, r.reviewerDeadline)) {
-    out.push(violation('/review/reviewerReminder', 'reminder-before-deadline', `the reminder (${r.reviewerReminder}) must come before the deadline (${r.reviewerDeadline})`));
+    out.push(violation('/review/reviewerReminder', 'reminder-before-deadline', 'rule.programme.reminder-before-deadline', { reminder: r.reviewerReminder, deadline: r.reviewerDeadline }));
   }
   return out;
 }
@@ -189,18 +189,18 @@ function checkColourRules(c: ColourRules): RuleViolation[] {
     const { blue, yellow, red } = c[k];
     // A threshold of 0 would colour every project, so each must be above 0.
     if (![blue, yellow, red].every((v) => Number.isFinite(v) && v > 0)) {
-      out.push(violation(jsonPointer('monitoring', 'colour', k), 'threshold-positive', `${k} thresholds are ${blue}/${yellow}/${red}; each must be above 0`));
+      out.push(violation(jsonPointer('monitoring', 'colour', k), 'threshold-positive', 'rule.programme.threshold-positive', { what: k, blue, yellow, red }));
     }
     if (!(blue <= yellow && yellow <= red)) {
-      out.push(violation(jsonPointer('monitoring', 'colour', k), 'colour-thresholds-order', `${k} thresholds are blue ${blue}, yellow ${yellow}, red ${red}; they must rise: blue <= yellow <= red`));
+      out.push(violation(jsonPointer('monitoring', 'colour', k), 'colour-thresholds-order', 'rule.programme.colour-thresholds-order', { what: k, blue, yellow, red }));
     }
   }
   const { blue, yellow, red } = c.supervisionIndexBelow;
   if (![blue, yellow, red].every((v) => Number.isFinite(v) && v >= 0 && v <= 100)) {
-    out.push(violation('/monitoring/colour/supervisionIndexBelow', 'threshold-range', `supervisionIndexBelow thresholds are ${blue}/${yellow}/${red}; each must be within 0..100`));
+    out.push(violation('/monitoring/colour/supervisionIndexBelow', 'threshold-range', 'rule.programme.threshold-range', { blue, yellow, red }));
   }
   if (!(blue >= yellow && yellow >= red)) {
-    out.push(violation('/monitoring/colour/supervisionIndexBelow', 'colour-thresholds-order', `supervisionIndexBelow thresholds are blue ${blue}, yellow ${yellow}, red ${red}; a lower index is worse, so they must fall: blue >= yellow >= red`));
+    out.push(violation('/monitoring/colour/supervisionIndexBelow', 'colour-thresholds-order', 'rule.programme.supervision-thresholds-order', { blue, yellow, red }));
   }
   out.push(...checkDuration(c.rectificationDeadline, ['monitoring', 'colour', 'rectificationDeadline']));
   return out;
@@ -212,7 +212,7 @@ function checkMonitoringRules(m: MonitoringRules): RuleViolation[] {
     ...checkDuration(m.reportGrace, ['monitoring', 'reportGrace']),
     ...(m.quarterlyReviewInterval === undefined ? [] : checkDuration(m.quarterlyReviewInterval, ['monitoring', 'quarterlyReviewInterval'])),
     ...checkColourRules(m.colour),
-    ...checkWeighted(m.supervisionDimensions, ['monitoring', 'supervisionDimensions'], 'supervision dimension'),
+    ...checkWeighted(m.supervisionDimensions, ['monitoring', 'supervisionDimensions'], 'supervision-dimension'),
   ];
 }
 
@@ -220,22 +220,22 @@ function checkEvaluationRules(e: EvaluationRules): RuleViolation[] {
   const out = checkWeighted(e.indicators, ['evaluation', 'indicators'], 'indicator');
   const { excellent, good, pass } = e.thresholds;
   if (![excellent, good, pass].every((v) => Number.isFinite(v) && v >= 0 && v <= 100)) {
-    out.push(violation('/evaluation/thresholds', 'grade-thresholds-range', `grade thresholds are ${excellent}/${good}/${pass}; each must be within 0..100`));
+    out.push(violation('/evaluation/thresholds', 'grade-thresholds-range', 'rule.programme.grade-thresholds-range', { excellent, good, pass }));
   }
   if (!(excellent > good && good > pass)) {
-    out.push(violation('/evaluation/thresholds', 'grade-thresholds-order', `grade thresholds are excellent ${excellent}, good ${good}, pass ${pass}; they must fall strictly: excellent > good > pass`));
+    out.push(violation('/evaluation/thresholds', 'grade-thresholds-order', 'rule.programme.grade-thresholds-order', { excellent, good, pass }));
   }
   const s = e.subsidy;
   const shares = [s.excellent, s.good, s.pass, s.fail];
   if (!shares.every((v) => Number.isFinite(v) && v >= 0 && v <= 100)) {
-    out.push(violation('/evaluation/subsidy', 'subsidy-share-range', `subsidy shares are ${shares.join('/')}; each must be a percentage within 0..100`));
+    out.push(violation('/evaluation/subsidy', 'subsidy-share-range', 'rule.programme.subsidy-share-range', { shares: shares.join('/') }));
   }
   if (!(s.excellent >= s.good && s.good >= s.pass && s.pass >= s.fail)) {
-    out.push(violation('/evaluation/subsidy', 'subsidy-share-order', `subsidy shares are ${shares.join('/')}; a better grade must never receive less (excellent >= good >= pass >= fail)`));
+    out.push(violation('/evaluation/subsidy', 'subsidy-share-order', 'rule.programme.subsidy-share-order', { shares: shares.join('/') }));
   }
   // With clawback a failed project gets nothing; a non-zero fail share would contradict that.
   if (e.failAction === 'clawback' && s.fail !== 0) {
-    out.push(violation('/evaluation/subsidy/fail', 'clawback-fail-share', `the fail share is ${s.fail}%; it must be 0 when failAction is clawback`));
+    out.push(violation('/evaluation/subsidy/fail', 'clawback-fail-share', 'rule.programme.clawback-fail-share', { fail: s.fail }));
   }
   return out;
 }
@@ -245,10 +245,10 @@ function checkServiceOrderRules(o: Partial<ServiceOrderRules> | undefined): Rule
   const out: RuleViolation[] = [];
   for (const k of ['acceptWithin', 'ratingWindow'] as const) if (o[k] !== undefined) out.push(...checkDuration(o[k], ['serviceOrders', k]));
   if (o.maxFailedDispatches !== undefined && !(Number.isSafeInteger(o.maxFailedDispatches) && o.maxFailedDispatches >= 1)) {
-    out.push(violation('/serviceOrders/maxFailedDispatches', 'max-failed-dispatches', `maxFailedDispatches is ${o.maxFailedDispatches}; an order needs at least 1 dispatch before it escalates`));
+    out.push(violation('/serviceOrders/maxFailedDispatches', 'max-failed-dispatches', 'rule.programme.max-failed-dispatches', { value: o.maxFailedDispatches }));
   }
   if (o.pointsPerHour !== undefined && !isNonNegativeInteger(o.pointsPerHour)) {
-    out.push(violation('/serviceOrders/pointsPerHour', 'non-negative-count', `pointsPerHour is ${o.pointsPerHour}; it must be a whole number of 0 or more`));
+    out.push(violation('/serviceOrders/pointsPerHour', 'non-negative-count', 'rule.programme.non-negative-count', { what: 'pointsPerHour', value: o.pointsPerHour }));
   }
   return out;
 }
@@ -271,18 +271,19 @@ export function serviceOrderRulesOf(rules: Pick<ProgrammeRules, 'serviceOrders'>
 
 /**
  * Realistic Haining values: 3A or better, the "6430" rule on the proposal's team (not the organisation's
- * headcount), a 200,000 yuan cap, monthly reports.
+ * headcount), a 200,000 yuan cap, monthly reports. The rubric, indicator and dimension names are data the programme
+ * stores and shows as they are, so they are in Chinese (the programme's language); an officer may rename them.
  */
 export function defaultProgrammeRules(): ProgrammeRules {
   return {
     eligibility: { minGrade: '3A', team: { minFullTimeStaff: 6, minCertifiedSocialWorkers: 4, minVolunteers: 30 }, budgetCapFen: 20_000_000 },
     review: {
       criteria: [
-        { key: 'needFit', name: 'Fit with community needs (需求契合度)', weight: 25, minScore: 0, maxScore: 10 },
-        { key: 'design', name: 'Objectives, indicators and activity plan (项目设计)', weight: 25, minScore: 0, maxScore: 10 },
-        { key: 'team', name: 'Team professionalism (团队专业性)', weight: 20, minScore: 0, maxScore: 10 },
-        { key: 'budget', name: 'Budget soundness (预算合理性)', weight: 15, minScore: 0, maxScore: 10 },
-        { key: 'sustainability', name: 'Sustainability (可持续性)', weight: 15, minScore: 0, maxScore: 10 },
+        { key: 'needFit', name: '需求契合度', weight: 25, minScore: 0, maxScore: 10 },
+        { key: 'design', name: '项目设计', weight: 25, minScore: 0, maxScore: 10 },
+        { key: 'team', name: '团队专业性', weight: 20, minScore: 0, maxScore: 10 },
+        { key: 'budget', name: '预算合理性', weight: 15, minScore: 0, maxScore: 10 },
+        { key: 'sustainability', name: '可持续性', weight: 15, minScore: 0, maxScore: 10 },
       ],
       panelSize: 5,
       reviewerDeadline: 'P7D',
@@ -302,22 +303,22 @@ export function defaultProgrammeRules(): ProgrammeRules {
         rectificationDeadline: 'P30D',
       },
       supervisionDimensions: [
-        { key: 'serviceQuality', name: 'Service quality (服务质量)', weight: 25 },
-        { key: 'professionalMethod', name: 'Professional method (专业方法)', weight: 20 },
-        { key: 'records', name: 'Case records and files (档案记录)', weight: 15 },
-        { key: 'volunteerEngagement', name: 'Volunteer engagement (志愿者参与)', weight: 20 },
-        { key: 'teamDevelopment', name: 'Team development (团队建设)', weight: 20 },
+        { key: 'serviceQuality', name: '服务质量', weight: 25 },
+        { key: 'professionalMethod', name: '专业方法', weight: 20 },
+        { key: 'records', name: '档案记录', weight: 15 },
+        { key: 'volunteerEngagement', name: '志愿者参与', weight: 20 },
+        { key: 'teamDevelopment', name: '团队建设', weight: 20 },
       ],
     },
     evaluation: {
       indicators: [
-        { key: 'outputs', name: 'Outputs delivered (服务产出)', weight: 20 },
-        { key: 'outcomes', name: 'Outcomes reached (服务成效)', weight: 20 },
-        { key: 'satisfaction', name: 'Beneficiary satisfaction (满意度)', weight: 15, drawnFrom: 'satisfaction' },
-        { key: 'coverage', name: 'Service coverage (服务覆盖面)', weight: 10, drawnFrom: 'coverage' },
-        { key: 'funds', name: 'Use of funds (资金使用)', weight: 15 },
-        { key: 'professionalism', name: 'Professionalism (专业性)', weight: 10 },
-        { key: 'sustainability', name: 'Sustainability (可持续性)', weight: 10 },
+        { key: 'outputs', name: '服务产出', weight: 20 },
+        { key: 'outcomes', name: '服务成效', weight: 20 },
+        { key: 'satisfaction', name: '满意度', weight: 15, drawnFrom: 'satisfaction' },
+        { key: 'coverage', name: '服务覆盖面', weight: 10, drawnFrom: 'coverage' },
+        { key: 'funds', name: '资金使用', weight: 15 },
+        { key: 'professionalism', name: '专业性', weight: 10 },
+        { key: 'sustainability', name: '可持续性', weight: 10 },
       ],
       thresholds: { excellent: 90, good: 80, pass: 60 },
       subsidy: { excellent: 100, good: 90, pass: 70, fail: 0 },

@@ -1,7 +1,7 @@
 /** Internal consistency of a proposal, independent of any programme's eligibility rules. */
 import { isIsoDate } from './duration';
 import type { TargetGroup } from './programme-rules';
-import { formatYuan, isNonNegativeInteger, jsonPointer, violation, type RuleViolation } from './violations';
+import { isNonNegativeInteger, jsonPointer, violation, type RuleViolation } from './violations';
 
 export interface ProposalIndicator { name: string; unit: string; target: number }
 export interface ProposalObjective { description: string; indicators: ProposalIndicator[] }
@@ -24,38 +24,38 @@ export interface Proposal {
 
 export function checkProposal(p: Proposal): RuleViolation[] {
   const out: RuleViolation[] = [];
-  if (p.targetGroups.length === 0) out.push(violation('/targetGroups', 'target-groups-required', 'the proposal names no target group; it must serve at least one'));
+  if (p.targetGroups.length === 0) out.push(violation('/targetGroups', 'target-groups-required', 'rule.proposal.target-groups-required'));
 
   p.objectives.forEach((o, i) => o.indicators.forEach((ind, j) => {
     if (!Number.isFinite(ind.target) || ind.target < 0) {
-      out.push(violation(jsonPointer('objectives', i, 'indicators', j, 'target'), 'indicator-target', `indicator "${ind.name}" has target ${ind.target}; targets must be 0 or more`));
+      out.push(violation(jsonPointer('objectives', i, 'indicators', j, 'target'), 'indicator-target', 'rule.proposal.indicator-target', { name: ind.name, target: ind.target }));
     }
   }));
   // Reviewers need something measurable to hold the project to.
   if (!p.objectives.some((o) => o.indicators.some((ind) => ind.target > 0))) {
-    out.push(violation('/objectives', 'measurable-objective', 'the proposal needs at least one objective with an indicator whose target is above 0'));
+    out.push(violation('/objectives', 'measurable-objective', 'rule.proposal.measurable-objective'));
   }
 
   p.milestones.forEach((m, i) => {
-    if (!isIsoDate(m.due)) out.push(violation(jsonPointer('milestones', i, 'due'), 'milestone-date', `milestone "${m.name}" is due "${m.due}", which is not a calendar date YYYY-MM-DD`));
+    if (!isIsoDate(m.due)) out.push(violation(jsonPointer('milestones', i, 'due'), 'milestone-date', 'rule.proposal.milestone-date', { name: m.name, due: String(m.due) }));
   });
 
   for (const k of ['staff', 'certifiedSocialWorkers', 'volunteers'] as const) {
-    if (!isNonNegativeInteger(p.team[k])) out.push(violation(jsonPointer('team', k), 'team-count', `team ${k} is ${p.team[k]}; it must be a whole number of 0 or more`));
+    if (!isNonNegativeInteger(p.team[k])) out.push(violation(jsonPointer('team', k), 'team-count', 'rule.proposal.team-count', { what: k, value: p.team[k] }));
   }
   // Certified social workers are counted among the staff (6430: 6 staff, of whom 4 certified).
   if (p.team.certifiedSocialWorkers > p.team.staff) {
-    out.push(violation('/team/certifiedSocialWorkers', 'certified-within-staff', `the team lists ${p.team.certifiedSocialWorkers} certified social workers but only ${p.team.staff} staff`));
+    out.push(violation('/team/certifiedSocialWorkers', 'certified-within-staff', 'rule.proposal.certified-within-staff', { certified: p.team.certifiedSocialWorkers, staff: p.team.staff }));
   }
   // Named staff and counts must tell the same story.
   const members = p.team.members;
   if (members) {
     const certified = members.filter((m) => m.certified).length;
     if (members.length !== p.team.staff || certified !== p.team.certifiedSocialWorkers) {
-      out.push(violation('/team/members', 'team-members-count', `the team names ${members.length} staff of whom ${certified} certified social workers, but counts ${p.team.staff} staff and ${p.team.certifiedSocialWorkers} certified`));
+      out.push(violation('/team/members', 'team-members-count', 'rule.proposal.team-members-count', { named: members.length, namedCertified: certified, staff: p.team.staff, certified: p.team.certifiedSocialWorkers }));
     }
   }
-  if (!p.team.lead.trim()) out.push(violation('/team/lead', 'team-lead-required', 'the team has no lead'));
+  if (!p.team.lead.trim()) out.push(violation('/team/lead', 'team-lead-required', 'rule.proposal.team-lead-required'));
 
   const money: [string, number][] = [
     ['/amountAskedFen', p.amountAskedFen],
@@ -63,16 +63,15 @@ export function checkProposal(p: Proposal): RuleViolation[] {
     ...p.budgetLines.map((l, i): [string, number] => [jsonPointer('budgetLines', i, 'amountFen'), l.amountFen]),
   ];
   const badMoney = money.filter(([, v]) => !isNonNegativeInteger(v));
-  for (const [field, v] of badMoney) out.push(violation(field, 'money-non-negative-integer', `${v} is not a whole number of fen, 0 or more`));
+  for (const [field, v] of badMoney) out.push(violation(field, 'money-non-negative-integer', 'rule.money-non-negative-integer', { value: v }));
   if (p.budgetLines.length === 0) {
-    out.push(violation('/budgetLines', 'budget-lines-required', 'the proposal has no budget lines'));
+    out.push(violation('/budgetLines', 'budget-lines-required', 'rule.proposal.budget-lines-required'));
   } else if (badMoney.length === 0) {
     // Sums are only meaningful once every figure is valid fen.
     const lines = p.budgetLines.reduce((s, l) => s + l.amountFen, 0);
     const total = p.amountAskedFen + p.coFundingFen;
     if (lines !== total) {
-      out.push(violation('/budgetLines', 'budget-lines-sum',
-        `budget lines add up to ${formatYuan(lines)}; they must equal the total project budget of ${formatYuan(total)} (amount asked plus co-funding)`));
+      out.push(violation('/budgetLines', 'budget-lines-sum', 'rule.proposal.budget-lines-sum', { lines, total }));
     }
   }
   return out;

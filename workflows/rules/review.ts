@@ -1,6 +1,6 @@
 /** Expert-panel scoring of a proposal on the programme's weighted rubric (项目论证). */
 import type { Criterion } from './programme-rules';
-import { jsonPointer, roundTo, violation, type RuleViolation } from './violations';
+import { jsonPointer, roundTo, violation, type RuleViolation, type ScoredNoun } from './violations';
 
 export interface ReviewerSheet { reviewerId: string; scores: Record<string, number> }
 export interface ReviewerTotal { reviewerId: string; total: number }
@@ -17,17 +17,17 @@ export interface ScoreSheetSummary {
 export interface ScoredItem { key: string; name: string; minScore: number; maxScore: number }
 
 /** Every item scored, no unknown key, each score within [minScore, maxScore]; `noun` names the item in messages. */
-export function checkKeyedScores(items: ScoredItem[], scores: Record<string, number>, noun: string): RuleViolation[] {
+export function checkKeyedScores(items: ScoredItem[], scores: Record<string, number>, noun: ScoredNoun): RuleViolation[] {
   const out: RuleViolation[] = [];
   for (const c of items) {
     const s = scores[c.key];
-    if (s === undefined) out.push(violation(jsonPointer('scores', c.key), 'score-missing', `${noun} "${c.name}" has no score`));
+    if (s === undefined) out.push(violation(jsonPointer('scores', c.key), 'score-missing', 'rule.score-missing', { noun, name: c.name }));
     else if (!Number.isFinite(s) || s < c.minScore || s > c.maxScore) {
-      out.push(violation(jsonPointer('scores', c.key), 'score-range', `${noun} "${c.name}" is scored ${s}; scores run from ${c.minScore} to ${c.maxScore}`));
+      out.push(violation(jsonPointer('scores', c.key), 'score-range', 'rule.score-range', { noun, name: c.name, score: s, min: c.minScore, max: c.maxScore }));
     }
   }
   for (const key of Object.keys(scores)) {
-    if (!items.some((c) => c.key === key)) out.push(violation(jsonPointer('scores', key), 'score-unknown', `"${key}" is not a ${noun} of this programme`));
+    if (!items.some((c) => c.key === key)) out.push(violation(jsonPointer('scores', key), 'score-unknown', 'rule.score-unknown', { key, noun }));
   }
   return out;
 }

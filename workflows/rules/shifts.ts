@@ -1,6 +1,6 @@
 /** How a service record's shift clashes with another's are told (issue 10 §2): one record a shift, no volunteer in two shifts at once. */
 import type { ServiceRecordInput } from '../messages';
-import type { RuleViolation } from './violations';
+import { violation, type RuleViolation } from './violations';
 import { msg, type Message } from '../../i18n/message';
 
 export function shiftTakenMessage(same: { volunteerId: string; serviceRecordId: string }, heldOn: string, startTime: string | null): Message {
@@ -10,5 +10,5 @@ export function shiftTakenMessage(same: { volunteerId: string; serviceRecordId: 
 
 export function shiftOverlap(o: { volunteerId: string; serviceRecordId: string }, r: Pick<ServiceRecordInput, 'volunteers' | 'heldOn' | 'startTime'>): RuleViolation {
   const i = r.volunteers.findIndex((v) => v.volunteerId === o.volunteerId);
-  return { field: `/body/volunteers/${i}`, rule: 'shift-overlap', message: `this shift (${r.heldOn} from ${r.startTime}) overlaps the volunteer's shift of service record ${o.serviceRecordId}` };
+  return violation(`/body/volunteers/${i}`, 'shift-overlap', 'rule.shift-overlap', { heldOn: r.heldOn, startTime: String(r.startTime), serviceRecordId: o.serviceRecordId });
 }

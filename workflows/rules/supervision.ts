@@ -5,7 +5,7 @@ import { roundTo, type RuleViolation } from './violations';
 
 /** Every dimension scored 0..100, no unknown key. */
 export function checkSupervisionScores(dimensions: Dimension[], scores: Record<string, number>): RuleViolation[] {
-  return checkKeyedScores(dimensions.map((d) => ({ ...d, minScore: 0, maxScore: 100 })), scores, 'supervision dimension');
+  return checkKeyedScores(dimensions.map((d) => ({ ...d, minScore: 0, maxScore: 100 })), scores, 'supervision-dimension');
 }
 
 /** Weighted mean of the 0..100 dimension scores (weights sum to 100), 1 decimal. Throws on invalid scores. */
