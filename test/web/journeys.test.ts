@@ -364,7 +364,7 @@ describe('the console in a real browser', () => {
     expect((await stack.db('rectifications').where({ project_id: projectId }).first()).status).toBe('completed');
 
     await j.openTab('四色分级');
-    await j.page.getByTestId('colour-history').getByRole('cell', { name: '投诉 1 件（蓝色阈值 1）' }).waitFor();
+    await j.page.getByTestId('colour-history').getByRole('cell', { name: '投诉 1 起（1 起即为蓝色）' }).waitFor();
     await j.shot('colour-history');
 
     await j.openTab('整改与终止');

@@ -442,7 +442,8 @@ export function RectificationTab({ project }: { project: ProjectDetail }) {
   );
 }
 
-// The colour grading's reasons, as the workflow words them (workflows/rules/colour.ts), in Chinese.
+// The API renders colour reasons in the console's language (Chinese); rows graded before that keep the workflow's
+// English wording (workflows/rules/colour.ts), which these patterns put into Chinese.
 const REASONS: [RegExp, keyof typeof zh.colourHistory][] = [
   [/^(\d+) overdue monthly reports? \((\w+) at ([\d.]+)\)$/, 'overdueReports'],
   [/^spending ([\d.]+)% off plan \((\w+) at ([\d.]+)%\)$/, 'spending'],
