@@ -7,12 +7,12 @@ import type { Knex } from 'knex';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Principal } from './auth';
 import type { AppDeps } from './deps';
-import { ValidationError, type FieldError } from './errors';
+import { says, ValidationError, type FieldError } from './errors';
 import type { Logger } from './logger';
 import type { Role } from '../db/repositories/users';
 import { CANONICAL_UUID, isCleanText, isOptionalBody, TEXT_FORMAT, withCleanStrings } from './schema';
 import { isDuration } from '../workflows/rules/duration';
-import type { Language } from '../i18n';
+import type { Language, MessageKey } from '../i18n';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** Who may call an operation: a list of roles, any signed-in user, or anyone. */
@@ -202,13 +202,34 @@ function fieldOf(e: ErrorObject, prefix: string): string {
   return `${prefix}${e.instancePath}` || '/';
 }
 
-function messageOf(e: ErrorObject): string {
+const LIMIT_KEYWORDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties']);
+const KEYED_FORMATS = new Set([TEXT_FORMAT, 'uuid', 'date', 'date-time', 'iso-duration']);
+
+/** A schema failure as a catalogue message (rendered in the request's language; `message` keeps the English). */
+function messageOf(e: ErrorObject): Pick<FieldError, 'message' | 'key' | 'params'> {
   const p = e.params as Record<string, unknown>;
-  if (e.keyword === 'additionalProperties') return 'is not a known field';
-  if (e.keyword === 'enum') return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-  if (e.keyword === 'format' && p.format === TEXT_FORMAT) return 'must be text without NUL, lone surrogates or control characters other than tab and newline';
-  if (e.keyword === 'format' && p.format === 'uuid') return 'must be a UUID in canonical form (8-4-4-4-12 hex digits)';
-  return e.message ?? e.keyword;
+  const k = e.keyword;
+  if (LIMIT_KEYWORDS.has(k)) return says(`schema.${k}` as MessageKey, { limit: Number(p.limit) });
+  switch (k) {
+    case 'required':
+    case 'additionalProperties':
+    case 'pattern':
+      return k === 'pattern' ? says('schema.pattern', { pattern: String(p.pattern) }) : says(`schema.${k}`);
+    case 'type':
+      return says('schema.type', { type: String(p.type) });
+    case 'enum':
+      return says('schema.enum', { values: (p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ') });
+    case 'const':
+      return says('schema.const', { value: JSON.stringify(p.allowedValue) });
+    case 'multipleOf':
+      return says('schema.multipleOf', { multipleOf: Number(p.multipleOf) });
+    case 'uniqueItems':
+      return says('schema.uniqueItems', { i: Number(p.i), j: Number(p.j) });
+    case 'format':
+      return KEYED_FORMATS.has(String(p.format)) ? says(`schema.format.${String(p.format)}` as MessageKey) : says('schema.format', { format: String(p.format) });
+    default:
+      return says('schema.other', { keyword: k });
+  }
 }
 
 export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix = ''): FieldError[] {
@@ -220,7 +241,7 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix =
       const inside = out.filter((o) => o.field.startsWith(`${prefix}${e.instancePath}`));
       if (inside.length) continue;
     }
-    const fe = { field: fieldOf(e, prefix), rule: e.keyword, message: messageOf(e) };
+    const fe: FieldError = { field: fieldOf(e, prefix), rule: e.keyword, ...messageOf(e) };
     const k = `${fe.field}|${fe.rule}|${fe.message}`;
     if (!seen.has(k)) {
       seen.add(k);

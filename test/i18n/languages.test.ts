@@ -54,6 +54,17 @@ describe('problem+json title and detail follow Accept-Language, Chinese by defau
     expect([badEn.status, badEn.body.title]).toEqual([400, 'Invalid request']);
     expect(badEn.body.detail).toMatch(/^The request is invalid\. .*\/body\/creditCode/);
   });
+
+  test('a schema failure\'s errors[].message is Chinese by default and English on request; field and rule stay', async () => {
+    const get = (lang?: string) => {
+      const r = request(stack.app).get('/api/v1/regions/urn:uuid:00000000-0000-0000-0000-000000000000').set('Authorization', `Bearer ${admin.token}`);
+      return lang ? r.set('Accept-Language', lang) : r;
+    };
+    const [zh, en] = [await get(), await get('en')];
+    expect(zh.body.errors).toEqual([{ field: '/params/id', rule: 'format', message: '须为规范格式的 UUID（8-4-4-4-12 位十六进制）' }]);
+    expect(en.body.errors).toEqual([{ field: '/params/id', rule: 'format', message: 'must be a UUID in canonical form (8-4-4-4-12 hex digits)' }]);
+    expect(zh.body.detail).toContain('须为规范格式的 UUID');
+  });
 });
 
 describe('rule violations: errors[].message follows Accept-Language, rule and field stay the same', () => {
