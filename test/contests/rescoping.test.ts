@@ -153,7 +153,7 @@ describe('a partial award', () => {
     expect(byProject.get(full)).toMatchObject({ rescoping: null, returnedFen: 0 });
     expect(results.totals.overall).toMatchObject({ totalFen: SMALL + 2 * AWARD, returnedFen: AWARD, fundedFen: SMALL + AWARD });
     const csv = expectStatus(await as(stack, organiser).get(`/api/v1/contests/${contestId}/results.csv`), 200).text;
-    expect(csv).toContain('declined, returned');
+    expect(csv).toContain('放弃资助，资金退回');
 
     // A declined project is free to be funded directly.
     expectStatus(await as(stack, officer).post(`/api/v1/projects/${declining}/agreement`, { amountFen: ASKED, startDate: '2027-01-01', endDate: '2027-12-31', tranches: [{ name: 'all', amountFen: ASKED, releaseOn: '2027-01-01' }] }), 200);
