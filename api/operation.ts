@@ -242,6 +242,13 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix =
       if (inside.length) continue;
     }
     const fe: FieldError = { field: fieldOf(e, prefix), rule: e.keyword, ...messageOf(e) };
+    // A union of constants reports each branch: one error listing the values says it once.
+    const sibling = e.keyword === 'const' ? out.find((o) => o.field === fe.field && o.rule === 'const') : undefined;
+    if (sibling) {
+      const values = [String(sibling.params?.values ?? sibling.params?.value), JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)].join(', ');
+      Object.assign(sibling, says('schema.enum', { values }));
+      continue;
+    }
     const k = `${fe.field}|${fe.rule}|${fe.message}`;
     if (!seen.has(k)) {
       seen.add(k);
