@@ -4,7 +4,7 @@ import type { ContestEntryRow, PledgeRow, SubscriptionRow } from './contests';
 
 type Db = Knex | Knex.Transaction;
 
-/** One request of a desk batch, as contest_subscribe (migration 20261202000100) takes it. */
+/** One request of a desk batch, as contest_subscribe (migrations 20261202000300, 20261220000100) takes it. */
 export interface DeskRequest {
   pledgeId: string;
   entryId: string;

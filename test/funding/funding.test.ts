@@ -213,6 +213,34 @@ test('a batch whose write fails answers 500 to each of its requests, writes noth
   expect(audit?.after).toEqual(listed.find((x) => x.id === ok.body.id));
 });
 
+test('a request of a batch that cannot be written fails alone: the batch is decided again request by request, and the rest of it is written', async () => {
+  const f = await funders(1, 'One-failing-write funder');
+  const pledgeId = await pledge(f.users[0], 'cash', 90_000);
+  const e4Before = await fenOf('contest_entries', entries.E4, 'subscribed_fen');
+  const req = (amountFen: number, i: number) => ({ pledgeId, entryId: entries.E4, amountFen, funderOrganisationId: f.orgId, userId: f.users[0].id, requestId: `alone-${i}` });
+  // Only the audit row of the 2,222-fen subscription is refused.
+  await stack.db.raw("create function refuse_one_audit() returns trigger language plpgsql as $$ begin raise exception 'audit refused by the test'; end $$");
+  await stack.db.raw("create trigger refuse_one_audit before insert on audit_log for each row when (new.action = 'subscribe' and new.after->>'amountFen' = '2222') execute function refuse_one_audit()");
+  let outcomes: { decision: string; sqlstate?: string; body?: { id: string; pledgeRemainingFen: number; entrySubscribedFen: number } }[];
+  try {
+    outcomes = (await stack.db.raw('select contest_subscribe(?::uuid, ?::jsonb) as o', [id, JSON.stringify([1_111, 2_222, 3_333].map(req))])).rows[0].o;
+  } finally {
+    await stack.db.raw('drop trigger refuse_one_audit on audit_log');
+    await stack.db.raw('drop function refuse_one_audit()');
+  }
+  expect(outcomes.map((o) => o.decision)).toEqual(['accepted', 'failed', 'accepted']);
+  expect(outcomes[1].sqlstate).toBe('P0001');
+  // Each answer tells the totals right after its own subscription, as written: the failed one counts for nothing.
+  expect(outcomes[0].body).toMatchObject({ pledgeRemainingFen: 88_889, entrySubscribedFen: e4Before + 1_111 });
+  expect(outcomes[2].body).toMatchObject({ pledgeRemainingFen: 85_556, entrySubscribedFen: e4Before + 4_444 });
+  const written = await stack.db('contest_subscriptions').where({ pledge_id: pledgeId }).orderBy('amount_fen').select('id', 'amount_fen');
+  expect(written.map((w) => [w.id, Number(w.amount_fen)])).toEqual([[outcomes[0].body!.id, 1_111], [outcomes[2].body!.id, 3_333]]);
+  expect(await fenOf('contest_pledges', pledgeId, 'allocated_fen')).toBe(4_444);
+  expect(await fenOf('contest_entries', entries.E4, 'subscribed_fen')).toBe(e4Before + 4_444);
+  expect(await count('audit_log', { action: 'subscribe', request_id: 'alone-1' })).toBe(0);
+  expect(await stack.db('audit_log').where({ action: 'subscribe' }).whereIn('request_id', ['alone-0', 'alone-2']).count({ n: '*' }).first()).toEqual({ n: '2' });
+});
+
 test('a desk whose metrics hook throws goes on deciding: one subscription after another is written', async () => {
   const desk = new SubscriptionDesk(stack.db, { onBatch: () => { throw new Error('metrics broke (test)'); } });
   const other = { ...stack, app: createApp({ ...stack.deps, subscriptions: desk }) };
@@ -316,7 +344,7 @@ describe('the funding desk function agrees with its reference, checkSubscription
     });
   }
 
-  test('on random batches (pledges of several funders, ranked, unranked, unknown and malformed ids, any phase) both decide every request alike, and the totals move by what was accepted', async () => {
+  test('on random batches (pledges of several funders, ranked, unranked, unknown and malformed ids, any phase) both decide every request alike, the batch form and the isolating form answer alike, and the totals move by what was accepted', async () => {
     const a = await funders(1, 'Property funder A');
     const b = await funders(1, 'Property funder B');
     const pledgeIds = [await pledge(a.users[0], 'cash', 150_000), await pledge(a.users[0], 'goods', 40_000), await pledge(b.users[0], 'services', 90_000)];
@@ -344,9 +372,20 @@ describe('the funding desk function agrees with its reference, checkSubscription
           const before = { pledges: new Map([...pledges].map(([k, v]) => [k, { ...v }])), entries: new Map([...entryState].map(([k, v]) => [k, { ...v }])) };
           const input: Req[] = reqs.map((r, i) => ({ pledgeId: r.pledgeId, entryId: r.entryId, amountFen: r.amountFen, funderOrganisationId: r.funder.org, userId: r.funder.user, requestId: `prop-${i}` }));
 
+          // The isolating form (a subtransaction per request) first, in a savepoint rolled back, then the desk's
+          // batch form: both answer alike, looks and bodies included (but the new subscription's id).
+          let isolated: unknown[] = [];
+          await trx.transaction(async (sp) => {
+            isolated = (await sp.raw('select contest_subscribe_each(?::uuid, ?::jsonb) as o', [id, JSON.stringify(input)])).rows[0].o as unknown[];
+            throw new Rollback();
+          }).catch((err) => {
+            if (!(err instanceof Rollback)) throw err;
+          });
           const outcomes = (await trx.raw('select contest_subscribe(?::uuid, ?::jsonb) as o', [id, JSON.stringify(input)])).rows[0].o as { decision: string }[];
           const expected = reference(phase, pledges, entryState, input);
           expect(outcomes.map((o) => o.decision)).toEqual(expected);
+          const withoutIds = (os: unknown[]) => JSON.parse(JSON.stringify(os, (k, v) => (k === 'id' ? 'new' : v)));
+          expect(withoutIds(outcomes)).toEqual(withoutIds(isolated));
           accepted += expected.filter((d) => d === 'accepted').length;
 
           // What the function wrote is what the reference accepted, to the fen.
