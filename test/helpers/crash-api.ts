@@ -2,7 +2,8 @@
 // the first query whose SQL matches a pattern: the crash-window tests put that moment between a write and its answer.
 // `node bin/run-ts.js test/helpers/crash-api.ts <database url> <sql pattern> [<task queue>]`; prints `port <n>` once
 // listening. With a task queue it also talks to the test's Temporal server (FUHUA_TEST_TEMPORAL_ADDRESS) and dies
-// 25 ms after it has sent its first update-with-start, before the answer can reach the client.
+// 25 ms after it has sent its first update (with start, or to a running workflow), before the answer can reach the
+// client.
 import http from 'node:http';
 import pg from 'pg';
 import { Client, Connection, WorkflowClient } from '@temporalio/client';
@@ -36,6 +37,14 @@ async function temporal(): Promise<{ client: Client; taskQueue: string } | null>
     setTimeout(() => process.kill(process.pid, 'SIGKILL'), 25);
     return withStart.apply(this, args);
   } as typeof withStart;
+  // A workflow handle's executeUpdate and startUpdate both end in this (protected) method, which sends the update.
+  type StartUpdate = (this: WorkflowClient, ...args: unknown[]) => Promise<unknown>;
+  const proto = WorkflowClient.prototype as unknown as { _startUpdateHandler: StartUpdate };
+  const startUpdate = proto._startUpdateHandler;
+  proto._startUpdateHandler = function killedAfter(this: WorkflowClient, ...args: unknown[]) {
+    setTimeout(() => process.kill(process.pid, 'SIGKILL'), 25);
+    return startUpdate.apply(this, args);
+  };
   const connection = await Connection.connect({ address: process.env.FUHUA_TEST_TEMPORAL_ADDRESS });
   return { client: new Client({ connection }), taskQueue };
 }

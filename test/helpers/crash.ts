@@ -12,7 +12,8 @@ export interface Crash {
 
 /**
  * `sql`: the child dies when PostgreSQL has answered the first statement matching it. `taskQueue`: the child also talks
- * to the test's Temporal server and dies 25 ms after sending its first update-with-start.
+ * to the test's Temporal server and dies 25 ms after sending its first update (update-with-start, or an update to a
+ * running workflow).
  */
 export async function crashApi(
   stack: Stack,
