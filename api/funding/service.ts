@@ -4,9 +4,10 @@
 import type { Knex } from 'knex';
 import { isMessageKey, t, type Language, type MessageKey } from '../../i18n';
 import { writeAudit } from '../../db/repositories/audit';
+import { rankingEntries } from '../../db/repositories/contest-judging';
 import { fen, toPledge, toSubscription, type ContestRow, type FundingSource, type PledgeRow, type RescopingStatus, type SubscriptionRow } from '../../db/repositories/contests';
 import {
-  deletePledge, insertPledge, lockFundingRow, pledgeTotals, pledgesQuery, rankedEntries, removeSubscription, shrinkPledgeToAllocated, subscriptionTotals, subscriptionsQuery,
+  deletePledge, insertPledge, lockFundingRow, pledgeTotals, pledgesQuery, removeSubscription, shrinkPledgeToAllocated, subscriptionTotals, subscriptionsQuery,
 } from '../../db/repositories/funding';
 import type { Principal } from '../auth';
 import { hasRole } from '../auth';
@@ -153,7 +154,7 @@ export async function contestResults(db: Knex, user: Principal, contestId: strin
   const c = await visibleContest(db, user, contestId);
   const organiser = runsContest(user, c);
   if (!c.final_ranking_id || (!organiser && !c.published_at)) throw new NotFoundError('results-unpublished');
-  const rows = await rankedEntries(db, c.final_ranking_id);
+  const rows = await rankingEntries(db, c.final_ranking_id);
   const subs = await subscriptionTotals(db, c.id);
   const pledges = await pledgeTotals(db, c.id);
 

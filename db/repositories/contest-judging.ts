@@ -1,6 +1,6 @@
 // Judging's rows: the judge pool, assignments, score sheets and ranking snapshots of a contest.
 import type { Knex } from 'knex';
-import type { ContestRoundRow, ContestRow } from './contests';
+import type { ContestEntryRow, ContestRoundRow, ContestRow } from './contests';
 
 type Db = Knex | Knex.Transaction;
 
@@ -228,11 +228,15 @@ export function findRanking(db: Db, rankingId: string): Promise<RankingRow | und
   return db('contest_rankings').where({ id: rankingId }).first();
 }
 
-export interface RankedEntryRow {
-  entry_id: string; rank: number; track_key: string; track_rank: number; score: string; sheet_count: number; round_key: string;
-  project_id: string; organisation_id: string; amount_asked_fen: string; title: string; organisation_name: string;
-}
+/**
+ * An entry of a ranking: the entry's row, its place in the ranking (rank, track, score, sheets, the round that placed
+ * it), its project's title and its organisation's name. The ranking view and the funding results read the same rows.
+ */
+export type RankedEntryRow = ContestEntryRow & {
+  entry_id: string; rank: number; track_rank: number; score: string; sheet_count: number; round_key: string; title: string; organisation_name: string;
+};
 
+/** The entries of a ranking, in rank order. An entry's track is fixed when it enters, so the entry's and the ranking's agree. */
 export async function rankingEntries(db: Db, rankingId: string): Promise<RankedEntryRow[]> {
   return (await db('contest_ranking_entries as r')
     .join('contest_entries as e', 'e.id', 'r.entry_id')
@@ -240,5 +244,5 @@ export async function rankingEntries(db: Db, rankingId: string): Promise<RankedE
     .join('organisations as o', 'o.id', 'e.organisation_id')
     .where('r.ranking_id', rankingId)
     .orderBy('r.rank')
-    .select('r.*', 'e.project_id', 'e.organisation_id', 'e.amount_asked_fen', 'p.title', 'o.name as organisation_name')) as RankedEntryRow[];
+    .select('e.*', 'r.entry_id', 'r.rank', 'r.track_key', 'r.track_rank', 'r.score', 'r.sheet_count', 'r.round_key', 'p.title', 'o.name as organisation_name')) as RankedEntryRow[];
 }

@@ -93,19 +93,6 @@ export function subscriptionsQuery(db: Db, contestId: string, entryId?: string):
   return q;
 }
 
-export type RankedEntryRow = ContestEntryRow & { rank: number; track_rank: number; track_key: string; score: string; title: string; organisation_name: string };
-
-/** The entries of a ranking, in rank order, with their project's title and organisation's name. */
-export async function rankedEntries(db: Db, rankingId: string): Promise<RankedEntryRow[]> {
-  return (await db('contest_ranking_entries as r')
-    .join('contest_entries as e', 'e.id', 'r.entry_id')
-    .join('projects as p', 'p.id', 'e.project_id')
-    .join('organisations as o', 'o.id', 'e.organisation_id')
-    .where('r.ranking_id', rankingId)
-    .orderBy('r.rank')
-    .select('r.rank', 'r.track_rank', 'r.track_key', 'r.score', 'e.*', 'p.title', 'o.name as organisation_name')) as RankedEntryRow[];
-}
-
 /** Subscriptions summed per entry, funder and kind. */
 export async function subscriptionTotals(db: Db, contestId: string): Promise<{ entry_id: string; funder_organisation_id: string; name: string; kind: 'cash' | 'goods' | 'services'; amount: string }[]> {
   return db('contest_subscriptions as s')
