@@ -86,7 +86,7 @@ const MAX_ATTEMPTS = 3;
 /**
  * The funding desk: subscriptions to one contest are decided in batches (group commit), one batch at a time per
  * contest and API process. The requests that arrive while a batch is being decided form the next batch, which goes
- * to PostgreSQL as ONE call of the function contest_subscribe with bound parameters: it locks the contest, the
+ * to PostgreSQL as soon as the batch before it is decided (before that batch's answers are written), as ONE call of the function contest_subscribe with bound parameters: it locks the contest, the
  * batch's pledges and its entries in one fixed order, decides each request in arrival order against the running
  * totals, and writes the accepted subscriptions with their totals, audit rows and Idempotency-Key answers in a few
  * set-based statements. Only when that write fails is the batch decided again with a subtransaction per request
@@ -124,13 +124,18 @@ export class SubscriptionDesk {
     try {
       // Let the requests already read off the sockets in this turn of the event loop join the first batch.
       await new Promise((r) => setImmediate(r));
-      while (queue.length) {
-        const batch = queue.splice(0, this.maxBatch);
-        const t0 = performance.now();
+      let batch = queue.splice(0, this.maxBatch);
+      let running = this.start(contestId, batch);
+      while (batch.length) {
+        const done = await running;
+        // The requests that arrived meanwhile go to the database before this batch's answers are written: the next
+        // batch is decided while this process answers the last one.
+        const next = queue.splice(0, this.maxBatch);
+        if (next.length) running = this.start(contestId, next);
         try {
-          const outcomes = await this.decide(contestId, batch.map((p) => p.req));
+          if ('error' in done) throw done.error;
           batch.forEach((p, i) => {
-            const o = outcomeOf(outcomes[i], p.req);
+            const o = outcomeOf(done.outcomes[i], p.req);
             if ('error' in o) p.reject(o.error);
             else p.resolve(o);
           });
@@ -138,16 +143,27 @@ export class SubscriptionDesk {
           for (const p of batch) p.reject(err);
         }
         try {
-          this.onBatch?.(batch.length, (performance.now() - t0) / 1000);
+          this.onBatch?.(batch.length, done.seconds);
         } catch {
           // Metrics never stop the desk.
         }
+        batch = next;
       }
     } finally {
       // Whatever happens, no request is left waiting on a desk that has stopped draining.
       this.queues.delete(contestId);
       for (const p of queue.splice(0)) p.reject(new Error('the funding desk stopped before deciding this subscription'));
     }
+  }
+
+  /** Sends a batch to the database; settles with its outcomes or its error (never rejects), and its time. */
+  private start(contestId: string, batch: Pending[]): Promise<{ outcomes: DeskOutcome[]; seconds: number } | { error: unknown; seconds: number }> {
+    const t0 = performance.now();
+    const seconds = () => (performance.now() - t0) / 1000;
+    return this.decide(contestId, batch.map((p) => p.req)).then(
+      (outcomes) => ({ outcomes, seconds: seconds() }),
+      (error: unknown) => ({ error, seconds: seconds() }),
+    );
   }
 
   private async decide(contestId: string, reqs: SubscriptionRequest[]): Promise<DeskOutcome[]> {
