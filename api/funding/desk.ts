@@ -86,12 +86,13 @@ const MAX_ATTEMPTS = 3;
 /**
  * The funding desk: subscriptions to one contest are decided in batches (group commit), one batch at a time per
  * contest and API process. The requests that arrive while a batch is being decided form the next batch, which goes
- * to PostgreSQL as soon as the batch before it is decided (before that batch's answers are written), as ONE call of the function contest_subscribe with bound parameters: it locks the contest, the
- * batch's pledges and its entries in one fixed order, decides each request in arrival order against the running
- * totals, and writes the accepted subscriptions with their totals, audit rows and Idempotency-Key answers in a few
- * set-based statements. Only when that write fails is the batch decided again with a subtransaction per request
- * (migration 20261220000100): a refused request is refused alone, and so is one whose write fails; the batch's call
- * failing as a whole (the connection lost) fails each of its requests, and nothing of it is written.
+ * to PostgreSQL as soon as the batch before it is decided (before that batch's answers are written), as ONE call of
+ * the function contest_subscribe with bound parameters: it locks the contest, the batch's pledges and its entries in
+ * one fixed order, decides each request in arrival order against the running totals, and writes the accepted
+ * subscriptions with their totals, audit rows and Idempotency-Key answers in a few set-based statements. Only when
+ * that write fails is the batch decided again with a subtransaction per request (migration 20261220000100): a
+ * refused request is refused alone, and so is one whose write fails; the batch's call failing as a whole (the
+ * connection lost) fails each of its requests, and nothing of it is written.
  */
 export class SubscriptionDesk {
   private readonly queues = new Map<string, Pending[]>();
