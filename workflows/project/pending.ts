@@ -2,6 +2,7 @@ import type { TaskSpec } from '../../activities/project-event-types';
 import type { ProjectState } from '../messages';
 import { DELIVERING } from '../stages';
 import { addDuration } from '../rules/duration';
+import { addZoneDuration, startOfZoneDay, zonedReportPeriod } from '../rules/zone';
 import type { ProgrammeRules } from '../rules/programme-rules';
 import { msg, type Message } from '../../i18n/message';
 
@@ -25,8 +26,30 @@ export interface PendingContext {
   rules: ProgrammeRules;
 }
 
-/** The end of a report's period: the report is due then, and overdue after the grace. */
-export const periodEnd = (rules: ProgrammeRules, periodStart: string) => addDuration(periodStart, rules.monitoring.reportInterval);
+type Agreement = NonNullable<ProjectState['agreement']>;
+
+/**
+ * Report period `k` of an agreement: its start, its end (the report is due then, and overdue after the grace) and the
+ * due date. Agreements signed since report months follow the programme's zone use its calendar; older ones step from
+ * signing on the UTC calendar, exactly as they did.
+ */
+export function reportPeriod(rules: ProgrammeRules, ag: Agreement, k: number): { start: string; end: string; dueAt: string } {
+  const { reportInterval: interval, reportGrace: grace } = rules.monitoring;
+  if (ag.reportZone) return zonedReportPeriod(ag.reportZone, ag.reportsFrom, interval, grace, k);
+  const start = addDuration(ag.reportsFrom, interval, k - 1);
+  const end = addDuration(ag.reportsFrom, interval, k);
+  return { start, end, dueAt: addDuration(end, grace) };
+}
+
+/** The end of a report's period (the next one opens then); older agreements count it from the period's start. */
+export function periodEnd(rules: ProgrammeRules, ag: Agreement | null, r: { period: number; periodStart: string }): string {
+  return ag?.reportZone ? reportPeriod(rules, ag, r.period).end : addDuration(r.periodStart, rules.monitoring.reportInterval);
+}
+
+/** The instant the agreement's last day ends: the end of that day in the programme's zone, or in UTC for older ones. */
+export function agreementEnd(ag: Agreement): string {
+  return ag.reportZone ? addZoneDuration(ag.reportZone, startOfZoneDay(ag.reportZone, ag.endDate), 'P1D') : `${ag.endDate}T23:59:59.999Z`;
+}
 
 /** The quarterly reviews' interval: the programme's rule, three months when an older programme has none. */
 export const quarterlyReviewInterval = (rules: ProgrammeRules) => rules.monitoring.quarterlyReviewInterval ?? 'P3M';
