@@ -14,6 +14,7 @@ import { composeFinalRanking } from '../workflows/contest-rules/final-ranking';
 import { createContestAwardActivities } from './contest-awards';
 import { contestBusinessRule, contestIllegal, lockContest, type ContestMoveInput, type RoundTimes } from './contest-common';
 import { msg } from '../i18n/message';
+import { sharedTimeZone } from '../db/repositories/programmes';
 
 export type { ContestMoveInput, RoundTimes } from './contest-common';
 
@@ -279,11 +280,12 @@ export function createContestActivities(deps: ActivityDeps) {
         const round = await trx<ContestRoundRow>('contest_rounds').where({ contest_id: i.contestId, round_index: i.roundIndex }).first();
         if (!c || !round || round.closed_at) return { reminded: 0 };
         const pending = await missingByJudge(trx, round.id);
+        const timeZone = await sharedTimeZone(trx, c.programme_ids);
         await openContestTasks(
           trx, c.id,
           pending.map((p) => ({
             key: contestTaskKey(c.id, 'remind', round.round_key, p.judgeId), userId: p.judgeId, kind: 'contest_score_reminder',
-            title: msg('task.contest.score-reminder', { count: p.missing, contest: c.name, deadline: round.deadline_at.toISOString() }), dueAt: round.deadline_at,
+            title: msg('task.contest.score-reminder', { count: p.missing, contest: c.name, deadline: round.deadline_at.toISOString(), timeZone }), dueAt: round.deadline_at,
           })),
           i.at,
         );

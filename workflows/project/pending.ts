@@ -3,7 +3,7 @@ import type { ProjectState } from '../messages';
 import { DELIVERING } from '../stages';
 import { addDuration } from '../rules/duration';
 import { addZoneDuration, startOfZoneDay, zonedReportPeriod } from '../rules/zone';
-import type { ProgrammeRules } from '../rules/programme-rules';
+import { timeZoneOf, type ProgrammeRules } from '../rules/programme-rules';
 import { msg, type Message } from '../../i18n/message';
 
 // What waits for whom: the one list both the live state's pendingActions and the inbox come from. Every event
@@ -64,13 +64,15 @@ export function pendingActions(s: ProjectState, c: PendingContext): PendingActio
   const person = (userId: string, action: string, kind: string, title: Message, key: string, dueAt: string | null = null) =>
     out.push({ action, who: userId, task: { key, userId, kind, title, dueAt } });
 
+  // Dates in a title are shown in the programme's zone.
+  const zone = timeZoneOf(c.rules);
   const stage = s.stage;
   if (stage === 'design') applicant('submitDesign', 'submit_design', msg('task.submit-design'), `${id}:design`);
   if (stage === 'review') {
     if (s.panel.length === 0) officer('assignPanel', 'assign_panel', msg('task.assign-panel'), `${id}:panel:${s.version}`);
     for (const seat of s.panel.filter((x) => !x.scored)) {
       // One task per reviewer's score; past the reminder it is the reminder, so the inbox shows the urgency.
-      if (seat.reminded) person(seat.reviewerId, 'submitReviewScore', 'reminder', msg('task.review-reminder', { dueAt: seat.dueAt }), `${id}:remind-review:${s.version}:${seat.reviewerId}`, seat.dueAt);
+      if (seat.reminded) person(seat.reviewerId, 'submitReviewScore', 'reminder', msg('task.review-reminder', { dueAt: seat.dueAt, timeZone: zone }), `${id}:remind-review:${s.version}:${seat.reviewerId}`, seat.dueAt);
       else person(seat.reviewerId, 'submitReviewScore', 'score_review', msg('task.score-review'), `${id}:review:${s.version}:${seat.reviewerId}`, seat.dueAt);
       if (seat.lateNotified) officer('reassignReviewer', 'reassign_reviewer', msg('task.reassign-reviewer'), `${id}:late-review:${s.version}:${seat.reviewerId}`);
     }
@@ -87,7 +89,7 @@ export function pendingActions(s: ProjectState, c: PendingContext): PendingActio
       // Three phases, each its own task: the period is open, its end has come (a reminder before the due date),
       // the grace has passed (overdue).
       if (r.overdue) applicant(action, 'monthly_report', msg('task.monthly-report-overdue', { period: r.period }), `${id}:report-overdue:${r.period}`, r.dueAt);
-      else if (r.reminded) applicant(action, 'monthly_report_reminder', msg('task.monthly-report-reminder', { period: r.period, dueAt: r.dueAt }), `${id}:report-reminder:${r.period}`, r.dueAt);
+      else if (r.reminded) applicant(action, 'monthly_report_reminder', msg('task.monthly-report-reminder', { period: r.period, dueAt: r.dueAt, timeZone: zone }), `${id}:report-reminder:${r.period}`, r.dueAt);
       else applicant(action, 'monthly_report_due', msg('task.monthly-report-due', { period: r.period }), `${id}:report-due:${r.period}`, r.dueAt);
     }
     for (const q of s.quarterlyReviews?.due ?? []) {
