@@ -2,6 +2,7 @@ import * as wf from '@temporalio/workflow';
 import * as m from '../messages';
 import { businessRule } from '../refusals';
 import { addDuration } from '../rules/duration';
+import { violation } from '../rules/violations';
 import { move, nowIso, type AnyMove, type ProjectRun } from './state';
 
 // Closure (结项): after the final evaluation the officer closes the project or sends it to rectification
@@ -14,7 +15,7 @@ export const withdrawProject = move({
 });
 
 function requireFinalEvaluation(p: ProjectRun): void {
-  if (!p.state.evaluations.final?.submitted) throw businessRule([{ field: '/body', rule: 'final-evaluation', message: 'the final evaluation is not submitted yet' }]);
+  if (!p.state.evaluations.final?.submitted) throw businessRule([violation('/body', 'final-evaluation', 'rule.closure.final-evaluation')]);
 }
 
 export const closeProject = move({

@@ -1,7 +1,7 @@
 import type { ProjectWrite } from '../../activities/project-event-types';
 import * as m from '../messages';
 import { businessRule } from '../refusals';
-import type { RuleViolation } from '../rules/violations';
+import { violation, type RuleViolation } from '../rules/violations';
 import * as wf from '@temporalio/workflow';
 import { timeZoneOf } from '../rules/programme-rules';
 import { startOfZoneDay } from '../rules/zone';
@@ -12,10 +12,10 @@ import { move, nowIso, REPORT_MONTH_IN_ZONE, type AnyMove, type ProjectRun } fro
 
 export function agreementRules(terms: m.AgreementTerms): RuleViolation[] {
   const errors: RuleViolation[] = [];
-  if (terms.endDate <= terms.startDate) errors.push({ field: '/body/endDate', rule: 'after-start', message: 'must be after the start date' });
+  if (terms.endDate <= terms.startDate) errors.push(violation('/body/endDate', 'after-start', 'rule.after-start'));
   const tranches = terms.tranches.reduce((s, t) => s + t.amountFen, 0);
-  if (tranches !== terms.amountFen) errors.push({ field: '/body/tranches', rule: 'tranches-sum', message: `tranches add up to ${tranches} fen, the agreement is for ${terms.amountFen} fen` });
-  if (!terms.fundingSources?.length) errors.push({ field: '/body/fundingSources', rule: 'funding-sources', message: 'name at least one source of the money' });
+  if (tranches !== terms.amountFen) errors.push(violation('/body/tranches', 'tranches-sum', 'rule.delivery.tranches-sum', { tranches, amount: terms.amountFen }));
+  if (!terms.fundingSources?.length) errors.push(violation('/body/fundingSources', 'funding-sources', 'rule.delivery.funding-sources'));
   return errors;
 }
 
@@ -59,7 +59,7 @@ export const fundDirectly = move({
 
 function withinAgreement(p: ProjectRun, date: string, field: string): RuleViolation[] {
   const ag = p.state.agreement;
-  if (ag && (date < ag.startDate || date > ag.endDate)) return [{ field, rule: 'within-agreement', message: `${date} is outside the agreement (${ag.startDate} to ${ag.endDate})` }];
+  if (ag && (date < ag.startDate || date > ag.endDate)) return [violation(field, 'within-agreement', 'rule.delivery.within-agreement', { date, start: ag.startDate, end: ag.endDate })];
   return [];
 }
 
