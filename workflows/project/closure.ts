@@ -49,7 +49,8 @@ export const orderRectification = move({
 
 /**
  * Ends the project for good (终止), from any stage that has not ended: the workflow finishes, an open rectification
- * ends with it, every open task of the project closes, and the tranches not yet released are held. The event and the
+ * ends with it, a partial award waiting in rescoping is declined (the money back to the pool), every open task of the
+ * project closes, and the tranches not yet released are held. The event and the
  * audit entry keep who, why and what was held.
  */
 export const terminateProject = move({
@@ -59,12 +60,16 @@ export const terminateProject = move({
     const s = p.state;
     const from = s.stage;
     const rectificationId = s.rectification?.id ?? null;
+    // A partial award waiting for its answer is settled as declined: the money goes back to the pool.
+    const r = s.rescoping;
+    const rescoping = r ? { contestId: r.contestId, awardedFen: r.awardedFen } : undefined;
     s.stage = 'terminated';
     s.rectification = null;
     s.revisionDueAt = null;
+    s.rescoping = null;
     await p.record({
-      key, kind: 'terminated', actorId: a.actorId, data: { from, reason: a.reason },
-      write: { op: 'termination', from, reason: a.reason, rectificationId },
+      key, kind: 'terminated', actorId: a.actorId, data: { from, reason: a.reason, ...(rescoping ? { contestId: rescoping.contestId, returnedFen: rescoping.awardedFen } : {}) },
+      write: { op: 'termination', from, reason: a.reason, rectificationId, ...(rescoping ? { rescoping } : {}) },
       closeTasks: [`${p.projectId}:`],
     });
   },
