@@ -2,6 +2,7 @@
 // judging routes meet SQL (db/repositories/contest-judging.ts).
 import type { Knex } from 'knex';
 import { writeAudit } from '../../db/repositories/audit';
+import { sharedTimeZone } from '../../db/repositories/programmes';
 import { contestTaskKey, fen, openContestTasks, type ContestRow } from '../../db/repositories/contests';
 import {
   addJudges as insertJudges, assignmentsQuery, closeJudgeTasksIfDone, entryOfContest, findRanking, findRound, hasSheet, judgePool, judgesOf, lockAssignment, rankingEntries,
@@ -143,7 +144,11 @@ export async function submitScores(db: Knex, user: Principal, requestId: string,
   const sheet = await db.transaction(async (trx) => {
     const found = await shareAssignedRound(trx, contestId, roundKey, entryId, user.id);
     if (!found) throw new NotFoundError('assignment');
-    if (found.closed_at) throw new IllegalMoveError(found.phase, 'submitScore', msg('problem.illegal-move.round-frozen', { round: found.round_key, closedAt: found.closed_at.toISOString() }));
+    if (found.closed_at) {
+      const contest = await trx<ContestRow>('contests').where({ id: contestId }).first('programme_ids');
+      const timeZone = await sharedTimeZone(trx, contest?.programme_ids ?? []);
+      throw new IllegalMoveError(found.phase, 'submitScore', msg('problem.illegal-move.round-frozen', { round: found.round_key, closedAt: found.closed_at.toISOString(), timeZone }));
+    }
     const criteria = found.settings.rounds[found.round_index].criteria;
     const violations = checkScoreSheets(criteria, [{ entryId, judgeId: user.id, scores: input.scores }]);
     if (violations.length) throw new BusinessRuleError(violations.map((v) => ({ ...v, field: v.field.replace(/^\/0/, '/body') })));

@@ -8,6 +8,7 @@ import { serialiser } from '../serialise';
 import { addDuration, parseInstant } from '../rules/duration';
 import { msg, type Message, type MessageKey, type Params } from '../../i18n/message';
 import { violation } from '../rules/violations';
+import { timeZoneOf } from '../rules/programme-rules';
 
 const acts = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -180,7 +181,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
 
   on(m.checkOut, 'checkOut', (a) => {
     requireServer(a);
-    if (a.at && state.checkedInAt && parseInstant(a.at) < parseInstant(state.checkedInAt)) throw businessRule('/body/at', 'after-check-in', 'rule.order.after-check-in', { checkedInAt: state.checkedInAt });
+    if (a.at && state.checkedInAt && parseInstant(a.at) < parseInstant(state.checkedInAt)) throw businessRule('/body/at', 'after-check-in', 'rule.order.after-check-in', { checkedInAt: state.checkedInAt, timeZone: timeZoneOf(input) });
   }, async (a, eventKey) => {
     const at = a.at ?? nowIso();
     const hours = servedHours(state.checkedInAt!, at);
