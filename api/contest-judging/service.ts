@@ -129,7 +129,7 @@ export async function reassign(db: Knex, user: Principal, requestId: string, now
     await replaceAssignment(trx, { roundId: round.id, contestId: c.id, entryId: input.entryId, fromJudgeId: input.fromJudgeId, toJudgeId, dueAt, at: now });
     await openContestTasks(trx, c.id, [{
       key: contestTaskKey(c.id, 'score', round.round_key, toJudgeId, input.entryId), userId: toJudgeId, kind: 'contest_score',
-      title: `Score an entry reassigned to you in "${c.name}", round "${roundSettings.name}"`, dueAt,
+      title: msg('task.contest.score-reassigned', { contest: c.name, round: roundSettings.name }), dueAt,
     }], now);
     await writeAudit(trx, { actorId: user.id, action: 'reassign_judge', objectType: 'contest', objectId: c.id, before: { round: round.round_key, entryId: input.entryId, judgeId: input.fromJudgeId }, after: { judgeId: toJudgeId, dueAt: dueAt.toISOString() }, requestId });
     return { roundId: round.id, roundKey: round.round_key, entryId: input.entryId, fromJudgeId: input.fromJudgeId, toJudgeId, dueAt: dueAt.toISOString() };
