@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { writeAudit } from '../db/repositories/audit';
 import { agreedTranches, releases } from '../db/repositories/tranches';
 import type { WriteHandlers } from './project-event-types';
+import { rescopingWrites } from './rescoping';
 
 // Closure: the final report travels in the event's data (applyProjectEvent puts it there); nothing else to write.
 // Termination (终止): an open rectification ends with the project, the unreleased tranches are held (the event and
@@ -9,6 +10,8 @@ import type { WriteHandlers } from './project-event-types';
 export const closureWrites = {
   async closure() {},
   async termination(trx, ev, w) {
+    // Terminated while waiting on a partial award's answer: the entry is settled as declining does, the award returned.
+    if (w.rescoping) await rescopingWrites.rescopingDecline(trx, ev, { op: 'rescopingDecline', contestId: w.rescoping.contestId, awardedFen: w.rescoping.awardedFen, reason: w.reason, expired: false });
     if (w.rectificationId) await trx('rectifications').where({ id: w.rectificationId }).whereNot('status', 'completed').update({ status: 'ended', completed_at: new Date(ev.at) });
     const held = await heldTranches(trx, ev.projectId);
     const heldFen = held.reduce((s, t) => s + t.amountFen, 0);

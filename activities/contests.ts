@@ -14,6 +14,8 @@ import { composeFinalRanking } from '../workflows/contest-rules/final-ranking';
 import { createContestAwardActivities } from './contest-awards';
 import { contestBusinessRule, contestIllegal, lockContest, type ContestMoveInput, type RoundTimes } from './contest-common';
 import { msg } from '../i18n/message';
+import { violation } from '../workflows/rules/violations';
+import { sharedTimeZone } from '../db/repositories/programmes';
 
 export type { ContestMoveInput, RoundTimes } from './contest-common';
 
@@ -59,7 +61,7 @@ async function openRound(trx: Knex.Transaction, c: ContestRow, index: number, ti
       .orderBy('e.id');
   }
   if (entries.length === 0) {
-    throw contestBusinessRule([{ field: '/entries', rule: 'round-has-entries', message: `round "${round.key}" has no entries to judge` }]);
+    throw contestBusinessRule([violation('/entries', 'round-has-entries', 'rule.contest.round-has-entries', { round: round.key })]);
   }
 
   const judges = (await trx('contest_judges as j')
@@ -84,11 +86,7 @@ async function openRound(trx: Knex.Transaction, c: ContestRow, index: number, ti
     const byId = new Map(entries.map((e) => [e.id, e]));
     const uncoverable = result.uncoverable.map((u) => ({ entryId: u.entryId, projectId: byId.get(u.entryId)!.project_id, title: byId.get(u.entryId)!.title, eligibleJudges: u.eligibleJudges }));
     throw contestBusinessRule(
-      uncoverable.map((u) => ({
-        field: `/entries/${u.entryId}`,
-        rule: 'judges-free-of-conflict',
-        message: `entry "${u.title}" has ${u.eligibleJudges} judge(s) free of conflict of interest; round "${round.key}" needs ${round.judgesPerEntry}`,
-      })),
+      uncoverable.map((u) => violation(`/entries/${u.entryId}`, 'judges-free-of-conflict', 'rule.contest.judges-free-of-conflict', { title: u.title, eligible: u.eligibleJudges, round: round.key, needed: round.judgesPerEntry })),
       { uncoverable, judgesPerEntry: round.judgesPerEntry },
       msg('problem.business-rule.uncoverable', { count: uncoverable.length, judges: round.judgesPerEntry, titles: uncoverable.map((u) => u.title).join(', ') }),
     );
@@ -144,7 +142,8 @@ export function createContestActivities(deps: ActivityDeps) {
         const c = await lockContest(trx, i.contestId);
         if (c.phase === 'draft') {
           if (c.entries_close_at && c.entries_close_at.getTime() <= new Date(i.at).getTime()) {
-            throw contestBusinessRule([{ field: '/entriesCloseAt', rule: 'entries-close-in-future', message: `the entry window closed at ${c.entries_close_at.toISOString()}; move it later first` }]);
+            const timeZone = await sharedTimeZone(trx, c.programme_ids);
+            throw contestBusinessRule([violation('/entriesCloseAt', 'entries-close-in-future', 'rule.contest.entries-close-in-future', { closedAt: c.entries_close_at.toISOString(), timeZone })]);
           }
           await setPhase(trx, c, 'open', i.at, i.actorId, 'openEntries');
         } else if (c.phase !== 'open') {
@@ -205,7 +204,7 @@ export function createContestActivities(deps: ActivityDeps) {
             .select('a.entry_id as entryId', 'a.judge_id as judgeId')) as { entryId: string; judgeId: string }[];
           if (missing.length) {
             throw contestBusinessRule(
-              [{ field: '/body/allowMissing', rule: 'scores-complete', message: `${missing.length} assigned score sheet(s) are missing in round "${settingsRound.key}"; wait, reassign those judges, or close with allowMissing` }],
+              [violation('/body/allowMissing', 'scores-complete', 'rule.contest.scores-complete', { count: missing.length, round: settingsRound.key })],
               { missing: missing.slice(0, 500), missingCount: missing.length },
             );
           }
@@ -279,11 +278,12 @@ export function createContestActivities(deps: ActivityDeps) {
         const round = await trx<ContestRoundRow>('contest_rounds').where({ contest_id: i.contestId, round_index: i.roundIndex }).first();
         if (!c || !round || round.closed_at) return { reminded: 0 };
         const pending = await missingByJudge(trx, round.id);
+        const timeZone = await sharedTimeZone(trx, c.programme_ids);
         await openContestTasks(
           trx, c.id,
           pending.map((p) => ({
             key: contestTaskKey(c.id, 'remind', round.round_key, p.judgeId), userId: p.judgeId, kind: 'contest_score_reminder',
-            title: msg('task.contest.score-reminder', { count: p.missing, contest: c.name, deadline: round.deadline_at.toISOString() }), dueAt: round.deadline_at,
+            title: msg('task.contest.score-reminder', { count: p.missing, contest: c.name, deadline: round.deadline_at.toISOString(), timeZone }), dueAt: round.deadline_at,
           })),
           i.at,
         );

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { insertShifts, overlappingShifts, sameShifts } from '../db/repositories/delivery';
 import { businessRule, conflict } from '../workflows/refusals';
 import { shiftOverlap, shiftTakenMessage } from '../workflows/rules/shifts';
+import { violation } from '../workflows/rules/violations';
 import type { ServiceRecordInput } from '../workflows/messages';
 import type { WriteHandlers } from './project-event-types';
 
@@ -58,7 +59,7 @@ async function checkDailyHours(trx: Knex.Transaction, r: ServiceRecordInput): Pr
     .select('t.volunteer_id', trx.raw('sum(t.hours)::float as hours'));
   const errors = r.volunteers.flatMap((v, i) => {
     const total = (sameDay.find((d) => d.volunteer_id === v.volunteerId)?.hours ?? 0) + v.hours;
-    return total > 24 ? [{ field: `/body/volunteers/${i}/hours`, rule: 'hours-per-day', message: `would make ${total} hours on ${r.heldOn}; a day has 24` }] : [];
+    return total > 24 ? [violation(`/body/volunteers/${i}/hours`, 'hours-per-day', 'rule.delivery.hours-per-day', { total, heldOn: r.heldOn })] : [];
   });
   if (errors.length) throw businessRule(errors);
 }

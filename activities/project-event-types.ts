@@ -43,7 +43,7 @@ export type ProjectWrite =
   | { op: 'evaluationAssign'; kind: EvaluationKind; evaluatorId: string }
   | { op: 'evaluationSubmit'; kind: EvaluationKind; scores: Record<string, number>; comments: string; score: number; grade: string; subsidy: unknown }
   | { op: 'closure'; finalReport: string }
-  | { op: 'termination'; from: Stage; reason: string; rectificationId: string | null };
+  | { op: 'termination'; from: Stage; reason: string; rectificationId: string | null; rescoping?: { contestId: string; awardedFen: number } };
 
 /** The facts the workflow holds for the four-colour grade; the rest the recompute reads from the records. */
 export interface ColourInput {

@@ -34,20 +34,42 @@ void instance.init({
   returnNull: false,
 });
 
-/** The programme's time zone: times are stored in UTC and shown to people here. */
+/** The zone times are shown in when a text names no programme's zone: times are stored in UTC. */
 export const DISPLAY_TIME_ZONE = 'Asia/Shanghai';
 
-const WHEN: Record<Language, Intl.DateTimeFormat> = {
-  'zh-CN': new Intl.DateTimeFormat('zh-CN', { timeZone: DISPLAY_TIME_ZONE, dateStyle: 'long', timeStyle: 'short', hourCycle: 'h23' }),
-  en: new Intl.DateTimeFormat('en-GB', { timeZone: DISPLAY_TIME_ZONE, year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }),
-};
+const WHEN = new Map<string, Intl.DateTimeFormat>();
 
-/** `{{at, when}}`: an ISO instant as a date and time in the programme's zone; anything else as it is. */
-instance.services.formatter?.add('when', (value: unknown, lng: string | undefined) => {
+/** How `when` writes an instant in `lang` and `zone`: English names the offset; Chinese too, unless it is Beijing time. */
+function whenFormat(lang: Language, zone: string): Intl.DateTimeFormat {
+  const key = `${lang} ${zone}`;
+  let f = WHEN.get(key);
+  if (!f) {
+    f = lang === 'en'
+      ? new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' })
+      : zone === DISPLAY_TIME_ZONE
+        ? new Intl.DateTimeFormat('zh-CN', { timeZone: zone, dateStyle: 'long', timeStyle: 'short', hourCycle: 'h23' })
+        : new Intl.DateTimeFormat('zh-CN', { timeZone: zone, year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+    WHEN.set(key, f);
+  }
+  return f;
+}
+
+/**
+ * `{{at, when}}`: an ISO instant as a date and time in the programme's zone (the message's `timeZone` param, an IANA
+ * name; Asia/Shanghai when it has none or one the engine does not know); anything else as it is.
+ */
+instance.services.formatter?.add('when', (value: unknown, lng: string | undefined, options?: { timeZone?: unknown }) => {
   const ms = typeof value === 'string' || value instanceof Date ? new Date(value).getTime() : NaN;
   if (Number.isNaN(ms)) return String(value);
   const lang: Language = lng === 'en' ? 'en' : DEFAULT_LANGUAGE;
-  return WHEN[lang].format(ms);
+  const asked = typeof options?.timeZone === 'string' ? options.timeZone : DISPLAY_TIME_ZONE;
+  let format: Intl.DateTimeFormat;
+  try {
+    format = whenFormat(lang, asked);
+  } catch {
+    format = whenFormat(lang, DISPLAY_TIME_ZONE);
+  }
+  return format.format(ms);
 });
 
 /** Integer fen as yuan with 2 decimals and thousands separators. */

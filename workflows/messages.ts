@@ -115,7 +115,11 @@ export interface ProjectState {
   panel: PanelSeat[];
   revisionDueAt: string | null;
   contestId: string | null;
-  agreement: { startDate: string; endDate: string; amountFen: number; finalTrancheFen: number; reportsFrom: string } | null;
+  agreement: {
+    startDate: string; endDate: string; amountFen: number; finalTrancheFen: number; reportsFrom: string;
+    /** The programme's zone the report months follow (agreements signed since reports follow it; absent: UTC steps). */
+    reportZone?: string;
+  } | null;
   /** Reports come due one period at a time: the outstanding ones and the next. */
   reports: ReportDue[];
   submittedPeriods: number[];

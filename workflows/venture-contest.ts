@@ -5,7 +5,7 @@ import * as m from './messages';
 import type { Actor, ContestInput, ContestState, ContestView } from './messages';
 import { allowedMoves, nextPhase, type ContestMove, type ContestPhase } from './contest-rules/phases';
 import { addDuration, durationMs, isIsoDate, parseInstant } from './rules/duration';
-import type { RuleViolation } from './contest-rules/violations';
+import { violation, type RuleViolation } from './contest-rules/violations';
 import { businessRule, conflict, illegal as refuseIllegal } from './refusals';
 import { alertIfExhausted, contestActivities, contestMoveActivities } from './activity-options';
 import { serialiser } from './serialise';
@@ -174,10 +174,10 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
 
   on(m.awardEntries, 'award', (a) => {
     const errors: RuleViolation[] = [];
-    if (!isIsoDate(a.startDate)) errors.push({ field: '/body/startDate', rule: 'date', message: 'must be a date YYYY-MM-DD' });
-    if (!isIsoDate(a.endDate)) errors.push({ field: '/body/endDate', rule: 'date', message: 'must be a date YYYY-MM-DD' });
-    else if (a.endDate <= a.startDate) errors.push({ field: '/body/endDate', rule: 'after-start', message: 'must be after the start date' });
-    if (!(a.finalTranchePercent >= 0 && a.finalTranchePercent <= 100)) errors.push({ field: '/body/finalTranchePercent', rule: 'percent', message: 'must be between 0 and 100' });
+    if (!isIsoDate(a.startDate)) errors.push(violation('/body/startDate', 'date', 'schema.format.date'));
+    if (!isIsoDate(a.endDate)) errors.push(violation('/body/endDate', 'date', 'schema.format.date'));
+    else if (a.endDate <= a.startDate) errors.push(violation('/body/endDate', 'after-start', 'rule.after-start'));
+    if (!(a.finalTranchePercent >= 0 && a.finalTranchePercent <= 100)) errors.push(violation('/body/finalTranchePercent', 'percent', 'rule.percent'));
     if (errors.length) throw businessRule(errors);
   }, async (a) => {
     const decided = await acts.decideContestAwards({ contestId, actorId: a.actorId, at: nowIso(), startDate: a.startDate, endDate: a.endDate, finalTranchePercent: a.finalTranchePercent });

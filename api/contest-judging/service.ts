@@ -2,6 +2,7 @@
 // judging routes meet SQL (db/repositories/contest-judging.ts).
 import type { Knex } from 'knex';
 import { writeAudit } from '../../db/repositories/audit';
+import { sharedTimeZone } from '../../db/repositories/programmes';
 import { contestTaskKey, fen, openContestTasks, type ContestRow } from '../../db/repositories/contests';
 import {
   addJudges as insertJudges, assignmentsQuery, closeJudgeTasksIfDone, entryOfContest, findRanking, findRound, hasSheet, judgePool, judgesOf, lockAssignment, rankingEntries,
@@ -128,7 +129,7 @@ export async function reassign(db: Knex, user: Principal, requestId: string, now
     await replaceAssignment(trx, { roundId: round.id, contestId: c.id, entryId: input.entryId, fromJudgeId: input.fromJudgeId, toJudgeId, dueAt, at: now });
     await openContestTasks(trx, c.id, [{
       key: contestTaskKey(c.id, 'score', round.round_key, toJudgeId, input.entryId), userId: toJudgeId, kind: 'contest_score',
-      title: `Score an entry reassigned to you in "${c.name}", round "${roundSettings.name}"`, dueAt,
+      title: msg('task.contest.score-reassigned', { contest: c.name, round: roundSettings.name }), dueAt,
     }], now);
     await writeAudit(trx, { actorId: user.id, action: 'reassign_judge', objectType: 'contest', objectId: c.id, before: { round: round.round_key, entryId: input.entryId, judgeId: input.fromJudgeId }, after: { judgeId: toJudgeId, dueAt: dueAt.toISOString() }, requestId });
     return { roundId: round.id, roundKey: round.round_key, entryId: input.entryId, fromJudgeId: input.fromJudgeId, toJudgeId, dueAt: dueAt.toISOString() };
@@ -143,7 +144,11 @@ export async function submitScores(db: Knex, user: Principal, requestId: string,
   const sheet = await db.transaction(async (trx) => {
     const found = await shareAssignedRound(trx, contestId, roundKey, entryId, user.id);
     if (!found) throw new NotFoundError('assignment');
-    if (found.closed_at) throw new IllegalMoveError(found.phase, 'submitScore', msg('problem.illegal-move.round-frozen', { round: found.round_key, closedAt: found.closed_at.toISOString() }));
+    if (found.closed_at) {
+      const contest = await trx<ContestRow>('contests').where({ id: contestId }).first('programme_ids');
+      const timeZone = await sharedTimeZone(trx, contest?.programme_ids ?? []);
+      throw new IllegalMoveError(found.phase, 'submitScore', msg('problem.illegal-move.round-frozen', { round: found.round_key, closedAt: found.closed_at.toISOString(), timeZone }));
+    }
     const criteria = found.settings.rounds[found.round_index].criteria;
     const violations = checkScoreSheets(criteria, [{ entryId, judgeId: user.id, scores: input.scores }]);
     if (violations.length) throw new BusinessRuleError(violations.map((v) => ({ ...v, field: v.field.replace(/^\/0/, '/body') })));

@@ -2,6 +2,7 @@
 // (workflows/rules/programme-rules.ts): the schema checks each field, checkProgrammeRules the cross-field rules (422).
 import { Count, Fen, Instant, IsoDuration, Name, Nullable, StringEnum, Type, Uuid } from '../schema';
 import { DEFAULT_SERVICE_ORDER_RULES } from '../../workflows/rules/programme-rules';
+import { DEFAULT_TIME_ZONE } from '../../workflows/rules/zone';
 
 export const ProgrammeStatus = StringEnum(['open', 'closed'] as const);
 export const TargetGroup = StringEnum(['elderly', 'children', 'new_employment_workers', 'migrants', 'people_with_disabilities', 'women_and_families', 'others'] as const, { description: 'Who a need or project serves' });
@@ -101,7 +102,13 @@ export const ServiceOrderRules = Type.Object(
 
 /** What an officer sends: every section checked field by field; the answer's rules are the same object. */
 export const ProgrammeRules = Type.Object(
-  { eligibility: Eligibility, review: Review, monitoring: Monitoring, evaluation: Evaluation, serviceOrders: Type.Optional(ServiceOrderRules) },
+  {
+    eligibility: Eligibility, review: Review, monitoring: Monitoring, evaluation: Evaluation, serviceOrders: Type.Optional(ServiceOrderRules),
+    timeZone: Type.Optional(Type.String({
+      minLength: 1, maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9_+/-]*$', default: DEFAULT_TIME_ZONE,
+      description: "The programme's time zone (IANA name, e.g. Asia/Shanghai): dates shown to people are in it, and a monthly report's month is its calendar month; a name the server does not know answers 422",
+    })),
+  },
   { ...strict, description: 'Mirrors ProgrammeRules (workflows/rules/programme-rules.ts); cross-field checks (weights summing to 100, threshold order...) answer 422' },
 );
 

@@ -19,7 +19,7 @@ import {
   type ProgrammeChange,
   type ProgrammeStatus,
 } from '../../db/repositories/programmes';
-import { checkProgrammeRules, type ProgrammeRules } from '../../workflows/rules/programme-rules';
+import { checkProgrammeRules, timeZoneOf, type ProgrammeRules } from '../../workflows/rules/programme-rules';
 
 const NEWEST_FIRST: SortKey[] = [
   { column: 'programmes.created_at', type: 'timestamptz' },
@@ -76,7 +76,9 @@ export async function changeProgramme(trx: Knex.Transaction, actor: Principal, r
   if (input.name !== undefined) change.name = input.name;
   if (input.description !== undefined) change.description = input.description;
   if (input.status !== undefined) change.status = input.status;
-  if (input.rules !== undefined && !isDeepStrictEqual(input.rules, before.rules)) {
+  // A stored row from before programmes had a zone runs in the default one: the same rules sent back with it are no change.
+  const zoned = (r: ProgrammeRules) => ({ ...r, timeZone: timeZoneOf(r) });
+  if (input.rules !== undefined && !isDeepStrictEqual(zoned(input.rules), zoned(before.rules))) {
     const count = await countProjectsOf(trx, id);
     if (count > 0) {
       throw new ConflictError(msg('problem.conflict.programme-rules-frozen', { count }), { projectCount: count });

@@ -112,7 +112,7 @@ export const ProjectView = Type.Object(
     revisionDueAt: Nullable(Stamp),
     contestId: Nullable(Uuid()),
     agreement: Nullable(
-      Type.Object({ startDate: IsoDate(), endDate: IsoDate(), amountFen: Fen(), finalTrancheFen: Fen(), reportsFrom: Type.String() }, { additionalProperties: false }),
+      Type.Object({ startDate: IsoDate(), endDate: IsoDate(), amountFen: Fen(), finalTrancheFen: Fen(), reportsFrom: Type.String(), reportZone: Type.Optional(Type.String({ description: "The programme's time zone the report months follow (absent for agreements signed before they did)" })) }, { additionalProperties: false }),
     ),
     reports: Type.Array(
       Type.Object({ period: Type.Integer(), periodStart: Type.String(), dueAt: Stamp, submitted: Type.Boolean(), overdue: Type.Boolean(), reminded: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),

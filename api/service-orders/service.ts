@@ -17,6 +17,7 @@ import {
   acceptOrder, cancelOrder, checkIn, checkOut, CLOSED_STATUSES, declineOrder, dispatchOrder, rateOrder, type OrderDraft, type OrderStatus, type OrderView,
 } from '../../workflows/service-order/messages';
 import { executeOrderUpdate, orderTerms, startOrder } from './workflow';
+import { timeZoneOf, type ProgrammeRules } from '../../workflows/rules/programme-rules';
 
 type Deps = Pick<AppDeps, 'db' | 'temporal' | 'config'>;
 
@@ -162,7 +163,7 @@ export async function placeServiceOrder(deps: Deps, user: Principal, input: Plac
     menuItemId: input.menuItemId ?? null, projectId, category, communityId: community.id, residentId, residentName, phone: input.phone, address: input.address,
     windowFrom: input.windowFrom, windowTo: input.windowTo, need: input.need ?? '', orderedBy: user.id,
   };
-  await startOrder(deps, { orderId, regionPath: community.path, streetPath: street?.path ?? community.path, projectOrganisationId, terms: orderTerms(rules) }, { actorId: user.id, draft }, idempotencyKey ? `place-${orderId}` : undefined);
+  await startOrder(deps, { orderId, regionPath: community.path, streetPath: street?.path ?? community.path, projectOrganisationId, terms: orderTerms(rules), timeZone: timeZoneOf(rules as ProgrammeRules | null) }, { actorId: user.id, draft }, idempotencyKey ? `place-${orderId}` : undefined);
   return toOrderJson((await findOrder(deps.db, orderId))!, user);
 }
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
+import { timeZoneOf, type ProgrammeRules } from '../../workflows/rules/programme-rules';
+import { DEFAULT_TIME_ZONE } from '../../workflows/rules/zone';
 
 export type ProgrammeStatus = 'open' | 'closed';
 
@@ -102,4 +103,14 @@ export async function updateProgramme(trx: Knex.Transaction, id: string, change:
     .update({ ...rest, ...(rules !== undefined ? { rules: JSON.stringify(rules) } : {}), updated_at: at })
     .returning('*')) as ProgrammeRow[];
   return row;
+}
+
+/**
+ * The zone dates are shown in for something that spans programmes (a contest): theirs when they all name the same,
+ * else Asia/Shanghai.
+ */
+export async function sharedTimeZone(db: Knex | Knex.Transaction, programmeIds: string[]): Promise<string> {
+  const rows = programmeIds.length ? await db<ProgrammeRow>('programmes').whereIn('id', programmeIds).select('rules') : [];
+  const zones = new Set(rows.map((r) => timeZoneOf(r.rules)));
+  return zones.size === 1 ? [...zones][0] : DEFAULT_TIME_ZONE;
 }

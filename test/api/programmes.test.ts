@@ -80,6 +80,16 @@ describe('creating a programme', () => {
     expect(res.body.errors).toEqual([{ field: '/body/rules/review/criteria', rule: 'weights-sum-100', message: 'criterion weights sum to 90; they must sum to 100' }]);
   });
 
+  test('when the rules name a time zone the server does not know, it is refused 422 naming /body/rules/timeZone; rules without one get Asia/Shanghai', async () => {
+    const res = await expectNothingWritten(() => post(cityOfficer, { name: 'Bad zone', regionId: city.id, rules: rulesWith((r) => { r.timeZone = 'Mars/Olympus'; }) }).set('Accept-Language', 'en'));
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([{ field: '/body/rules/timeZone', rule: 'time-zone', message: '"Mars/Olympus" is not a known time zone (an IANA name such as Asia/Shanghai)' }]);
+    const auckland = await post(cityOfficer, { name: 'Auckland call', regionId: city.id, rules: rulesWith((r) => { r.timeZone = 'Pacific/Auckland'; }) });
+    expect([auckland.status, auckland.body.rules.timeZone]).toEqual([201, 'Pacific/Auckland']);
+    const zoneless = await post(cityOfficer, { name: 'Zoneless call', regionId: city.id, rules: rulesWith((r) => { delete r.timeZone; }) });
+    expect([zoneless.status, zoneless.body.rules.timeZone]).toEqual([201, 'Asia/Shanghai']);
+  });
+
   test('when grade thresholds are out of order, it is refused 422 naming /body/rules/evaluation/thresholds, and nothing is written', async () => {
     const res = await expectNothingWritten(() => post(cityOfficer, {
       name: 'Bad thresholds', regionId: city.id, rules: rulesWith((r) => { r.evaluation.thresholds = { excellent: 80, good: 90, pass: 60 }; }),

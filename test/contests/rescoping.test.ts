@@ -181,6 +181,25 @@ test('a partial award not answered by the contest\'s deadline counts as declined
   expect(kinds.slice(-2)).toEqual(['rescopingOpened', 'rescopingDeclined']);
 });
 
+test('a project terminated while in rescoping settles its entry as declining does: the award goes back to the pool', async () => {
+  const s = await seedProgramme(stack);
+  const officer = await createUser(stack, ['officer'], { regionId: s.cityId });
+  const { contestId, projectIds: [id], organiser } = await awardedContest(s, [ASKED], { matchingPoolFen: AWARD });
+  expect(await stageOf(id)).toBe('rescoping');
+  expect(await entryOf(contestId, id)).toMatchObject({ rescoping_status: 'pending', returned_fen: '0' });
+
+  const live = expectStatus(await as(stack, officer).post(`/api/v1/projects/${id}/termination`, { reason: '机构注销 the organisation dissolved' }), 200).body;
+  expect(live).toMatchObject({ stage: 'terminated', rescoping: null, pendingActions: [], openDeadlines: [] });
+  expect(await entryOf(contestId, id)).toMatchObject({ rescoping_status: 'declined', returned_fen: String(AWARD), rescoping_reason: '机构注销 the organisation dissolved' });
+  const ev = await stack.db('project_events').where({ project_id: id, kind: 'terminated' }).first();
+  expect(ev.data).toMatchObject({ from: 'rescoping', contestId, returnedFen: AWARD });
+  expect(await stack.db('tasks').where({ project_id: id, status: 'open' }).count({ n: '*' }).first()).toEqual({ n: '0' });
+
+  const results = expectStatus(await as(stack, organiser).get(`/api/v1/contests/${contestId}/results`), 200).body;
+  expect(results.entries.find((e: { projectId: string }) => e.projectId === id)).toMatchObject({ rescoping: 'declined', returnedFen: AWARD });
+  expect(results.totals.overall).toMatchObject({ totalFen: AWARD, returnedFen: AWARD, fundedFen: 0 });
+});
+
 test('a contest whose re-scoping deadline is not a duration is refused with 422 naming the field', async () => {
   const s = await seedProgramme(stack);
   const organiser = await createUser(stack, ['organiser'], { regionId: s.cityId });

@@ -121,6 +121,17 @@ describe('task titles are stored as a key and params and rendered in the reader\
     expect(await title('en')).toBe('Reminder: monthly report 2026-01 is due by 1 Feb 2026, 00:30 GMT+8');
   });
 
+  test("a due date in a title of a programme in Pacific/Auckland is shown in Auckland time, the offset named", async () => {
+    const user = await createUser(stack, ['applicant']);
+    await stack.db('tasks').insert({
+      key: `lang-${crypto.randomUUID()}`, user_id: user.id, kind: 'monthly_report_reminder', status: 'open', due_at: null, created_at: new Date(),
+      ...titleColumns(msg('task.monthly-report-reminder', { period: '2026-01', dueAt: '2026-01-31T16:30:00.000Z', timeZone: 'Pacific/Auckland' })),
+    });
+    const title = async (lang: string) => (await request(stack.app).get('/api/v1/me/tasks').set('Authorization', `Bearer ${user.token}`).set('Accept-Language', lang)).body.items[0].title;
+    expect(await title('zh-CN')).toBe('提醒：2026-01 月报须于 2026年2月1日 GMT+13 05:30 前提交');
+    expect(await title('en')).toBe('Reminder: monthly report 2026-01 is due by 1 Feb 2026, 05:30 GMT+13');
+  });
+
   test('a task written before titles had keys keeps its stored title', async () => {
     const user = await createUser(stack, ['officer']);
     await stack.db('tasks').insert({ key: `lang-${crypto.randomUUID()}`, user_id: user.id, kind: 'note', status: 'open', due_at: null, created_at: new Date(), title: 'Look at this' });

@@ -5,7 +5,7 @@ import { as, eventually } from '../helpers/api';
 import { seedProgramme, testRules, type Seeded } from '../helpers/projects';
 import { agreementTerms, createProject, expectStatus, indicatorScores, rubricScores, seedNeed, today } from '../helpers/lifecycle';
 import { executeProjectUpdate } from '../../api/projects/service';
-import { awardContest, enterContest, leaveContest, type ProjectState } from '../../workflows/messages';
+import { acceptRescoping, awardContest, declineRescoping, enterContest, leaveContest, type ProjectState } from '../../workflows/messages';
 import { pendingActions } from '../../workflows/project/pending';
 import type { TaskSpec } from '../../db/repositories/tasks';
 
@@ -171,4 +171,54 @@ test('through a whole lifecycle, with a contest left and one awarded, a failed e
 
   // Closed: nothing is pending and no task of the project stays open, the supervisor's neither.
   expect(await inboxMatchesPending(id)).toEqual([]);
+});
+
+/** A contest row and the project's awarded entry in it (what a contest's award leaves), inserted directly. */
+async function awardedEntry(projectId: string, askedFen: number, awardedFen: number): Promise<string> {
+  const [contest] = await stack.db('contests')
+    .insert({ name: `partial ${projectId.slice(0, 8)}`, region_id: s.cityId, region_path: s.communityPath.split('/').slice(0, 2).join('/') + '/', programme_ids: [s.programmeId], settings: JSON.stringify({}), phase: 'awarded' })
+    .returning('id');
+  await stack.db('contest_entries').insert({ contest_id: contest.id, project_id: projectId, organisation_id: s.organisationId, track_key: 'elderly', amount_asked_fen: askedFen, status: 'awarded', matching_fen: awardedFen });
+  return contest.id as string;
+}
+
+test('through a partial award declined, then one accepted, every pending action is an open task and every open task a pending action', async () => {
+  const app = as(stack, who.applicant);
+  const off = as(stack, who.officer);
+  const ok = async (res: PromiseLike<Response>, status = 200) => expectStatus(await res, status);
+  const asked = 5_000_000;
+  const award = 500_000;
+
+  const id = await createProject(stack, who.applicant, s, needId);
+  await ok(app.post(`/api/v1/projects/${id}/design/submit`));
+  await ok(off.post(`/api/v1/projects/${id}/review/panel`, { reviewerIds: [who.reviewer.id] }));
+  await ok(as(stack, who.reviewer).put(`/api/v1/projects/${id}/review/score`, { scores: rubricScores(rules, 1), comments: 'good' }));
+  await ok(off.post(`/api/v1/projects/${id}/review/decision`, { decision: 'approve', comment: 'fund it' }));
+  expect(await openKinds(id)).toEqual(['fund_or_enter_contest']);
+
+  const terms = (amountFen: number) => ({
+    ...agreementTerms(amountFen, 100_000),
+    fundingSources: [{ funderOrganisationId: null, name: 'Matching pool', kind: 'government' as const, valueFen: amountFen }],
+  });
+  // A partial award: the project waits in rescoping, the applicant has to re-scope the budget by the deadline.
+  const first = await awardedEntry(id, asked, award);
+  await executeProjectUpdate(stack.deps, id, enterContest, { actorId: who.officer.id, contestId: first });
+  expect(await openKinds(id)).toEqual([]);
+  await executeProjectUpdate(stack.deps, id, awardContest, { actorId: who.officer.id, contestId: first, agreement: terms(award), amountAskedFen: asked, rescopingDeadline: 'PT1H' });
+  expect(await openKinds(id)).toEqual(['rescope_budget']);
+  expect((await inboxMatchesPending(id)).map((t) => t.action)).toEqual([`${id}:rescope:${first}`]);
+
+  // Declined: back in the library, the officer's task again; the applicant's is done.
+  await executeProjectUpdate(stack.deps, id, declineRescoping, { actorId: who.applicant.id, reason: 'too little' });
+  expect(await openKinds(id)).toEqual(['fund_or_enter_contest']);
+  expect(await stack.db('tasks').where({ project_id: id, kind: 'rescope_budget' }).pluck('status')).toEqual(['done']);
+
+  // Another contest's partial award, accepted: delivery starts with the re-scoped budget and its first report period.
+  const second = await awardedEntry(id, asked, award);
+  await executeProjectUpdate(stack.deps, id, enterContest, { actorId: who.officer.id, contestId: second });
+  await executeProjectUpdate(stack.deps, id, awardContest, { actorId: who.officer.id, contestId: second, agreement: terms(award), amountAskedFen: asked, rescopingDeadline: 'PT1H' });
+  expect((await inboxMatchesPending(id)).map((t) => t.action)).toEqual([`${id}:rescope:${second}`]);
+  await executeProjectUpdate(stack.deps, id, acceptRescoping, { actorId: who.applicant.id, budgetLines: [{ item: 'Activities', amountFen: award }] });
+  expect((await inboxMatchesPending(id)).map((t) => t.kind)).toContain('monthly_report_due');
+  expect(await stack.db('tasks').where({ project_id: id, kind: 'rescope_budget' }).pluck('status')).toEqual(['done', 'done']);
 });

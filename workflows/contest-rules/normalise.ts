@@ -1,5 +1,5 @@
 import type { Criterion, NormalisationMethod } from './settings';
-import { jsonPointer, type RuleViolation } from './violations';
+import { jsonPointer, violation, type RuleViolation } from './violations';
 
 export interface ScoreSheet {
   entryId: string;
@@ -34,20 +34,20 @@ export function checkScoreSheets(criteria: Criterion[], sheets: ScoreSheet[]): R
   sheets.forEach((sheet, i) => {
     const pair = JSON.stringify([sheet.entryId, sheet.judgeId]);
     if (seen.has(pair)) {
-      out.push({ field: jsonPointer(i), rule: 'sheet-unique', message: `Judge "${sheet.judgeId}" has two sheets for entry "${sheet.entryId}".` });
+      out.push(violation(jsonPointer(i), 'sheet-unique', 'rule.contest.sheet-unique', { judgeId: sheet.judgeId, entryId: sheet.entryId }));
     }
     seen.add(pair);
     for (const c of criteria) {
       const v = sheet.scores[c.key];
       const field = jsonPointer(i, 'scores', c.key);
-      if (v === undefined) out.push({ field, rule: 'score-required', message: `No score for criterion "${c.key}".` });
+      if (v === undefined) out.push(violation(field, 'score-required', 'rule.contest.score-required', { key: c.key }));
       else if (!Number.isFinite(v) || v < c.minScore || v > c.maxScore) {
-        out.push({ field, rule: 'score-in-range', message: `Score ${v} for "${c.key}" is outside ${c.minScore}..${c.maxScore}.` });
+        out.push(violation(field, 'score-in-range', 'rule.contest.score-in-range', { value: String(v), key: c.key, min: c.minScore, max: c.maxScore }));
       }
     }
     for (const key of Object.keys(sheet.scores)) {
       if (!byKey.has(key)) {
-        out.push({ field: jsonPointer(i, 'scores', key), rule: 'score-known-criterion', message: `"${key}" is not a criterion of this round.` });
+        out.push(violation(jsonPointer(i, 'scores', key), 'score-known-criterion', 'rule.contest.score-known-criterion', { key }));
       }
     }
   });

@@ -2,6 +2,7 @@ import * as wf from '@temporalio/workflow';
 import * as m from '../messages';
 import { businessRule } from '../refusals';
 import { addDuration } from '../rules/duration';
+import { violation } from '../rules/violations';
 import { move, nowIso, type AnyMove, type ProjectRun } from './state';
 
 // Closure (结项): after the final evaluation the officer closes the project or sends it to rectification
@@ -14,7 +15,7 @@ export const withdrawProject = move({
 });
 
 function requireFinalEvaluation(p: ProjectRun): void {
-  if (!p.state.evaluations.final?.submitted) throw businessRule([{ field: '/body', rule: 'final-evaluation', message: 'the final evaluation is not submitted yet' }]);
+  if (!p.state.evaluations.final?.submitted) throw businessRule([violation('/body', 'final-evaluation', 'rule.closure.final-evaluation')]);
 }
 
 export const closeProject = move({
@@ -48,7 +49,8 @@ export const orderRectification = move({
 
 /**
  * Ends the project for good (终止), from any stage that has not ended: the workflow finishes, an open rectification
- * ends with it, every open task of the project closes, and the tranches not yet released are held. The event and the
+ * ends with it, a partial award waiting in rescoping is declined (the money back to the pool), every open task of the
+ * project closes, and the tranches not yet released are held. The event and the
  * audit entry keep who, why and what was held.
  */
 export const terminateProject = move({
@@ -58,12 +60,16 @@ export const terminateProject = move({
     const s = p.state;
     const from = s.stage;
     const rectificationId = s.rectification?.id ?? null;
+    // A partial award waiting for its answer is settled as declined: the money goes back to the pool.
+    const r = s.rescoping;
+    const rescoping = r ? { contestId: r.contestId, awardedFen: r.awardedFen } : undefined;
     s.stage = 'terminated';
     s.rectification = null;
     s.revisionDueAt = null;
+    s.rescoping = null;
     await p.record({
-      key, kind: 'terminated', actorId: a.actorId, data: { from, reason: a.reason },
-      write: { op: 'termination', from, reason: a.reason, rectificationId },
+      key, kind: 'terminated', actorId: a.actorId, data: { from, reason: a.reason, ...(rescoping ? { contestId: rescoping.contestId, returnedFen: rescoping.awardedFen } : {}) },
+      write: { op: 'termination', from, reason: a.reason, rectificationId, ...(rescoping ? { rescoping } : {}) },
       closeTasks: [`${p.projectId}:`],
     });
   },

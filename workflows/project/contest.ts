@@ -4,6 +4,7 @@ import { conflict, businessRule } from '../refusals';
 import { addDuration, isDuration } from '../rules/duration';
 import { checkRescopedBudget, DEFAULT_RESCOPING_DEADLINE } from '../rules/rescoping';
 import { agreementRules, startDelivery } from './delivery';
+import { violation } from '../rules/violations';
 import { move, nowIso, PARTIAL_AWARD_RESCOPING, type AnyMove, type ProjectRun } from './state';
 import { msg } from '../../i18n/message';
 
@@ -43,7 +44,7 @@ export const awardContest = move({
   check(p, a) {
     if (p.state.contestId !== a.contestId) throw conflict(msg('problem.conflict.other-contest', { contestId: String(p.state.contestId), requested: a.contestId }));
     const errors = agreementRules(a.agreement);
-    if (a.rescopingDeadline !== undefined && !isDuration(a.rescopingDeadline)) errors.push({ field: '/rescopingDeadline', rule: 'iso-duration', message: 'must be an ISO 8601 duration' });
+    if (a.rescopingDeadline !== undefined && !isDuration(a.rescopingDeadline)) errors.push(violation('/rescopingDeadline', 'iso-duration', 'schema.format.iso-duration'));
     if (errors.length) throw businessRule(errors);
   },
   async apply(p, a, key) {

@@ -1,18 +1,21 @@
 import type { ProjectWrite } from '../../activities/project-event-types';
 import * as m from '../messages';
 import { businessRule } from '../refusals';
-import type { RuleViolation } from '../rules/violations';
-import { move, nowIso, type AnyMove, type ProjectRun } from './state';
+import { violation, type RuleViolation } from '../rules/violations';
+import * as wf from '@temporalio/workflow';
+import { timeZoneOf } from '../rules/programme-rules';
+import { startOfZoneDay } from '../rules/zone';
+import { move, nowIso, REPORT_MONTH_IN_ZONE, type AnyMove, type ProjectRun } from './state';
 
 // Delivery (项目实施): the agreement is signed (directly or by a contest's award), then service records,
 // spending and milestones come in until the final evaluation.
 
 export function agreementRules(terms: m.AgreementTerms): RuleViolation[] {
   const errors: RuleViolation[] = [];
-  if (terms.endDate <= terms.startDate) errors.push({ field: '/body/endDate', rule: 'after-start', message: 'must be after the start date' });
+  if (terms.endDate <= terms.startDate) errors.push(violation('/body/endDate', 'after-start', 'rule.after-start'));
   const tranches = terms.tranches.reduce((s, t) => s + t.amountFen, 0);
-  if (tranches !== terms.amountFen) errors.push({ field: '/body/tranches', rule: 'tranches-sum', message: `tranches add up to ${tranches} fen, the agreement is for ${terms.amountFen} fen` });
-  if (!terms.fundingSources?.length) errors.push({ field: '/body/fundingSources', rule: 'funding-sources', message: 'name at least one source of the money' });
+  if (tranches !== terms.amountFen) errors.push(violation('/body/tranches', 'tranches-sum', 'rule.delivery.tranches-sum', { tranches, amount: terms.amountFen }));
+  if (!terms.fundingSources?.length) errors.push(violation('/body/fundingSources', 'funding-sources', 'rule.delivery.funding-sources'));
   return errors;
 }
 
@@ -23,7 +26,9 @@ export function agreementRules(terms: m.AgreementTerms): RuleViolation[] {
 export async function startDelivery(p: ProjectRun, key: string, actorId: string, terms: m.AgreementTerms, kind: string, extra: { write?: ProjectWrite; data?: Record<string, unknown> } = {}): Promise<void> {
   const s = p.state;
   const now = nowIso();
-  const startAt = `${terms.startDate}T00:00:00.000Z`;
+  // Agreements signed since report months follow the programme's zone start at the start of its day.
+  const zone = wf.patched(REPORT_MONTH_IN_ZONE) ? timeZoneOf(p.rules) : undefined;
+  const startAt = zone ? startOfZoneDay(zone, terms.startDate) : `${terms.startDate}T00:00:00.000Z`;
   s.stage = 'delivery';
   s.agreement = {
     startDate: terms.startDate,
@@ -32,6 +37,7 @@ export async function startDelivery(p: ProjectRun, key: string, actorId: string,
     finalTrancheFen: terms.tranches[terms.tranches.length - 1]?.amountFen ?? 0,
     // Reports cover the time from signing: an agreement signed after its start date owes nothing for the days before.
     reportsFrom: startAt > now ? startAt : now,
+    ...(zone ? { reportZone: zone } : {}),
   };
   s.reports = [];
   p.scheduleNextReport();
@@ -53,7 +59,7 @@ export const fundDirectly = move({
 
 function withinAgreement(p: ProjectRun, date: string, field: string): RuleViolation[] {
   const ag = p.state.agreement;
-  if (ag && (date < ag.startDate || date > ag.endDate)) return [{ field, rule: 'within-agreement', message: `${date} is outside the agreement (${ag.startDate} to ${ag.endDate})` }];
+  if (ag && (date < ag.startDate || date > ag.endDate)) return [violation(field, 'within-agreement', 'rule.delivery.within-agreement', { date, start: ag.startDate, end: ag.endDate })];
   return [];
 }
 

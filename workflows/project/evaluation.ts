@@ -3,6 +3,7 @@ import { businessRule, conflict, illegal } from '../refusals';
 import { evaluationScore, gradeFor, subsidyFor } from '../rules/evaluation';
 import { move, type AnyMove } from './state';
 import { msg } from '../../i18n/message';
+import { violation } from '../rules/violations';
 
 // Performance evaluation (绩效评估): an evaluator scores the weighted indicators, mid-term during delivery
 // and final at its end; the final grade decides the subsidy.
@@ -33,7 +34,7 @@ export const submitEvaluation = move({
   check(p, a) {
     const s = p.state;
     const seat = s.evaluations[a.kind];
-    if (!seat || seat.evaluatorId !== a.actorId) throw businessRule([{ field: '/actor', rule: 'assigned-evaluator', message: `you are not the assigned ${a.kind} evaluator` }]);
+    if (!seat || seat.evaluatorId !== a.actorId) throw businessRule([violation('/actor', 'assigned-evaluator', 'rule.evaluation.assigned-evaluator', { kind: a.kind })]);
     if (seat.submitted) throw conflict(msg('problem.conflict.evaluation-submitted', { kind: a.kind }));
     if (a.kind === 'final' && s.stage !== 'evaluation') throw illegal(s.stage, 'submitEvaluation');
   },

@@ -1,6 +1,7 @@
 import * as m from '../messages';
 import { businessRule, conflict } from '../refusals';
 import { supervisionIndex } from '../rules/supervision';
+import { violation } from '../rules/violations';
 import * as wf from '@temporalio/workflow';
 import { move, RECTIFICATION_ANSWERS_FACTS, type AnyMove } from './state';
 import { msg } from '../../i18n/message';
@@ -15,7 +16,10 @@ export const submitMonthlyReport = move({
     const s = p.state;
     if (s.submittedPeriods.includes(a.period)) throw conflict(msg('problem.conflict.report-submitted', { period: a.period }));
     const due = s.reports.find((r) => r.period === a.period);
-    if (!due) throw businessRule([{ field: '/body/period', rule: 'period-open', message: `period ${a.period} has not started yet (open periods: ${s.reports.map((r) => r.period).join(', ') || 'none'})` }]);
+    if (!due) {
+      const open = s.reports.map((r) => r.period).join(', ');
+      throw businessRule([open ? violation('/body/period', 'period-open', 'rule.monitoring.period-open', { period: a.period, open }) : violation('/body/period', 'period-open', 'rule.monitoring.period-open-none', { period: a.period })]);
+    }
   },
   async apply(p, a, key) {
     const s = p.state;
@@ -81,7 +85,7 @@ export const completeRectification = move({
   def: m.completeRectification,
   move: 'completeRectification',
   check(p) {
-    if (!p.state.rectification?.planned) throw businessRule([{ field: '/body', rule: 'plan-submitted', message: 'the applicant has not submitted a rectification plan yet' }]);
+    if (!p.state.rectification?.planned) throw businessRule([violation('/body', 'plan-submitted', 'rule.rectification.plan-submitted')]);
   },
   async apply(p, a, key) {
     const s = p.state;

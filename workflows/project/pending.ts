@@ -2,7 +2,8 @@ import type { TaskSpec } from '../../activities/project-event-types';
 import type { ProjectState } from '../messages';
 import { DELIVERING } from '../stages';
 import { addDuration } from '../rules/duration';
-import type { ProgrammeRules } from '../rules/programme-rules';
+import { addZoneDuration, startOfZoneDay, zonedReportPeriod } from '../rules/zone';
+import { timeZoneOf, type ProgrammeRules } from '../rules/programme-rules';
 import { msg, type Message } from '../../i18n/message';
 
 // What waits for whom: the one list both the live state's pendingActions and the inbox come from. Every event
@@ -25,8 +26,30 @@ export interface PendingContext {
   rules: ProgrammeRules;
 }
 
-/** The end of a report's period: the report is due then, and overdue after the grace. */
-export const periodEnd = (rules: ProgrammeRules, periodStart: string) => addDuration(periodStart, rules.monitoring.reportInterval);
+type Agreement = NonNullable<ProjectState['agreement']>;
+
+/**
+ * Report period `k` of an agreement: its start, its end (the report is due then, and overdue after the grace) and the
+ * due date. Agreements signed since report months follow the programme's zone use its calendar; older ones step from
+ * signing on the UTC calendar, exactly as they did.
+ */
+export function reportPeriod(rules: ProgrammeRules, ag: Agreement, k: number): { start: string; end: string; dueAt: string } {
+  const { reportInterval: interval, reportGrace: grace } = rules.monitoring;
+  if (ag.reportZone) return zonedReportPeriod(ag.reportZone, ag.reportsFrom, interval, grace, k);
+  const start = addDuration(ag.reportsFrom, interval, k - 1);
+  const end = addDuration(ag.reportsFrom, interval, k);
+  return { start, end, dueAt: addDuration(end, grace) };
+}
+
+/** The end of a report's period (the next one opens then); older agreements count it from the period's start. */
+export function periodEnd(rules: ProgrammeRules, ag: Agreement | null, r: { period: number; periodStart: string }): string {
+  return ag?.reportZone ? reportPeriod(rules, ag, r.period).end : addDuration(r.periodStart, rules.monitoring.reportInterval);
+}
+
+/** The instant the agreement's last day ends: the end of that day in the programme's zone, or in UTC for older ones. */
+export function agreementEnd(ag: Agreement): string {
+  return ag.reportZone ? addZoneDuration(ag.reportZone, startOfZoneDay(ag.reportZone, ag.endDate), 'P1D') : `${ag.endDate}T23:59:59.999Z`;
+}
 
 /** The quarterly reviews' interval: the programme's rule, three months when an older programme has none. */
 export const quarterlyReviewInterval = (rules: ProgrammeRules) => rules.monitoring.quarterlyReviewInterval ?? 'P3M';
@@ -41,13 +64,15 @@ export function pendingActions(s: ProjectState, c: PendingContext): PendingActio
   const person = (userId: string, action: string, kind: string, title: Message, key: string, dueAt: string | null = null) =>
     out.push({ action, who: userId, task: { key, userId, kind, title, dueAt } });
 
+  // Dates in a title are shown in the programme's zone.
+  const zone = timeZoneOf(c.rules);
   const stage = s.stage;
   if (stage === 'design') applicant('submitDesign', 'submit_design', msg('task.submit-design'), `${id}:design`);
   if (stage === 'review') {
     if (s.panel.length === 0) officer('assignPanel', 'assign_panel', msg('task.assign-panel'), `${id}:panel:${s.version}`);
     for (const seat of s.panel.filter((x) => !x.scored)) {
       // One task per reviewer's score; past the reminder it is the reminder, so the inbox shows the urgency.
-      if (seat.reminded) person(seat.reviewerId, 'submitReviewScore', 'reminder', msg('task.review-reminder', { dueAt: seat.dueAt }), `${id}:remind-review:${s.version}:${seat.reviewerId}`, seat.dueAt);
+      if (seat.reminded) person(seat.reviewerId, 'submitReviewScore', 'reminder', msg('task.review-reminder', { dueAt: seat.dueAt, timeZone: zone }), `${id}:remind-review:${s.version}:${seat.reviewerId}`, seat.dueAt);
       else person(seat.reviewerId, 'submitReviewScore', 'score_review', msg('task.score-review'), `${id}:review:${s.version}:${seat.reviewerId}`, seat.dueAt);
       if (seat.lateNotified) officer('reassignReviewer', 'reassign_reviewer', msg('task.reassign-reviewer'), `${id}:late-review:${s.version}:${seat.reviewerId}`);
     }
@@ -64,7 +89,7 @@ export function pendingActions(s: ProjectState, c: PendingContext): PendingActio
       // Three phases, each its own task: the period is open, its end has come (a reminder before the due date),
       // the grace has passed (overdue).
       if (r.overdue) applicant(action, 'monthly_report', msg('task.monthly-report-overdue', { period: r.period }), `${id}:report-overdue:${r.period}`, r.dueAt);
-      else if (r.reminded) applicant(action, 'monthly_report_reminder', msg('task.monthly-report-reminder', { period: r.period, dueAt: r.dueAt }), `${id}:report-reminder:${r.period}`, r.dueAt);
+      else if (r.reminded) applicant(action, 'monthly_report_reminder', msg('task.monthly-report-reminder', { period: r.period, dueAt: r.dueAt, timeZone: zone }), `${id}:report-reminder:${r.period}`, r.dueAt);
       else applicant(action, 'monthly_report_due', msg('task.monthly-report-due', { period: r.period }), `${id}:report-due:${r.period}`, r.dueAt);
     }
     for (const q of s.quarterlyReviews?.due ?? []) {

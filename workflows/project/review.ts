@@ -5,6 +5,7 @@ import { addDuration } from '../rules/duration';
 import { weightedTotal } from '../rules/review';
 import { move, nowIso, type AnyMove } from './state';
 import { msg } from '../../i18n/message';
+import { violation } from '../rules/violations';
 
 // Review (项目论证): an expert panel scores the proposal on the programme's rubric; the officer decides.
 
@@ -15,7 +16,7 @@ export const assignPanel = move({
     if (p.state.panel.length > 0) throw conflict(msg('problem.conflict.panel-assigned'));
     const size = p.rules.review.panelSize;
     if (a.reviewerIds.length !== size) {
-      throw businessRule([{ field: '/body/reviewerIds', rule: 'panel-size', message: `the programme's panel has ${size} reviewers; ${a.reviewerIds.length} given` }]);
+      throw businessRule([violation('/body/reviewerIds', 'panel-size', 'rule.review.panel-size', { size, given: a.reviewerIds.length })]);
     }
   },
   async apply(p, a, key) {
@@ -36,9 +37,9 @@ export const reassignReviewer = move({
   move: 'reassignReviewer',
   check(p, a) {
     const seat = p.state.panel.find((x) => x.reviewerId === a.fromReviewerId);
-    if (!seat) throw businessRule([{ field: '/body/fromReviewerId', rule: 'on-panel', message: 'is not on the panel' }]);
+    if (!seat) throw businessRule([violation('/body/fromReviewerId', 'on-panel', 'rule.review.on-panel')]);
     if (seat.scored) throw conflict(msg('problem.conflict.reviewer-scored'));
-    if (p.state.panel.some((x) => x.reviewerId === a.toReviewerId)) throw businessRule([{ field: '/body/toReviewerId', rule: 'not-on-panel', message: 'is already on the panel' }]);
+    if (p.state.panel.some((x) => x.reviewerId === a.toReviewerId)) throw businessRule([violation('/body/toReviewerId', 'not-on-panel', 'rule.review.not-on-panel')]);
   },
   async apply(p, a, key) {
     const s = p.state;
@@ -59,7 +60,7 @@ export const submitReviewScore = move({
   def: m.submitReviewScore,
   move: 'submitReviewScore',
   check(p, a) {
-    if (!p.state.panel.some((x) => x.reviewerId === a.actorId)) throw businessRule([{ field: '/actor', rule: 'on-panel', message: 'you are not on this project\'s review panel' }]);
+    if (!p.state.panel.some((x) => x.reviewerId === a.actorId)) throw businessRule([violation('/actor', 'on-panel', 'rule.review.actor-on-panel')]);
   },
   async apply(p, a, key) {
     const s = p.state;
@@ -79,7 +80,7 @@ export const decideReview = move({
     const panel = p.state.panel;
     const missing = panel.filter((x) => !x.scored).map((x) => x.reviewerId);
     if (panel.length === 0 || missing.length > 0) {
-      throw businessRule([{ field: '/body/decision', rule: 'scores-complete', message: panel.length === 0 ? 'no panel is assigned yet' : `scores are missing from ${missing.length} reviewer(s): ${missing.join(', ')}` }]);
+      throw businessRule([panel.length === 0 ? violation('/body/decision', 'scores-complete', 'rule.review.no-panel') : violation('/body/decision', 'scores-complete', 'rule.review.scores-missing', { count: missing.length, reviewers: missing.join(', ') })]);
     }
   },
   async apply(p, a, key) {

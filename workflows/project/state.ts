@@ -9,7 +9,7 @@ import { addDuration } from '../rules/duration';
 import { guarded, projectActivities } from '../activity-options';
 import type { ProgrammeRules } from '../rules/programme-rules';
 import { redIsNew, type ColourFacts } from '../rules/colour';
-import { pendingActions, type PendingAction } from './pending';
+import { agreementEnd, pendingActions, reportPeriod, type PendingAction } from './pending';
 import type { Message } from '../../i18n/message';
 
 /** Updates handled in one run before continuing as new, well below the engine's 2,000 per history. */
@@ -31,6 +31,11 @@ export const INBOX_FOLLOWS_PENDING_ACTIONS = 'inbox-follows-pending-actions';
  * award or to decline it (before: the project went straight to delivery with the budget it had asked for).
  */
 export const PARTIAL_AWARD_RESCOPING = 'partial-award-rescoping';
+/**
+ * A monthly report's month is the programme zone's calendar month, its due date that zone's days after it; the
+ * agreement's dates are that zone's days (before: periods stepped from signing on the UTC calendar).
+ */
+export const REPORT_MONTH_IN_ZONE = 'report-month-in-zone';
 
 export function initialState(): ProjectState {
   return {
@@ -183,13 +188,11 @@ export class ProjectRun {
     const s = this.state;
     const ag = s.agreement;
     if (!ag) return;
-    const interval = this.rules.monitoring.reportInterval;
     const last = Math.max(0, ...s.reports.map((r) => r.period), ...s.submittedPeriods);
     const period = last + 1;
-    const periodStart = addDuration(ag.reportsFrom, interval, period - 1);
-    if (periodStart >= `${ag.endDate}T23:59:59.999Z`) return;
-    const periodEnd = addDuration(ag.reportsFrom, interval, period);
-    s.reports.push({ period, periodStart, dueAt: addDuration(periodEnd, this.rules.monitoring.reportGrace), submitted: false, overdue: false });
+    const { start, dueAt } = reportPeriod(this.rules, ag, period);
+    if (start >= agreementEnd(ag)) return;
+    s.reports.push({ period, periodStart: start, dueAt, submitted: false, overdue: false });
   }
 
   /** Ends the project as withdrawn (by the applicant, or by the revision deadline passing). */

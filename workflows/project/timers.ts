@@ -31,7 +31,7 @@ export function nextDeadline(p: ProjectRun): number | null {
   if (DELIVERING.includes(s.stage)) {
     for (const r of s.reports) if (!r.overdue) times.push(r.dueAt);
     const last = s.reports[s.reports.length - 1];
-    if (last) times.push(addDuration(last.periodStart, p.rules.monitoring.reportInterval)); // the next period opens
+    if (last) times.push(periodEnd(p.rules, s.agreement, last)); // the next period opens
     // Runs from before the inbox followed pending actions had no quarterly review timers.
     const quarterEnd = nextQuarterEnd(p);
     if (quarterEnd && wf.patched(INBOX_FOLLOWS_PENDING_ACTIONS)) times.push(quarterEnd);
@@ -83,7 +83,7 @@ export async function processDue(p: ProjectRun): Promise<void> {
     }
     const last = s.reports[s.reports.length - 1];
     let opened: number | null = null;
-    if (!last || due(addDuration(last.periodStart, p.rules.monitoring.reportInterval))) {
+    if (!last || due(periodEnd(p.rules, s.agreement, last))) {
       const before = s.reports.length;
       p.scheduleNextReport();
       if (s.reports.length !== before) {
@@ -94,7 +94,7 @@ export async function processDue(p: ProjectRun): Promise<void> {
     // Since the inbox follows the pending actions, a period opening and a period ending are events: the applicant's
     // task opens with the period and turns into a reminder at its end (the due date is the end plus the grace).
     if (wf.patched(INBOX_FOLLOWS_PENDING_ACTIONS)) {
-      const reminded = s.reports.filter((r) => !r.submitted && !r.overdue && !r.reminded && due(periodEnd(p.rules, r.periodStart)));
+      const reminded = s.reports.filter((r) => !r.submitted && !r.overdue && !r.reminded && due(periodEnd(p.rules, s.agreement, r)));
       for (const r of reminded) r.reminded = true;
       const periods = reminded.map((r) => r.period);
       if (opened !== null) {

@@ -1,6 +1,7 @@
 /** The rules of a programme (call for proposals), kept as data so officers can tune them per round. */
 import { addDuration, isZeroDuration, parseDuration } from './duration';
 import { isNonNegativeInteger, jsonPointer, violation, type RuleViolation, type ScoredNoun } from './violations';
+import { DEFAULT_TIME_ZONE, isTimeZone } from './zone';
 
 export type Grade = '1A' | '2A' | '3A' | '4A' | '5A';
 export type TargetGroup =
@@ -110,6 +111,16 @@ export interface ProgrammeRules {
   evaluation: EvaluationRules;
   /** Terms left out (in rows stored before the API filled them in) take their defaults: read it with serviceOrderRulesOf. */
   serviceOrders?: Partial<ServiceOrderRules>;
+  /**
+   * The programme's time zone (IANA name): dates shown to people are in it, and a monthly report's month is its
+   * calendar month. Absent in rules stored before it existed: read it with timeZoneOf (Asia/Shanghai).
+   */
+  timeZone?: string;
+}
+
+/** The programme's time zone, Asia/Shanghai when its rules name none. */
+export function timeZoneOf(rules: Pick<ProgrammeRules, 'timeZone'> | null | undefined): string {
+  return rules?.timeZone ?? DEFAULT_TIME_ZONE;
 }
 
 /** Any fixed instant will do for comparing two durations; the 31st makes month clamping visible. */
@@ -261,6 +272,7 @@ export function checkProgrammeRules(rules: ProgrammeRules): RuleViolation[] {
     ...checkMonitoringRules(rules.monitoring),
     ...checkEvaluationRules(rules.evaluation),
     ...checkServiceOrderRules(rules.serviceOrders),
+    ...(rules.timeZone === undefined || isTimeZone(rules.timeZone) ? [] : [violation('/timeZone', 'time-zone', 'rule.programme.time-zone', { value: String(rules.timeZone) })]),
   ];
 }
 
@@ -325,5 +337,6 @@ export function defaultProgrammeRules(): ProgrammeRules {
       failAction: 'hold',
     },
     serviceOrders: { ...DEFAULT_SERVICE_ORDER_RULES },
+    timeZone: DEFAULT_TIME_ZONE,
   };
 }

@@ -36,6 +36,8 @@ export interface ServiceOrderInput {
   /** The organisation running the project (its applicants are the project's lead), for follow-ups. */
   projectOrganisationId: string | null;
   terms: OrderTerms;
+  /** The programme's time zone, for the dates its refusals show (absent in orders placed before: Asia/Shanghai). */
+  timeZone?: string;
 }
 
 export interface Assignment {

@@ -6,7 +6,9 @@ import * as m from './messages';
 import type { Actor, OrderMove, OrderState, OrderStatus, OrderView, ServiceOrderInput } from './messages';
 import { serialiser } from '../serialise';
 import { addDuration, parseInstant } from '../rules/duration';
-import { msg, type Message } from '../../i18n/message';
+import { msg, type Message, type MessageKey, type Params } from '../../i18n/message';
+import { violation } from '../rules/violations';
+import { timeZoneOf } from '../rules/programme-rules';
 
 const acts = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -28,8 +30,9 @@ function conflict(status: OrderStatus, message: Message): wf.ApplicationFailure 
   return wf.ApplicationFailure.create({ type: 'Conflict', message: message.key, details: [{ currentStage: status, message }], nonRetryable: true });
 }
 
-function businessRule(field: string, rule: string, message: string): wf.ApplicationFailure {
-  return wf.ApplicationFailure.create({ type: 'BusinessRule', message: `${field}: ${message}`, details: [{ errors: [{ field, rule, message }] }], nonRetryable: true });
+function businessRule(field: string, rule: string, key: MessageKey, params?: Params): wf.ApplicationFailure {
+  const v = violation(field, rule, key, params);
+  return wf.ApplicationFailure.create({ type: 'BusinessRule', message: `${field}: ${v.message}`, details: [{ errors: [v] }], nonRetryable: true });
 }
 
 const nowIso = () => new Date().toISOString();
@@ -98,7 +101,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
   }
 
   on(m.placeOrder, 'placeOrder', (a) => {
-    if (parseInstant(a.draft.windowTo) <= parseInstant(a.draft.windowFrom)) throw businessRule('/body/windowTo', 'window', 'ends before the window starts');
+    if (parseInstant(a.draft.windowTo) <= parseInstant(a.draft.windowFrom)) throw businessRule('/body/windowTo', 'window', 'rule.order.window');
   }, async (a, eventKey) => {
     const at = nowIso();
     state.placedAt = at;
@@ -112,8 +115,8 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
   });
 
   on(m.dispatchOrder, 'dispatchOrder', (a) => {
-    if (a.kind === 'volunteer' && !a.volunteerId) throw businessRule('/body/volunteerId', 'required', 'names no volunteer');
-    if (a.kind === 'team' && !a.organisationId) throw businessRule('/body/organisationId', 'required', 'names no team');
+    if (a.kind === 'volunteer' && !a.volunteerId) throw businessRule('/body/volunteerId', 'required', 'rule.order.volunteer-required');
+    if (a.kind === 'team' && !a.organisationId) throw businessRule('/body/organisationId', 'required', 'rule.order.team-required');
   }, async (a, eventKey) => {
     const at = nowIso();
     state.attempts += 1;
@@ -178,7 +181,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
 
   on(m.checkOut, 'checkOut', (a) => {
     requireServer(a);
-    if (a.at && state.checkedInAt && parseInstant(a.at) < parseInstant(state.checkedInAt)) throw businessRule('/body/at', 'after-check-in', `is before the check-in at ${state.checkedInAt}`);
+    if (a.at && state.checkedInAt && parseInstant(a.at) < parseInstant(state.checkedInAt)) throw businessRule('/body/at', 'after-check-in', 'rule.order.after-check-in', { checkedInAt: state.checkedInAt, timeZone: timeZoneOf(input) });
   }, async (a, eventKey) => {
     const at = a.at ?? nowIso();
     const hours = servedHours(state.checkedInAt!, at);
@@ -196,7 +199,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
   });
 
   on(m.rateOrder, 'rateOrder', (a) => {
-    if (!Number.isInteger(a.rating) || a.rating < 1 || a.rating > 5) throw businessRule('/body/rating', 'rating', 'is a whole number from 1 to 5');
+    if (!Number.isInteger(a.rating) || a.rating < 1 || a.rating > 5) throw businessRule('/body/rating', 'rating', 'rule.order.rating');
   }, async (a, eventKey) => {
     const at = nowIso();
     state.status = 'rated';

@@ -4151,6 +4151,11 @@ export interface operations {
                              */
                             pointsPerHour: number;
                         };
+                        /**
+                         * @description The programme's time zone (IANA name, e.g. Asia/Shanghai): dates shown to people are in it, and a monthly report's month is its calendar month; a name the server does not know answers 422
+                         * @default Asia/Shanghai
+                         */
+                        timeZone: string;
                     };
                 };
             };
@@ -4376,6 +4381,11 @@ export interface operations {
                                      */
                                     pointsPerHour: number;
                                 };
+                                /**
+                                 * @description The programme's time zone (IANA name, e.g. Asia/Shanghai): dates shown to people are in it, and a monthly report's month is its calendar month; a name the server does not know answers 422
+                                 * @default Asia/Shanghai
+                                 */
+                                timeZone: string;
                             };
                             /** @enum {string} */
                             status: "open" | "closed";
@@ -4616,6 +4626,12 @@ export interface operations {
                              */
                             pointsPerHour?: number;
                         };
+                        /**
+                         * Format: text
+                         * @description The programme's time zone (IANA name, e.g. Asia/Shanghai): dates shown to people are in it, and a monthly report's month is its calendar month; a name the server does not know answers 422
+                         * @default Asia/Shanghai
+                         */
+                        timeZone?: string;
                     };
                 };
             };
@@ -4796,6 +4812,11 @@ export interface operations {
                                  */
                                 pointsPerHour: number;
                             };
+                            /**
+                             * @description The programme's time zone (IANA name, e.g. Asia/Shanghai): dates shown to people are in it, and a monthly report's month is its calendar month; a name the server does not know answers 422
+                             * @default Asia/Shanghai
+                             */
+                            timeZone: string;
                         };
                         /** @enum {string} */
                         status: "open" | "closed";
@@ -5074,6 +5095,11 @@ export interface operations {
                                  */
                                 pointsPerHour: number;
                             };
+                            /**
+                             * @description The programme's time zone (IANA name, e.g. Asia/Shanghai): dates shown to people are in it, and a monthly report's month is its calendar month; a name the server does not know answers 422
+                             * @default Asia/Shanghai
+                             */
+                            timeZone: string;
                         };
                         /** @enum {string} */
                         status: "open" | "closed";
@@ -5312,6 +5338,12 @@ export interface operations {
                              */
                             pointsPerHour?: number;
                         };
+                        /**
+                         * Format: text
+                         * @description The programme's time zone (IANA name, e.g. Asia/Shanghai): dates shown to people are in it, and a monthly report's month is its calendar month; a name the server does not know answers 422
+                         * @default Asia/Shanghai
+                         */
+                        timeZone?: string;
                     };
                 };
             };
@@ -5492,6 +5524,11 @@ export interface operations {
                                  */
                                 pointsPerHour: number;
                             };
+                            /**
+                             * @description The programme's time zone (IANA name, e.g. Asia/Shanghai): dates shown to people are in it, and a monthly report's month is its calendar month; a name the server does not know answers 422
+                             * @default Asia/Shanghai
+                             */
+                            timeZone: string;
                         };
                         /** @enum {string} */
                         status: "open" | "closed";
@@ -7094,6 +7131,8 @@ export interface operations {
                                 /** @description Money in fen (1/100 yuan) */
                                 finalTrancheFen: number;
                                 reportsFrom: string;
+                                /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                                reportZone?: string;
                             } | null;
                             reports: {
                                 period: number;
@@ -7384,6 +7423,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -7833,6 +7874,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -8145,6 +8188,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -8412,6 +8457,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -8675,6 +8722,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -9029,6 +9078,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -9481,6 +9532,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -9857,6 +9910,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -10143,6 +10198,8 @@ export interface operations {
                                 /** @description Money in fen (1/100 yuan) */
                                 finalTrancheFen: number;
                                 reportsFrom: string;
+                                /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                                reportZone?: string;
                             } | null;
                             reports: {
                                 period: number;
@@ -10418,6 +10475,8 @@ export interface operations {
                                 /** @description Money in fen (1/100 yuan) */
                                 finalTrancheFen: number;
                                 reportsFrom: string;
+                                /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                                reportZone?: string;
                             } | null;
                             reports: {
                                 period: number;
@@ -10684,6 +10743,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -11224,6 +11285,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -11488,6 +11551,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -11758,6 +11823,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -12033,6 +12100,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -12292,6 +12361,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -12842,6 +12913,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -13110,6 +13183,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -13369,6 +13444,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -13628,6 +13705,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -13887,6 +13966,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -19320,6 +19401,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
@@ -19579,6 +19662,8 @@ export interface operations {
                             /** @description Money in fen (1/100 yuan) */
                             finalTrancheFen: number;
                             reportsFrom: string;
+                            /** @description The programme's time zone the report months follow (absent for agreements signed before they did) */
+                            reportZone?: string;
                         } | null;
                         reports: {
                             period: number;
