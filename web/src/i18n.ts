@@ -475,7 +475,7 @@ export const zh = {
     sameCommunity: '同社区',
     available: '该时段有空',
     openOrders: '手头订单 {n} 个',
-    take: '派给TA',
+    take: '派给这位志愿者',
     pickOther: '改派其他志愿者',
     dispatchTo: '派给',
     dispatched: '已派单',

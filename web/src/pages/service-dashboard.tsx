@@ -60,7 +60,9 @@ export function ServiceDashboardPage() {
       {board.isError && <Typography.Text type="danger">{problemText(board.error)}</Typography.Text>}
       <Row gutter={[12, 12]}>
         <Col xs={12} md={6}>
-          <Statistic title={zh.serviceDashboard.orders} value={d?.orders ?? 0} loading={board.isPending} data-testid="orders-total" />
+          <div data-testid="orders-total">
+            <Statistic title={zh.serviceDashboard.orders} value={d?.orders ?? 0} loading={board.isPending} />
+          </div>
         </Col>
         <Col xs={12} md={6}>
           <Statistic title={zh.serviceDashboard.medianAccept} value={d?.medianSecondsToAccept == null ? zh.common.none : fmt(zh.serviceDashboard.minutes, { n: Math.round(d.medianSecondsToAccept / 60) })} loading={board.isPending} />

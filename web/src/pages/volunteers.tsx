@@ -221,10 +221,14 @@ function LedgerView({ ledger, title }: { ledger: Ledger; title: string }) {
     <Card title={title}>
       <Row gutter={[12, 12]}>
         <Col xs={12} md={6}>
-          <Statistic title={zh.timeBank.balance} value={ledger.balance} data-testid="balance" />
+          <div data-testid="balance">
+            <Statistic title={zh.timeBank.balance} value={ledger.balance} />
+          </div>
         </Col>
         <Col xs={12} md={6}>
-          <Statistic title={zh.timeBank.hours} value={ledger.hours} precision={2} data-testid="hours" />
+          <div data-testid="hours">
+            <Statistic title={zh.timeBank.hours} value={ledger.hours} precision={2} />
+          </div>
         </Col>
         <Col xs={12} md={6}>
           <Statistic title={zh.timeBank.earned} value={ledger.earnedPoints} />
