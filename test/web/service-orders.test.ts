@@ -40,6 +40,8 @@ async function seed(): Promise<void> {
     .insert({ name: '陈志愿', phone: '13900001234', id_number_masked: '3304**********0011', skills: ['陪伴聊天'], community_ids: [w.s.communityId], organisation_id: w.s.organisationId, user_id: volunteerUser.id, region_path: w.s.communityPath })
     .returning('id');
   volunteerId = v.id;
+  await stack.db('users').where({ id: w.applicant.id }).update({ display_name: '李社工' });
+  await stack.db('resources').insert({ region_id: w.s.communityId, survey_id: null, unit: '紫阳社区居委会', kind: 'services', offer: '理发券', contact: null });
   await stack.db('volunteers').insert({ name: '林志愿', phone: '13900005678', id_number_masked: '3304**********0022', skills: ['理发'], community_ids: [w.s.communityId], organisation_id: w.s.organisationId, user_id: null, region_path: w.s.communityPath });
 }
 
@@ -179,6 +181,56 @@ describe('the service-order loop in a real browser', () => {
     await j.page.getByTestId('orders-total').getByText('1', { exact: true }).waitFor();
     expect(j.page.url()).toContain(`/regions/${w.s.communityId}/service-dashboard`);
     await j.shot('service-dashboard');
+    await j.signOut();
+  });
+
+  test("the organisation's applicant registers a volunteer (a bad ID number refused next to its field), then redeems points from a volunteer's time bank (more than the balance refused next to the points)", async () => {
+    const j = await Journey.start(browser, 'orders-volunteers', baseUrl);
+    await j.signIn(w.applicant.login, w.applicant.password);
+    await j.page.getByRole('menuitem', { name: '志愿者' }).click();
+    await j.page.getByRole('row').filter({ hasText: '陈志愿' }).waitFor();
+    await j.shot('volunteers');
+
+    await j.openTab('登记志愿者');
+    await j.page.getByLabel('姓名').fill('赵志愿');
+    await j.page.getByLabel('手机号码').fill('13900009999');
+    await j.page.getByLabel('身份证号').fill('12345');
+    await j.page.getByLabel('技能', { exact: true }).fill('理发');
+    await j.page.keyboard.press('Enter');
+    await j.closeDropdowns();
+    await j.pickTree('服务社区', '紫阳社区');
+    await j.closeDropdowns();
+    await j.page.getByRole('button', { name: '添加时段' }).click();
+    j.expect(400, /^\/api\/v1\/volunteers$/);
+    await j.page.getByTestId('register-volunteer').click();
+    await j.page.locator('.ant-form-item').filter({ has: j.page.locator('#idNumber') }).locator('.ant-form-item-explain-error', { hasText: '格式不正确' }).waitFor();
+    // Only the pattern is named: the nullable field's other branch ("not null") says nothing to the person.
+    expect(await j.page.locator('.ant-form-item-explain-error', { hasText: '类型不正确' }).count()).toBe(0);
+    await j.shot('volunteer-refused');
+    await j.page.getByLabel('身份证号').fill('330402199001010011');
+    await j.page.getByTestId('register-volunteer').click();
+    await j.page.getByRole('row').filter({ hasText: '赵志愿' }).waitFor();
+    await j.shot('volunteer-registered');
+    const zhao = await stack.db('volunteers').where({ name: '赵志愿' }).first();
+    expect(zhao).toMatchObject({ organisation_id: w.s.organisationId, skills: ['理发'], community_ids: [w.s.communityId] });
+    expect(zhao.id_number_masked).not.toContain('19900101');
+    expect(zhao.availability).toEqual([{ weekday: 6, from: '09:00', to: '12:00' }]);
+
+    await j.page.getByRole('row').filter({ hasText: '陈志愿' }).getByRole('link', { name: '查看' }).click();
+    await j.page.getByTestId('balance').getByText('20', { exact: true }).waitFor();
+    await j.openTab('积分兑换');
+    await j.pick('兑换项目', '理发券');
+    await j.page.getByLabel('兑换积分').fill('30');
+    j.expect(422, /\/api\/v1\/volunteers\/[^/]+\/redemptions$/);
+    await j.page.getByTestId('redeem').click();
+    await j.page.locator('.ant-form-item').filter({ has: j.page.locator('#points') }).locator('.ant-form-item-explain-error', { hasText: '积分余额不足' }).waitFor();
+    await j.shot('redeem-refused');
+    await j.page.getByLabel('兑换积分').fill('5');
+    await j.page.getByTestId('redeem').click();
+    await j.page.getByTestId('balance').getByText('15', { exact: true }).waitFor();
+    await j.shot('redeemed');
+    const redemptions = await stack.db('time_bank_entries').where({ volunteer_id: volunteerId, cause: 'redemption' });
+    expect(redemptions.map((r) => r.points)).toEqual([-5]);
     await j.signOut();
   });
 });

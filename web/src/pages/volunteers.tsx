@@ -32,6 +32,17 @@ function volunteerField(pointer: string): (string | number)[] | null {
   return m ? [m[1]] : null;
 }
 
+/**
+ * A nullable field refused for its shape reports both branches (the pattern, and "not null"); the second says nothing
+ * to the person, so it is left out when the field has another problem.
+ */
+function withoutNullBranch(err: unknown): unknown {
+  if (!(err instanceof ApiError) || !err.problem.errors) return err;
+  const errors = err.problem.errors;
+  const other = new Set(errors.filter((e) => e.rule !== 'type' && e.rule !== 'anyOf').map((e) => e.field));
+  return new ApiError({ ...err.problem, errors: errors.filter((e) => !((e.rule === 'type' || e.rule === 'anyOf') && other.has(e.field))) });
+}
+
 function RegisterForm({ onDone }: { onDone: () => void }) {
   const { message } = App.useApp();
   const queryClient = useQueryClient();
@@ -59,7 +70,7 @@ function RegisterForm({ onDone }: { onDone: () => void }) {
       await queryClient.invalidateQueries({ queryKey: ['volunteers'] });
       onDone();
     } catch (err) {
-      setBanner(showProblem(form, err, volunteerField));
+      setBanner(showProblem(form, withoutNullBranch(err), volunteerField));
     }
   };
   const time = { pattern: /^([01][0-9]|2[0-4]):[0-5][0-9]$/, message: zh.rules.pattern };
@@ -75,12 +86,14 @@ function RegisterForm({ onDone }: { onDone: () => void }) {
         <Input maxLength={18} />
       </Form.Item>
       <Form.Item name="skills" label={zh.volunteers.skills} extra={zh.volunteers.skillsHint}>
-        <Select mode="tags" open={false} suffixIcon={null} />
+        <Select mode="tags" tokenSeparators={[',', '，', '、']} />
       </Form.Item>
       <Form.Item name="communityIds" label={zh.volunteers.communities}>
         <TreeSelect treeData={tree} multiple treeDefaultExpandAll loading={regions.isPending} />
       </Form.Item>
-      <Typography.Text strong>{zh.volunteers.availability}</Typography.Text>
+      <div style={{ marginBottom: 8 }}>
+        <Typography.Text strong>{zh.volunteers.availability}</Typography.Text>
+      </div>
       <Form.List name="availability">
         {(fields, { add, remove }) => (
           <>
