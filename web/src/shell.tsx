@@ -30,12 +30,12 @@ const VolunteerTimeBankPage = lazy(() => import('./pages/volunteers').then((m) =
 const ServiceDashboardPage = lazy(() => import('./pages/service-dashboard').then((m) => ({ default: m.ServiceDashboardPage })));
 const MyServiceDashboard = lazy(() => import('./pages/service-dashboard').then((m) => ({ default: m.MyServiceDashboard })));
 
-/** The service-order loop's menu entries, by role: residents order, dispatchers dispatch, volunteers and teams serve. */
+/** The service-order loop's menu entries, by role: residents order, dispatchers dispatch, volunteers and teams serve (an officer may open /orders too). */
 function serviceItems(me: ReturnType<typeof useMe>) {
   // A volunteer's account may be a resident's, an organisation's applicant's, or carry no role at all.
   const serves = me.roles.length === 0 || hasRole(me, 'resident', 'applicant');
   return [
-    ...(hasRole(me, 'resident', 'dispatcher', 'officer') ? [{ key: '/orders', label: <Link to="/orders">{zh.serviceNav.order}</Link> }] : []),
+    ...(hasRole(me, 'resident', 'dispatcher') ? [{ key: '/orders', label: <Link to="/orders">{zh.serviceNav.order}</Link> }] : []),
     ...(hasRole(me, 'dispatcher', 'officer') ? [{ key: '/dispatch', label: <Link to="/dispatch">{zh.serviceNav.dispatch}</Link> }] : []),
     ...(serves ? [{ key: '/assignments', label: <Link to="/assignments">{zh.serviceNav.assignments}</Link> }] : []),
     ...(hasRole(me, 'applicant', 'officer') ? [{ key: '/volunteers', label: <Link to="/volunteers">{zh.serviceNav.volunteers}</Link> }] : []),
