@@ -233,4 +233,51 @@ describe('the service-order loop in a real browser', () => {
     expect(redemptions.map((r) => r.points)).toEqual([-5]);
     await j.signOut();
   });
+
+  test('a second order: the volunteer on a phone declines it with a reason, it is back in the queue, and the resident cancels it with a reason; the history shows both', async () => {
+    const r = await Journey.start(browser, 'orders-second-resident', baseUrl, 375);
+    await r.signIn(resident.login, resident.password);
+    await r.goto('/orders');
+    await r.page.getByRole('button', { name: '点这项服务' }).click();
+    await r.page.getByLabel('联系电话').fill('13812345678');
+    await r.page.getByLabel('服务地址').fill('紫阳小区3号楼2单元501');
+    await r.page.getByTestId('place-order').click();
+    await r.page.getByTestId('order').filter({ hasText: '待派单' }).waitFor();
+    await r.signOut();
+    const second = await stack.db('service_orders').where({ resident_id: resident.id, status: 'ordered' }).first('id');
+
+    const d = await Journey.start(browser, 'orders-second-dispatcher', baseUrl);
+    await d.signIn(dispatcher.login, dispatcher.password);
+    await d.goto('/dispatch');
+    const card = d.page.getByTestId('dispatch-order').filter({ hasText: '居家陪伴' });
+    await card.getByTestId('take-candidate').click();
+    await card.waitFor({ state: 'detached' });
+    await d.signOut();
+
+    const v = await Journey.start(browser, 'orders-second-volunteer', baseUrl, 375);
+    await v.signIn(volunteerUser.login, volunteerUser.password);
+    await v.goto('/assignments');
+    const item = v.page.getByTestId('assignment').filter({ hasText: '待接单' });
+    await item.getByTestId('start-decline').click();
+    await v.page.getByLabel('拒单原因').fill('当天要照顾孙子');
+    await v.shot('declining');
+    await item.getByTestId('decline').click();
+    await item.waitFor({ state: 'detached' });
+    await v.shot('declined');
+    await v.signOut();
+    expect(await stack.db('service_orders').where({ id: second.id }).first('status', 'failed_dispatches')).toEqual({ status: 'ordered', failed_dispatches: 1 });
+
+    const c = await Journey.start(browser, 'orders-second-cancel', baseUrl, 375);
+    await c.signIn(resident.login, resident.password);
+    await c.goto(`/orders/${second.id}`);
+    await c.page.getByTestId('order-history').getByText('已拒单，原因：当天要照顾孙子').waitFor();
+    await c.page.getByRole('button', { name: '取消订单' }).click();
+    await c.page.getByLabel('取消原因').fill('家人已陪同');
+    await c.page.getByRole('button', { name: '取消订单' }).click();
+    await c.page.getByTestId('order-status').filter({ hasText: '已取消' }).waitFor();
+    await c.page.getByTestId('order-history').getByText('订单关闭（已取消）').waitFor();
+    await c.shot('cancelled');
+    expect(await stack.db('service_orders').where({ id: second.id }).first('status')).toEqual({ status: 'cancelled' });
+    await c.signOut();
+  });
 });

@@ -51,7 +51,7 @@ export function OrderSummary({ order }: { order: Order }) {
       <Typography.Text type="secondary">
         {order.residentName} {order.phone} · {order.address}
       </Typography.Text>
-      {order.need && <Typography.Text>{order.need}</Typography.Text>}
+      {order.need ? <Typography.Text>{order.need}</Typography.Text> : null}
     </Space>
   );
 }

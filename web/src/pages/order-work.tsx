@@ -147,7 +147,9 @@ function Answer({ order }: { order: Order }) {
             {zh.assignments.decline}
           </Button>
         ) : (
-          <Button onClick={() => setDeclining(true)}>{zh.assignments.decline}</Button>
+          <Button onClick={() => setDeclining(true)} data-testid="start-decline">
+            {zh.assignments.decline}
+          </Button>
         )}
       </Space>
     </Form>

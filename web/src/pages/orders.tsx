@@ -285,7 +285,7 @@ export function OrderPage() {
             <Descriptions.Item label={zh.orders.residentName}>{o.residentName}</Descriptions.Item>
             <Descriptions.Item label={zh.orders.phone}>{o.phone}</Descriptions.Item>
             <Descriptions.Item label={zh.orders.address}>{o.address}</Descriptions.Item>
-            {o.need && <Descriptions.Item label={zh.orders.need}>{o.need}</Descriptions.Item>}
+            {o.need ? <Descriptions.Item label={zh.orders.need}>{o.need}</Descriptions.Item> : null}
             {o.peopleServed !== null && <Descriptions.Item label={zh.orders.peopleServed}>{o.peopleServed}</Descriptions.Item>}
             {o.hours !== null && <Descriptions.Item label={zh.orders.hours}>{o.hours}</Descriptions.Item>}
             {o.rating !== null && <Descriptions.Item label={zh.orders.rating}><Rate disabled value={o.rating} /></Descriptions.Item>}
