@@ -19,6 +19,30 @@ const ContestPage = lazy(() => import('./pages/contest'));
 const JudgePage = lazy(() => import('./pages/judge'));
 const AdminPage = lazy(() => import('./pages/admin'));
 const DemandPage = lazy(() => import('./pages/demand'));
+// The residents' service-order loop (点单-派单-接单-评单), volunteers and the time bank.
+const OrdersPage = lazy(() => import('./pages/orders'));
+const OrderPage = lazy(() => import('./pages/orders').then((m) => ({ default: m.OrderPage })));
+const DispatchPage = lazy(() => import('./pages/order-work').then((m) => ({ default: m.DispatchPage })));
+const AssignmentsPage = lazy(() => import('./pages/order-work').then((m) => ({ default: m.AssignmentsPage })));
+const VolunteersPage = lazy(() => import('./pages/volunteers'));
+const MyTimeBankPage = lazy(() => import('./pages/volunteers').then((m) => ({ default: m.MyTimeBankPage })));
+const VolunteerTimeBankPage = lazy(() => import('./pages/volunteers').then((m) => ({ default: m.VolunteerTimeBankPage })));
+const ServiceDashboardPage = lazy(() => import('./pages/service-dashboard').then((m) => ({ default: m.ServiceDashboardPage })));
+const MyServiceDashboard = lazy(() => import('./pages/service-dashboard').then((m) => ({ default: m.MyServiceDashboard })));
+
+/** The service-order loop's menu entries, by role: residents order, dispatchers dispatch, volunteers and teams serve (an officer may open /orders too). */
+function serviceItems(me: ReturnType<typeof useMe>) {
+  // A volunteer's account may be a resident's, an organisation's applicant's, or carry no role at all.
+  const serves = me.roles.length === 0 || hasRole(me, 'resident', 'applicant');
+  return [
+    ...(hasRole(me, 'resident', 'dispatcher') ? [{ key: '/orders', label: <Link to="/orders">{zh.serviceNav.order}</Link> }] : []),
+    ...(hasRole(me, 'dispatcher', 'officer') ? [{ key: '/dispatch', label: <Link to="/dispatch">{zh.serviceNav.dispatch}</Link> }] : []),
+    ...(serves ? [{ key: '/assignments', label: <Link to="/assignments">{zh.serviceNav.assignments}</Link> }] : []),
+    ...(hasRole(me, 'applicant', 'officer') ? [{ key: '/volunteers', label: <Link to="/volunteers">{zh.serviceNav.volunteers}</Link> }] : []),
+    ...(me.roles.length === 0 || hasRole(me, 'resident') ? [{ key: '/time-bank', label: <Link to="/time-bank">{zh.serviceNav.timeBank}</Link> }] : []),
+    ...(hasRole(me, 'dispatcher', 'officer', 'admin') ? [{ key: '/service-dashboard', label: <Link to="/service-dashboard">{zh.serviceNav.dashboard}</Link> }] : []),
+  ];
+}
 
 function NotFound() {
   return <Result status="404" title={zh.common.notFound} extra={<Link to="/">{zh.common.backHome}</Link>} />;
@@ -37,6 +61,7 @@ export default function Shell() {
     { key: '/contests', label: <Link to="/contests">{zh.nav.contests}</Link> },
     ...(hasRole(me, 'officer', 'admin', 'organiser') ? [{ key: '/dashboard', label: <Link to="/dashboard">{zh.nav.dashboard}</Link> }] : []),
     ...(hasRole(me, 'admin') ? [{ key: '/admin', label: <Link to="/admin">{zh.nav.admin}</Link> }] : []),
+    ...serviceItems(me),
   ];
   const selected = items.map((i) => i.key).filter((k) => k === location.pathname || (k !== '/' && location.pathname.startsWith(k)));
   return (
@@ -73,6 +98,15 @@ export default function Shell() {
             <Route path="/contests/:id/judge" element={<JudgePage />} />
             <Route path="/admin" element={<AdminPage />} />
             <Route path="/demand" element={<DemandPage />} />
+            <Route path="/orders" element={<OrdersPage />} />
+            <Route path="/orders/:id" element={<OrderPage />} />
+            <Route path="/dispatch" element={<DispatchPage />} />
+            <Route path="/assignments" element={<AssignmentsPage />} />
+            <Route path="/volunteers" element={<VolunteersPage />} />
+            <Route path="/volunteers/:id/time-bank" element={<VolunteerTimeBankPage />} />
+            <Route path="/time-bank" element={<MyTimeBankPage />} />
+            <Route path="/service-dashboard" element={<MyServiceDashboard />} />
+            <Route path="/regions/:id/service-dashboard" element={<ServiceDashboardPage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </Suspense>

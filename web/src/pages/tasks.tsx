@@ -9,6 +9,9 @@ import { problemText } from '../lib/errors';
 
 /** Where a task is done. */
 export function taskLink(t: Task): string {
+  // Service-order tasks (some carry the order's project) open the page where their step is taken.
+  const orderPage: Record<string, string> = { dispatch_order: '/dispatch', escalated_order: '/dispatch', accept_order: '/assignments', serve_order: '/assignments', rate_order: '/orders?tab=mine' };
+  if (orderPage[t.kind]) return orderPage[t.kind];
   if (t.projectId) {
     switch (t.kind) {
       case 'assign_panel':
