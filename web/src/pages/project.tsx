@@ -10,6 +10,7 @@ import { colourTag } from '../lib/tags';
 import { hasRole, useMe } from '../session';
 import { AgreementTab, EvaluationTab, SupervisionTab } from './project-delivery';
 import { ColourTab, RectificationTab, VersionsTab, WorkTab } from './project-work';
+import { ClosureCard } from './project-closure';
 
 export function useProject(id: string) {
   return useQuery({ queryKey: ['project', id], queryFn: async (): Promise<ProjectDetail> => {
@@ -106,6 +107,7 @@ export default function ProjectPage() {
         <Descriptions.Item label={zh.project.versionLabel}>{fmt(zh.project.version, { n: p.currentVersion })}</Descriptions.Item>
         <Descriptions.Item label={zh.project.summary}>{p.summary || zh.common.none}</Descriptions.Item>
       </Descriptions>
+      <ClosureCard project={p} />
       <Tabs
         style={{ marginTop: 12 }}
         destroyOnHidden
