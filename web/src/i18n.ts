@@ -237,6 +237,7 @@ export const zh = {
     stillNeeded: '仍需资金',
     subscribedFen: '已获认购',
     notYet: '排名发布后即可认购',
+    over: '认购已结束',
   },
   delivery: {
     tab: '协议与拨款',
@@ -509,6 +510,8 @@ export const zh = {
     rectification_review: '核查整改', evaluate: '绩效评估', close_or_rectify: '结项或整改', monthly_report: '提交月报', supervise: '督导走访',
     contest_screening: '大赛作品初筛', contest_publish: '发布大赛排名', contest_score: '大赛评分', contest_score_reminder: '大赛评分提醒', contest_judges_missing: '补充评委',
     contest_subscribe: '认购项目', rescope_budget: '按资助额调整预算',
+    submit_design: '提交项目设计', reminder: '评审打分提醒', reassign_reviewer: '更换逾期的评审专家', fund_or_enter_contest: '报名创投大赛或直接资助',
+    monthly_report_due: '提交月报', monthly_report_reminder: '月报即将到期', quarterly_review: '召开季度例会', rectification_overdue: '跟进逾期整改', operator_alert: '系统告警',
   } as Record<string, string>,
   events: {
     designSubmitted: '提交设计', panelAssigned: '分配评审组', reviewerReassigned: '更换评审专家', reviewScored: '评审打分', reviewDecided: '评审决定', withdrawn: '撤回',
@@ -516,6 +519,8 @@ export const zh = {
     complaintRecorded: '投诉记录', quarterlyReviewRecorded: '季度例会', rectificationOpened: '开始整改', rectificationPlanned: '整改方案', rectificationCompleted: '完成整改',
     evaluatorAssigned: '指派评估员', evaluationSubmitted: '提交评估', closed: '结项', created: '创建项目', funded: '签订协议', trancheReleased: '拨付资金', colourChanged: '分级变化',
     reportOverdue: '月报逾期', reviewReminder: '评分提醒', reviewOverdue: '评分逾期', rectificationOverdue: '整改逾期', terminated: '终止',
+    fundedDirectly: '签订协议（直接资助）', awarded: '创投获资助并签约', enteredContest: '报名创投大赛', leftContest: '退出创投大赛', rescopingOpened: '待按资助额调整预算',
+    rescopingAccepted: '调整预算并签约', rescopingDeclined: '放弃调整预算', draftSaved: '保存草稿', reportPeriodOpened: '月报期开始', reportReminder: '月报提醒', quarterlyReviewDue: '季度例会到期',
   } as Record<string, string>,
   errors: {
     network: '网络错误，请稍后重试',

@@ -429,7 +429,7 @@ function FundingTab({ contest }: { contest: Contest }) {
       {isFunder && (
         <Card size="small" title={zh.funding.subscribe}>
           {contest.phase !== 'funding' ? (
-            <Typography.Text type="secondary">{zh.funding.notYet}</Typography.Text>
+            <Typography.Text type="secondary">{['awarded', 'closed', 'cancelled'].includes(contest.phase) ? zh.funding.over : zh.funding.notYet}</Typography.Text>
           ) : (
             <Form form={subForm} layout="vertical" onFinish={subscribe} style={{ maxWidth: 560 }}>
               <Form.Item name="entryId" label={zh.funding.entry} rules={[{ required: true, message: zh.common.required }]}>

@@ -281,7 +281,8 @@ export default function DemandPage() {
         {zh.demand.region}
         <TreeSelect
           treeData={tree}
-          value={regionId}
+          // Until the regions arrive the value would show as its raw id.
+          value={regions.data ? regionId : undefined}
           onChange={setChosen}
           loading={regions.isPending}
           style={{ minWidth: 220 }}
