@@ -653,4 +653,53 @@ describe('the console in a real browser', () => {
     await j.shot('audit');
     await j.signOut();
   });
+  // About four minutes on a busy 2-core machine, so it runs on demand: FUHUA_PHONE_WALK=1 npx jest test/web/journeys.test.ts
+  const walk = process.env.FUHUA_PHONE_WALK ? test : test.skip;
+  walk('every page the menu offers, and the project and contest pages with each tab, as each role on a 375 px phone: nothing untranslated, no error, nothing wider than the screen', async () => {
+    const contest = await stack.db('contests').orderBy('created_at', 'desc').first();
+    const found: string[] = [];
+    const roles: [TestUser, string, string[]][] = [
+      [officer, 'officer', ['/', '/projects', `/projects/${projectId}`, '/programmes', '/demand', '/contests', `/contests/${contest.id}`, '/dashboard']],
+      [applicant, 'applicant', ['/', '/projects', '/projects/new', `/projects/${projectId}`, '/contests', `/contests/${contest.id}`]],
+      [reviewer, 'reviewer', ['/', '/projects', `/projects/${projectId}`, '/contests', `/contests/${contest.id}`, `/contests/${contest.id}/judge`]],
+      [supervisor, 'supervisor', ['/', '/projects', `/projects/${projectId}`, '/contests']],
+      [evaluator, 'evaluator', ['/', '/projects', `/projects/${projectId}`, '/contests']],
+      [organiser, 'organiser', ['/', '/projects', '/contests', `/contests/${contest.id}`, '/dashboard']],
+      [funder, 'funder', ['/', '/projects', '/contests', `/contests/${contest.id}`]],
+      [admin, 'admin', ['/', '/projects', `/projects/${projectId}`, '/programmes', '/demand', '/contests', `/contests/${contest.id}`, '/dashboard', '/admin']],
+    ];
+    for (const [user, role, pages] of roles) {
+      const j = await Journey.start(browser, `phone-${role}`, baseUrl, 375);
+      await j.signIn(user.login, user.password);
+      const look = async (name: string) => {
+        await j.page.locator('.ant-skeleton-active').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
+        try {
+          await j.shot(name);
+        } catch (err) {
+          found.push(`${role} ${name}: ${(err as Error).message}`);
+          j.problems.length = 0;
+        }
+        const width = await j.page.evaluate(() => document.documentElement.scrollWidth);
+        if (width > 376) found.push(`${role} ${name}: ${width} px wide`);
+      };
+      for (const page of pages) {
+        await j.goto(page);
+        await j.page.getByTestId('me').waitFor();
+        const name = page === '/' ? 'tasks' : page.slice(1).replace(/[0-9a-f-]{36}/g, 'id').replace(/\//g, '-');
+        await look(name);
+        const tabs = await j.page.locator('.ant-tabs').first().getByRole('tab').allInnerTexts();
+        for (const tab of tabs.slice(1)) {
+          try {
+            await j.openTab(tab);
+          } catch {
+            found.push(`${role} ${name}: tab ${tab} cannot be opened`);
+            continue;
+          }
+          await look(`${name}-${tab}`);
+        }
+      }
+      await j.signOut();
+    }
+    expect(found).toEqual([]);
+  });
 });
