@@ -679,7 +679,7 @@ describe('the console in a real browser', () => {
           found.push(`${role} ${name}: ${(err as Error).message}`);
           j.problems.length = 0;
         }
-        const width = await j.page.evaluate(() => document.documentElement.scrollWidth);
+        const width = await j.page.evaluate<number>('document.documentElement.scrollWidth');
         if (width > 376) found.push(`${role} ${name}: ${width} px wide`);
       };
       for (const page of pages) {
