@@ -1,3 +1,5 @@
+import type { paths } from './schema';
+
 // Response shapes the console reads, from the route handlers. They go away when the typed operations declare
 // every 2xx schema and `npm run gen:api` puts them into schema.d.ts.
 
@@ -65,10 +67,8 @@ export interface Project {
   updatedAt: string;
 }
 
-export interface ProjectDetail extends Project {
-  draft: Proposal | null;
-  live: { stage: string; openDeadlines?: { kind: string; dueAt: string; who: string }[] } | null;
-}
+/** The project page's project: the generated answer, its draft read as a proposal (the API declares a draft loosely). */
+export type ProjectDetail = Omit<paths['/api/v1/projects/{id}']['get']['responses'][200]['content']['application/json'], 'draft'> & { draft: Proposal | null };
 
 export interface TimelineEvent {
   id: string;
@@ -105,104 +105,6 @@ export interface Need {
   description: string;
   targetGroup: string;
   peopleAffected: number;
-}
-
-// Contests (公益创投): hand-written shapes of the contest answers (api/contests/, api/contest-entries/, api/contest-judging/ now declare them; swap for the generated types).
-
-export interface ContestCriterion {
-  key: string;
-  name: string;
-  weight: number;
-  minScore: number;
-  maxScore: number;
-}
-
-export interface ContestRound {
-  key: string;
-  name: string;
-  kind: 'online' | 'roadshow';
-  criteria: ContestCriterion[];
-  judgesPerEntry: number;
-  judgingDeadline: string;
-  topNPerTrack?: number;
-  state: { index: number; openedAt: string; deadlineAt: string; closedAt: string | null; rankingId: string | null } | null;
-}
-
-export interface Contest {
-  id: string;
-  name: string;
-  regionId: string;
-  programmeIds: string[];
-  entriesCloseAt: string | null;
-  tracks: { key: string; name: string }[];
-  rounds: ContestRound[];
-  normalisation: string;
-  blind: boolean;
-  matchingPoolFen: number;
-  matchingCapPerEntryFen: number;
-  phase: string;
-  currentRound: number | null;
-  finalRankingId: string | null;
-  publishedAt: string | null;
-  awardedAt: string | null;
-  createdAt: string;
-  entryCounts?: Record<string, number>;
-  allowedMoves: string[];
-  youRunIt?: boolean;
-  youJudgeIt?: boolean;
-}
-
-export interface ContestEntry {
-  id: string;
-  contestId: string;
-  projectId?: string;
-  organisationName?: string;
-  trackKey: string;
-  title: string;
-  amountAskedFen: number;
-  status: string;
-  rank?: number | null;
-  score?: number | null;
-  subscribedFen: number;
-  matchingFen: number;
-  remainingNeedFen: number;
-  submittedAt: string;
-}
-
-export interface ContestJudges {
-  roundKey: string | null;
-  deadlineAt: string | null;
-  items: { userId: string; displayName: string; organisationName: string | null; assigned: number; scored: number; missing: number }[];
-}
-
-export interface ContestAssignment {
-  roundKey: string;
-  roundIndex: number;
-  roundClosed: boolean;
-  judgeId: string;
-  status: string;
-  dueAt: string;
-  entry: ContestEntry;
-  sheet: { scores: Record<string, number>; comment: string | null; total: number } | null;
-}
-
-export interface RankingRow {
-  rank: number;
-  trackRank: number;
-  trackKey: string;
-  score: number;
-  roundKey: string;
-  entryId: string;
-  projectId: string;
-  title: string;
-  organisationName: string;
-  amountAskedFen: number;
-}
-
-export interface Ranking {
-  id: string;
-  publishedAt: string | null;
-  overall: RankingRow[];
 }
 
 /** The programme rules the project page's forms read (their dimension and indicator names). */

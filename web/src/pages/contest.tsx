@@ -4,15 +4,18 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import dayjs, { type Dayjs } from 'dayjs';
 import { answer, api, unwrap } from '../api/client';
-import type { ContestJudges, Page, Project, Ranking, RankingRow } from '../api/types';
+import type { Page, Project } from '../api/types';
 import { label, yuan, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
 
 const loadContest = (id: string) => answer(api.GET('/api/v1/contests/{id}', { params: { path: { id } } }));
-type Contest = Awaited<ReturnType<typeof loadContest>>;
+export type Contest = Awaited<ReturnType<typeof loadContest>>;
 const loadEntries = (id: string) => answer(api.GET('/api/v1/contests/{id}/entries', { params: { path: { id }, query: { limit: 100 } } }));
 type ContestEntry = Awaited<ReturnType<typeof loadEntries>>['items'][number];
+const loadJudges = (id: string) => answer(api.GET('/api/v1/contests/{id}/judges', { params: { path: { id } } }));
+const loadRanking = (id: string) => answer(api.GET('/api/v1/contests/{id}/ranking', { params: { path: { id } } }));
+type RankingRow = Awaited<ReturnType<typeof loadRanking>>['overall'][number];
 /** Every few seconds while the funding race is on, so funders and the organiser watch it happen. */
 const LIVE_MS = 5_000;
 const live = (phase: string | undefined) => (phase === 'funding' ? LIVE_MS : false);
@@ -240,7 +243,7 @@ function JudgesTab({ contest }: { contest: Contest }) {
   const invalidate = useInvalidateContest(contest.id);
   const [form] = Form.useForm<{ userIds: string | string[] }>();
   const [banner, setBanner] = useState<string | null>(null);
-  const judges = useQuery({ queryKey: ['contest', contest.id, 'judges'], queryFn: () => unwrap<ContestJudges>(api.GET('/api/v1/contests/{id}/judges', { params: { path: { id: contest.id } } })) });
+  const judges = useQuery({ queryKey: ['contest', contest.id, 'judges'], queryFn: () => loadJudges(contest.id) });
   // Admins may list the reviewers; an organiser names them by their account number (the API has no directory for them).
   const isAdmin = hasRole(me, 'admin');
   const reviewers = useQuery({
@@ -301,7 +304,7 @@ function RankingTab({ contest }: { contest: Contest }) {
   const ranking = useQuery({
     queryKey: ['contest', contest.id, 'ranking'],
     enabled: visible,
-    queryFn: () => unwrap<Ranking>(api.GET('/api/v1/contests/{id}/ranking', { params: { path: { id: contest.id } } })),
+    queryFn: () => loadRanking(contest.id),
   });
   const trackName = new Map(contest.tracks.map((t) => [t.key, t.name]));
   if (!visible) return <Typography.Text type="secondary">{zh.contests.noRanking}</Typography.Text>;
@@ -426,7 +429,7 @@ function FundingTab({ contest }: { contest: Contest }) {
       {isFunder && (
         <Card size="small" title={zh.funding.subscribe}>
           {contest.phase !== 'funding' ? (
-            <Typography.Text type="secondary">{zh.funding.notYet}</Typography.Text>
+            <Typography.Text type="secondary">{['awarded', 'closed', 'cancelled'].includes(contest.phase) ? zh.funding.over : zh.funding.notYet}</Typography.Text>
           ) : (
             <Form form={subForm} layout="vertical" onFinish={subscribe} style={{ maxWidth: 560 }}>
               <Form.Item name="entryId" label={zh.funding.entry} rules={[{ required: true, message: zh.common.required }]}>

@@ -3,12 +3,14 @@ import { Alert, App, Button, Card, Form, Input, InputNumber, Select, Space, Tabl
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
 import dayjs from 'dayjs';
-import { api, unwrap } from '../api/client';
-import type { Contest, Page } from '../api/types';
+import { answer, api } from '../api/client';
+import type { paths } from '../api/schema';
 import { label, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
 import { regionTree, usePrograms, useRegions } from './library';
+
+type ContestRow = paths['/api/v1/contests']['get']['responses'][200]['content']['application/json']['items'][number];
 
 interface Values {
   name: string;
@@ -65,7 +67,7 @@ export default function ContestsPage() {
   const [banner, setBanner] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const isOrganiser = hasRole(me, 'organiser', 'admin');
-  const contests = useQuery({ queryKey: ['contests'], queryFn: () => unwrap<Page<Contest>>(api.GET('/api/v1/contests', { params: { query: { limit: 100 } } })) });
+  const contests = useQuery({ queryKey: ['contests'], queryFn: () => answer(api.GET('/api/v1/contests', { params: { query: { limit: 100 } } })) });
   // The form's choices load when it is opened: the list renders on one call.
   const regions = useRegions(creating);
   const programmes = usePrograms(creating);
@@ -74,7 +76,7 @@ export default function ContestsPage() {
   const onFinish = async (v: Values) => {
     setBanner(null);
     try {
-      const created = await unwrap<Contest>(api.POST('/api/v1/contests', { body: contestDefaults(v) }));
+      const created = await answer(api.POST('/api/v1/contests', { body: contestDefaults(v) }));
       message.success(zh.contests.created);
       await queryClient.invalidateQueries({ queryKey: ['contests'] });
       navigate(`/contests/${created.id}`);
@@ -87,7 +89,7 @@ export default function ContestsPage() {
     <Space direction="vertical" style={{ width: '100%' }}>
       <Card title={zh.contests.title}>
         {contests.isError && <Alert type="error" title={problemText(contests.error)} />}
-        <Table<Contest>
+        <Table<ContestRow>
           rowKey="id"
           size="small"
           pagination={false}

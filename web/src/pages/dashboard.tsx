@@ -71,7 +71,7 @@ export default function DashboardPage() {
     [byColour],
   );
   return (
-    <Card title={zh.dashboard.title} extra={<TreeSelect treeData={tree} value={regionId} onChange={setPicked} style={{ minWidth: 180 }} treeDefaultExpandAll />}>
+    <Card title={zh.dashboard.title} extra={<TreeSelect treeData={tree} value={regions.data ? regionId : undefined} loading={regions.isPending} onChange={setPicked} style={{ minWidth: 180 }} treeDefaultExpandAll aria-label={zh.demand.region} />}>
       <Statistic title={zh.dashboard.total} value={total} loading={stats.isPending} />
       <Row gutter={16}>
         <Col xs={24} md={14}>

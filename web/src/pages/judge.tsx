@@ -3,11 +3,13 @@ import { Alert, App, Button, Card, Empty, Form, Input, InputNumber, Space, Tag, 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from 'react-router';
 import dayjs from 'dayjs';
-import { api, unwrap } from '../api/client';
-import type { Contest, ContestAssignment, Page } from '../api/types';
+import { answer, api, unwrap } from '../api/client';
 import { fmt, zh } from '../i18n';
 import { showProblem } from '../lib/errors';
-import { useContest } from './contest';
+import { useContest, type Contest } from './contest';
+
+const loadAssignments = (id: string) => answer(api.GET('/api/v1/contests/{id}/assignments', { params: { path: { id }, query: { limit: 100 } } }));
+type ContestAssignment = Awaited<ReturnType<typeof loadAssignments>>['items'][number];
 
 interface Values {
   scores: Record<string, number>;
@@ -64,7 +66,7 @@ export default function JudgePage() {
   const contest = useContest(id);
   const assignments = useQuery({
     queryKey: ['contest', id, 'assignments'],
-    queryFn: () => unwrap<Page<ContestAssignment>>(api.GET('/api/v1/contests/{id}/assignments', { params: { path: { id }, query: { limit: 100 } } })),
+    queryFn: () => loadAssignments(id),
   });
   const c = contest.data;
   const open = (assignments.data?.items ?? []).filter((a) => !a.roundClosed);

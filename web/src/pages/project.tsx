@@ -2,17 +2,22 @@ import { App, Button, Card, Descriptions, Space, Table, Tabs, Tag, Timeline, Typ
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import dayjs from 'dayjs';
-import { api, unwrap } from '../api/client';
-import type { ProjectDetail, Review, TimelineEvent } from '../api/types';
+import { answer, api, unwrap } from '../api/client';
+import type { ProjectDetail, Proposal, Review, TimelineEvent } from '../api/types';
 import { fmt, label, yuan, zh } from '../i18n';
 import { problemText } from '../lib/errors';
 import { colourTag } from '../lib/tags';
 import { hasRole, useMe } from '../session';
 import { AgreementTab, EvaluationTab, SupervisionTab } from './project-delivery';
 import { ColourTab, RectificationTab, VersionsTab, WorkTab } from './project-work';
+import { ClosureCard } from './project-closure';
 
 export function useProject(id: string) {
-  return useQuery({ queryKey: ['project', id], queryFn: () => unwrap<ProjectDetail>(api.GET('/api/v1/projects/{id}', { params: { path: { id } } })) });
+  return useQuery({ queryKey: ['project', id], queryFn: async (): Promise<ProjectDetail> => {
+      const p = await answer(api.GET('/api/v1/projects/{id}', { params: { path: { id } } }));
+      return { ...p, draft: (p.draft as unknown as Proposal | null) ?? null };
+    },
+  });
 }
 
 function ReviewTab({ id }: { id: string }) {
@@ -102,6 +107,7 @@ export default function ProjectPage() {
         <Descriptions.Item label={zh.project.versionLabel}>{fmt(zh.project.version, { n: p.currentVersion })}</Descriptions.Item>
         <Descriptions.Item label={zh.project.summary}>{p.summary || zh.common.none}</Descriptions.Item>
       </Descriptions>
+      <ClosureCard project={p} />
       <Tabs
         style={{ marginTop: 12 }}
         destroyOnHidden
