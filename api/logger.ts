@@ -10,8 +10,14 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(bindings: Record<string, unknown>): Logger;
-  /** The pino logger underneath (the request log writes through it in one call). */
+  /** The pino logger underneath. */
   readonly pino: pino.Logger;
+  /**
+   * The request log's writer: the same destination, bindings and line format, without the redaction pass, which
+   * walks every line for the secret paths; the request line's fields are fixed (id, method, path, status, route, time)
+   * and none is one of them. Every level is enabled on it: ask `pino` whether a line is wanted.
+   */
+  readonly requests: pino.Logger;
   /** Writes out what is buffered; call before the process exits. */
   flush(): void;
 }
@@ -29,20 +35,15 @@ export const REDACTED_PATHS = [
 
 export function createLogger(level: LogLevel = 'info', bindings: Record<string, unknown> = {}, write?: (line: string) => void): Logger {
   const destination = write ? { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) } : pino.destination({ dest: 1, sync: false });
-  const root = pino(
-    {
-      level,
-      base: undefined,
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    },
-    destination,
-  );
-  return wrap(Object.keys(bindings).length ? root.child(bindings) : root);
+  const options: pino.LoggerOptions = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } };
+  const root = pino({ ...options, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+  const requests = pino({ ...options, level: 'trace' }, destination);
+  const bound = Object.keys(bindings).length > 0;
+  return wrap(bound ? root.child(bindings) : root, () => (bound ? requests.child(bindings) : requests));
 }
 
-function wrap(p: pino.Logger): Logger {
+function wrap(p: pino.Logger, requestsOf: () => pino.Logger): Logger {
+  let requests: pino.Logger | undefined;
   const emit = (lvl: 'debug' | 'info' | 'warn' | 'error') => (msg: string, fields?: Record<string, unknown>) => {
     if (fields) p[lvl](fields, msg);
     else p[lvl](msg);
@@ -52,8 +53,11 @@ function wrap(p: pino.Logger): Logger {
     info: emit('info'),
     warn: emit('warn'),
     error: emit('error'),
-    child: (more) => wrap(p.child(more)),
+    child: (more) => wrap(p.child(more), () => (requests ??= requestsOf()).child(more)),
     pino: p,
+    get requests() {
+      return (requests ??= requestsOf());
+    },
     flush: () => p.flush(),
   };
 }
