@@ -53,7 +53,10 @@ export function createApp(deps: AppDeps, registry = buildRegistry()): express.Ex
 
   const jsonBody = express.json({ limit: deps.config.bodyLimitBytes, strict: true, type: 'application/json' });
   const observe = durationObserver(deps);
-  // One middleware before the operations, not four: each layer of Express's router costs on every request.
+  const dispatch = registry.dispatcher(deps);
+  // One middleware for the operations, not five: each layer of Express's router costs on every request. It sets the
+  // request id and the headers every answer carries, hooks the duration metric and the log line, parses a JSON body,
+  // and runs the request's operation; a request no operation answers goes on to the pages and the 404 below.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.headers['x-request-id'];
     const requestId = incoming && REQUEST_ID.test(incoming as string) ? (incoming as string) : crypto.randomUUID();
@@ -73,13 +76,12 @@ export function createApp(deps: AppDeps, registry = buildRegistry()): express.Ex
     const chunked = req.headers['transfer-encoding'] !== undefined;
     if (!chunked && (length === undefined || Number.isNaN(Number(length)))) {
       req.body = undefined;
-      return next();
+      return dispatch(req, res, next);
     }
     if (BODY_METHODS.has(req.method) && (chunked || Number(length) > 0) && !req.is('application/json')) return next(new UnsupportedMediaTypeError(req.get('Content-Type')));
-    jsonBody(req, res, next);
+    jsonBody(req, res, (err?: unknown) => (err ? next(err) : dispatch(req, res, next)));
   });
 
-  app.use(registry.dispatcher(deps));
   // Static pages after the operations: no operation path lies under them, and the API's requests skip their layers.
   mountDocsPage(app);
   mountConsole(app);
