@@ -33,9 +33,21 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
+/** pino's isoTime, the same text, made once a millisecond: a busy API writes several lines in one. */
+let lastMs = -1;
+let lastTime = '';
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
+}
+
 export function createLogger(level: LogLevel = 'info', bindings: Record<string, unknown> = {}, write?: (line: string) => void): Logger {
   const destination = write ? { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) } : pino.destination({ dest: 1, sync: false });
-  const options: pino.LoggerOptions = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } };
+  const options: pino.LoggerOptions = { level, base: undefined, timestamp: isoTime, formatters: { level: (label) => ({ level: label }) } };
   const root = pino({ ...options, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
   const requests = pino({ ...options, level: 'trace' }, destination);
   const bound = Object.keys(bindings).length > 0;
