@@ -104,6 +104,11 @@ export interface Operation {
   problems: readonly ProblemStatus[];
   answers: readonly OtherAnswer[];
   transaction: boolean;
+  /**
+   * Its answer declares a project's colour reasons, which the registry renders in the request's language as the answer
+   * leaves (api/localise.ts); other operations' answers are sent as they are.
+   */
+  localised: boolean;
   /** Checks and coerces {params, query, body}; throws ValidationError naming each failing field and rule. */
   validateRequest: (parts: RequestParts) => RequestParts;
   /** Field errors of a success body against the declared answer (empty when it matches). */
@@ -127,6 +132,7 @@ export function defineOperation<
     problems: spec.problems ?? [],
     answers: spec.answers ?? [],
     transaction: spec.transaction ?? false,
+    localised: declares(spec.response, 'colourReasons'),
     validateRequest: requestValidator(spec.operationId, spec.params, spec.query, spec.body),
     responseErrors: (body) => {
       if (!spec.response) return [];
@@ -135,6 +141,14 @@ export function defineOperation<
     },
     handler: spec.handler as Operation['handler'],
   };
+}
+
+/** Whether a schema declares a property of this name anywhere within it. */
+function declares(schema: unknown, property: string): boolean {
+  if (typeof schema !== 'object' || schema === null) return false;
+  const s = schema as { properties?: Record<string, unknown> };
+  if (s.properties && Object.prototype.hasOwnProperty.call(s.properties, property)) return true;
+  return Object.values(schema).some((v) => (Array.isArray(v) ? v.some((x) => declares(x, property)) : declares(v, property)));
 }
 
 // ---- validation -------------------------------------------------------------------------------------------------

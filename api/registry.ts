@@ -7,7 +7,7 @@ import { languageOf, msg } from '../i18n';
 import { inTransactionWithKey, withKey } from './idempotency';
 import { localiseBody } from './localise';
 import type { Operation, OperationContext, Reply } from './operation';
-import { sessionToken } from './session-cookie';
+import { SESSION_PATH, sessionCookies, sessionToken } from './session-cookie';
 
 export type { AppDeps, ApiConfig } from './deps';
 export type { Access, Reply } from './operation';
@@ -53,6 +53,8 @@ export class RouteRegistry {
       const { op } = store.get((found.store as { key: string }).key)!;
       const params: Record<string, string> = {};
       for (const [k, v] of Object.entries(found.params)) if (v !== undefined) params[k] = v;
+      // The session routes mark their cookies (Secure over HTTPS, and the console's marker); no other route sets one.
+      if (op.path === SESSION_PATH) sessionCookies(req, res, () => undefined);
       run(op, deps, req, res, params).catch(next);
     };
   }
@@ -62,7 +64,12 @@ async function run(op: RegisteredOperation, deps: AppDeps, req: Request, res: Re
   res.locals.route = op.path;
   res.locals.operation = op;
   const requestId = res.locals.requestId as string;
-  const user = op.access === 'public' ? null : await authenticate(req, deps);
+  // Negotiated once a request: the error handler reads it from here too.
+  const lang = languageOf(req);
+  res.locals.lang = lang;
+  // A session this process holds answers without a turn of the event loop; otherwise the database is asked.
+  const found = op.access === 'public' ? null : principalOf(req, deps);
+  const user = found instanceof Promise ? await found : found;
   if (user && Array.isArray(op.access) && !op.access.some((r) => user.roles.includes(r))) {
     throw new ForbiddenError(msg('problem.forbidden.roles', { roles: op.access.join(', '), operation: op.operationId }));
   }
@@ -73,8 +80,11 @@ async function run(op: RegisteredOperation, deps: AppDeps, req: Request, res: Re
     body: parts.body,
     user: user as Principal,
     requestId,
-    ip: req.ip ?? req.socket.remoteAddress ?? '',
-    lang: languageOf(req),
+    // Read only by the operations that throttle by address: Express works it out from the socket and trusted proxies.
+    get ip() {
+      return req.ip ?? req.socket.remoteAddress ?? '';
+    },
+    lang,
     // A child logger only for the handlers that log: making one costs more than most requests' own work.
     get log() {
       return deps.log.child({ requestId });
@@ -87,14 +97,19 @@ async function run(op: RegisteredOperation, deps: AppDeps, req: Request, res: Re
   const keyed = key !== undefined && user && op.method !== 'get' ? { userId: user.id, key, method: req.method, path: req.originalUrl, body: req.body } : null;
   let reply: Reply;
   if (op.transaction) {
-    reply = await inTransactionWithKey(deps.db, keyed, (trx) => op.handler({ ...ctx, trx }));
+    // The transaction set on the context itself: a copy would evaluate its log getter (a child logger) for nothing.
+    reply = await inTransactionWithKey(deps.db, keyed, (trx) => {
+      ctx.trx = trx;
+      return op.handler(ctx);
+    });
   } else if (keyed) {
     reply = await withKey(deps.db, keyed, () => op.handler(ctx));
   } else {
     reply = await op.handler(ctx);
   }
   // Rendered after the idempotency record is kept, so a replay answers in the replaying request's language.
-  if (!reply.raw && reply.body !== undefined) reply = { ...reply, body: localiseBody(reply.body, ctx.lang) };
+  // Only operations whose answer declares colour reasons have any to render (see Operation.localised).
+  if (op.localised && !reply.raw && reply.body !== undefined) reply = { ...reply, body: localiseBody(reply.body, lang) };
   if (deps.config.validateResponses && !reply.raw) {
     const errors = op.responseErrors(reply.body);
     if (errors.length) {
@@ -133,16 +148,50 @@ function send(res: Response, op: RegisteredOperation, reply: Reply): void {
     res.send(reply.raw.data);
   } else if (reply.body === undefined) {
     res.end();
+  } else if (plainJson(res)) {
+    sendJson(res, reply.body);
   } else {
     res.json(reply.body);
   }
 }
 
+/** An answer `res.json` would send as it is: not conditional, no content type of its own, a status with a body. */
+function plainJson(res: Response): boolean {
+  const headers = res.req.headers;
+  const status = res.statusCode;
+  return headers['if-none-match'] === undefined && headers['if-modified-since'] === undefined && !res.hasHeader('Content-Type') && status !== 204 && status !== 205 && status !== 304;
+}
+
+/**
+ * What `res.json` does for a plainJson answer with this app's settings (no replacer, spacing, escaping or ETag),
+ * without its detours: the body stringified once, its Content-Type and Content-Length, no body for HEAD.
+ */
+function sendJson(res: Response, body: unknown): void {
+  const text = JSON.stringify(body) as string | undefined;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  if (text === undefined) {
+    res.end();
+    return;
+  }
+  if (!res.hasHeader('Transfer-Encoding')) res.setHeader('Content-Length', String(Buffer.byteLength(text, 'utf8')));
+  if (res.req.method === 'HEAD') res.end();
+  else res.end(text, 'utf8');
+}
+
 export async function authenticate(req: Request, deps: AppDeps): Promise<Principal> {
+  return principalOf(req, deps);
+}
+
+/** The signed-in principal of a request: at once when this process has it cached, else from the database. */
+function principalOf(req: Request, deps: AppDeps): Principal | Promise<Principal> {
   const now = deps.clock();
   const tokenHash = hashToken(sessionToken(req));
   const cached = deps.sessions?.get(tokenHash, now.getTime());
   if (cached) return cached;
+  return principalFromDatabase(deps, tokenHash, now);
+}
+
+async function principalFromDatabase(deps: AppDeps, tokenHash: string, now: Date): Promise<Principal> {
   const principal = await principalForTokenHash(deps.db, tokenHash, now);
   if (principal) deps.sessions?.set(principal, now.getTime());
   if (!principal) throw new UnauthorizedError(msg('problem.unauthorized.token'));

@@ -99,8 +99,20 @@ export function render(lang: Language, message: Message): string {
   return t(lang, message.key, message.params);
 }
 
+/** Accept-Language values already negotiated: clients send few distinct ones, and negotiating costs a parse a request. */
+const negotiated = new Map<string, Language>();
+const NEGOTIATED_MAX = 500;
+
 /** The language of a request: what `Accept-Language` prefers among ours, Chinese when it prefers none of them. */
-export function languageOf(req: { acceptsLanguages(...langs: string[]): string | false }): Language {
-  const chosen = req.acceptsLanguages(...LANGUAGES);
-  return chosen === 'en' ? 'en' : DEFAULT_LANGUAGE;
+export function languageOf(req: { headers: { 'accept-language'?: string }; acceptsLanguages(...langs: string[]): string | false }): Language {
+  const header = req.headers['accept-language'];
+  // No header accepts every language: the first of ours, Chinese.
+  if (header === undefined) return DEFAULT_LANGUAGE;
+  let lang = negotiated.get(header);
+  if (lang === undefined) {
+    lang = req.acceptsLanguages(...LANGUAGES) === 'en' ? 'en' : DEFAULT_LANGUAGE;
+    if (negotiated.size >= NEGOTIATED_MAX) negotiated.clear();
+    negotiated.set(header, lang);
+  }
+  return lang;
 }

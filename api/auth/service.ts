@@ -82,10 +82,14 @@ export interface Me {
 }
 
 export async function whoAmI(deps: AppDeps, user: Principal): Promise<Me> {
-  const [organisation, region] = await Promise.all([
-    user.organisationId ? findOrganisation(deps.db, user.organisationId) : undefined,
-    user.regionId ? findRegion(deps.db, user.regionId) : undefined,
-  ]);
+  // Nothing to wait for without an organisation or a region (an administrator, say).
+  const [organisation, region] =
+    user.organisationId || user.regionId
+      ? await Promise.all([
+          user.organisationId ? findOrganisation(deps.db, user.organisationId) : undefined,
+          user.regionId ? findRegion(deps.db, user.regionId) : undefined,
+        ])
+      : [undefined, undefined];
   return {
     id: user.id,
     login: user.login,
