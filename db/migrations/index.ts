@@ -13,6 +13,7 @@ import * as taskActions from './20261210000700_task_actions';
 import * as evaluationRounds from './20261210000800_evaluation_rounds';
 import * as rescoping from './20261215000100_rescoping';
 import * as taskTitles from './20261217000100_task_titles';
+import * as openTaskKeys from './20261221000100_open_task_keys';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '20261210000800_evaluation_rounds': evaluationRounds,
   '20261215000100_rescoping': rescoping,
   '20261217000100_task_titles': taskTitles,
+  '20261221000100_open_task_keys': openTaskKeys,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
