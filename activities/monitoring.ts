@@ -51,55 +51,89 @@ export interface ColourResult {
  * answers what the first computed.
  */
 export async function recolour(trx: Knex.Transaction, projectId: string, at: string, input: ColourInput): Promise<ColourResult> {
-  const prior = await trx('colour_changes').where({ event_key: input.key }).first();
+  // One round trip: a prior result under this key, the project's colour (locked) and every recorded fact.
+  const row = await readColourFacts(trx, projectId, input.key);
+  if (!row) throw new Error(`recolour: no project ${projectId}`);
+  const prior = row.prior;
   if (prior) {
     const stored = prior.reasons as (string | Message)[];
     const messages = stored.every((r) => typeof r === 'object') ? (stored as Message[]) : undefined;
     return { colour: prior.to_colour as Colour, reasons: messages ? reasonTexts(messages) : (stored as string[]), ...(messages ? { messages } : {}), changed: true, facts: prior.facts as ColourFacts };
   }
-  const project = await trx('projects').where({ id: projectId }).forUpdate().first('colour');
-  const facts = await colourFacts(trx, projectId, new Date(at));
+  const facts = colourFacts(row, new Date(at));
   const known = { overdueReports: input.overdueReports, complaints: input.complaints, supervisionIndex: input.supervisionIndex };
   const result = computeColour(input.colourRules, { ...facts, ...known });
-  const changed = result.colour !== project.colour;
+  const changed = result.colour !== row.colour;
   if (changed) {
-    await trx('colour_changes').insert({
-      project_id: projectId, event_key: input.key, from_colour: project.colour, to_colour: result.colour,
-      reasons: JSON.stringify(result.messages ?? result.reasons), facts: JSON.stringify({ ...facts, ...known }), at,
-    });
-    await trx('projects').where({ id: projectId }).update({ colour: result.colour });
+    // The change and the read model's colour in one statement.
+    await trx.raw(
+      `with c as (
+         insert into colour_changes (project_id, event_key, from_colour, to_colour, reasons, facts, at) values (?, ?, ?, ?, ?, ?, ?)
+       )
+       update projects set colour = ? where id = ?`,
+      [projectId, input.key, row.colour, result.colour, JSON.stringify(result.messages ?? result.reasons), JSON.stringify({ ...facts, ...known }), at, result.colour, projectId],
+    );
   }
   return { ...result, changed, facts: { ...facts, ...known } };
+}
+
+interface ColourFactRow {
+  colour: Colour;
+  prior: { to_colour: string; reasons: unknown; facts: unknown } | null;
+  amount_fen: string | null;
+  start_date: Date | string | null;
+  end_date: Date | string | null;
+  spent: string | null;
+  spending_plan: SpendingPlanPoint[] | null;
+  proposal: { objectives?: { indicators: { name: string; target: number }[] }[] } | null;
+  indicator_targets: { name: string; target: number }[] | null;
+  has_report: boolean;
+  indicator_progress: { name: string; achieved: number }[] | null;
+}
+
+/** The project's colour (locked for the change) with every fact the grade reads, in one query. */
+async function readColourFacts(trx: Knex.Transaction, projectId: string, key: string): Promise<ColourFactRow | undefined> {
+  const { rows } = await trx.raw<{ rows: ColourFactRow[] }>(
+    `select p.colour,
+       (select json_build_object('to_colour', c.to_colour, 'reasons', c.reasons, 'facts', c.facts) from colour_changes c where c.event_key = ? limit 1) as prior,
+       a.amount_fen, a.start_date, a.end_date,
+       (select sum(s.amount_fen) from spending_entries s where s.project_id = p.id) as spent,
+       (select r.spending_plan from rectifications r where r.project_id = p.id and r.status = 'completed' and r.spending_plan is not null order by r.completed_at desc limit 1) as spending_plan,
+       (select v.proposal from design_versions v where v.project_id = p.id order by v.version desc limit 1) as proposal,
+       (select r.indicator_targets from rectifications r where r.project_id = p.id and r.status = 'completed' and r.indicator_targets is not null order by r.completed_at desc limit 1) as indicator_targets,
+       m.project_id is not null as has_report, m.indicator_progress
+     from projects p
+     left join agreements a on a.project_id = p.id
+     left join lateral (select project_id, indicator_progress from monthly_reports where project_id = p.id order by period desc limit 1) m on true
+     where p.id = ?
+     for update of p`,
+    [key, projectId],
+  );
+  return rows[0];
 }
 
 /**
  * Spending against the plan to date and indicator progress against elapsed time. The plan spreads the budget evenly
  * over the agreement, and the targets are the proposal's, unless an accepted (completed) rectification re-planned them.
  */
-async function colourFacts(trx: Knex.Transaction, projectId: string, at: Date): Promise<{ spendingDeviationPct: number; indicatorLagPct: number }> {
-  const agreement = await trx('agreements').where({ project_id: projectId }).first('amount_fen', 'start_date', 'end_date');
-  if (!agreement) return { spendingDeviationPct: 0, indicatorLagPct: 0 };
-  const start = new Date(agreement.start_date).getTime();
-  const end = new Date(agreement.end_date).getTime() + 86_400_000;
+function colourFacts(row: ColourFactRow, at: Date): { spendingDeviationPct: number; indicatorLagPct: number } {
+  if (row.amount_fen === null || row.start_date === null || row.end_date === null) return { spendingDeviationPct: 0, indicatorLagPct: 0 };
+  const start = new Date(row.start_date).getTime();
+  const end = new Date(row.end_date).getTime() + 86_400_000;
   const elapsed = Math.min(1, Math.max(0, (at.getTime() - start) / (end - start)));
-  const spent = await trx('spending_entries').where({ project_id: projectId }).sum({ total: 'amount_fen' }).first();
-  const replanned = await trx('rectifications').where({ project_id: projectId, status: 'completed' }).whereNotNull('spending_plan').orderBy('completed_at', 'desc').first('spending_plan');
   const day = (d: Date | string) => new Date(d).toISOString().slice(0, 10);
-  const planned = plannedToDate({ startDate: day(agreement.start_date), endDate: day(agreement.end_date), amountFen: Number(agreement.amount_fen) }, at.getTime(), (replanned?.spending_plan as SpendingPlanPoint[] | undefined) ?? []);
-  const version = await trx('design_versions').where({ project_id: projectId }).orderBy('version', 'desc').first('proposal');
+  const planned = plannedToDate({ startDate: day(row.start_date), endDate: day(row.end_date), amountFen: Number(row.amount_fen) }, at.getTime(), row.spending_plan ?? []);
   const targets = new Map<string, number>();
-  for (const o of (version?.proposal as { objectives?: { indicators: { name: string; target: number }[] }[] })?.objectives ?? []) {
+  for (const o of row.proposal?.objectives ?? []) {
     for (const i of o.indicators) targets.set(i.name, i.target);
   }
-  const retargeted = await trx('rectifications').where({ project_id: projectId, status: 'completed' }).whereNotNull('indicator_targets').orderBy('completed_at', 'desc').first('indicator_targets');
-  for (const t of (retargeted?.indicator_targets as { name: string; target: number }[] | undefined) ?? []) if (targets.has(t.name)) targets.set(t.name, t.target);
-  const latest = await trx('monthly_reports').where({ project_id: projectId }).orderBy('period', 'desc').first('indicator_progress');
-  const progress = (latest?.indicator_progress as { name: string; achieved: number }[] | undefined) ?? [];
+  for (const t of row.indicator_targets ?? []) if (targets.has(t.name)) targets.set(t.name, t.target);
+  const progress = row.indicator_progress ?? [];
   const shares = [...targets].map(([name, target]) => Math.min(1, (progress.find((p) => p.name === name)?.achieved ?? 0) / target));
   const achieved = shares.length ? shares.reduce((s, x) => s + x, 0) / shares.length : 1;
   // Too early to judge progress before a report is due: no lag until the first report exists.
   return {
-    spendingDeviationPct: spendingDeviationPct(Number(spent?.total ?? 0), planned, Number(agreement.amount_fen)),
-    indicatorLagPct: latest ? indicatorLagPct(elapsed, achieved) : 0,
+    spendingDeviationPct: spendingDeviationPct(Number(row.spent ?? 0), planned, Number(row.amount_fen)),
+    indicatorLagPct: row.has_report ? indicatorLagPct(elapsed, achieved) : 0,
   };
 }

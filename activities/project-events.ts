@@ -31,17 +31,22 @@ export function createProjectEventActivities({ db, log }: ActivityDeps) {
     async applyProjectEvent(ev: ProjectEventInput): Promise<{ applied: boolean; colour?: ColourResult }> {
       return db.transaction(async (trx) => {
         const data = ev.write?.op === 'closure' ? { ...ev.data, finalReport: ev.write.finalReport } : ev.data;
-        const inserted = await trx('project_events')
-          .insert({ project_id: ev.projectId, event_key: ev.key, kind: ev.kind, actor_id: ev.actorId, data: JSON.stringify(data), at: ev.at })
-          .onConflict('event_key')
-          .ignore()
-          .returning('id');
-        const applied = inserted.length > 0;
+        // One round trip: the event row and, only when it is new, the read model's stage and colour.
+        const inserted = await trx.raw<{ rows: { id: string }[] }>(
+          `with ev as (
+             insert into project_events (project_id, event_key, kind, actor_id, data, at) values (?, ?, ?, ?, ?, ?)
+             on conflict (event_key) do nothing returning id
+           ), moved as (
+             update projects set stage = coalesce(?, stage), colour = coalesce(?, colour), updated_at = ? where id = ? and exists (select 1 from ev)
+           )
+           select id from ev`,
+          [ev.projectId, ev.key, ev.kind, ev.actorId ?? null, JSON.stringify(data), ev.at, ev.stage ?? null, ev.colour ?? null, ev.at, ev.projectId],
+        );
+        const applied = inserted.rows.length > 0;
         if (!applied) {
           log.info('project event already applied', { key: ev.key });
         } else {
           if (ev.write) await (WRITES[ev.write.op] as WriteFor<ProjectWrite['op']>)(trx, ev, ev.write as never);
-          await trx('projects').where({ id: ev.projectId }).update({ stage: ev.stage, colour: ev.colour, updated_at: ev.at });
           for (const prefix of ev.closeTasks ?? []) {
             await trx('tasks').where('project_id', ev.projectId).where('status', 'open').whereLike('key', `${prefix.replace(/[\\%_]/g, '\\$&')}%`).update({ status: 'done', completed_at: ev.at });
           }

@@ -48,12 +48,12 @@ export function createServiceOrderActivities({ db, log, temporal }: ActivityDeps
       try {
         return await db.transaction(async (trx) => {
           if (ev.write?.op === 'create') await applyOrderWrite(trx, ev.orderId, ev.at, ev.actorId, ev.write);
-          if (!(await insertOrderEvent(trx, { orderId: ev.orderId, key: ev.key, kind: ev.kind, actorId: ev.actorId, data: ev.data, at: ev.at }))) {
+          // The event and the order's status in one statement; the write after it (the order row exists by then).
+          if (!(await insertOrderEvent(trx, { orderId: ev.orderId, key: ev.key, kind: ev.kind, actorId: ev.actorId, data: ev.data, at: ev.at, status: ev.status }))) {
             log.info('order event already applied', { key: ev.key });
             return { applied: false };
           }
           if (ev.write && ev.write.op !== 'create') await applyOrderWrite(trx, ev.orderId, ev.at, ev.actorId, ev.write);
-          await trx('service_orders').where({ id: ev.orderId }).update({ status: ev.status, updated_at: ev.at });
           await closeOrderTasks(trx, ev.orderId, ev.closeTasks ?? [], ev.at);
           await openOrderTasks(trx, ev.orderId, ev.openTasks ?? [], ev.at);
           return { applied: true };

@@ -4,16 +4,15 @@ import type { Knex } from 'knex';
 import { writeAudit } from '../../db/repositories/audit';
 import { designVersions, saveDraft, toDesignVersion } from '../../db/repositories/design';
 import { findOrganisation } from '../../db/repositories/organisations';
-import { appendProjectEvent, lockProject, programmeRulesOf, toProjectJson, type ProjectJson } from '../../db/repositories/projects';
+import { appendProjectEvent, lockProject, toProjectJson, type ProjectJson } from '../../db/repositories/projects';
 import { submitDesign as submitDesignUpdate } from '../../workflows/messages';
 import { checkEligibility } from '../../workflows/rules/eligibility';
-import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import { checkProposal, type Proposal } from '../../workflows/rules/proposal';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
 import { BusinessRuleError, IllegalMoveError } from '../errors';
 import { msg } from '../../i18n';
-import { loadVisibleProject, requireApplicant, type ProjectViewOut } from '../projects/access';
+import { loadVisibleProject, loadVisibleProjectWithRules, requireApplicant, type ProjectViewOut } from '../projects/access';
 import { moveProject, violationsToErrors } from '../projects/service';
 
 const EDITABLE_STAGES = ['design', 'revision'];
@@ -48,9 +47,9 @@ export async function saveDesign(
  * submission that applied after a 503 gets the applied update's answer, not a refusal.
  */
 export async function submitDesign(deps: AppDeps, user: Principal, projectId: string, updateId?: string): Promise<ProjectViewOut> {
-  const project = await loadVisibleProject(deps.db, user, projectId);
+  const { project, rules } = await loadVisibleProjectWithRules(deps.db, user, projectId);
   requireApplicant(user, project);
-  const [rules, org] = await Promise.all([programmeRulesOf(deps.db, project.programme_id) as Promise<ProgrammeRules>, findOrganisation(deps.db, project.organisation_id)]);
+  const org = await findOrganisation(deps.db, project.organisation_id);
   const proposal = project.draft as unknown as Proposal;
   const errors = [
     ...violationsToErrors('/draft', checkProposal(proposal)),

@@ -1,16 +1,14 @@
 // Performance evaluation (绩效评估): the evaluator's seat, their weighted scores, and what the evaluations say.
 import type { Knex } from 'knex';
 import { evaluationSeat, evaluationsOf, toEvaluation } from '../../db/repositories/evaluation';
-import { programmeRulesOf } from '../../db/repositories/projects';
 import { assignEvaluator as assignEvaluatorUpdate, submitEvaluation as submitEvaluationUpdate, type EvaluationKind } from '../../workflows/messages';
 import { serviceFigures } from '../../db/repositories/service-orders';
 import { applyDrawnFigures, checkEvaluationScores, type DrawnShares } from '../../workflows/rules/evaluation';
-import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
 import { BusinessRuleError, ForbiddenError } from '../errors';
 import { msg } from '../../i18n';
-import { evaluatorIdFor, loadVisibleProject, requireOfficer, type ProjectViewOut } from '../projects/access';
+import { evaluatorIdFor, loadVisibleProject, loadVisibleProjectWithRules, requireOfficer, type ProjectViewOut } from '../projects/access';
 import { independenceProblems } from '../projects/independence';
 import { moveProject } from '../projects/service';
 
@@ -30,10 +28,9 @@ export async function submitEvaluation(
   input: { scores?: Record<string, number>; overrides?: Record<string, string>; comments: string },
   updateId?: string,
 ): Promise<ProjectViewOut> {
-  const project = await loadVisibleProject(deps.db, user, projectId);
+  const { project, rules } = await loadVisibleProjectWithRules(deps.db, user, projectId);
   const seat = await evaluationSeat(deps.db, project.id, kind);
   if (!seat || seat.evaluator_id !== user.id) throw new ForbiddenError(msg('problem.forbidden.evaluator', { kind }));
-  const rules = (await programmeRulesOf(deps.db, project.programme_id)) as ProgrammeRules;
   const drawn = applyDrawnFigures(rules.evaluation.indicators, await drawnShares(deps.db, project.id), input.scores ?? {}, input.overrides ?? {});
   const errors = [...drawn.violations, ...checkEvaluationScores(rules.evaluation.indicators, drawn.scores)].map((e) => ({ ...e, field: `/body${e.field}` }));
   if (errors.length) throw new BusinessRuleError(errors);

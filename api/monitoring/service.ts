@@ -8,20 +8,19 @@ import { render, type Language, type Message } from '../../i18n';
 import { writeAudit } from '../../db/repositories/audit';
 import { agreementOf, toAgreement } from '../../db/repositories/delivery';
 import { assignSupervisor as assignSupervisorRows, monitoringRecord, proposalIndicatorNames, quarterlyReviewOf } from '../../db/repositories/monitoring';
-import { lockProject, programmeRulesOf } from '../../db/repositories/projects';
+import { lockProject } from '../../db/repositories/projects';
 import {
   completeRectification as completeRectificationUpdate, recordComplaint as recordComplaintUpdate, recordQuarterlyReview as recordQuarterlyReviewUpdate,
   recordSupervisionVisit, submitMonthlyReport, submitRectificationPlan as submitRectificationPlanUpdate, type RevisedPlan,
 } from '../../workflows/messages';
 import { checkRevisedPlan } from '../../workflows/rules/rectification';
-import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import { checkSupervisionScores } from '../../workflows/rules/supervision';
 import { isTerminal, moveAllowed } from '../../workflows/stages';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
 import { BusinessRuleError, ForbiddenError, IllegalMoveError, says } from '../errors';
 import { msg } from '../../i18n';
-import { loadVisibleProject, requireApplicant, requireOfficer, type ProjectViewOut } from '../projects/access';
+import { loadVisibleProject, loadVisibleProjectWithRules, requireApplicant, requireOfficer, type ProjectViewOut } from '../projects/access';
 import { documentIdFrom } from '../projects/ids';
 import { independenceProblems } from '../projects/independence';
 import { moveProject } from '../projects/service';
@@ -60,9 +59,8 @@ export async function assignSupervisor(trx: Knex.Transaction, user: Principal, r
 }
 
 export async function recordVisit(deps: AppDeps, user: Principal, projectId: string, input: { visitedOn: string; scores: Record<string, number>; notes?: string }, updateId?: string): Promise<ProjectViewOut> {
-  const project = await loadVisibleProject(deps.db, user, projectId);
+  const { project, rules } = await loadVisibleProjectWithRules(deps.db, user, projectId);
   if (project.supervisor_id !== user.id) throw new ForbiddenError(msg('problem.forbidden.supervisor'));
-  const rules = (await programmeRulesOf(deps.db, project.programme_id)) as ProgrammeRules;
   const errors = checkSupervisionScores(rules.monitoring.supervisionDimensions, input.scores).map((e) => ({ ...e, field: `/body/scores${e.field.replace(/^\/scores/, '')}` }));
   if (errors.length) throw new BusinessRuleError(errors);
   const visit = { id: documentIdFrom(updateId), visitedOn: input.visitedOn, scores: input.scores, notes: input.notes ?? '' };

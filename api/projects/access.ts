@@ -1,6 +1,7 @@
 // Who may see and move a project, and what of a reviewer's identity a reader may learn.
 import type { Knex } from 'knex';
-import { findVisibleProject, type ProjectRow } from '../../db/repositories/projects';
+import { findVisibleProject, findVisibleProjectWithRules, type ProjectRow } from '../../db/repositories/projects';
+import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import type { ProjectView } from '../../workflows/messages';
 import type { Principal } from '../auth';
 import { ForbiddenError, NotFoundError } from '../errors';
@@ -13,6 +14,13 @@ export async function loadVisibleProject(db: Knex | Knex.Transaction, user: Prin
   const row = await findVisibleProject(db, user, projectId);
   if (!row) throw new NotFoundError('project');
   return row;
+}
+
+/** The project if this user may see it (else 404), with its programme's rules, read in one query. */
+export async function loadVisibleProjectWithRules(db: Knex | Knex.Transaction, user: Principal, projectId: string): Promise<{ project: ProjectRow; rules: ProgrammeRules }> {
+  const found = await findVisibleProjectWithRules(db, user, projectId);
+  if (!found) throw new NotFoundError('project');
+  return { project: found.project, rules: found.rules as ProgrammeRules };
 }
 
 /** A move reserved to the applicant organisation that owns the project (or, where allowed, an officer in scope). */

@@ -1,20 +1,17 @@
 // Review (项目论证): the panel, each reviewer's score, the officer's decision, and reviewers' conflicts of interest.
 import type { Knex } from 'knex';
 import { writeAudit } from '../../db/repositories/audit';
-import { programmeRulesOf, type ProjectRow } from '../../db/repositories/projects';
+import type { ProjectRow } from '../../db/repositories/projects';
 import { conflictsOf, decisionOf, leastLoadedReviewers, organisationExists, panelOf, panelReviewerIds, panelSeat, upsertConflict } from '../../db/repositories/review';
 import { assignPanel as assignPanelUpdate, decideReview as decideReviewUpdate, reassignReviewer as reassignReviewerUpdate, submitReviewScore } from '../../workflows/messages';
-import type { ProgrammeRules } from '../../workflows/rules/programme-rules';
 import { checkScores } from '../../workflows/rules/review';
 import type { Principal } from '../auth';
 import type { AppDeps } from '../deps';
 import { BusinessRuleError, ForbiddenError, IllegalMoveError, type FieldError, says } from '../errors';
 import { msg } from '../../i18n';
-import { loadVisibleProject, requireOfficer, scoreSheetFor, seesReviewers, type ProjectViewOut } from '../projects/access';
+import { loadVisibleProject, loadVisibleProjectWithRules, requireOfficer, scoreSheetFor, seesReviewers, type ProjectViewOut } from '../projects/access';
 import { independenceProblems } from '../projects/independence';
 import { moveProject } from '../projects/service';
-
-const rulesOf = async (db: Knex, project: ProjectRow) => (await programmeRulesOf(db, project.programme_id)) as ProgrammeRules;
 
 /**
  * A refusal of the request's own checks. The stage is read only here, on the way out: a move in the wrong stage is
@@ -27,9 +24,8 @@ function refuse(project: ProjectRow, move: string, stages: readonly string[], er
 }
 
 export async function assignPanel(deps: AppDeps, user: Principal, projectId: string, reviewerIds: string[] | undefined, updateId?: string): Promise<ProjectViewOut> {
-  const project = await loadVisibleProject(deps.db, user, projectId);
+  const { project, rules } = await loadVisibleProjectWithRules(deps.db, user, projectId);
   requireOfficer(user, project);
-  const rules = await rulesOf(deps.db, project);
   let panel = reviewerIds;
   if (panel) {
     const errors = await independenceProblems(deps.db, panel, project, 'reviewer', '/body/reviewerIds');
@@ -61,9 +57,8 @@ export async function reassignReviewer(deps: AppDeps, user: Principal, projectId
 }
 
 export async function scoreReview(deps: AppDeps, user: Principal, projectId: string, input: { scores: Record<string, number>; comments: string }): Promise<ProjectViewOut> {
-  const project = await loadVisibleProject(deps.db, user, projectId);
+  const { project, rules } = await loadVisibleProjectWithRules(deps.db, user, projectId);
   if (!(await panelSeat(deps.db, project.id, project.current_version, user.id))) throw new ForbiddenError(msg('problem.forbidden.review-panel'));
-  const rules = await rulesOf(deps.db, project);
   const errors = checkScores(rules.review.criteria, input.scores).map((e) => ({ ...e, field: `/body/scores${e.field.replace(/^\/scores/, '')}` }));
   if (errors.length) throw new BusinessRuleError(errors);
   return moveProject(deps, user, project, submitReviewScore, { actorId: user.id, scores: input.scores, comments: input.comments });

@@ -14,6 +14,7 @@ import * as evaluationRounds from './20261210000800_evaluation_rounds';
 import * as rescoping from './20261215000100_rescoping';
 import * as taskTitles from './20261217000100_task_titles';
 import * as fundingDeskBatch from './20261220000100_funding_desk_batch';
+import * as openTaskKeys from './20261221000100_open_task_keys';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '20261215000100_rescoping': rescoping,
   '20261217000100_task_titles': taskTitles,
   '20261220000100_funding_desk_batch': fundingDeskBatch,
+  '20261221000100_open_task_keys': openTaskKeys,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -130,6 +130,20 @@ export function findVisibleProject(db: Db, user: Viewer, projectId: string): Pro
   return whereVisible(db('projects').select('projects.*').where('projects.id', projectId), user).first() as Promise<ProjectRow | undefined>;
 }
 
+/**
+ * A visible project with its programme's rules, in one query: the moves that check a programme rule before they
+ * send their update read both at once.
+ */
+export async function findVisibleProjectWithRules(db: Db, user: Viewer, projectId: string): Promise<{ project: ProjectRow; rules: unknown } | undefined> {
+  const row = (await whereVisible(
+    db('projects').select('projects.*', db.raw('(select rules from programmes where programmes.id = projects.programme_id) as programme_rules')).where('projects.id', projectId),
+    user,
+  ).first()) as (ProjectRow & { programme_rules: unknown }) | undefined;
+  if (!row) return undefined;
+  const { programme_rules: rules, ...project } = row;
+  return { project: project as ProjectRow, rules };
+}
+
 export function lockProject(trx: Knex.Transaction, projectId: string): Promise<ProjectRow | undefined> {
   return trx<ProjectRow>('projects').where({ id: projectId }).forUpdate().first();
 }

@@ -29,13 +29,22 @@ export type OrderWrite =
 /** Order task keys all start with this, so an event can close any of them by prefix. */
 export const orderTaskPrefix = (orderId: string) => `order:${orderId}:`;
 
-export async function insertOrderEvent(trx: Db, ev: { orderId: string; key: string; kind: string; actorId: string | null; data: Record<string, unknown>; at: string }): Promise<boolean> {
-  const inserted = await trx('service_order_events')
-    .insert({ order_id: ev.orderId, event_key: ev.key, kind: ev.kind, actor_id: ev.actorId, data: JSON.stringify(ev.data), at: ev.at })
-    .onConflict('event_key')
-    .ignore()
-    .returning('id');
-  return inserted.length > 0;
+/**
+ * The event row and, only when it is new, the order's status (the read model), in one round trip. False when the
+ * event key was already written (a retried activity).
+ */
+export async function insertOrderEvent(trx: Db, ev: { orderId: string; key: string; kind: string; actorId: string | null; data: Record<string, unknown>; at: string; status: OrderStatus }): Promise<boolean> {
+  const { rows } = await trx.raw<{ rows: { id: string }[] }>(
+    `with ev as (
+       insert into service_order_events (order_id, event_key, kind, actor_id, data, at) values (?, ?, ?, ?, ?, ?)
+       on conflict (event_key) do nothing returning id
+     ), moved as (
+       update service_orders set status = ?, updated_at = ? where id = ? and exists (select 1 from ev)
+     )
+     select id from ev`,
+    [ev.orderId, ev.key, ev.kind, ev.actorId ?? null, JSON.stringify(ev.data), ev.at, ev.status, ev.at, ev.orderId],
+  );
+  return rows.length > 0;
 }
 
 export async function applyOrderWrite(trx: Knex.Transaction, orderId: string, at: string, actorId: string | null, w: OrderWrite): Promise<void> {
@@ -97,11 +106,12 @@ export async function closeOrderTasks(trx: Db, orderId: string, prefixes: string
 
 export async function openOrderTasks(trx: Db, orderId: string, tasks: OrderTaskSpec[], at: string): Promise<void> {
   if (!tasks.length) return;
-  const order = await trx('service_orders').where({ id: orderId }).first('project_id');
+  // The order's project read in the insert itself: one round trip.
+  const projectId = trx.raw('(select project_id from service_orders where id = ?)', [orderId]);
   await trx('tasks')
     .insert(tasks.map((t) => ({
       key: t.key, user_id: t.userId ?? null, role: t.role ?? null, region_path: t.regionPath ?? null, organisation_id: t.organisationId ?? null,
-      project_id: order?.project_id ?? null, kind: t.kind, ...titleColumns(t.title), due_at: t.dueAt, status: 'open', created_at: at,
+      project_id: projectId, kind: t.kind, ...titleColumns(t.title), due_at: t.dueAt, status: 'open', created_at: at,
     })))
     .onConflict('key')
     .ignore();

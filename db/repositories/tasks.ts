@@ -125,15 +125,30 @@ export async function reconcileProjectTasks(
     .select('id', 'action');
   const wanted = new Map(pending.map((t) => [t.key, t]));
   const done = open.filter((t) => opts.closeAll || !wanted.has(t.action!)).map((t) => t.id);
-  if (done.length) await trx('tasks').whereIn('id', done).update({ status: 'done', completed_at: opts.at });
   const kept = new Set(open.filter((t) => !done.includes(t.id)).map((t) => t.action));
-  let opened = 0;
-  for (const t of wanted.values()) {
-    if (kept.has(t.key)) continue;
-    const row = { ...taskRow(t, projectId, opts.at), action: t.key };
-    const first = await trx('tasks').insert({ ...row, key: t.key }).onConflict('key').ignore().returning('id');
-    if (!first.length) await trx('tasks').insert({ ...row, key: `${t.key}@${opts.eventKey}` }).onConflict('key').ignore();
-    opened++;
+  const fresh = [...wanted.values()].filter((t) => !kept.has(t.key));
+  if (done.length || fresh.length) {
+    // One round trip: the tasks no longer pending close and the newly pending ones open, each under its action's
+    // key, or, when an earlier task already took that key, under the action and this event.
+    const rows = fresh.map((t) => ({ ...taskRow(t, projectId, opts.at), action: t.key, key: t.key, fallback: `${t.key}@${opts.eventKey}` }));
+    await trx.raw(
+      `with closed as (
+         update tasks set status = 'done', completed_at = ? where id = any(?::uuid[])
+       ), fresh as (
+         select * from jsonb_to_recordset(?::jsonb) as r(
+           key text, fallback text, action text, user_id uuid, role text, region_path text, organisation_id uuid, project_id uuid,
+           kind text, title text, title_key text, title_params text, due_at timestamptz, status text, created_at timestamptz)
+       ), first as (
+         insert into tasks (key, action, user_id, role, region_path, organisation_id, project_id, kind, title, title_key, title_params, due_at, status, created_at)
+         select key, action, user_id, role, region_path, organisation_id, project_id, kind, title, title_key, title_params::jsonb, due_at, status, created_at from fresh
+         on conflict (key) do nothing returning key
+       )
+       insert into tasks (key, action, user_id, role, region_path, organisation_id, project_id, kind, title, title_key, title_params, due_at, status, created_at)
+       select fallback, action, user_id, role, region_path, organisation_id, project_id, kind, title, title_key, title_params::jsonb, due_at, status, created_at from fresh
+        where key not in (select key from first)
+       on conflict (key) do nothing`,
+      [opts.at, done, JSON.stringify(rows)],
+    );
   }
-  return { opened, closed: done.length };
+  return { opened: fresh.length, closed: done.length };
 }
