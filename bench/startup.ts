@@ -92,6 +92,7 @@ export async function launchFuhua(dataDir: string, ports: Ports, label: string):
   const errStream = fs.createWriteStream(stderrFile);
   let buf = '';
   child.stderr!.setEncoding('utf8');
+  child.stderr!.on('error', () => {}); // ECONNRESET as the child dies must not crash the benchmark
   child.stderr!.on('data', (chunk: string) => {
     errStream.write(chunk);
     buf += chunk;

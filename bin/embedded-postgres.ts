@@ -77,6 +77,8 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   fs.rmSync(path.join(dataDir, 'postmaster.pid'), { force: true });
   const child = spawn(path.join(bin, 'postgres'), flags, { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A pipe read can fail with ECONNRESET as the server dies; with no listener that would crash Fuhua's own process.
+  child.stderr?.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`PostgreSQL did not start within 60 s:\n${output}`)), 60_000);

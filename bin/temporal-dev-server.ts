@@ -38,6 +38,9 @@ export async function startTemporalDevServer(opts: {
   const forward = (chunk: Buffer) => chunk.toString('utf8').split('\n').filter(Boolean).forEach((l) => opts.log?.(l));
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
+  // A pipe read can fail with ECONNRESET as the server dies; with no listener that would crash Fuhua's own process.
+  child.stdout?.on('error', () => {});
+  child.stderr?.on('error', () => {});
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 60_000;
   while (!(await portTaken(opts.port))) {
