@@ -7,9 +7,10 @@ import { seedOrderWorld, type OrderWorld } from '../service-orders/fixtures';
 import { Journey, launchChromium } from './browser';
 
 // The residents' service-order loop through the console only (点单-派单-接单-评单, then the time bank), in Debian's
-// Chromium against the real stack. Put in directly: the region tree, a project in delivery with its service menu,
-// the accounts and two registered volunteers (one with the account that serves). Residents and the volunteer are
-// on a 375 px phone.
+// Chromium against the real stack. Put in directly: the region tree, a project in delivery, the workers' accounts and
+// two registered volunteers (one with the account that serves). Through the console: the project's applicant publishes
+// the service menu item, the resident registers their own account and signs in with it. Residents and the volunteer
+// are on a 375 px phone.
 jest.setTimeout(600_000);
 
 let stack: Stack;
@@ -17,7 +18,7 @@ let server: http.Server;
 let baseUrl: string;
 let browser: Browser;
 let w: OrderWorld;
-let resident: TestUser;
+let resident: { id: string; login: string; password: string };
 let dispatcher: TestUser;
 let volunteerUser: TestUser;
 let volunteerId: string;
@@ -30,12 +31,13 @@ async function seed(): Promise<void> {
   const names = ['嘉兴市', '南湖区', '建设街道', '紫阳社区'];
   for (let i = 0; i < ids.length; i++) await stack.db('regions').where({ id: ids[i] }).update({ name: names[i] });
   await stack.db('organisations').where({ id: w.s.organisationId }).update({ name: '紫阳社工服务中心' });
-  await stack.db('service_menu_items').where({ id: w.menuItemId }).update({ name: '独居老人上门探访', category: '居家陪伴', skills: ['陪伴聊天'] });
-  resident = await createUser(stack, ['resident'], { regionId: w.s.communityId });
+  // The applicant publishes the menu through the console.
+  await stack.db('service_menu_items').where({ id: w.menuItemId }).del();
+  await stack.db('projects').where({ id: w.projectId }).update({ title: '紫阳社区独居老人关爱项目', summary: '为独居老人提供上门探访' });
   dispatcher = await createUser(stack, ['dispatcher'], { regionId: w.s.communityId });
   // The volunteer signs in with a resident's account of the same community, registered as a volunteer.
   volunteerUser = await createUser(stack, ['resident'], { regionId: w.s.communityId });
-  for (const [u, name] of [[resident, '王阿姨'], [dispatcher, '刘调度'], [volunteerUser, '陈志愿']] as const) await stack.db('users').where({ id: u.id }).update({ display_name: name });
+  for (const [u, name] of [[dispatcher, '刘调度'], [volunteerUser, '陈志愿']] as const) await stack.db('users').where({ id: u.id }).update({ display_name: name });
   const [v] = await stack.db('volunteers')
     .insert({ name: '陈志愿', phone: '13900001234', id_number_masked: '3304**********0011', skills: ['陪伴聊天'], community_ids: [w.s.communityId], organisation_id: w.s.organisationId, user_id: volunteerUser.id, region_path: w.s.communityPath })
     .returning('id');
@@ -62,6 +64,68 @@ afterAll(async () => {
 
 describe('the service-order loop in a real browser', () => {
   let orderId: string;
+
+  test("the project's applicant publishes a service on the project page's 服务清单 tab", async () => {
+    const j = await Journey.start(browser, 'orders-menu', baseUrl);
+    await j.signIn(w.applicant.login, w.applicant.password);
+    await j.goto(`/projects/${w.projectId}`);
+    await j.openTab('服务清单');
+    await j.page.getByTestId('menu-form').waitFor();
+    await j.page.getByLabel('服务名称').fill('独居老人上门探访');
+    await j.page.getByLabel('服务类别').fill('居家陪伴');
+    await j.pick('服务对象', '老年人');
+    await j.closeDropdowns();
+    await j.pick('服务社区', '紫阳社区');
+    await j.closeDropdowns();
+    await j.page.getByLabel('每周可服务次数').fill('50');
+    await j.page.getByLabel('所需技能').fill('陪伴聊天');
+    await j.page.keyboard.press('Enter');
+    await j.closeDropdowns();
+    await j.shot('menu-form');
+    await j.page.getByTestId('add-menu-item').click();
+    await j.page.getByTestId('service-menu').getByRole('row').filter({ hasText: '独居老人上门探访' }).waitFor();
+    await j.shot('menu-published');
+    const items = await stack.db('service_menu_items').where({ project_id: w.projectId });
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ name: '独居老人上门探访', category: '居家陪伴', target_groups: ['elderly'], community_ids: [w.s.communityId], capacity_per_week: 50, skills: ['陪伴聊天'] });
+    await j.signOut();
+  });
+
+  test("a resident on a phone registers from the community's sign-in link (a bad mobile number and a short password refused next to their fields), then signs in", async () => {
+    const j = await Journey.start(browser, 'orders-register', baseUrl, 375);
+    await j.goto(`/signin?community=${w.s.communityId}`);
+    await j.page.getByRole('link', { name: '居民注册' }).click();
+    await j.page.getByTestId('register-form').waitFor();
+    await j.page.getByLabel('手机号码').fill('12345678901');
+    await j.page.getByLabel('姓名').fill('王阿姨');
+    await j.page.getByLabel('密码', { exact: true }).fill('short');
+    await j.page.getByLabel('确认密码').fill('short');
+    j.expect(400, /^\/api\/v1\/residents\/register$/);
+    await j.page.getByTestId('register').click();
+    const under = (id: string, text: string) => j.page.locator('.ant-form-item').filter({ has: j.page.locator(`#${id}`) }).locator('.ant-form-item-explain-error', { hasText: text });
+    await under('mobile', '格式不正确').waitFor();
+    await under('password', '内容太短').waitFor();
+    await j.shot('register-refused');
+    expect(await stack.db('users').where({ display_name: '王阿姨' }).count({ n: '*' }).first()).toEqual({ n: '0' });
+
+    const password = '王阿姨的密码2026';
+    await j.page.getByLabel('手机号码').fill('13812340001');
+    await j.page.getByLabel('密码', { exact: true }).fill(password);
+    await j.page.getByLabel('确认密码').fill(password);
+    await j.page.getByTestId('register').click();
+    // Back on the sign-in page with the number filled in.
+    await j.page.getByRole('button', { name: /^登\s*录$/ }).waitFor();
+    expect(await j.page.getByLabel('用户名').inputValue()).toBe('13812340001');
+    const row = await stack.db('users').where({ login: '13812340001' }).first('id', 'roles', 'region_id', 'display_name');
+    expect(row).toMatchObject({ roles: ['resident'], region_id: w.s.communityId, display_name: '王阿姨' });
+    resident = { id: row.id, login: '13812340001', password };
+    await j.page.getByLabel('密码').fill(password);
+    await j.shot('registered');
+    await j.page.getByRole('button', { name: /^登\s*录$/ }).click();
+    await j.page.getByTestId('me').filter({ hasText: '王阿姨' }).waitFor();
+    await j.shot('signed-in');
+    await j.signOut();
+  });
 
   test('a resident on a phone orders from the community menu, sees a bad phone number refused next to its field, fixes it, and finds the order waiting for dispatch', async () => {
     const j = await Journey.start(browser, 'orders-resident', baseUrl, 375);

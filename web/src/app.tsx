@@ -14,6 +14,7 @@ dayjs.locale('zh-cn');
 
 // Each area is its own chunk: the sign-in page loads none of them.
 const Shell = lazy(() => import('./shell'));
+const RegisterPage = lazy(() => import('./pages/residents').then((m) => ({ default: m.RegisterPage })));
 
 function Loading() {
   return <Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />;
@@ -27,6 +28,14 @@ function Gate() {
     return (
       <Routes>
         <Route path="/signin" element={<SignInPage />} />
+        <Route
+          path="/register"
+          element={
+            <Suspense fallback={<Loading />}>
+              <RegisterPage />
+            </Suspense>
+          }
+        />
         <Route path="*" element={<Navigate to="/signin" replace state={{ from: location.pathname + location.search }} />} />
       </Routes>
     );

@@ -27,6 +27,7 @@ const AssignmentsPage = lazy(() => import('./pages/order-work').then((m) => ({ d
 const VolunteersPage = lazy(() => import('./pages/volunteers'));
 const MyTimeBankPage = lazy(() => import('./pages/volunteers').then((m) => ({ default: m.MyTimeBankPage })));
 const VolunteerTimeBankPage = lazy(() => import('./pages/volunteers').then((m) => ({ default: m.VolunteerTimeBankPage })));
+const OpenResidentPage = lazy(() => import('./pages/residents'));
 const ServiceDashboardPage = lazy(() => import('./pages/service-dashboard').then((m) => ({ default: m.ServiceDashboardPage })));
 const MyServiceDashboard = lazy(() => import('./pages/service-dashboard').then((m) => ({ default: m.MyServiceDashboard })));
 
@@ -36,6 +37,7 @@ function serviceItems(me: ReturnType<typeof useMe>) {
   const serves = me.roles.length === 0 || hasRole(me, 'resident', 'applicant');
   return [
     ...(hasRole(me, 'resident', 'dispatcher') ? [{ key: '/orders', label: <Link to="/orders">{zh.serviceNav.order}</Link> }] : []),
+    ...(hasRole(me, 'dispatcher', 'officer') ? [{ key: '/residents/new', label: <Link to="/residents/new">{zh.serviceNav.residents}</Link> }] : []),
     ...(hasRole(me, 'dispatcher', 'officer') ? [{ key: '/dispatch', label: <Link to="/dispatch">{zh.serviceNav.dispatch}</Link> }] : []),
     ...(serves ? [{ key: '/assignments', label: <Link to="/assignments">{zh.serviceNav.assignments}</Link> }] : []),
     ...(hasRole(me, 'applicant', 'officer') ? [{ key: '/volunteers', label: <Link to="/volunteers">{zh.serviceNav.volunteers}</Link> }] : []),
@@ -85,6 +87,8 @@ export default function Shell() {
           <Routes>
             <Route path="/" element={<TasksPage />} />
             <Route path="/signin" element={<Navigate to="/" replace />} />
+            <Route path="/register" element={<Navigate to="/" replace />} />
+            <Route path="/residents/new" element={<OpenResidentPage />} />
             <Route path="/projects" element={<LibraryPage />} />
             <Route path="/projects/new" element={<NewProjectPage />} />
             <Route path="/projects/:id" element={<ProjectPage />} />

@@ -11,6 +11,7 @@ import { hasRole, useMe } from '../session';
 import { AgreementTab, EvaluationTab, SupervisionTab } from './project-delivery';
 import { ColourTab, RectificationTab, VersionsTab, WorkTab } from './project-work';
 import { ClosureCard } from './project-closure';
+import { ServiceMenuTab } from './project-menu';
 
 export function useProject(id: string) {
   return useQuery({ queryKey: ['project', id], queryFn: async (): Promise<ProjectDetail> => {
@@ -145,6 +146,7 @@ export default function ProjectPage() {
           ...(hasRole(me, 'officer', 'reviewer', 'applicant', 'admin') ? [{ key: 'review', label: zh.project.review, children: <ReviewTab id={id} /> }] : []),
           { key: 'agreement', label: zh.delivery.tab, children: <AgreementTab project={p} /> },
           { key: 'work', label: zh.work.tab, children: <WorkTab project={p} /> },
+          ...(['delivery', 'rectification', 'evaluation', 'closed', 'terminated'].includes(stage) ? [{ key: 'service-menu', label: zh.serviceMenu.tab, children: <ServiceMenuTab project={p} /> }] : []),
           { key: 'supervision', label: zh.supervision.tab, children: <SupervisionTab project={p} /> },
           { key: 'evaluation', label: zh.evaluation.tab, children: <EvaluationTab project={p} /> },
           { key: 'rectification', label: zh.rectification.tab, children: <RectificationTab project={p} /> },

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Alert, Button, Card, Form, Input, Typography } from 'antd';
-import { useLocation, useNavigate } from 'react-router';
+import { Link, useLocation, useNavigate } from 'react-router';
 import { useSession } from '../session';
 import { ApiError } from '../api/client';
 import { showProblem } from '../lib/errors';
@@ -17,7 +17,11 @@ export function SignInPage() {
   const [banner, setBanner] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const navigate = useNavigate();
-  const from = (useLocation().state as { from?: string } | null)?.from ?? '/';
+  const location = useLocation();
+  const state = location.state as { from?: string; login?: string } | null;
+  const from = state?.from ?? '/';
+  // A community's registration link (`?community=`) is passed on to 居民注册; a resident just registered finds their number filled in.
+  const community = new URLSearchParams(location.search).get('community');
 
   const onFinish = async (values: Values) => {
     setBusy(true);
@@ -41,7 +45,7 @@ export function SignInPage() {
           {zh.app.name} · {zh.app.fullName}
         </Typography.Title>
         {banner && <Alert type="error" title={banner} showIcon style={{ marginBottom: 16 }} data-testid="signin-error" />}
-        <Form form={form} layout="vertical" onFinish={onFinish} requiredMark={false}>
+        <Form form={form} layout="vertical" onFinish={onFinish} requiredMark={false} initialValues={state?.login ? { login: state.login } : undefined}>
           <Form.Item label={zh.signIn.login} name="login" rules={[{ required: true, message: zh.signIn.loginRequired }]}>
             <Input autoComplete="username" autoFocus />
           </Form.Item>
@@ -52,6 +56,11 @@ export function SignInPage() {
             {zh.signIn.submit}
           </Button>
         </Form>
+        <div style={{ textAlign: 'center', marginTop: 16 }}>
+          <Link to={`/register${community ? `?community=${encodeURIComponent(community)}` : ''}`} data-testid="register-link">
+            {zh.signIn.register}
+          </Link>
+        </div>
       </Card>
     </div>
   );
