@@ -17,19 +17,20 @@ interface ResidentValues {
   password2: string;
 }
 
-function residentField(pointer: string): (string | number)[] | null {
+/** The form's field for a problem's pointer; the registration form has no community field (its link names it): that problem goes to the banner. */
+const residentField = (withCommunity: boolean) => (pointer: string): (string | number)[] | null => {
   const m = pointer.match(/^\/body\/(mobile|displayName|communityId|password)$/);
-  return m ? [m[1]] : null;
-}
+  return m && (withCommunity || m[1] !== 'communityId') ? [m[1]] : null;
+};
 
 /** The problem of a refused account: a taken number under the mobile field, throttling as the banner, the rest next to the fields. */
-function residentProblem(form: ReturnType<typeof Form.useForm<ResidentValues>>[0], err: unknown): string | null {
+function residentProblem(form: ReturnType<typeof Form.useForm<ResidentValues>>[0], err: unknown, withCommunity: boolean): string | null {
   if (err instanceof ApiError && err.status === 409) {
     form.setFields([{ name: 'mobile', errors: [zh.residents.taken] }]);
     return null;
   }
   if (err instanceof ApiError && err.status === 429) return zh.residents.tooMany;
-  return showProblem(form, err, residentField);
+  return showProblem(form, err, residentField(withCommunity));
 }
 
 function ResidentFields({ communities }: { communities?: { value: string; label: string }[] }) {
@@ -83,8 +84,7 @@ export function RegisterPage() {
       message.success(zh.residents.registered);
       navigate(back, { replace: true, state: { login: r.login } });
     } catch (err) {
-      // A community the link names that is not one: the form has no field for it.
-      setBanner(residentProblem(form, err));
+      setBanner(residentProblem(form, err, false));
     } finally {
       setBusy(false);
     }
@@ -132,7 +132,7 @@ export default function OpenResidentPage() {
       message.success(fmt(zh.residents.opened, { name: r.displayName, login: r.login }));
       form.resetFields(['mobile', 'displayName', 'password', 'password2']);
     } catch (err) {
-      setBanner(residentProblem(form, err));
+      setBanner(residentProblem(form, err, true));
     }
   };
   if (communities.isError) return <Card title={zh.residents.openTitle}>{problemText(communities.error)}</Card>;
