@@ -16,6 +16,29 @@ import { up as createPerRequestDesk } from './20261202000300_funding_desk';
 // every other backend's snapshot overflows into pg_subtrans), eight statements per request, and the answer was
 // built by jsonb concatenation in the loop (quadratic in the batch). checkSubscription (api/funding/desk.ts) stays
 // the reference both forms are tested against.
+// The rules both forms decide by, in one place: the order of checkSubscription (contest, phase, pledge, entry,
+// ranking, then the amounts), and what a refused funder is shown. A missing pledge or entry arrives as nulls.
+const RULES = `
+create or replace function contest_subscription_decision(p_phase text, p_pledge_org uuid, p_org uuid, p_entry_status text, p_rank integer, p_amount bigint, p_pledge_left bigint, p_entry_left bigint)
+returns text language sql immutable as $fn$
+  select case
+    when p_phase is null or p_phase = 'draft' then 'contest-not-found'
+    when p_phase <> 'funding' then 'phase'
+    when p_pledge_org is distinct from p_org then 'pledge-not-found'
+    when p_entry_status is null then 'entry-not-found'
+    when p_entry_status <> 'entered' or p_rank is null then 'entry-ranked'
+    when p_amount > p_pledge_left then 'pledge-remaining'
+    when p_amount > p_entry_left then 'entry-need'
+    else 'accepted'
+  end
+$fn$;
+create or replace function contest_subscription_look(p_phase text, p_pledge_org uuid, p_pledge_left bigint, p_entry_status text, p_entry_left bigint, p_rank integer)
+returns jsonb language sql immutable as $fn$
+  select case when p_phase is null then null else jsonb_build_object(
+    'phase', p_phase, 'funderOrganisationId', p_pledge_org, 'pledgeLeftFen', p_pledge_left,
+    'entryStatus', p_entry_status, 'entryLeftFen', p_entry_left, 'rank', p_rank) end
+$fn$`;
+
 const BATCH = `
 create or replace function contest_subscribe_batch(p_contest_id uuid, p_requests jsonb) returns jsonb
 language plpgsql as $fn$
@@ -92,26 +115,10 @@ begin
       v_eleft := r.e_asked - v_esub - r.e_matching;
     end if;
 
-    -- The order of checkSubscription: contest, phase, pledge, entry, ranking, then the amounts.
-    v_decision := case
-      when v_contest.phase is null or v_contest.phase = 'draft' then 'contest-not-found'
-      when v_contest.phase <> 'funding' then 'phase'
-      when r.p_org is distinct from v_org then 'pledge-not-found'
-      when r.e_status is null then 'entry-not-found'
-      when r.e_status <> 'entered' or r.rank is null then 'entry-ranked'
-      when v_amount > v_pleft then 'pledge-remaining'
-      when v_amount > v_eleft then 'entry-need'
-      else 'accepted'
-    end;
-
+    -- The rules and the look: contest_subscription_decision and contest_subscription_look above.
+    v_decision := contest_subscription_decision(v_contest.phase, r.p_org, v_org, r.e_status, r.rank, v_amount, v_pleft, v_eleft);
     if v_decision <> 'accepted' then
-      v_out := array_append(v_out, jsonb_build_object('decision', v_decision, 'look', case when v_contest.phase is null then null else jsonb_build_object(
-        'phase', v_contest.phase,
-        'funderOrganisationId', r.p_org,
-        'pledgeLeftFen', v_pleft,
-        'entryStatus', r.e_status,
-        'entryLeftFen', v_eleft,
-        'rank', r.rank) end));
+      v_out := array_append(v_out, jsonb_build_object('decision', v_decision, 'look', contest_subscription_look(v_contest.phase, r.p_org, v_pleft, r.e_status, v_eleft, r.rank)));
       continue;
     end if;
 
@@ -183,7 +190,8 @@ declare
   v_rank integer;
   v_amount bigint;
   v_org uuid;
-  v_look jsonb;
+  v_pleft bigint;
+  v_eleft bigint;
   v_decision text;
   v_id uuid;
   v_sub jsonb;
@@ -211,26 +219,11 @@ begin
       end if;
     end if;
 
-    v_decision := case
-      when v_contest.phase is null or v_contest.phase = 'draft' then 'contest-not-found'
-      when v_contest.phase <> 'funding' then 'phase'
-      when v_pledge.funder_organisation_id is distinct from v_org then 'pledge-not-found'
-      when v_entry.status is null then 'entry-not-found'
-      when v_entry.status <> 'entered' or v_rank is null then 'entry-ranked'
-      when v_amount > v_pledge.value_fen - v_pledge.allocated_fen then 'pledge-remaining'
-      when v_amount > v_entry.amount_asked_fen - v_entry.subscribed_fen - v_entry.matching_fen then 'entry-need'
-      else 'accepted'
-    end;
-
+    v_pleft := v_pledge.value_fen - v_pledge.allocated_fen;
+    v_eleft := v_entry.amount_asked_fen - v_entry.subscribed_fen - v_entry.matching_fen;
+    v_decision := contest_subscription_decision(v_contest.phase, v_pledge.funder_organisation_id, v_org, v_entry.status, v_rank, v_amount, v_pleft, v_eleft);
     if v_decision <> 'accepted' then
-      v_look := case when v_contest.phase is null then null else jsonb_build_object(
-        'phase', v_contest.phase,
-        'funderOrganisationId', v_pledge.funder_organisation_id,
-        'pledgeLeftFen', v_pledge.value_fen - v_pledge.allocated_fen,
-        'entryStatus', v_entry.status,
-        'entryLeftFen', v_entry.amount_asked_fen - v_entry.subscribed_fen - v_entry.matching_fen,
-        'rank', v_rank) end;
-      v_out := array_append(v_out, jsonb_build_object('decision', v_decision, 'look', v_look));
+      v_out := array_append(v_out, jsonb_build_object('decision', v_decision, 'look', contest_subscription_look(v_contest.phase, v_pledge.funder_organisation_id, v_pleft, v_entry.status, v_eleft, v_rank)));
       continue;
     end if;
 
@@ -247,9 +240,9 @@ begin
       insert into audit_log (actor_id, action, object_type, object_id, after, request_id)
         values ((v_req->>'userId')::uuid, 'subscribe', 'contest_entry', v_req->>'entryId', v_sub, v_req->>'requestId');
       v_body := v_sub || jsonb_build_object(
-        'pledgeRemainingFen', v_pledge.value_fen - v_pledge.allocated_fen - v_amount,
+        'pledgeRemainingFen', v_pleft - v_amount,
         'entrySubscribedFen', v_entry.subscribed_fen + v_amount,
-        'entryRemainingFen', v_entry.amount_asked_fen - v_entry.subscribed_fen - v_amount - v_entry.matching_fen);
+        'entryRemainingFen', v_eleft - v_amount);
       if v_req->>'key' is not null then
         update idempotency_keys set status = 201, response = jsonb_build_object('status', 201, 'body', v_body)
           where user_id = (v_req->>'keyUserId')::uuid and key = v_req->>'key';
@@ -295,6 +288,7 @@ end
 $fn$`;
 
 export async function up(knex: Knex): Promise<void> {
+  await knex.raw(RULES);
   await knex.raw(BATCH);
   await knex.raw(EACH);
   await knex.raw(DESK);
@@ -304,4 +298,6 @@ export async function down(knex: Knex): Promise<void> {
   await createPerRequestDesk(knex);
   await knex.raw('DROP FUNCTION IF EXISTS contest_subscribe_each(uuid, jsonb)');
   await knex.raw('DROP FUNCTION IF EXISTS contest_subscribe_batch(uuid, jsonb)');
+  await knex.raw('DROP FUNCTION IF EXISTS contest_subscription_look(text, uuid, bigint, text, bigint, integer)');
+  await knex.raw('DROP FUNCTION IF EXISTS contest_subscription_decision(text, uuid, uuid, text, integer, bigint, bigint, bigint)');
 }
