@@ -1,9 +1,24 @@
 import { defineOperation } from '../operation';
 import { IdParams, Name, Nullable, Page, PageQuery, Type, Uuid } from '../schema';
-import { changeUser, createUser, getUser, listUsers } from './service';
-import { Login, Password, Role, Roles, User } from './schemas';
+import { changeUser, createUser, getUser, listPeople, listUsers } from './service';
+import { Login, Password, Person, Role, Roles, User } from './schemas';
 
 export const operations = [
+  defineOperation({
+    operationId: 'users.people',
+    method: 'get',
+    path: '/api/v1/people',
+    summary: 'People with a role, for picking a reviewer, supervisor, evaluator or judge: enabled accounts only, name and organisation (no login)',
+    tag: 'admin',
+    access: ['officer', 'organiser', 'admin'],
+    query: Type.Object({ ...PageQuery, role: Role, q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false }),
+    response: Page(Person),
+    handler: async ({ query, deps }) => {
+      const { limit, cursor, ...filter } = query;
+      return { body: await listPeople(deps.db, filter, { limit, cursor }) };
+    },
+  }),
+
   defineOperation({
     operationId: 'users.list',
     method: 'get',

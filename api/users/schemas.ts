@@ -24,3 +24,13 @@ export const User = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const Person = Type.Object(
+  {
+    id: Uuid(),
+    displayName: Type.String(),
+    roles: Type.Array(Role),
+    organisation: Nullable(Type.Object({ id: Uuid(), name: Type.String() }, { additionalProperties: false })),
+  },
+  { additionalProperties: false, description: 'A person as an officer or organiser sees them when assigning work: no login, no region scope' },
+);

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from '../errors';
 import { msg } from '../../i18n';
 import { containsPattern, keysetPage, type Page } from '../paging';
 import { checkReferences } from '../references';
-import { findUser, insertUser, lockUser, toUser, updateUser, usersQuery, type Role, type User, type UserFilter, type UserRow } from '../../db/repositories/users';
+import { findUser, insertUser, lockUser, peopleQuery, toPerson, toUser, type Person, type PersonRow, updateUser, usersQuery, type Role, type User, type UserFilter, type UserRow } from '../../db/repositories/users';
 import { revokeSessionsOf } from '../../db/repositories/auth';
 import { writeAudit } from '../../db/repositories/audit';
 
@@ -13,6 +13,10 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 
 
 export function listUsers(db: Knex, filter: UserFilter, page: { limit: number; cursor?: string }): Promise<Page<User>> {
   return keysetPage(db, usersQuery(db, filter, containsPattern), { ...page, table: 'users' }, toUser);
+}
+
+export function listPeople(db: Knex, filter: { role: Role; q?: string }, page: { limit: number; cursor?: string }): Promise<Page<Person>> {
+  return keysetPage<PersonRow, Person>(db, peopleQuery(db, filter, containsPattern), { ...page, table: 'users' }, toPerson);
 }
 
 export async function getUser(db: Knex, id: string): Promise<User> {

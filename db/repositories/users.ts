@@ -68,6 +68,38 @@ export function usersQuery(db: Knex | Knex.Transaction, filter: UserFilter, like
   return q;
 }
 
+/** A person as others see them when picking someone for a job: no login, no region scope. */
+export interface Person {
+  id: string;
+  displayName: string;
+  roles: Role[];
+  organisation: { id: string; name: string } | null;
+}
+
+export interface PersonRow {
+  id: string;
+  display_name: string;
+  roles: Role[];
+  organisation_id: string | null;
+  organisation_name: string | null;
+  created_at: Date;
+}
+
+/** Enabled accounts with a role, for the officer or organiser who assigns supervisors, evaluators, reviewers or judges. */
+export function peopleQuery(db: Knex | Knex.Transaction, filter: { role: Role; q?: string }, like: (text: string) => string): Knex.QueryBuilder {
+  const q = db('users')
+    .leftJoin('organisations', 'organisations.id', 'users.organisation_id')
+    .select('users.id', 'users.display_name', 'users.roles', 'users.organisation_id', 'organisations.name as organisation_name', 'users.created_at')
+    .where('users.disabled', false)
+    .whereRaw('? = ANY(users.roles)', [filter.role]);
+  if (filter.q) q.whereILike('users.display_name', like(filter.q));
+  return q;
+}
+
+export function toPerson(r: PersonRow): Person {
+  return { id: r.id, displayName: r.display_name, roles: r.roles, organisation: r.organisation_id ? { id: r.organisation_id, name: r.organisation_name ?? '' } : null };
+}
+
 export async function insertUser(
   trx: Knex.Transaction,
   u: { login: string; displayName: string; passwordHash: string; roles: Role[]; organisationId: string | null; regionId: string | null; disabled: boolean },

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { as } from '../helpers/api';
-import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
+import { startStack, createUser, creditCode, type Stack, type TestUser } from '../helpers/stack';
 
 let stack: Stack;
 let admin: TestUser;
@@ -80,5 +80,30 @@ describe('accounts', () => {
   test('when someone other than an admin lists accounts, it answers 403', async () => {
     const officer = await createUser(stack, ['officer']);
     expect((await as(stack, officer).get('/api/v1/users')).status).toBe(403);
+  });
+});
+
+describe('the people directory for assigning work', () => {
+  test('when an officer asks for supervisors, it answers enabled ones with their organisation and no login, and an applicant is refused', async () => {
+    const [org] = await stack.db('organisations').insert({ name: '阳光社工服务中心', kind: 'social_work_organisation', credit_code: creditCode(900000 + Math.floor(Math.random() * 90000)) }).returning('id');
+    const named = `督导-${crypto.randomBytes(3).toString('hex')}`;
+    const sup = await createUser(stack, ['supervisor'], { organisationId: org.id });
+    await stack.db('users').where({ id: sup.id }).update({ display_name: named });
+    const off = await createUser(stack, ['supervisor']);
+    await stack.db('users').where({ id: off.id }).update({ display_name: `${named}-停用`, disabled: true });
+    const officer = await createUser(stack, ['officer']);
+    const res = await as(stack, officer).get(`/api/v1/people?role=supervisor&q=${encodeURIComponent(named)}`);
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual([{ id: sup.id, displayName: named, roles: ['supervisor'], organisation: { id: org.id, name: '阳光社工服务中心' } }]);
+    const applicant = await createUser(stack, ['applicant']);
+    expect((await as(stack, applicant).get('/api/v1/people?role=supervisor')).status).toBe(403);
+  });
+
+  test('when the role is missing or unknown, it answers 400 naming the role', async () => {
+    const officer = await createUser(stack, ['officer']);
+    const res = await as(stack, officer).get('/api/v1/people?role=wizard');
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body.errors)).toContain('role');
+    expect((await as(stack, officer).get('/api/v1/people')).status).toBe(400);
   });
 });
