@@ -11,6 +11,7 @@ import { RssSampler, call, heading, latencyStats, loadavg1, log, print, round, t
 const ORDERS = Number(process.env.BENCH_ORDERS || 10_000);
 const CONCURRENCY = Number(process.env.BENCH_ORDER_CONCURRENCY || 50);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
+const BLOCK = Number(process.env.BENCH_ORDER_BLOCK || 1_000);
 const VOLUNTEERS = 100;
 const REDEMPTIONS = 200;
 const RSS_TARGET_MIB = 1024;
@@ -162,7 +163,7 @@ export async function runServiceOrders(): Promise<{ result: Record<string, unkno
   heading(`service-orders: ${ORDERS} orders through order → dispatch → accept → serve → rate over HTTP, ${CONCURRENCY} in flight, beside the bare engine`);
   const stack = await startBenchStack({ bare: true });
   const targets: TargetResult[] = [];
-  const result: Record<string, unknown> = { config: { orders: ORDERS, concurrency: CONCURRENCY, warmup: WARMUP, updatesPerOrder: STEPS.length, activitiesPerOrder: STEPS.length } };
+  const result: Record<string, unknown> = { config: { orders: ORDERS, concurrency: CONCURRENCY, warmup: WARMUP, block: BLOCK, updatesPerOrder: STEPS.length, activitiesPerOrder: STEPS.length } };
   try {
     const s = await seed(stack, { panelSize: 1 });
     const w = await world(stack, s);
@@ -171,20 +172,47 @@ export async function runServiceOrders(): Promise<{ result: Record<string, unkno
       await bareRun(stack, WARMUP, 'warmup');
       await inFlight(WARMUP, CONCURRENCY, async (i) => void (await driveOrder(stack, w, i, new Map())));
     }
-    log(`bare engine: ${ORDERS} workflows of ${STEPS.length} updates`);
+    // Bare and product run in alternating blocks (bare first in even blocks, product first in odd ones), so a
+    // machine whose load drifts during a long run weighs on both sides alike; each side's time is the sum of its blocks.
+    const blocks = Math.max(1, Math.ceil(ORDERS / BLOCK));
+    log(`bare engine and product: ${ORDERS} orders each (${STEPS.length} updates an order) in ${blocks} alternating blocks of up to ${BLOCK}`);
     const bareLoad = loadavg1();
-    const bare = await withProgress('bare', ORDERS, (done) => bareRun(stack, ORDERS, 'run', done));
-    const bareUpdates = latencyStats(bare.updates);
-    log(`bare: ${round(bare.seconds, 1)} s, ${round(ORDERS / bare.seconds, 2)} orders/s, update p50 ${bareUpdates.p50} ms p99 ${bareUpdates.p99} ms, errors ${bare.errors}`);
-    log(`product: ${ORDERS} orders over HTTP`);
-    const productLoad = loadavg1();
+    const productLoad = bareLoad;
     const samples = new Map<string, number[]>();
     const ids: string[] = [];
     const sampler = new RssSampler(stack.pids.temporal).start();
-    const product = await withProgress('product', ORDERS, (done) => inFlight(ORDERS, CONCURRENCY, async (i) => {
-      ids.push(await driveOrder(stack, w, i, samples));
-      done();
-    }));
+    const bare = { seconds: 0, errors: 0, errorSamples: [] as string[], updates: [] as number[] };
+    const product = { seconds: 0, errors: 0, errorSamples: [] as string[] };
+    for (let b = 0; b < blocks; b++) {
+      const from = b * BLOCK;
+      const count = Math.min(BLOCK, ORDERS - from);
+      const runBare = async () => {
+        const r = await withProgress(`bare block ${b + 1}/${blocks}`, count, (done) => bareRun(stack, count, `run-${b}`, done));
+        bare.seconds += r.seconds;
+        bare.errors += r.errors;
+        bare.errorSamples.push(...r.errorSamples.slice(0, Math.max(0, 10 - bare.errorSamples.length)));
+        for (const u of r.updates) bare.updates.push(u);
+      };
+      const runProduct = async () => {
+        const r = await withProgress(`product block ${b + 1}/${blocks}`, count, (done) => inFlight(count, CONCURRENCY, async (i) => {
+          ids.push(await driveOrder(stack, w, from + i, samples));
+          done();
+        }));
+        product.seconds += r.seconds;
+        product.errors += r.errors;
+        product.errorSamples.push(...r.errorSamples.slice(0, Math.max(0, 10 - product.errorSamples.length)));
+      };
+      if (b % 2 === 0) {
+        await runBare();
+        await runProduct();
+      } else {
+        await runProduct();
+        await runBare();
+      }
+      log(`after block ${b + 1}/${blocks}: bare ${round((from + count) / bare.seconds, 2)}/s, product ${round(ids.length / product.seconds, 2)}/s, load1 ${loadavg1()}`);
+    }
+    const bareUpdates = latencyStats(bare.updates);
+    log(`bare: ${round(bare.seconds, 1)} s, ${round(ORDERS / bare.seconds, 2)} orders/s, update p50 ${bareUpdates.p50} ms p99 ${bareUpdates.p99} ms, errors ${bare.errors}`);
     const mem = sampler.stop();
     const loadAfter = loadavg1();
     // 10,000 ids: one array parameter each, not one bind parameter per id.
