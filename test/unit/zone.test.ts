@@ -1,5 +1,6 @@
 import { addZoneDuration, isTimeZone, startOfZoneDay, startOfZoneMonth, zoneDate, zonedReportPeriod } from '../../workflows/rules/zone';
 import { checkProgrammeRules, defaultProgrammeRules, timeZoneOf } from '../../workflows/rules/programme-rules';
+import { quarterPeriod } from '../../workflows/project/pending';
 
 describe('calendar months in a programme zone', () => {
   test('the default Asia/Shanghai month starts at 16:00 UTC of the day before', () => {
@@ -53,5 +54,29 @@ describe('calendar months in a programme zone', () => {
     const rules = { ...defaultProgrammeRules(), timeZone: 'Mars/Olympus' };
     expect(checkProgrammeRules(rules)).toEqual([expect.objectContaining({ field: '/timeZone', rule: 'time-zone', key: 'rule.programme.time-zone' })]);
     expect(checkProgrammeRules(defaultProgrammeRules())).toEqual([]);
+  });
+});
+
+describe('quarterly reviews (季例会) in a programme zone', () => {
+  const rules = defaultProgrammeRules();
+  rules.monitoring = { ...rules.monitoring, quarterlyReviewInterval: 'P3M', reportGrace: 'P5D' };
+  const agreement = (reportZone?: string) => ({
+    startDate: '2027-01-31', endDate: '2027-12-31', amountFen: 100_000_00, finalTrancheFen: 20_000_00, reportsFrom: '2027-01-30T16:00:00.000Z', ...(reportZone ? { reportZone } : {}),
+  }) as Parameters<typeof quarterPeriod>[1];
+
+  test('quarters of an agreement signed on 31 January in Shanghai are the calendar quarters of its report months: the first ends at Shanghai midnight on 1 April, its review due five Shanghai days later', () => {
+    expect(quarterPeriod(rules, agreement('Asia/Shanghai'), 1, true)).toEqual({ start: '2027-01-30T16:00:00.000Z', end: '2027-03-31T16:00:00.000Z', dueAt: '2027-04-05T16:00:00.000Z' });
+    expect(quarterPeriod(rules, agreement('Asia/Shanghai'), 2, true)).toEqual({ start: '2027-03-31T16:00:00.000Z', end: '2027-06-30T16:00:00.000Z', dueAt: '2027-07-05T16:00:00.000Z' });
+  });
+
+  test('on the UTC calendar (histories from before quarter-in-zone) the same quarter steps from 30 January and ends on 30 April', () => {
+    expect(quarterPeriod(rules, agreement('Asia/Shanghai'), 1, false)?.end).toBe('2027-04-30T16:00:00.000Z');
+    expect(quarterPeriod(rules, agreement(), 2, true)?.end).toBe('2027-07-30T16:00:00.000Z');
+  });
+
+  test('no quarter starts after the agreement has ended (31 December, Shanghai)', () => {
+    expect(quarterPeriod(rules, agreement('Asia/Shanghai'), 4, true)).toEqual({ start: '2027-09-30T16:00:00.000Z', end: '2027-12-31T16:00:00.000Z', dueAt: '2028-01-05T16:00:00.000Z' });
+    expect(quarterPeriod(rules, agreement('Asia/Shanghai'), 5, true)).toBeNull();
+    expect(quarterPeriod(rules, agreement(), 5, false)).toBeNull();
   });
 });

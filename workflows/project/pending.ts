@@ -54,6 +54,25 @@ export function agreementEnd(ag: Agreement): string {
 /** The quarterly reviews' interval: the programme's rule, three months when an older programme has none. */
 export const quarterlyReviewInterval = (rules: ProgrammeRules) => rules.monitoring.quarterlyReviewInterval ?? 'P3M';
 
+/**
+ * Quarter `k` of an agreement (the quarterly review, 季例会, is due a grace after its end), or null once the agreement
+ * has ended before it starts. With `inZone` (agreements with a report zone, since `quarter-in-zone`) quarters are the
+ * zone's calendar months, as the monthly reports are; otherwise they step from the first report day on the UTC calendar,
+ * as they did.
+ */
+export function quarterPeriod(rules: ProgrammeRules, ag: Agreement, k: number, inZone: boolean): { start: string; end: string; dueAt: string } | null {
+  const interval = quarterlyReviewInterval(rules);
+  const grace = rules.monitoring.reportGrace;
+  if (inZone && ag.reportZone) {
+    const q = zonedReportPeriod(ag.reportZone, ag.reportsFrom, interval, grace, k);
+    return q.start >= agreementEnd(ag) ? null : q;
+  }
+  const start = addDuration(ag.reportsFrom, interval, k - 1);
+  if (start >= `${ag.endDate}T23:59:59.999Z`) return null;
+  const end = addDuration(ag.reportsFrom, interval, k);
+  return { start, end, dueAt: addDuration(end, grace) };
+}
+
 export function pendingActions(s: ProjectState, c: PendingContext): PendingAction[] {
   const id = c.projectId;
   const out: PendingAction[] = [];

@@ -36,6 +36,11 @@ export const PARTIAL_AWARD_RESCOPING = 'partial-award-rescoping';
  * agreement's dates are that zone's days (before: periods stepped from signing on the UTC calendar).
  */
 export const REPORT_MONTH_IN_ZONE = 'report-month-in-zone';
+/**
+ * Quarterly reviews (季例会) of an agreement with a report zone follow that zone's calendar months and days, as its
+ * monthly reports do (before: they stepped from the first report day on the UTC calendar).
+ */
+export const QUARTER_IN_ZONE = 'quarter-in-zone';
 
 export function initialState(): ProjectState {
   return {

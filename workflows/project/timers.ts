@@ -1,21 +1,19 @@
 import * as wf from '@temporalio/workflow';
 import { DELIVERING } from '../stages';
-import { addDuration, parseInstant } from '../rules/duration';
-import { INBOX_FOLLOWS_PENDING_ACTIONS, type ProjectRun } from './state';
-import { periodEnd, quarterlyReviewInterval } from './pending';
+import { parseInstant } from '../rules/duration';
+import { INBOX_FOLLOWS_PENDING_ACTIONS, QUARTER_IN_ZONE, type ProjectRun } from './state';
+import { periodEnd, quarterPeriod } from './pending';
 import { declineAward } from './contest';
 
 // The project's deadlines: reviewers' reminders and lateness, the revision deadline, a partial award's re-scoping, monthly reports opening,
 // falling due and overdue, quarterly reviews, and the rectification deadline. The workflow sleeps until the next one.
 
-/** The end of the next quarter whose review is not scheduled yet, while the agreement still runs then. */
-function nextQuarterEnd(p: ProjectRun): string | null {
+/** The next quarter whose review is not scheduled yet, while the agreement still runs then. */
+function nextQuarter(p: ProjectRun): { end: string; dueAt: string } | null {
   const ag = p.state.agreement;
   if (!ag) return null;
-  const interval = quarterlyReviewInterval(p.rules);
   const seq = (p.state.quarterlyReviews?.scheduled ?? 0) + 1;
-  if (addDuration(ag.reportsFrom, interval, seq - 1) >= `${ag.endDate}T23:59:59.999Z`) return null;
-  return addDuration(ag.reportsFrom, interval, seq);
+  return quarterPeriod(p.rules, ag, seq, !!ag.reportZone && wf.patched(QUARTER_IN_ZONE));
 }
 
 export function nextDeadline(p: ProjectRun): number | null {
@@ -33,8 +31,8 @@ export function nextDeadline(p: ProjectRun): number | null {
     const last = s.reports[s.reports.length - 1];
     if (last) times.push(periodEnd(p.rules, s.agreement, last)); // the next period opens
     // Runs from before the inbox followed pending actions had no quarterly review timers.
-    const quarterEnd = nextQuarterEnd(p);
-    if (quarterEnd && wf.patched(INBOX_FOLLOWS_PENDING_ACTIONS)) times.push(quarterEnd);
+    const quarter = nextQuarter(p);
+    if (quarter && wf.patched(INBOX_FOLLOWS_PENDING_ACTIONS)) times.push(quarter.end);
   }
   if (s.stage === 'rectification' && s.rectification && !s.rectification.overdueNotified) times.push(s.rectification.dueAt);
   if (s.stage === 'rescoping' && s.rescoping) times.push(s.rescoping.dueAt);
@@ -102,15 +100,15 @@ export async function processDue(p: ProjectRun): Promise<void> {
       } else if (periods.length) {
         await p.record({ key: `${id}:report-reminder:${periods.join(',')}`, kind: 'reportReminder', actorId: null, data: { remindedPeriods: periods } });
       }
-      let quarterEnd = nextQuarterEnd(p);
-      while (quarterEnd && due(quarterEnd)) {
+      let quarter = nextQuarter(p);
+      while (quarter && due(quarter.end)) {
         const q = s.quarterlyReviews ?? { scheduled: 0, due: [] };
         s.quarterlyReviews = q;
         q.scheduled += 1;
-        const dueAt = addDuration(quarterEnd, p.rules.monitoring.reportGrace);
+        const dueAt = quarter.dueAt;
         q.due.push({ seq: q.scheduled, dueAt });
         await p.record({ key: `${id}:quarterly-review-due:${q.scheduled}`, kind: 'quarterlyReviewDue', actorId: null, data: { quarter: q.scheduled, dueAt } });
-        quarterEnd = nextQuarterEnd(p);
+        quarter = nextQuarter(p);
       }
     }
     if (changed) await p.refreshColour(`${id}:report-overdue-colour:${s.reports.filter((r) => r.overdue).map((r) => r.period).join(',')}`);
