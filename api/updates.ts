@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
-import { BusinessRuleError, ConflictError, IllegalMoveError, UnavailableError } from './errors';
-import { msg } from '../i18n';
+import { BusinessRuleError, ConflictError, IllegalMoveError, UnavailableError, says } from './errors';
+import { msg, type MessageKey } from '../i18n';
 import type { AppDeps } from './deps';
 import type { Refusal } from '../workflows/refusals';
 
@@ -58,6 +58,25 @@ export async function executeWorkflowUpdate<R, A extends object>(
   return runWorkflowUpdate(deps, target, () => handle.executeUpdate(update, { args: [args], ...(updateId ? { updateId } : {}) }));
 }
 
+interface DataErrorDetails {
+  sqlstate?: string;
+  constraint?: string | null;
+  column?: string | null;
+}
+
+/**
+ * What the database refused, said from the catalogue by its SQLSTATE (the database's own English text stays in the
+ * log): a duplicate, a missing reference, an exclusion, a check, a missing value, or a malformed value.
+ */
+export function dataRefusal(d: DataErrorDetails): ReturnType<typeof says> & { key: MessageKey; params: Record<string, string> } {
+  const code = d.sqlstate ?? '';
+  const constraint = d.constraint ?? '-';
+  const kind = code === '23505' ? 'unique' : code === '23503' ? 'foreign-key' : code === '23P01' ? 'exclusion' : code === '23514' ? 'check' : code === '23502' ? 'not-null' : 'value';
+  const key = `problem.data-refused.${kind}` as MessageKey;
+  const params: Record<string, string> = kind === 'not-null' ? { column: d.column ?? '-' } : kind === 'value' ? {} : { constraint };
+  return { ...says(key, params), key, params };
+}
+
 /** Awaits an update call (plain, or with start) within the timeout, and maps what the workflow refuses onto HTTP. */
 export async function runWorkflowUpdate<R>(deps: UpdateDeps, target: { move: string; currentStage: () => Promise<string> }, call: () => Promise<R>): Promise<R> {
   try {
@@ -78,7 +97,10 @@ export async function runWorkflowUpdate<R>(deps: UpdateDeps, target: { move: str
       if (cause.type === 'BusinessRule') throw new BusinessRuleError(errors ?? [{ field: '/body', rule: 'business-rule', message: cause.message }], message, extensions);
       if (cause.type === 'Conflict') throw new ConflictError(message ?? msg('problem.data-refused', { reason: cause.message }), { currentStage: currentStage ?? (await target.currentStage()) });
       // The database refused the data (SQLSTATE class 22 or 23): nothing was written, and retrying cannot help.
-      if (cause.type === 'DataError') throw new BusinessRuleError([{ field: '/body', rule: 'data-accepted', message: cause.message }], msg('problem.data-refused', { reason: cause.message }), extensions);
+      if (cause.type === 'DataError') {
+        const refusal = dataRefusal(extensions as DataErrorDetails);
+        throw new BusinessRuleError([{ field: '/body', rule: 'data-accepted', ...refusal }], msg(refusal.key, refusal.params), extensions);
+      }
     }
     if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test(String((err as Error)?.message))) {
       throw new IllegalMoveError(await target.currentStage(), target.move);
