@@ -34,7 +34,7 @@ export function contestIllegal(phase: string, move: ContestMove | string): Appli
  */
 export async function lockContest(trx: Knex.Transaction, contestId: string): Promise<ContestRow> {
   const row = await trx<ContestRow>('contests').where({ id: contestId }).forNoKeyUpdate().first();
-  if (!row) throw ApplicationFailure.create({ type: 'NotFound', message: `no contest ${contestId}`, nonRetryable: true });
+  if (!row) throw ApplicationFailure.create({ type: 'NotFound', message: `no contest ${contestId}`, details: [{ what: 'contest' }], nonRetryable: true });
   return row;
 }
 

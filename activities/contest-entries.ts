@@ -10,7 +10,7 @@ export const contestEntryWrites = {
   async contestEntry(trx, ev, w) {
     // FOR SHARE: phase moves lock the contest row FOR NO KEY UPDATE, so entries cannot close between the check and the write.
     const c = await trx('contests').where({ id: w.contestId }).forShare().first('id', 'phase');
-    if (!c) throw ApplicationFailure.create({ type: 'NotFound', message: `no contest ${w.contestId}`, nonRetryable: true });
+    if (!c) throw ApplicationFailure.create({ type: 'NotFound', message: `no contest ${w.contestId}`, details: [{ what: 'contest' }], nonRetryable: true });
     if (c.phase !== 'open') {
       throw illegal(c.phase, 'enterContest', msg('problem.illegal-move.contest-allowed', { move: 'enterContest', current: c.phase, allowed: 'open' }), 'contest');
     }

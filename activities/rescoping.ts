@@ -11,7 +11,7 @@ import type { WriteHandlers } from './project-event-types';
 
 async function awardedEntry(trx: Knex.Transaction, contestId: string, projectId: string) {
   const entry = await lockAwardedEntry(trx, contestId, projectId);
-  if (!entry) throw ApplicationFailure.create({ type: 'NotFound', message: `no awarded entry of project ${projectId} in contest ${contestId}`, nonRetryable: true });
+  if (!entry) throw ApplicationFailure.create({ type: 'NotFound', message: `no awarded entry of project ${projectId} in contest ${contestId}`, details: [{ what: 'entry' }], nonRetryable: true });
   return entry;
 }
 

@@ -1,7 +1,9 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
-import { BusinessRuleError, ConflictError, IllegalMoveError, UnavailableError, says } from './errors';
-import { msg, type MessageKey } from '../i18n';
+import { BusinessRuleError, ConflictError, IllegalMoveError, NotFoundError, UnavailableError, says, type Noun } from './errors';
+import { isMessageKey, msg, type MessageKey } from '../i18n';
+
+const isNoun = (what: unknown): what is Noun => typeof what === 'string' && isMessageKey(`noun.${what}`);
 import type { AppDeps } from './deps';
 import type { Refusal } from '../workflows/refusals';
 
@@ -97,6 +99,8 @@ export async function runWorkflowUpdate<R>(deps: UpdateDeps, target: { move: str
       if (cause.type === 'BusinessRule') throw new BusinessRuleError(errors ?? [{ field: '/body', rule: 'business-rule', message: cause.message }], message, extensions);
       if (cause.type === 'Conflict') throw new ConflictError(message ?? msg('problem.data-refused', { reason: cause.message }), { currentStage: currentStage ?? (await target.currentStage()) });
       // The database refused the data (SQLSTATE class 22 or 23): nothing was written, and retrying cannot help.
+      // A row the activity looked for is gone (a contest or entry removed under it): 404 naming what.
+      if (cause.type === 'NotFound') throw new NotFoundError(isNoun((cause.details?.[0] as { what?: unknown } | undefined)?.what) ? (cause.details![0] as { what: Noun }).what : 'resource');
       if (cause.type === 'DataError') {
         const refusal = dataRefusal(extensions as DataErrorDetails);
         throw new BusinessRuleError([{ field: '/body', rule: 'data-accepted', ...refusal }], msg(refusal.key, refusal.params), extensions);
