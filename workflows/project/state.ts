@@ -41,6 +41,8 @@ export const REPORT_MONTH_IN_ZONE = 'report-month-in-zone';
  * monthly reports do (before: they stepped from the first report day on the UTC calendar).
  */
 export const QUARTER_IN_ZONE = 'quarter-in-zone';
+/** The deadline timer is kept across moves that leave the next deadline where it was (before: cancelled and started again after every move). */
+export const DEADLINE_TIMER_KEPT = 'deadline-timer-kept';
 
 export function initialState(): ProjectState {
   return {
