@@ -529,7 +529,8 @@ describe('the console in a real browser', () => {
     await o.page.getByRole('cell', { name: screenedOut }).waitFor();
 
     await o.openTab('评委');
-    await o.page.getByTestId('judge-ids').fill(reviewer.id);
+    await o.pick('选择评委', '张专家');
+    await o.closeDropdowns();
     await o.page.getByTestId('add-judges').click();
     await o.page.getByRole('cell', { name: '张专家' }).waitFor();
     await o.shot('judges');

@@ -1,28 +1,22 @@
-import { useMemo, useState } from 'react';
-import { Alert, App, Button, Card, DatePicker, Descriptions, Form, Input, InputNumber, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Alert, App, Button, Card, DatePicker, Descriptions, Form, Input, Modal, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import dayjs, { type Dayjs } from 'dayjs';
 import { answer, api, unwrap } from '../api/client';
 import type { Page, Project } from '../api/types';
-import { label, yuan, zh } from '../i18n';
+import { fmt, label, yuan, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
+import { byRank, useContest, useEntries, useInvalidateContest, type Contest, type ContestEntry } from './contest-data';
+import { FundingTab } from './contest-funding';
+import { JudgesTab } from './contest-judging';
+import { ResultsTables } from './contest-results';
 
-const loadContest = (id: string) => answer(api.GET('/api/v1/contests/{id}', { params: { path: { id } } }));
-export type Contest = Awaited<ReturnType<typeof loadContest>>;
-const loadEntries = (id: string) => answer(api.GET('/api/v1/contests/{id}/entries', { params: { path: { id }, query: { limit: 100 } } }));
-type ContestEntry = Awaited<ReturnType<typeof loadEntries>>['items'][number];
-const loadJudges = (id: string) => answer(api.GET('/api/v1/contests/{id}/judges', { params: { path: { id } } }));
+export { useContest, type Contest } from './contest-data';
+
 const loadRanking = (id: string) => answer(api.GET('/api/v1/contests/{id}/ranking', { params: { path: { id } } }));
 type RankingRow = Awaited<ReturnType<typeof loadRanking>>['overall'][number];
-/** Every few seconds while the funding race is on, so funders and the organiser watch it happen. */
-const LIVE_MS = 5_000;
-const live = (phase: string | undefined) => (phase === 'funding' ? LIVE_MS : false);
-
-export function useContest(id: string) {
-  return useQuery({ queryKey: ['contest', id], queryFn: () => loadContest(id), refetchInterval: (q) => live(q.state.data?.phase) });
-}
 
 /** The phase moves without a form of their own. */
 function runMove(id: string, move: string): Promise<unknown> {
@@ -45,11 +39,6 @@ function runMove(id: string, move: string): Promise<unknown> {
   }
 }
 const BUTTON_MOVES = ['openEntries', 'closeEntries', 'startJudging', 'closeRound', 'publishRanking', 'close'];
-
-function useInvalidateContest(id: string) {
-  const queryClient = useQueryClient();
-  return () => queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'contest' && q.queryKey[1] === id });
-}
 
 function Moves({ contest }: { contest: Contest }) {
   const { message } = App.useApp();
@@ -109,13 +98,57 @@ function AwardForm({ contest }: { contest: Contest }) {
   );
 }
 
-function useEntries(contest: Contest, enabled = true) {
-  return useQuery({ queryKey: ['contest', contest.id, 'entries'], enabled, queryFn: () => loadEntries(contest.id), refetchInterval: live(contest.phase) });
+/** Screening (资格审查): the organiser screens an entry out, with the reason. */
+/** Cancelling before judging starts (取消大赛): the reason is kept and the entered projects go back to the library. */
+function CancelContest({ contest }: { contest: Contest }) {
+  const { message } = App.useApp();
+  const invalidate = useInvalidateContest(contest.id);
+  const [open, setOpen] = useState(false);
+  const [form] = Form.useForm<{ reason: string }>();
+  const [banner, setBanner] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  const entered = Object.values(contest.entryCounts ?? {}).reduce((a, b) => a + b, 0);
+  const onFinish = async (v: { reason: string }) => {
+    setBanner(null);
+    setPending(true);
+    try {
+      await answer(api.POST('/api/v1/contests/{id}/cancel', { params: { path: { id: contest.id } }, body: { reason: v.reason } }));
+      message.success(zh.contests.cancelled);
+      setOpen(false);
+      await invalidate();
+    } catch (err) {
+      setBanner(showProblem(form, err));
+    } finally {
+      setPending(false);
+    }
+  };
+  return (
+    <>
+      <Button danger onClick={() => setOpen(true)} data-testid="move-cancel">
+        {label(zh.contestMoves, 'cancel')}
+      </Button>
+      <Modal
+        open={open}
+        title={zh.contests.cancelTitle}
+        okText={zh.contests.cancelConfirm}
+        okButtonProps={{ danger: true, loading: pending, 'data-testid': 'confirm-cancel' }}
+        cancelText={zh.contests.keep}
+        onOk={() => form.submit()}
+        onCancel={() => setOpen(false)}
+        destroyOnHidden
+      >
+        <Typography.Paragraph>{fmt(zh.contests.cancelHint, { n: entered })}</Typography.Paragraph>
+        {banner && <Alert type="error" showIcon title={banner} style={{ marginBottom: 8 }} />}
+        <Form form={form} layout="vertical" onFinish={onFinish}>
+          <Form.Item name="reason" label={zh.contests.cancelReason} rules={[{ required: true, whitespace: true, message: zh.common.required }]}>
+            <Input.TextArea rows={3} maxLength={2000} />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </>
+  );
 }
 
-const byRank = (a: ContestEntry, b: ContestEntry) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.submittedAt.localeCompare(b.submittedAt);
-
-/** Screening (资格审查): the organiser screens an entry out, with the reason. */
 function ScreenForm({ contest, entry, onDone }: { contest: Contest; entry: ContestEntry; onDone: () => void }) {
   const { message } = App.useApp();
   const invalidate = useInvalidateContest(contest.id);
@@ -237,68 +270,6 @@ function EnterForm({ contest }: { contest: Contest }) {
   );
 }
 
-function JudgesTab({ contest }: { contest: Contest }) {
-  const { message } = App.useApp();
-  const me = useMe();
-  const invalidate = useInvalidateContest(contest.id);
-  const [form] = Form.useForm<{ userIds: string | string[] }>();
-  const [banner, setBanner] = useState<string | null>(null);
-  const judges = useQuery({ queryKey: ['contest', contest.id, 'judges'], queryFn: () => loadJudges(contest.id) });
-  // Admins may list the reviewers; an organiser names them by their account number (the API has no directory for them).
-  const isAdmin = hasRole(me, 'admin');
-  const reviewers = useQuery({
-    queryKey: ['users', 'reviewer'],
-    enabled: isAdmin,
-    queryFn: () => answer(api.GET('/api/v1/users', { params: { query: { role: 'reviewer', limit: 100 } } })),
-  });
-  const mayAdd = ['draft', 'open', 'screening', 'judging'].includes(contest.phase);
-  const onFinish = async (v: { userIds: string | string[] }) => {
-    setBanner(null);
-    const userIds = Array.isArray(v.userIds) ? v.userIds : v.userIds.split(/[\s,，]+/).filter(Boolean);
-    try {
-      await unwrap(api.POST('/api/v1/contests/{id}/judges', { params: { path: { id: contest.id } }, body: { userIds } }));
-      message.success(zh.contests.judgesAdded);
-      form.resetFields();
-      await invalidate();
-    } catch (err) {
-      setBanner(showProblem(form, err, (p) => (p.startsWith('/body/userIds') ? ['userIds'] : null)));
-    }
-  };
-  return (
-    <>
-      {mayAdd && (
-        <Form form={form} layout="vertical" onFinish={onFinish} style={{ maxWidth: 560, marginBottom: 12 }}>
-          {banner && <Alert type="error" showIcon title={banner} style={{ marginBottom: 8 }} />}
-          <Form.Item name="userIds" label={zh.contests.judgeIds} extra={isAdmin ? undefined : zh.contests.judgeIdsHint} rules={[{ required: true, message: zh.common.required }]}>
-            {isAdmin ? (
-              <Select mode="multiple" options={(reviewers.data?.items ?? []).map((u) => ({ value: u.id, label: u.displayName }))} />
-            ) : (
-              <Input.TextArea rows={2} data-testid="judge-ids" />
-            )}
-          </Form.Item>
-          <Button htmlType="submit" data-testid="add-judges">
-            {zh.contests.addJudges}
-          </Button>
-        </Form>
-      )}
-      <Table
-        rowKey="userId"
-        size="small"
-        pagination={false}
-        loading={judges.isPending}
-        dataSource={judges.data?.items ?? []}
-        locale={{ emptyText: zh.common.none }}
-        columns={[
-          { title: zh.contests.judge, dataIndex: 'displayName' },
-          { title: zh.contests.assigned, dataIndex: 'assigned' },
-          { title: zh.contests.scored, dataIndex: 'scored' },
-          { title: zh.contests.missing, dataIndex: 'missing' },
-        ]}
-      />
-    </>
-  );
-}
-
 function RankingTab({ contest }: { contest: Contest }) {
   const visible = Boolean(contest.publishedAt) || Boolean(contest.youRunIt && contest.finalRankingId);
   const ranking = useQuery({
@@ -341,129 +312,8 @@ function RankingTab({ contest }: { contest: Contest }) {
           { title: zh.contests.amount, dataIndex: 'amountAskedFen', render: (f: number) => `${yuan(f)} ${zh.common.yuan}` },
         ]}
       />
+      {contest.publishedAt && <ResultsTables contest={contest} />}
     </>
-  );
-}
-
-/** The funder's side: my pledges with what is left of each, a new pledge, and subscribing ranked entries. */
-function FundingTab({ contest }: { contest: Contest }) {
-  const me = useMe();
-  const { message } = App.useApp();
-  const invalidate = useInvalidateContest(contest.id);
-  const isFunder = hasRole(me, 'funder');
-  const pledges = useQuery({
-    queryKey: ['contest', contest.id, 'pledges'],
-    queryFn: () => answer(api.GET('/api/v1/contests/{id}/pledges', { params: { path: { id: contest.id }, query: { limit: 100 } } })),
-    refetchInterval: live(contest.phase),
-  });
-  // The ranked entries load when the funder opens the choice: the tab renders on the contest and the pledges.
-  const [wantEntries, setWantEntries] = useState(false);
-  const entries = useEntries(contest, wantEntries);
-  const [pledgeForm] = Form.useForm<{ kind: 'cash' | 'goods' | 'services'; value: number; description?: string }>();
-  const [subForm] = Form.useForm<{ entryId: string; pledgeId: string; amount: number }>();
-  const [banner, setBanner] = useState<string | null>(null);
-  const ranked = useMemo(() => [...(entries.data?.items ?? [])].filter((e) => e.rank !== null && e.rank !== undefined).sort(byRank), [entries.data]);
-  const toYuan = (p: string) => (p === '/body/amountFen' ? ['amount'] : p === '/body/valueFen' ? ['value'] : p.startsWith('/body/') ? [p.slice(6)] : null);
-
-  const pledge = async (v: { kind: 'cash' | 'goods' | 'services'; value: number; description?: string }) => {
-    setBanner(null);
-    try {
-      await unwrap(api.POST('/api/v1/contests/{id}/pledges', { params: { path: { id: contest.id } }, body: { kind: v.kind, valueFen: Math.round(v.value * 100), description: v.description } }));
-      message.success(zh.funding.pledged);
-      pledgeForm.resetFields();
-      await invalidate();
-    } catch (err) {
-      setBanner(showProblem(pledgeForm, err, toYuan));
-    }
-  };
-  const subscribe = async (v: { entryId: string; pledgeId: string; amount: number }) => {
-    setBanner(null);
-    try {
-      await unwrap(api.POST('/api/v1/contests/{id}/subscriptions', { params: { path: { id: contest.id } }, body: { entryId: v.entryId, pledgeId: v.pledgeId, amountFen: Math.round(v.amount * 100) } }));
-      message.success(zh.funding.subscribed);
-      subForm.resetFields(['amount']);
-      await invalidate();
-    } catch (err) {
-      setBanner(showProblem(subForm, err, toYuan));
-    }
-  };
-  const mayPledge = isFunder && ['open', 'screening', 'judging', 'results', 'funding'].includes(contest.phase);
-  return (
-    <Space direction="vertical" style={{ width: '100%' }}>
-      {contest.phase === 'funding' && <Tag color="processing" data-testid="live">{zh.contests.live}</Tag>}
-      {banner && <Alert type="error" showIcon title={banner} data-testid="form-error" />}
-      <Table
-        rowKey="id"
-        size="small"
-        pagination={false}
-        loading={pledges.isPending}
-        dataSource={pledges.data?.items ?? []}
-        locale={{ emptyText: zh.common.none }}
-        title={() => zh.funding.myPledges}
-        scroll={{ x: 420 }}
-        columns={[
-          { title: zh.funding.kind, dataIndex: 'kind', render: (k: string) => label(zh.supportKinds, k) },
-          { title: zh.funding.value, dataIndex: 'valueFen', render: (f: number) => yuan(f) },
-          { title: zh.funding.allocated, dataIndex: 'allocatedFen', render: (f: number) => yuan(f) },
-          { title: zh.funding.remaining, dataIndex: 'remainingFen', render: (f: number) => <span data-testid="pledge-remaining">{yuan(f)}</span> },
-        ]}
-      />
-      {mayPledge && (
-        <Card size="small" title={zh.funding.pledge}>
-          <Form form={pledgeForm} layout="inline" onFinish={pledge} initialValues={{ kind: 'cash' }}>
-            <Form.Item name="kind" label={zh.funding.kind}>
-              <Select style={{ width: 100 }} options={Object.entries(zh.supportKinds).map(([value, text]) => ({ value, label: text }))} />
-            </Form.Item>
-            <Form.Item name="value" label={zh.funding.value} rules={[{ required: true, message: zh.common.required }]}>
-              <InputNumber min={0.01} precision={2} style={{ width: 160 }} />
-            </Form.Item>
-            <Form.Item name="description" label={zh.funding.description}>
-              <Input maxLength={2000} />
-            </Form.Item>
-            <Button type="primary" htmlType="submit" data-testid="pledge">
-              {zh.funding.pledge}
-            </Button>
-          </Form>
-        </Card>
-      )}
-      {isFunder && (
-        <Card size="small" title={zh.funding.subscribe}>
-          {contest.phase !== 'funding' ? (
-            <Typography.Text type="secondary">{['awarded', 'closed', 'cancelled'].includes(contest.phase) ? zh.funding.over : zh.funding.notYet}</Typography.Text>
-          ) : (
-            <Form form={subForm} layout="vertical" onFinish={subscribe} style={{ maxWidth: 560 }}>
-              <Form.Item name="entryId" label={zh.funding.entry} rules={[{ required: true, message: zh.common.required }]}>
-                <Select
-                  onOpenChange={(o) => o && setWantEntries(true)}
-                  loading={wantEntries && entries.isPending}
-                  notFoundContent={zh.common.none}
-                  options={ranked.map((e) => ({
-                    value: e.id,
-                    label: `${e.rank}. ${e.title}（${zh.funding.stillNeeded} ${yuan(e.remainingNeedFen)} ${zh.common.yuan}）`,
-                    disabled: e.remainingNeedFen <= 0,
-                  }))}
-                />
-              </Form.Item>
-              <Form.Item name="pledgeId" label={zh.funding.fromPledge} rules={[{ required: true, message: zh.common.required }]}>
-                <Select
-                  options={(pledges.data?.items ?? []).map((p) => ({
-                    value: p.id,
-                    label: `${label(zh.supportKinds, p.kind)} ${yuan(p.valueFen)}（${zh.funding.remaining} ${yuan(p.remainingFen)} ${zh.common.yuan}）`,
-                    disabled: p.remainingFen <= 0,
-                  }))}
-                />
-              </Form.Item>
-              <Form.Item name="amount" label={zh.funding.amount} rules={[{ required: true, message: zh.common.required }]}>
-                <InputNumber min={0.01} precision={2} style={{ width: 180 }} />
-              </Form.Item>
-              <Button type="primary" htmlType="submit" data-testid="subscribe">
-                {zh.funding.subscribe}
-              </Button>
-            </Form>
-          )}
-        </Card>
-      )}
-    </Space>
   );
 }
 
@@ -508,7 +358,10 @@ export default function ContestPage() {
       </Descriptions>
       {runs && (
         <div style={{ marginTop: 12 }}>
-          <Moves contest={c} />
+          <Space wrap>
+            <Moves contest={c} />
+            {c.allowedMoves.includes('cancel') && <CancelContest contest={c} />}
+          </Space>
           {c.allowedMoves.includes('award') && <AwardForm contest={c} />}
         </div>
       )}

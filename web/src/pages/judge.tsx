@@ -6,7 +6,7 @@ import dayjs from 'dayjs';
 import { answer, api, unwrap } from '../api/client';
 import { fmt, zh } from '../i18n';
 import { showProblem } from '../lib/errors';
-import { useContest, type Contest } from './contest';
+import { useContest, type Contest } from './contest-data';
 
 const loadAssignments = (id: string) => answer(api.GET('/api/v1/contests/{id}/assignments', { params: { path: { id }, query: { limit: 100 } } }));
 type ContestAssignment = Awaited<ReturnType<typeof loadAssignments>>['items'][number];

@@ -11,6 +11,7 @@ import { hasRole, useMe } from '../session';
 import { AgreementTab, EvaluationTab, SupervisionTab } from './project-delivery';
 import { ColourTab, RectificationTab, VersionsTab, WorkTab } from './project-work';
 import { ClosureCard } from './project-closure';
+import { RescopingCard } from './project-rescoping';
 import { ServiceMenuTab } from './project-menu';
 
 export function useProject(id: string) {
@@ -109,6 +110,7 @@ export default function ProjectPage() {
         <Descriptions.Item label={zh.project.summary}>{p.summary || zh.common.none}</Descriptions.Item>
       </Descriptions>
       <ClosureCard project={p} />
+      <RescopingCard project={p} />
       <Tabs
         style={{ marginTop: 12 }}
         destroyOnHidden

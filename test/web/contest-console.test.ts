@@ -1,0 +1,300 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser } from 'playwright-core';
+import { ensureConsoleBuilt } from '../../bin/console-build';
+import { createUser, creditCode, startStack, type Stack, type TestUser } from '../helpers/stack';
+import { as, eventually } from '../helpers/api';
+import { contestBody, expectStatus, onlineRound, openContest } from '../helpers/contests';
+import { sampleProposal, seedProject, testRules, type Seeded } from '../helpers/projects';
+import { executeProjectUpdate } from '../../api/projects/service';
+import { assignPanel, decideReview, submitDesign, submitReviewScore } from '../../workflows/messages';
+import { Journey, launchChromium } from './browser';
+
+// The organiser runs a contest through the console, unhappy paths included: judges picked by name and one taken out,
+// a judge replaced on an entry, the funder taking back a subscription and what is left of a pledge, the results
+// tables, a partial award re-scoped by the applicant on a phone, and a second contest cancelled before judging.
+// Put in directly: the accounts, the region tree, the organisations, the programme and its approved projects;
+// the contests are created and their entries made through the API, the judges score through the API.
+jest.setTimeout(900_000);
+
+let stack: Stack;
+let server: http.Server;
+let baseUrl: string;
+let browser: Browser;
+let organiser: TestUser;
+let applicant: TestUser;
+let funder: TestUser;
+let judges: TestUser[];
+let s: Seeded;
+
+const SUFFIX = String(Date.now() % 100000);
+const JUDGE_NAMES = ['钱专家', '孙专家', '周专家'];
+const TITLES = [`长者助餐${SUFFIX}`, `童心课堂${SUFFIX}`, `邻里互助${SUFFIX}`];
+const ASKED = [3_000_000, 2_000_000, 1_000_000];
+
+/** A proposal in Chinese (the page shows its objectives and budget), otherwise the helpers' sample. */
+function chineseProposal(amountAskedFen: number) {
+  const p = sampleProposal(amountAskedFen);
+  return {
+    ...p,
+    objectives: [{ description: '减少独居老人的孤独感', indicators: [{ name: '上门探访', unit: '次', target: 120 }] }],
+    milestones: [{ name: '志愿者队伍培训完成', due: '2027-03-31' }],
+    team: { ...p.team, lead: '李华', members: (p.team.members ?? []).map((m, i) => ({ ...m, name: `社工${i + 1}` })) },
+    budgetLines: [
+      { item: '活动经费', amountFen: amountAskedFen - 1_000_000 },
+      { item: '人员经费', amountFen: 1_000_000 },
+    ],
+  };
+}
+
+async function approvedProject(title: string, amountAskedFen: number): Promise<string> {
+  const projectId = await seedProject(stack, s, { title, amountAskedFen });
+  await stack.db('projects').where({ id: projectId }).update({ draft: JSON.stringify(chineseProposal(amountAskedFen)) });
+  const reviewerId = judges[0].id;
+  await executeProjectUpdate(stack.deps, projectId, submitDesign, { actorId: reviewerId });
+  await executeProjectUpdate(stack.deps, projectId, assignPanel, { actorId: reviewerId, reviewerIds: [reviewerId] });
+  const scores = Object.fromEntries(s.rules.review.criteria.map((c) => [c.key, c.maxScore]));
+  await executeProjectUpdate(stack.deps, projectId, submitReviewScore, { actorId: reviewerId, scores, comments: '好' });
+  await executeProjectUpdate(stack.deps, projectId, decideReview, { actorId: reviewerId, decision: 'approve', comment: '同意立项' });
+  return projectId;
+}
+
+async function seed(): Promise<string[]> {
+  const names = ['湖州市', '吴兴区', '月河街道', '南园社区'];
+  const levels = ['city', 'district', 'street', 'community'];
+  let parent: string | null = null;
+  let path = '/';
+  const ids: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const [row]: { id: string }[] = await stack.db('regions').insert({ parent_id: parent, level: levels[i], name: names[i], path: '/tmp/' }).returning('id');
+    path += `${row.id}/`;
+    await stack.db('regions').where({ id: row.id }).update({ path });
+    parent = row.id;
+    ids.push(row.id);
+  }
+  const [org] = await stack.db('organisations')
+    .insert({ name: '南园社工服务中心', kind: 'social_work_organisation', grade: '4A', credit_code: creditCode(300000 + Math.floor(Math.random() * 90000)), staff_count: 8, certified_social_worker_count: 5, volunteer_count: 40, region_id: ids[3] })
+    .returning('id');
+  const [funderOrg] = await stack.db('organisations')
+    .insert({ name: '湖光集团', kind: 'company', grade: null, credit_code: creditCode(200000 + Math.floor(Math.random() * 90000)), staff_count: 0, certified_social_worker_count: 0, volunteer_count: 0, region_id: ids[0] })
+    .returning('id');
+  const rules = testRules();
+  const [programme] = await stack.db('programmes').insert({ name: `湖州社区计划${SUFFIX}`, region_id: ids[0], rules: JSON.stringify(rules) }).returning('id');
+  s = { cityId: ids[0], communityId: ids[3], communityPath: path, organisationId: org.id, programmeId: programme.id, rules };
+
+  organiser = await createUser(stack, ['organiser'], { regionId: ids[0] });
+  applicant = await createUser(stack, ['applicant'], { organisationId: org.id });
+  funder = await createUser(stack, ['funder'], { organisationId: funderOrg.id });
+  judges = [];
+  for (const name of JUDGE_NAMES) {
+    const j = await createUser(stack, ['reviewer']);
+    await stack.db('users').where({ id: j.id }).update({ display_name: name });
+    judges.push(j);
+  }
+  for (const [u, name] of [[organiser, '吴组织'], [applicant, '郑社工'], [funder, '冯出资']] as const) {
+    await stack.db('users').where({ id: u.id }).update({ display_name: name });
+  }
+  const projectIds: string[] = [];
+  for (let i = 0; i < TITLES.length; i++) projectIds.push(await approvedProject(TITLES[i], ASKED[i]));
+  return projectIds;
+}
+
+let projectIds: string[];
+
+beforeAll(async () => {
+  await ensureConsoleBuilt({ log: (l) => process.stderr.write(`[test web] ${l}\n`) });
+  stack = await startStack();
+  projectIds = await seed();
+  server = http.createServer(stack.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  await stack?.close();
+});
+
+/** A contest of one track and one online round (one judge an entry), open for entries, the projects entered. */
+async function contestWith(name: string, projects: string[]): Promise<string> {
+  const round = onlineRound({
+    name: '网络初评',
+    judgesPerEntry: 1,
+    criteria: [
+      { key: 'need', name: '需求契合', weight: 60, minScore: 0, maxScore: 10 },
+      { key: 'design', name: '项目设计', weight: 40, minScore: 0, maxScore: 10 },
+    ],
+  });
+  const id = await openContest(stack, organiser, contestBody(s, { name, tracks: [{ key: 'elderly', name: '为老服务' }], rounds: [round] }));
+  for (const projectId of projects) expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/entries`, { projectId, trackKey: 'elderly' }), 201);
+  return id;
+}
+
+describe('a contest run in the console, unhappy paths included', () => {
+  test('the organiser picks judges by name and takes one out, replaces a judge on an entry, the funder cancels a subscription and withdraws what is left of a pledge, the results show who gave what, and the partial award is re-scoped by the applicant on a phone', async () => {
+    const CONTEST = `第二届公益创投大赛${SUFFIX}`;
+    const contestId = await contestWith(CONTEST, projectIds.slice(0, 2));
+
+    // Judges picked by name from the people directory, one taken out before judging.
+    const o = await Journey.start(browser, 'contest-organiser', baseUrl);
+    await o.signIn(organiser.login, organiser.password);
+    await o.goto(`/contests/${contestId}`);
+    await o.page.getByTestId('phase').filter({ hasText: '报名中' }).waitFor();
+    await o.openTab('评委');
+    for (const name of JUDGE_NAMES) {
+      const input = o.page.getByLabel('选择评委', { exact: true });
+      await input.click();
+      await input.fill(name.slice(0, 1));
+      const list = await input.getAttribute('aria-controls');
+      await o.page.locator(`.ant-select-dropdown:has([id="${list}"]) .ant-select-item-option`).filter({ hasText: name }).first().click();
+    }
+    await o.closeDropdowns();
+    await o.shot('judges-picked');
+    await o.page.getByTestId('add-judges').click();
+    for (const name of JUDGE_NAMES) await o.page.getByTestId('judges').getByRole('cell', { name }).waitFor();
+    expect((await stack.db('contest_judges').where({ contest_id: contestId }).pluck('user_id')).sort()).toEqual(judges.map((j) => j.id).sort());
+    await o.page.getByTestId('judges').getByRole('row', { name: new RegExp(JUDGE_NAMES[2]) }).getByTestId('remove-judge').click();
+    await o.page.getByText(`将${JUDGE_NAMES[2]}移出评委库？`).waitFor();
+    await o.page.getByTestId('confirm-remove-judge').click();
+    await o.page.getByTestId('judges').getByRole('cell', { name: JUDGE_NAMES[2] }).waitFor({ state: 'detached' });
+    await o.shot('judge-removed');
+    expect((await stack.db('contest_judges').where({ contest_id: contestId }).pluck('user_id')).sort()).toEqual([judges[0].id, judges[1].id].sort());
+
+    await o.page.getByTestId('move-closeEntries').click();
+    await o.page.getByTestId('phase').filter({ hasText: '资格审查' }).waitFor();
+    await o.page.getByTestId('move-startJudging').click();
+    await o.page.getByTestId('phase').filter({ hasText: '评审中' }).waitFor();
+
+    // A reassignment: the judge of the first entry is replaced by the least-loaded one, the other judge of the pool.
+    const [entryA, entryB] = await Promise.all(projectIds.slice(0, 2).map((id) => stack.db('contest_entries').where({ contest_id: contestId, project_id: id }).first()));
+    const before = await stack.db('contest_assignments').where({ contest_id: contestId, entry_id: entryA.id, status: 'assigned' }).first();
+    const to = judges.slice(0, 2).find((j) => j.id !== before.judge_id)!;
+    await o.openTab('评委');
+    const rowA = o.page.getByTestId('assignments').getByRole('row', { name: new RegExp(TITLES[0]) });
+    await rowA.getByTestId('open-reassign').click();
+    await o.shot('reassign');
+    await o.page.getByTestId('reassign').click();
+    await rowA.getByRole('cell', { name: JUDGE_NAMES[judges.indexOf(to)], exact: true }).waitFor();
+    await o.shot('reassigned');
+    const rowsA = await stack.db('contest_assignments').where({ contest_id: contestId, entry_id: entryA.id }).select('judge_id', 'status');
+    expect(rowsA).toEqual(expect.arrayContaining([{ judge_id: before.judge_id, status: 'replaced' }, { judge_id: to.id, status: 'assigned' }]));
+
+    // The judges score through the API; the organiser closes the round and publishes the ranking in the console.
+    const open = await stack.db('contest_assignments').where({ contest_id: contestId, status: 'assigned' }).select('entry_id', 'judge_id');
+    for (const a of open) {
+      const scores = a.entry_id === entryA.id ? { need: 9, design: 8 } : { need: 7, design: 6 };
+      expectStatus(await as(stack, judges.find((j) => j.id === a.judge_id)!).put(`/api/v1/contests/${contestId}/rounds/preliminary/scores/${a.entry_id}`, { scores }), 200);
+    }
+    await o.page.reload();
+    await o.page.getByTestId('move-closeRound').click();
+    await o.page.getByTestId('phase').filter({ hasText: '结果待发布' }).waitFor();
+    await o.page.getByTestId('move-publishRanking').click();
+    await o.page.getByTestId('phase').filter({ hasText: '认购中' }).waitFor();
+
+    // The funder on a phone pledges, subscribes both entries, then cancels one subscription and withdraws what is left.
+    const f = await Journey.start(browser, 'contest-funder', baseUrl, 375);
+    await f.signIn(funder.login, funder.password);
+    await f.goto(`/contests/${contestId}`);
+    await f.page.getByTestId('pledge').waitFor();
+    await f.page.getByLabel('认捐价值（元）').fill('30000');
+    await f.page.getByTestId('pledge').click();
+    await f.page.getByTestId('pledge-remaining').filter({ hasText: '30,000.00' }).waitFor();
+    for (const [title, amount, left] of [[TITLES[0], '20000', '10,000.00'], [TITLES[1], '5000', '5,000.00']]) {
+      await f.pick('认购项目', title);
+      await f.pick('使用认捐', '现金');
+      await f.page.getByLabel('认购金额（元）').fill(amount);
+      await f.page.getByTestId('subscribe').click();
+      await f.page.getByTestId('pledge-remaining').filter({ hasText: left }).waitFor();
+    }
+    await f.page.getByTestId('subscriptions').getByRole('row', { name: new RegExp(TITLES[1]) }).getByTestId('cancel-subscription').click();
+    await f.page.getByText('5,000.00 元退回认捐').waitFor();
+    await f.shot('cancel-subscription');
+    await f.page.getByTestId('confirm-cancel-subscription').click();
+    await f.page.getByTestId('pledge-remaining').filter({ hasText: '10,000.00' }).waitFor();
+    await f.page.getByTestId('subscriptions').getByRole('cell', { name: TITLES[1] }).waitFor({ state: 'detached' });
+    const subs = await stack.db('contest_subscriptions').where({ contest_id: contestId }).select('entry_id', 'amount_fen');
+    expect(subs.map((x) => [x.entry_id, Number(x.amount_fen)])).toEqual([[entryA.id, 2_000_000]]);
+    expect(Number((await stack.db('contest_entries').where({ id: entryB.id }).first()).subscribed_fen ?? 0)).toBe(0);
+
+    await f.page.getByTestId('withdraw-pledge').click();
+    await f.page.getByText('撤回尚未认购的 10,000.00 元，已认购的 20,000.00 元保留。').waitFor();
+    await f.shot('withdraw-pledge');
+    await f.page.getByTestId('confirm-withdraw').click();
+    await f.page.getByTestId('pledge-remaining').filter({ hasText: '0.00' }).waitFor();
+    await f.shot('withdrawn');
+    const [pledgeRow] = await stack.db('contest_pledges').where({ contest_id: contestId });
+    expect([Number(pledgeRow.value_fen), Number(pledgeRow.allocated_fen)]).toEqual([2_000_000, 2_000_000]);
+    await f.signOut();
+
+    // The results tables on the ranking tab: who gave what, per funder, per track, per kind.
+    await o.page.reload();
+    await o.openTab('排名');
+    const results = o.page.getByTestId('results-entries');
+    await results.getByRole('row', { name: new RegExp(TITLES[0]) }).getByText('湖光集团（现金）20,000.00').waitFor();
+    await o.page.getByTestId('results-funders').getByRole('row', { name: /湖光集团/ }).getByRole('cell', { name: '20,000.00' }).first().waitFor();
+    await o.page.getByTestId('results-tracks').getByRole('row', { name: /为老服务/ }).getByRole('cell', { name: '50,000.00' }).waitFor();
+    await o.page.getByTestId('results-kinds').getByRole('row', { name: /现金/ }).getByRole('cell', { name: '20,000.00' }).waitFor();
+    await o.shot('results');
+    const funderRow = o.page.getByTestId('results-funders').getByRole('row', { name: /湖光集团/ });
+    expect(await funderRow.locator('td').allInnerTexts()).toEqual(['湖光集团', '20,000.00', '20,000.00', '0.00']);
+
+    // The award: the first entry gets 20,000 of the 30,000 it asked for and waits for its applicant.
+    await o.page.getByTestId('move-award').click();
+    await o.page.getByTestId('phase').filter({ hasText: '已授予' }).waitFor();
+    await o.signOut();
+    await eventually(async () => expect((await stack.db('projects').where({ id: projectIds[0] }).first()).stage).toBe('rescoping'), 60_000);
+
+    // The applicant on a phone, from the task: a budget that does not add up is refused, then one that does.
+    const a = await Journey.start(browser, 'contest-applicant', baseUrl, 375);
+    await a.signIn(applicant.login, applicant.password);
+    await a.page.getByRole('link', { name: '按资助额调整预算' }).first().click();
+    await a.page.getByTestId('rescoping').getByText('大赛资助 20,000.00 元，少于申请的 30,000.00 元').waitFor();
+    await a.page.getByTestId('open-accept-rescoping').click();
+    await a.page.getByLabel('第 1 项金额（元）').fill('15000');
+    await a.page.getByLabel('第 2 项金额（元）').fill('4000');
+    await a.page.getByTestId('rescoping-sum').filter({ hasText: '合计 19,000.00 元，资助额 20,000.00 元，相差 1,000.00 元' }).waitFor();
+    await a.shot('rescoping-off');
+    a.expect(422, /\/rescoping\/accept$/);
+    await a.page.getByTestId('accept-rescoping').click();
+    await a.page.getByTestId('rescoping-error').filter({ hasText: '预算明细之和须等于资助额' }).waitFor();
+    await a.page.getByLabel('第 2 项金额（元）').fill('5000');
+    await a.page.getByTestId('rescoping-sum').filter({ hasText: '与资助额 20,000.00 元一致' }).waitFor();
+    await a.shot('rescoping-ok');
+    await a.page.getByTestId('accept-rescoping').click();
+    await a.page.getByTestId('stage').filter({ hasText: '项目实施' }).waitFor({ timeout: 60_000 });
+    await a.shot('rescoped');
+    const project = await stack.db('projects').where({ id: projectIds[0] }).first();
+    expect(project.stage).toBe('delivery');
+    const version = await stack.db('design_versions').where({ project_id: projectIds[0], version: project.current_version }).first();
+    expect(version.proposal.budgetLines).toEqual([{ item: '活动经费', amountFen: 1_500_000 }, { item: '人员经费', amountFen: 500_000 }]);
+    expect((await stack.db('contest_entries').where({ id: entryA.id }).first()).rescoping_status).toBe('accepted');
+    await a.signOut();
+  });
+
+  test('an organiser cancels a contest before judging, with the reason, after confirming; its entered project goes back to the library', async () => {
+    const CONTEST = `停办的创投大赛${SUFFIX}`;
+    const contestId = await contestWith(CONTEST, [projectIds[2]]);
+    const o = await Journey.start(browser, 'contest-cancel', baseUrl, 375);
+    await o.signIn(organiser.login, organiser.password);
+    await o.goto(`/contests/${contestId}`);
+    await o.page.getByTestId('phase').filter({ hasText: '报名中' }).waitFor();
+    await o.page.getByTestId('move-cancel').click();
+    await o.page.getByText('已报名的 1 个项目退回项目库').waitFor();
+    // The reason is required: confirming without it is refused next to the field, nothing sent.
+    await o.page.getByTestId('confirm-cancel').click();
+    await o.page.getByText('此项必填').waitFor();
+    await o.page.getByLabel('取消理由').fill('财政预算调整，本届暂停');
+    await o.shot('cancel-confirm');
+    await o.page.getByTestId('confirm-cancel').click();
+    // The contest workflow ends a cancelled contest as closed.
+    await o.page.getByTestId('phase').filter({ hasText: '已结束' }).waitFor();
+    await o.page.getByTestId('move-cancel').waitFor({ state: 'detached' });
+    await o.shot('cancelled');
+    // A cancelled contest is closed with its entries cancelled, the reason kept; the project is back in the library.
+    expect((await stack.db('contests').where({ id: contestId }).first()).phase).toBe('closed');
+    expect(await stack.db('contest_entries').where({ contest_id: contestId }).first()).toMatchObject({ status: 'cancelled', reason: '财政预算调整，本届暂停' });
+    await eventually(async () => expect((await stack.db('projects').where({ id: projectIds[2] }).first()).stage).toBe('approved'), 60_000);
+    await o.signOut();
+  });
+});
