@@ -540,7 +540,7 @@ describe('the console in a real browser', () => {
     const [first] = await stack.db('design_versions').where({ project_id: projectId, version: 1 });
     const need = await stack.db('needs').where({ category: '居家探访', region_id: regionIds[3] }).first();
     const title = `邻里守望${SUFFIX}`;
-    const closing = await createProject(stack, applicant, s, need.id, { title, proposal: first.proposal });
+    const closing = await createProject(stack, applicant, s, need.id, { title, proposal: { ...first.proposal, milestones: [{ name: '首次入户探访', due: inDays(30) }] } });
     const off = as(stack, officer);
     expectStatus(await as(stack, applicant).post(`/api/v1/projects/${closing}/design/submit`), 200);
     expectStatus(await off.post(`/api/v1/projects/${closing}/review/panel`, { reviewerIds: [reviewer.id] }), 200);
@@ -552,6 +552,16 @@ describe('the console in a real browser', () => {
       { name: '尾款', amountFen: Math.floor(amountFen / 2), releaseOn: inDays(365) },
     ];
     expectStatus(await off.post(`/api/v1/projects/${closing}/agreement`, { amountFen, startDate: today(), endDate: inDays(365), tranches }), 200);
+    // In delivery the applicant marks the milestone done on the 监测记录 tab (its task-style link ?tab=), confirmed first.
+    const a = await Journey.start(browser, 'applicant-milestone', baseUrl, 375);
+    await a.signIn(applicant.login, applicant.password);
+    await a.goto(`/projects/${closing}?tab=monitoring`);
+    await a.page.getByTestId('complete-milestone-1').click();
+    await a.page.locator('.ant-popconfirm').getByRole('button', { name: '是' }).click();
+    await a.page.getByTestId('milestone-done-1').waitFor();
+    await a.shot('milestone-done');
+    expect((await stack.db('milestones').where({ project_id: closing, seq: 1 }).first()).done_at).not.toBeNull();
+    await a.signOut();
     expectStatus(await off.post(`/api/v1/projects/${closing}/evaluations`, { kind: 'final', evaluatorId: evaluator.id }), 200);
     expectStatus(await as(stack, evaluator).put(`/api/v1/projects/${closing}/evaluations/final`, { scores: indicatorScores(programme.rules, 92), comments: '成效明显' }), 200);
 
@@ -579,6 +589,31 @@ describe('the console in a real browser', () => {
     const closed = await stack.db('project_events').where({ project_id: closing, kind: 'closed' }).first();
     expect(closed.data).toMatchObject({ finalReport: '项目目标全部达成，服务长者 120 人，资金按计划使用', grade: 'excellent' });
     expect(await stack.db('tasks').where({ project_id: closing, status: 'open' })).toHaveLength(0);
+    await j.signOut();
+  });
+
+  test('the applicant on a phone withdraws a project still in design: the dialog asks the reason first, then the project is withdrawn and the reason kept', async () => {
+    // A third project, created through the API (the form was walked through above), still in design.
+    const programme = await stack.db('programmes').where({ name: PROGRAMME }).first();
+    const s: Seeded = { cityId: regionIds[0], communityId: regionIds[3], communityPath: regionPath, organisationId: applicantOrg, programmeId: programme.id, rules: programme.rules };
+    const [first] = await stack.db('design_versions').where({ project_id: projectId, version: 1 });
+    const need = await stack.db('needs').where({ category: '居家探访', region_id: regionIds[3] }).first();
+    const withdrawing = await createProject(stack, applicant, s, need.id, { title: `长者食堂${SUFFIX}`, proposal: first.proposal });
+    const j = await Journey.start(browser, 'applicant-withdraw', baseUrl, 375);
+    await j.signIn(applicant.login, applicant.password);
+    await j.goto(`/projects/${withdrawing}`);
+    await j.page.getByTestId('open-withdraw').click();
+    await j.page.getByTestId('withdraw').click();
+    await j.page.getByRole('dialog').getByText('此项必填').waitFor();
+    await j.page.getByLabel('撤回理由').fill('合作场地无法落实');
+    await j.shot('withdraw-dialog');
+    await j.page.getByTestId('withdraw').click();
+    await j.page.getByTestId('stage').filter({ hasText: '已撤回' }).waitFor();
+    await j.page.getByTestId('open-withdraw').waitFor({ state: 'detached' });
+    await j.shot('withdrawn');
+    expect((await stack.db('projects').where({ id: withdrawing }).first()).stage).toBe('withdrawn');
+    const event = await stack.db('project_events').where({ project_id: withdrawing, kind: 'withdrawn' }).first();
+    expect(event.data).toMatchObject({ from: 'design', reason: '合作场地无法落实' });
     await j.signOut();
   });
 
