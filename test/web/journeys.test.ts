@@ -21,6 +21,7 @@ let officer: TestUser;
 let applicant: TestUser;
 let reviewer: TestUser;
 let supervisor: TestUser;
+let ownSupervisor: TestUser;
 let evaluator: TestUser;
 let organiser: TestUser;
 let funder: TestUser;
@@ -52,6 +53,9 @@ async function seed(): Promise<void> {
   officer = await createUser(stack, ['officer'], { regionId: ids[0] });
   applicant = await createUser(stack, ['applicant'], { organisationId: org.id });
   reviewer = await createUser(stack, ['reviewer']);
+  // A supervisor of the applicant organisation itself: the officer's choice of them is refused beside the field.
+  ownSupervisor = await createUser(stack, ['supervisor'], { organisationId: org.id });
+  await stack.db('users').where({ id: ownSupervisor.id }).update({ display_name: '钟督导' });
   await stack.db('users').where({ id: officer.id }).update({ display_name: '王官员' });
   await stack.db('users').where({ id: applicant.id }).update({ display_name: '李社工' });
   await stack.db('users').where({ id: reviewer.id }).update({ display_name: '张专家' });
@@ -189,6 +193,42 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
+  test('the officer replaces the reviewer who has not scored by one picked by name; "automatic" with no free reviewer left is refused beside the field; the first reviewer is put back', async () => {
+    // A second reviewer joins after the panel was drawn (accounts are put in directly).
+    const second = await createUser(stack, ['reviewer']);
+    await stack.db('users').where({ id: second.id }).update({ display_name: '刘专家' });
+    const j = await Journey.start(browser, 'officer-reassign', baseUrl);
+    await j.signIn(officer.login, officer.password);
+    await j.goto(`/projects/${projectId}/review`);
+    await j.page.getByRole('cell', { name: '张专家' }).waitFor();
+    await j.page.getByTestId('open-reassign').click();
+    await j.page.getByLabel('新的评审专家', { exact: true }).click();
+    await j.page.getByLabel('新的评审专家', { exact: true }).fill('刘');
+    await j.page.locator('.ant-select-item-option').filter({ hasText: '刘专家' }).click();
+    await j.shot('reassign-form');
+    await j.page.getByTestId('reassign').click();
+    await j.page.getByRole('row', { name: /刘专家.*待评分/ }).waitFor();
+    await j.page.getByRole('row', { name: /张专家.*已更换/ }).waitFor();
+    await j.shot('reassigned');
+    const seat = async (id: string) => (await stack.db('review_assignments').where({ project_id: projectId, reviewer_id: id }).first())?.status;
+    expect([await seat(reviewer.id), await seat(second.id)]).toEqual(['replaced', 'assigned']);
+
+    // Chosen automatically: both reviewers have sat on this panel, so none is left; the refusal is under the choice.
+    await j.page.getByRole('row', { name: /刘专家/ }).getByTestId('open-reassign').click();
+    j.expect(422, /\/review\/reassign$/);
+    await j.page.getByTestId('reassign').click();
+    await j.page.locator('.ant-form-item-explain-error').filter({ hasText: '没有足够的独立评审专家' }).waitFor();
+    await j.shot('reassign-refused');
+    expect(await seat(second.id)).toBe('assigned');
+
+    await j.pick('新的评审专家', '张专家');
+    await j.page.getByTestId('reassign').click();
+    await j.page.getByRole('row', { name: /张专家.*待评分/ }).waitFor();
+    await j.shot('reassigned-back');
+    expect([await seat(reviewer.id), await seat(second.id)]).toEqual(['assigned', 'replaced']);
+    await j.signOut();
+  });
+
   test('the reviewer on a phone scores the rubric from the task, and the scores are stored', async () => {
     const j = await Journey.start(browser, 'reviewer', baseUrl, 375);
     await j.signIn(reviewer.login, reviewer.password);
@@ -256,8 +296,6 @@ describe('the console in a real browser', () => {
     // The volunteer is registered through the API (the console has no volunteer pages yet).
     const volunteer = await as(stack, applicant).post('/api/v1/volunteers').send({ name: '陈志愿' });
     expect(volunteer.status).toBe(201);
-    // One complaint turns the project blue: the colour history shows it later with its reason.
-    expect((await as(stack, officer).post(`/api/v1/projects/${projectId}/complaints`).send({ receivedOn: '2026-11-20', description: '探访时间不固定' })).status).toBe(201);
     const j = await Journey.start(browser, 'applicant-delivery', baseUrl, 375);
     await j.signIn(applicant.login, applicant.password);
     await j.goto(`/projects/${projectId}`);
@@ -295,8 +333,46 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
+  test('the officer assigns the supervisor on the project page (one from the applicant organisation refused beside the field), records a complaint and a quarterly review; all stored', async () => {
+    const j = await Journey.start(browser, 'officer-monitoring', baseUrl);
+    await j.signIn(officer.login, officer.password);
+    await j.goto(`/projects/${projectId}`);
+    await j.openTab('督导');
+    await j.page.getByTestId('supervisor-name').filter({ hasText: '尚未指派督导' }).waitFor();
+    await j.pick('督导专家', '钟督导');
+    j.expect(422, /\/supervisor$/);
+    await j.page.getByTestId('assign-supervisor').click();
+    await j.page.locator('.ant-form-item-explain-error').filter({ hasText: '属于申报机构' }).waitFor();
+    await j.shot('supervisor-refused');
+    expect((await stack.db('projects').where({ id: projectId }).first()).supervisor_id).toBeNull();
+    await j.pick('督导专家', '赵督导');
+    await j.page.getByTestId('assign-supervisor').click();
+    await j.page.getByTestId('supervisor-name').filter({ hasText: '赵督导' }).waitFor();
+    await j.shot('supervisor-assigned');
+    expect((await stack.db('projects').where({ id: projectId }).first()).supervisor_id).toBe(supervisor.id);
+
+    // One complaint turns the project blue: the colour history shows it later with its reason.
+    await j.openTab('监测记录');
+    await j.page.getByTestId('record-complaint').waitFor();
+    await j.page.getByLabel('投诉内容').fill('探访时间不固定');
+    await j.page.getByTestId('record-complaint').click();
+    await j.page.getByTestId('complaints').getByRole('cell', { name: '探访时间不固定' }).waitFor();
+    const complaints = await stack.db('complaints').where({ project_id: projectId });
+    expect(complaints.map((c) => [c.description, c.recorded_by])).toEqual([['探访时间不固定', officer.id]]);
+
+    await j.page.getByLabel('会议纪要').fill('服务进度正常，下季度增加探访频次');
+    await j.page.getByLabel('参会人员').fill('王官员\n李社工');
+    await j.shot('quarterly-form');
+    await j.page.getByTestId('record-quarterly-review').click();
+    await j.page.getByTestId('quarterly-reviews').getByRole('cell', { name: '服务进度正常，下季度增加探访频次' }).waitFor();
+    await j.shot('monitoring');
+    const reviews = await stack.db('quarterly_reviews').where({ project_id: projectId });
+    expect(reviews.map((r) => [r.notes, r.attendees, r.recorded_by])).toEqual([['服务进度正常，下季度增加探访频次', ['王官员', '李社工'], officer.id]]);
+    expect(reviews[0].quarter).toMatch(/^\d{4}-Q[1-4]$/);
+    await j.signOut();
+  });
+
   test('the supervisor on a phone records a visit from the task; the supervision index is shown and stored', async () => {
-    expect((await as(stack, officer).post(`/api/v1/projects/${projectId}/supervisor`).send({ supervisorId: supervisor.id })).status).toBe(200);
     const j = await Journey.start(browser, 'supervisor', baseUrl, 375);
     await j.signIn(supervisor.login, supervisor.password);
     await j.page.getByRole('link', { name: '督导走访' }).first().click();
@@ -315,8 +391,23 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
-  test('the evaluator scores the final evaluation from the task; the grade and the subsidy are shown and stored', async () => {
-    expect((await as(stack, officer).post(`/api/v1/projects/${projectId}/evaluations`).send({ kind: 'final', evaluatorId: evaluator.id })).status).toBe(200);
+  test('the officer assigns the final evaluation\'s evaluator on the project page, which moves the project to evaluation; the evaluator scores it from the task; the grade and the subsidy are shown and stored', async () => {
+    const o = await Journey.start(browser, 'officer-evaluator', baseUrl);
+    await o.signIn(officer.login, officer.password);
+    await o.goto(`/projects/${projectId}`);
+    await o.openTab('评估');
+    await o.page.getByTestId('assign-evaluator').waitFor();
+    await o.page.getByRole('radio', { name: '结项评估' }).check();
+    await o.pick('评估员', '钱评估');
+    await o.shot('evaluator-form');
+    await o.page.getByTestId('assign-evaluator').click();
+    await o.page.getByTestId('stage').filter({ hasText: '绩效评估' }).waitFor();
+    await o.page.getByRole('cell', { name: '钱评估' }).waitFor();
+    await o.shot('evaluator-assigned');
+    expect(await stack.db('evaluations').where({ project_id: projectId, kind: 'final' }).first()).toMatchObject({ evaluator_id: evaluator.id, submitted_at: null });
+    expect((await stack.db('projects').where({ id: projectId }).first()).stage).toBe('evaluation');
+    await o.signOut();
+
     const j = await Journey.start(browser, 'evaluator', baseUrl);
     await j.signIn(evaluator.login, evaluator.password);
     await j.page.getByRole('link', { name: '绩效评估' }).first().click();
@@ -449,7 +540,7 @@ describe('the console in a real browser', () => {
     const [first] = await stack.db('design_versions').where({ project_id: projectId, version: 1 });
     const need = await stack.db('needs').where({ category: '居家探访', region_id: regionIds[3] }).first();
     const title = `邻里守望${SUFFIX}`;
-    const closing = await createProject(stack, applicant, s, need.id, { title, proposal: first.proposal });
+    const closing = await createProject(stack, applicant, s, need.id, { title, proposal: { ...first.proposal, milestones: [{ name: '首次入户探访', due: inDays(30) }] } });
     const off = as(stack, officer);
     expectStatus(await as(stack, applicant).post(`/api/v1/projects/${closing}/design/submit`), 200);
     expectStatus(await off.post(`/api/v1/projects/${closing}/review/panel`, { reviewerIds: [reviewer.id] }), 200);
@@ -461,6 +552,16 @@ describe('the console in a real browser', () => {
       { name: '尾款', amountFen: Math.floor(amountFen / 2), releaseOn: inDays(365) },
     ];
     expectStatus(await off.post(`/api/v1/projects/${closing}/agreement`, { amountFen, startDate: today(), endDate: inDays(365), tranches }), 200);
+    // In delivery the applicant marks the milestone done on the 监测记录 tab (its task-style link ?tab=), confirmed first.
+    const a = await Journey.start(browser, 'applicant-milestone', baseUrl, 375);
+    await a.signIn(applicant.login, applicant.password);
+    await a.goto(`/projects/${closing}?tab=monitoring`);
+    await a.page.getByTestId('complete-milestone-1').click();
+    await a.page.locator('.ant-popconfirm').getByRole('button', { name: '是' }).click();
+    await a.page.getByTestId('milestone-done-1').waitFor();
+    await a.shot('milestone-done');
+    expect((await stack.db('milestones').where({ project_id: closing, seq: 1 }).first()).done_at).not.toBeNull();
+    await a.signOut();
     expectStatus(await off.post(`/api/v1/projects/${closing}/evaluations`, { kind: 'final', evaluatorId: evaluator.id }), 200);
     expectStatus(await as(stack, evaluator).put(`/api/v1/projects/${closing}/evaluations/final`, { scores: indicatorScores(programme.rules, 92), comments: '成效明显' }), 200);
 
@@ -488,6 +589,31 @@ describe('the console in a real browser', () => {
     const closed = await stack.db('project_events').where({ project_id: closing, kind: 'closed' }).first();
     expect(closed.data).toMatchObject({ finalReport: '项目目标全部达成，服务长者 120 人，资金按计划使用', grade: 'excellent' });
     expect(await stack.db('tasks').where({ project_id: closing, status: 'open' })).toHaveLength(0);
+    await j.signOut();
+  });
+
+  test('the applicant on a phone withdraws a project still in design: the dialog asks the reason first, then the project is withdrawn and the reason kept', async () => {
+    // A third project, created through the API (the form was walked through above), still in design.
+    const programme = await stack.db('programmes').where({ name: PROGRAMME }).first();
+    const s: Seeded = { cityId: regionIds[0], communityId: regionIds[3], communityPath: regionPath, organisationId: applicantOrg, programmeId: programme.id, rules: programme.rules };
+    const [first] = await stack.db('design_versions').where({ project_id: projectId, version: 1 });
+    const need = await stack.db('needs').where({ category: '居家探访', region_id: regionIds[3] }).first();
+    const withdrawing = await createProject(stack, applicant, s, need.id, { title: `长者食堂${SUFFIX}`, proposal: first.proposal });
+    const j = await Journey.start(browser, 'applicant-withdraw', baseUrl, 375);
+    await j.signIn(applicant.login, applicant.password);
+    await j.goto(`/projects/${withdrawing}`);
+    await j.page.getByTestId('open-withdraw').click();
+    await j.page.getByTestId('withdraw').click();
+    await j.page.getByRole('dialog').getByText('此项必填').waitFor();
+    await j.page.getByLabel('撤回理由').fill('合作场地无法落实');
+    await j.shot('withdraw-dialog');
+    await j.page.getByTestId('withdraw').click();
+    await j.page.getByTestId('stage').filter({ hasText: '已撤回' }).waitFor();
+    await j.page.getByTestId('open-withdraw').waitFor({ state: 'detached' });
+    await j.shot('withdrawn');
+    expect((await stack.db('projects').where({ id: withdrawing }).first()).stage).toBe('withdrawn');
+    const event = await stack.db('project_events').where({ project_id: withdrawing, kind: 'withdrawn' }).first();
+    expect(event.data).toMatchObject({ from: 'design', reason: '合作场地无法落实' });
     await j.signOut();
   });
 

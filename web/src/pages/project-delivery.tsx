@@ -8,6 +8,7 @@ import { fmt, label, yuan, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
 import { criterionName } from '../lib/criteria';
+import { EvaluatorCard, PersonName, readsPeople, SupervisorCard } from './project-assignments';
 
 // The project page's delivery tabs: the agreement and its tranches, supervision visits, evaluations.
 
@@ -286,6 +287,7 @@ export function SupervisionTab({ project }: { project: ProjectDetail }) {
   if (monitoring.isError) return <Typography.Text type="secondary">{problemText(monitoring.error)}</Typography.Text>;
   return (
     <>
+      <SupervisorCard project={project} />
       <Table
         rowKey="id"
         size="small"
@@ -391,6 +393,9 @@ export function EvaluationTab({ project }: { project: ProjectDetail }) {
         scroll={{ x: 480 }}
         columns={[
           { title: zh.evaluation.kind, dataIndex: 'kind', render: (k: string) => label(zh.evaluationKinds, k) },
+          ...(readsPeople(me)
+            ? [{ title: zh.evaluation.evaluator, dataIndex: 'evaluatorId', render: (e: string | null) => (e ? <PersonName role="evaluator" id={e} fallback={zh.evaluation.assignedSomeone} /> : '—') }]
+            : []),
           { title: zh.evaluation.score, dataIndex: 'score', render: (s: number | null) => (s === null ? zh.evaluation.pending : s.toFixed(1)) },
           { title: zh.evaluation.grade, dataIndex: 'grade', render: (g: string | null) => (g ? <Tag data-testid="grade">{label(zh.grades, g)}</Tag> : '—') },
           {
@@ -406,6 +411,7 @@ export function EvaluationTab({ project }: { project: ProjectDetail }) {
         ]}
       />
       {mine && hasRole(me, 'evaluator') && indicators.length > 0 && <EvaluationForm project={project} kind={mine.kind} indicators={indicators} />}
+      {evaluations.data && <EvaluatorCard project={project} submitted={evaluations.data.items.filter((e) => e.submittedAt !== null).map((e) => e.kind)} />}
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { App, Button, Card, Descriptions, Space, Table, Tabs, Tag, Timeline, Typography } from 'antd';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import dayjs from 'dayjs';
 import { answer, api, unwrap } from '../api/client';
 import type { ProjectDetail, Proposal, Review, TimelineEvent } from '../api/types';
@@ -13,6 +13,7 @@ import { ColourTab, RectificationTab, VersionsTab, WorkTab } from './project-wor
 import { ClosureCard } from './project-closure';
 import { RescopingCard } from './project-rescoping';
 import { ServiceMenuTab } from './project-menu';
+import { MonitoringTab, WithdrawButton } from './project-monitoring';
 
 export function useProject(id: string) {
   return useQuery({ queryKey: ['project', id], queryFn: async (): Promise<ProjectDetail> => {
@@ -64,6 +65,8 @@ function TimelineTab({ id }: { id: string }) {
 
 export default function ProjectPage() {
   const { id } = useParams() as { id: string };
+  // A task opens the tab where it is done (?tab=supervision, evaluation, monitoring).
+  const [search] = useSearchParams();
   const me = useMe();
   const { message } = App.useApp();
   const queryClient = useQueryClient();
@@ -94,6 +97,7 @@ export default function ProjectPage() {
           )}
           {hasRole(me, 'officer') && stage === 'review' && <Link to={`/projects/${id}/review`}>{zh.project.reviewPage}</Link>}
           {hasRole(me, 'reviewer') && stage === 'review' && <Link to={`/projects/${id}/score`}>{zh.project.scorePage}</Link>}
+          <WithdrawButton project={p} />
         </Space>
       }
     >
@@ -114,6 +118,7 @@ export default function ProjectPage() {
       <Tabs
         style={{ marginTop: 12 }}
         destroyOnHidden
+        defaultActiveKey={search.get('tab') ?? undefined}
         items={[
           {
             key: 'record',
@@ -148,6 +153,7 @@ export default function ProjectPage() {
           ...(hasRole(me, 'officer', 'reviewer', 'applicant', 'admin') ? [{ key: 'review', label: zh.project.review, children: <ReviewTab id={id} /> }] : []),
           { key: 'agreement', label: zh.delivery.tab, children: <AgreementTab project={p} /> },
           { key: 'work', label: zh.work.tab, children: <WorkTab project={p} /> },
+          { key: 'monitoring', label: zh.monitoring.tab, children: <MonitoringTab project={p} /> },
           ...(['delivery', 'rectification', 'evaluation', 'closed', 'terminated'].includes(stage) ? [{ key: 'service-menu', label: zh.serviceMenu.tab, children: <ServiceMenuTab project={p} /> }] : []),
           { key: 'supervision', label: zh.supervision.tab, children: <SupervisionTab project={p} /> },
           { key: 'evaluation', label: zh.evaluation.tab, children: <EvaluationTab project={p} /> },

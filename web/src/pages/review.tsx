@@ -5,9 +5,48 @@ import { useNavigate, useParams } from 'react-router';
 import dayjs from 'dayjs';
 import { api, unwrap } from '../api/client';
 import type { Review } from '../api/types';
-import { label, zh } from '../i18n';
+import { fmt, label, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
+import { PersonSelect } from '../lib/person-select';
 import { useProject } from './project';
+
+const AUTOMATIC = 'automatic';
+
+/** The officer replaces a reviewer who has not scored: by a reviewer they pick, or the least loaded independent one. */
+function ReassignForm({ id, seat, onDone }: { id: string; seat: { reviewerId: string; reviewerName: string | null }; onDone: () => Promise<unknown> }) {
+  const { message } = App.useApp();
+  const [form] = Form.useForm<{ toReviewerId: string }>();
+  const [banner, setBanner] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const onFinish = async (v: { toReviewerId: string }) => {
+    setBanner(null);
+    setBusy(true);
+    try {
+      const body = { fromReviewerId: seat.reviewerId, ...(v.toReviewerId === AUTOMATIC ? {} : { toReviewerId: v.toReviewerId }) };
+      await unwrap(api.POST('/api/v1/projects/{id}/review/reassign', { params: { path: { id } }, body }));
+      message.success(zh.review.reassigned);
+      await onDone();
+    } catch (err) {
+      // "No free reviewer" names the whole body: it belongs under the choice too.
+      setBanner(showProblem(form, err, (p) => (p === '/body/toReviewerId' || p === '/body' ? ['toReviewerId'] : null)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card size="small" title={fmt(zh.review.reassignTitle, { name: seat.reviewerName ?? '—' })} style={{ marginTop: 12, maxWidth: 560 }}>
+      {banner && <Alert type="error" showIcon title={banner} style={{ marginBottom: 8 }} />}
+      <Form form={form} layout="vertical" onFinish={onFinish} initialValues={{ toReviewerId: AUTOMATIC }}>
+        <Form.Item name="toReviewerId" label={zh.review.reassignTo} rules={[{ required: true, message: zh.common.required }]}>
+          <PersonSelect role="reviewer" extra={[{ value: AUTOMATIC, label: zh.review.automatic }]} />
+        </Form.Item>
+        <Button type="primary" htmlType="submit" loading={busy} data-testid="reassign">
+          {zh.review.confirmReassign}
+        </Button>
+      </Form>
+    </Card>
+  );
+}
 
 interface Decision {
   decision: 'approve' | 'revise' | 'reject';
@@ -22,6 +61,7 @@ export default function ReviewPage() {
   const queryClient = useQueryClient();
   const [form] = Form.useForm<Decision>();
   const [banner, setBanner] = useState<string | null>(null);
+  const [replacing, setReplacing] = useState<string | null>(null);
   const project = useProject(id);
   const review = useQuery({ queryKey: ['review', id], queryFn: () => unwrap<Review>(api.GET('/api/v1/projects/{id}/review', { params: { path: { id } } })) });
   const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['review', id] }), queryClient.invalidateQueries({ queryKey: ['project', id] }), queryClient.invalidateQueries({ queryKey: ['tasks'] })]);
@@ -49,6 +89,8 @@ export default function ReviewPage() {
 
   const panel = review.data?.panel ?? [];
   const allScored = panel.length > 0 && panel.every((p) => p.status !== 'assigned');
+  const inReview = (project.data?.live?.stage ?? project.data?.stage) === 'review' && !review.data?.decision;
+  const replacingSeat = inReview ? panel.find((p) => p.status === 'assigned' && p.reviewerId === replacing) : undefined;
   return (
     <Card title={`${zh.review.title}：${project.data?.title ?? ''}`}>
       {banner && <Alert type="error" showIcon title={banner} style={{ marginBottom: 12 }} data-testid="form-error" />}
@@ -65,8 +107,33 @@ export default function ReviewPage() {
           { title: zh.review.status, dataIndex: 'status', render: (s: string) => label(zh.reviewStatus, s) },
           { title: zh.review.dueAt, dataIndex: 'dueAt', render: (d: string) => dayjs(d).format('YYYY-MM-DD HH:mm') },
           { title: zh.review.total, dataIndex: 'total', render: (t: number | null) => (t === null ? '—' : t.toFixed(1)) },
+          ...(inReview
+            ? [
+                {
+                  title: '',
+                  key: 'reassign',
+                  render: (_: unknown, r: Review['panel'][number]) =>
+                    r.status === 'assigned' && r.reviewerId ? (
+                      <Button size="small" onClick={() => setReplacing(r.reviewerId)} data-testid="open-reassign">
+                        {zh.review.reassign}
+                      </Button>
+                    ) : null,
+                },
+              ]
+            : []),
         ]}
       />
+      {replacingSeat && (
+        <ReassignForm
+          key={replacingSeat.reviewerId}
+          id={id}
+          seat={{ reviewerId: replacingSeat.reviewerId!, reviewerName: replacingSeat.reviewerName }}
+          onDone={async () => {
+            setReplacing(null);
+            await refresh();
+          }}
+        />
+      )}
       {review.data && panel.length === 0 && (
         <Button type="primary" style={{ marginTop: 12 }} loading={assign.isPending} onClick={() => assign.mutate()} data-testid="assign-panel">
           {zh.review.assignAuto}

@@ -15,6 +15,7 @@ export function taskLink(t: Task): string {
   if (t.projectId) {
     switch (t.kind) {
       case 'assign_panel':
+      case 'reassign_reviewer':
       case 'decide_review':
         return `/projects/${t.projectId}/review`;
       case 'score_review':
@@ -23,6 +24,12 @@ export function taskLink(t: Task): string {
       case 'monthly_report_due':
       case 'monthly_report_reminder':
         return `/projects/${t.projectId}/report`;
+      case 'supervise':
+        return `/projects/${t.projectId}?tab=supervision`;
+      case 'evaluate':
+        return `/projects/${t.projectId}?tab=evaluation`;
+      case 'quarterly_review':
+        return `/projects/${t.projectId}?tab=monitoring`;
       default:
         return `/projects/${t.projectId}`;
     }
