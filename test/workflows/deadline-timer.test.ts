@@ -1,6 +1,6 @@
-// Issue 8 (lifecycle speed): a move that leaves the project's next deadline where it was keeps the deadline's timer;
-// before `deadline-timer-kept` every move cancelled the timer and started it again (two commands and two events).
-import { startStack, type Stack } from '../helpers/stack';
+// The project workflow's deadlines: a move that leaves the next deadline where it was keeps its timer (issue 8; before
+// `deadline-timer-kept` every move cancelled the timer and started it again), and the final evaluator's task due at the end.
+import { startStack, createUser, type Stack } from '../helpers/stack';
 import { as } from '../helpers/api';
 import { seedProgramme, testRules } from '../helpers/projects';
 import { createCast, createProject, driveTo, expectStatus, seedNeed } from '../helpers/lifecycle';
@@ -37,4 +37,21 @@ test('three spending entries in delivery start and cancel no timer: the report d
   }
   expect(await stack.db('spending_entries').where({ project_id: id }).count({ n: '*' }).first()).toEqual({ n: '3' });
   expect(await timerEvents(id)).toEqual(before);
+});
+
+test("from signing, the officer's inbox holds the final evaluator's assignment, due when the agreement ends; assigning the evaluator closes it", async () => {
+  const rules = testRules();
+  const s = await seedProgramme(stack, rules);
+  const cast = await createCast(stack, s);
+  const id = await createProject(stack, cast.applicant, s, await seedNeed(stack, s.communityId));
+  await driveTo(stack, cast, rules, id, 'delivery');
+  const task = () => stack.db('tasks').where({ key: `${id}:final-evaluator` }).first();
+  const open = await task();
+  expect(open).toMatchObject({ kind: 'assign_final_evaluator', role: 'officer', status: 'open' });
+  const agreement = await stack.db('agreements').where({ project_id: id }).first();
+  // The end of the agreement's last day in Shanghai: 16:00 UTC that day.
+  expect(new Date(open.due_at).toISOString()).toBe(`${String(agreement.end_date instanceof Date ? agreement.end_date.toISOString().slice(0, 10) : agreement.end_date)}T16:00:00.000Z`);
+  const evaluator = await createUser(stack, ['evaluator']);
+  expectStatus(await as(stack, cast.officer).post(`/api/v1/projects/${id}/evaluations`, { kind: 'final', evaluatorId: evaluator.id }), 200);
+  expect(await task()).toMatchObject({ status: 'done' });
 });

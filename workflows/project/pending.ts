@@ -115,6 +115,11 @@ export function pendingActions(s: ProjectState, c: PendingContext): PendingActio
       officer(`recordQuarterlyReview quarter ${q.seq}`, 'quarterly_review', msg('task.quarterly-review', { seq: q.seq }), `${id}:quarterly-review:${q.seq}`, q.dueAt);
     }
   }
+  // The final evaluation starts when the officer assigns its evaluator: the task is there from signing, due when the agreement ends.
+  if (stage === 'delivery' && s.agreement && !s.evaluations.final) {
+    const end = agreementEnd(s.agreement);
+    officer('assignEvaluator final', 'assign_final_evaluator', msg('task.assign-final-evaluator', { dueAt: end, timeZone: zone }), `${id}:final-evaluator`, end);
+  }
   if (stage === 'rectification' && s.rectification) {
     const r = s.rectification;
     if (r.planned) officer('completeRectification', 'rectification_review', msg('task.rectification-review'), `${id}:rectify-check:${r.id}`, r.dueAt);

@@ -27,6 +27,7 @@ export function taskLink(t: Task): string {
       case 'supervise':
         return `/projects/${t.projectId}?tab=supervision`;
       case 'evaluate':
+      case 'assign_final_evaluator':
         return `/projects/${t.projectId}?tab=evaluation`;
       case 'quarterly_review':
         return `/projects/${t.projectId}?tab=monitoring`;
