@@ -1,4 +1,4 @@
-import { api, unwrap } from './api/client';
+import { answer, api } from './api/client';
 import type { Session } from './api/types';
 import { projectsPage } from './pages/library-query';
 import { queryClient } from './query-client';
@@ -11,7 +11,7 @@ import { queryClient } from './query-client';
 const signedIn = document.cookie.split('; ').includes('fuhua_signed_in=1');
 
 /** The session check of the first render (null: none, or it failed; SessionProvider then shows the sign-in page). */
-export const bootSession: Promise<Session | null> = signedIn ? unwrap<Session>(api.GET('/api/v1/auth/session')).catch(() => null) : Promise.resolve(null);
+export const bootSession: Promise<Session | null> = signedIn ? answer(api.GET('/api/v1/auth/session')).catch(() => null) : Promise.resolve(null);
 
 if (signedIn) {
   const path = window.location.pathname;

@@ -3,7 +3,6 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import dayjs from 'dayjs';
 import { answer, api, unwrap } from '../api/client';
-import type { ProjectDetail, Proposal, Review, TimelineEvent } from '../api/types';
 import { fmt, label, yuan, zh } from '../i18n';
 import { problemText } from '../lib/errors';
 import { colourTag } from '../lib/tags';
@@ -14,15 +13,11 @@ import { ClosureCard } from './project-closure';
 import { ServiceMenuTab } from './project-menu';
 
 export function useProject(id: string) {
-  return useQuery({ queryKey: ['project', id], queryFn: async (): Promise<ProjectDetail> => {
-      const p = await answer(api.GET('/api/v1/projects/{id}', { params: { path: { id } } }));
-      return { ...p, draft: (p.draft as unknown as Proposal | null) ?? null };
-    },
-  });
+  return useQuery({ queryKey: ['project', id], queryFn: () => answer(api.GET('/api/v1/projects/{id}', { params: { path: { id } } })) });
 }
 
 function ReviewTab({ id }: { id: string }) {
-  const review = useQuery({ queryKey: ['review', id], queryFn: () => unwrap<Review>(api.GET('/api/v1/projects/{id}/review', { params: { path: { id } } })) });
+  const review = useQuery({ queryKey: ['review', id], queryFn: () => answer(api.GET('/api/v1/projects/{id}/review', { params: { path: { id } } })) });
   if (review.isError) return <Typography.Text type="secondary">{problemText(review.error)}</Typography.Text>;
   return (
     <>
@@ -50,7 +45,7 @@ function ReviewTab({ id }: { id: string }) {
 }
 
 function TimelineTab({ id }: { id: string }) {
-  const events = useQuery({ queryKey: ['timeline', id], queryFn: () => unwrap<{ items: TimelineEvent[] }>(api.GET('/api/v1/projects/{id}/timeline', { params: { path: { id } } })) });
+  const events = useQuery({ queryKey: ['timeline', id], queryFn: () => answer(api.GET('/api/v1/projects/{id}/timeline', { params: { path: { id } } })) });
   return (
     <Timeline
       items={(events.data?.items ?? []).map((e) => ({
@@ -116,7 +111,7 @@ export default function ProjectPage() {
           {
             key: 'record',
             label: zh.project.record,
-            children: draft ? (
+            children: (
               <Descriptions size="small" column={1}>
                 <Descriptions.Item label={zh.project.objectives}>
                   {draft.objectives.map((o, i) => (
@@ -136,8 +131,6 @@ export default function ProjectPage() {
                   ))}
                 </Descriptions.Item>
               </Descriptions>
-            ) : (
-              zh.common.none
             ),
           },
           { key: 'versions', label: zh.versions.tab, children: <VersionsTab project={p} /> },

@@ -3,16 +3,13 @@ import { Alert, App, Button, Card, Form, Input, Radio, Table } from 'antd';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router';
 import dayjs from 'dayjs';
-import { api, unwrap } from '../api/client';
-import type { Review } from '../api/types';
+import { answer, api, unwrap } from '../api/client';
+import type { RequestBody } from '../api/types';
 import { label, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { useProject } from './project';
 
-interface Decision {
-  decision: 'approve' | 'revise' | 'reject';
-  comment: string;
-}
+type Decision = RequestBody<'/api/v1/projects/{id}/review/decision'>;
 
 /** The officer's review of a project: assign the panel, watch the scores, decide. */
 export default function ReviewPage() {
@@ -23,7 +20,7 @@ export default function ReviewPage() {
   const [form] = Form.useForm<Decision>();
   const [banner, setBanner] = useState<string | null>(null);
   const project = useProject(id);
-  const review = useQuery({ queryKey: ['review', id], queryFn: () => unwrap<Review>(api.GET('/api/v1/projects/{id}/review', { params: { path: { id } } })) });
+  const review = useQuery({ queryKey: ['review', id], queryFn: () => answer(api.GET('/api/v1/projects/{id}/review', { params: { path: { id } } })) });
   const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['review', id] }), queryClient.invalidateQueries({ queryKey: ['project', id] }), queryClient.invalidateQueries({ queryKey: ['tasks'] })]);
 
   const assign = useMutation({
