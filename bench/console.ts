@@ -21,7 +21,7 @@ async function loadProjects(stack: BenchStack, s: Seed): Promise<number> {
   const existing = Number((await stack.db('projects').count({ n: '*' }))[0].n);
   const n = Math.max(0, PROJECTS - existing);
   if (n > 0) {
-    const draft = JSON.stringify({ targetGroups: ['elderly'], objectives: [], milestones: [], team: { staff: 6, certifiedSocialWorkers: 4, volunteers: 30, lead: '李华' }, budgetLines: [{ item: '活动经费', amountFen: 5_000_000 }], amountAskedFen: 5_000_000, coFundingFen: 0 });
+    const draft = JSON.stringify({ targetGroups: ['elderly'], objectives: [{ description: '陪伴独居老人', indicators: [{ name: '探访', unit: '次', target: 100 }] }], milestones: [], team: { staff: 6, certifiedSocialWorkers: 4, volunteers: 30, lead: '李华' }, budgetLines: [{ item: '活动经费', amountFen: 5_000_000 }], amountAskedFen: 5_000_000, coFundingFen: 0 });
     await stack.db.raw(
       `INSERT INTO projects (programme_id, organisation_id, region_id, region_level, region_path, title, summary, target_groups, stage, colour, amount_asked_fen, draft, created_at, updated_at)
        SELECT (?::uuid[])[1 + g % ?], (?::uuid[])[1 + g % ?], (?::uuid[])[1 + g % ?], 'community', (?::text[])[1 + g % ?],

@@ -10,6 +10,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 1500,
     // No inline module-preload polyfill: the Content-Security-Policy allows no inline script.
     modulePreload: { polyfill: false },
+    // .vite/manifest.json: the API preloads the chunks of a signed-in page's first screen from it (api/console.ts).
+    manifest: true,
   },
   server: {
     port: 5173,

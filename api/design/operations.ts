@@ -1,6 +1,6 @@
 import { defineOperation } from '../operation';
 import { IdParams, Instant, Name, Nullable, Text, Type, Uuid } from '../schema';
-import { Draft, ProjectView, Proposal, projectFields } from '../projects/schemas';
+import { ProjectView, Proposal, projectFields } from '../projects/schemas';
 import { listDesignVersions, saveDesign, submitDesign } from './service';
 
 export const operations = [
@@ -14,7 +14,7 @@ export const operations = [
     transaction: true,
     params: IdParams,
     body: Type.Object({ proposal: Proposal, title: Type.Optional(Name()), summary: Type.Optional(Text(5000)) }, { additionalProperties: false }),
-    response: Type.Object({ ...projectFields, draft: Draft }, { additionalProperties: false }),
+    response: Type.Object({ ...projectFields, draft: Proposal }, { additionalProperties: false }),
     problems: [404, 409, 422],
     handler: async ({ params, body, user, trx, deps, requestId }) => ({ body: await saveDesign(trx, user, requestId, deps.clock(), params.id, body) }),
   }),
@@ -41,7 +41,7 @@ export const operations = [
     access: 'authenticated',
     params: IdParams,
     response: Type.Object(
-      { items: Type.Array(Type.Object({ version: Type.Integer({ minimum: 1 }), proposal: Draft, submittedBy: Nullable(Uuid()), submittedAt: Instant() }, { additionalProperties: false })) },
+      { items: Type.Array(Type.Object({ version: Type.Integer({ minimum: 1 }), proposal: Proposal, submittedBy: Nullable(Uuid()), submittedAt: Instant() }, { additionalProperties: false })) },
       { additionalProperties: false },
     ),
     problems: [404],

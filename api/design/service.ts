@@ -24,7 +24,7 @@ export async function saveDesign(
   now: Date,
   projectId: string,
   input: { proposal: Proposal; title?: string; summary?: string },
-): Promise<ProjectJson & { draft: Record<string, unknown> }> {
+): Promise<ProjectJson & { draft: Proposal }> {
   const errors = violationsToErrors('/body/proposal', checkProposal(input.proposal));
   if (errors.length) throw new BusinessRuleError(errors);
   const project = await loadVisibleProject(trx, user, projectId);
@@ -50,7 +50,7 @@ export async function submitDesign(deps: AppDeps, user: Principal, projectId: st
   const { project, rules } = await loadVisibleProjectWithRules(deps.db, user, projectId);
   requireApplicant(user, project);
   const org = await findOrganisation(deps.db, project.organisation_id);
-  const proposal = project.draft as unknown as Proposal;
+  const proposal = project.draft;
   const errors = [
     ...violationsToErrors('/draft', checkProposal(proposal)),
     ...checkEligibility(

@@ -1,6 +1,6 @@
 import { defineOperation } from '../operation';
 import { IdParams, Instant, Name, Nullable, Page, PageQuery, Text, Type, Uuid } from '../schema';
-import { Colour, Draft, Project, ProjectView, Proposal, RegionLevel, Stage, TargetGroup, projectFields } from './schemas';
+import { Colour, Project, ProjectView, Proposal, RegionLevel, Stage, TargetGroup, projectFields } from './schemas';
 import { createProject, getProject, listProjects, projectStats, projectTimeline, withdrawProject } from './service';
 
 const Counts = Type.Record(Type.String(), Type.Integer({ minimum: 0 }));
@@ -100,7 +100,7 @@ export const operations = [
     tag: 'projects',
     access: 'authenticated',
     params: IdParams,
-    response: Type.Object({ ...projectFields, draft: Draft, live: Nullable(ProjectView) }, { additionalProperties: false }),
+    response: Type.Object({ ...projectFields, draft: Proposal, live: Nullable(ProjectView) }, { additionalProperties: false }),
     problems: [404],
     handler: async ({ params, user, deps }) => ({ body: await getProject(deps, user, params.id) }),
   }),

@@ -79,9 +79,6 @@ export const projectFields = {
 };
 export const Project = Type.Object(projectFields, { additionalProperties: false });
 
-/** The draft as saved: a proposal (kept as JSON; checked by the proposal schema when it was written). */
-export const Draft = Type.Record(Type.String(), Type.Unknown());
-
 const Stamp = Type.String({ description: 'An instant, ISO 8601' });
 
 /**

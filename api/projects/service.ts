@@ -185,7 +185,7 @@ export async function projectStats(db: Knex, user: Principal, regionId: string):
   return { regionId: region.id, ...totals, children: [...children.values()].sort((a, b) => a.name.localeCompare(b.name)) };
 }
 
-export async function getProject(deps: AppDeps, user: Principal, projectId: string): Promise<ProjectJson & { draft: Record<string, unknown>; live: ProjectViewOut | null }> {
+export async function getProject(deps: AppDeps, user: Principal, projectId: string): Promise<ProjectJson & { draft: Proposal; live: ProjectViewOut | null }> {
   const row = await loadVisibleProject(deps.db, user, projectId);
   const live = isTerminal(row.stage) ? null : await queryProject(deps, row.id);
   return { ...toProjectJson(row), draft: row.draft, live: live && projectViewFor(user, row, live) };

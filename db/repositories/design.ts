@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { ProjectRow } from './projects';
+import type { Proposal } from '../../workflows/rules/proposal';
 
 type Db = Knex | Knex.Transaction;
 
@@ -24,7 +25,7 @@ export async function saveDraft(
 
 export interface DesignVersionRow {
   version: number;
-  proposal: Record<string, unknown>;
+  proposal: Proposal;
   submitted_by: string | null;
   submitted_at: Date;
 }

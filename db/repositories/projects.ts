@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Stage } from '../../workflows/stages';
 import type { Colour } from '../../workflows/rules/colour';
+import type { Proposal } from '../../workflows/rules/proposal';
 import type { RegionLevel } from './regions';
 import type { Role } from './users';
 
@@ -19,7 +20,8 @@ export interface ProjectRow {
   stage: Stage;
   colour: Colour;
   amount_asked_fen: string;
-  draft: Record<string, unknown>;
+  /** A proposal, checked by the proposal rules whenever it was written. */
+  draft: Proposal;
   current_version: number;
   supervisor_id: string | null;
   created_by: string | null;

@@ -1,7 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page, type Response } from 'playwright-core';
+import { ensureConsoleBuilt } from '../../bin/console-build';
+import { startStack, type Stack } from '../helpers/stack';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = path.join(__dirname, 'artifacts');
@@ -30,6 +34,43 @@ export const CHROMIUM_ARGS = ['--disable-background-networking', '--disable-comp
 export function launchChromium(): Promise<Browser> {
   const executablePath = ensureChromium();
   return chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])] });
+}
+
+/** What a browser test file runs against: the stack, the console served on a free port, and Chromium. */
+export interface BrowserStack {
+  stack: Stack;
+  baseUrl: string;
+  browser: Browser;
+  /** Closes the browser, the server and the stack (whatever of them started). */
+  close: () => Promise<void>;
+}
+
+/**
+ * A browser test file's setup: the console built when it is stale, the real stack, the app served on 127.0.0.1 (a free
+ * port) and Chromium launched. If a step fails, what had started is closed before the error is thrown.
+ */
+export async function startBrowserStack(): Promise<BrowserStack> {
+  await ensureConsoleBuilt({ log: (l) => process.stderr.write(`[test web] ${l}\n`) });
+  let stack: Stack | undefined;
+  let server: http.Server | undefined;
+  let browser: Browser | undefined;
+  const close = async (): Promise<void> => {
+    await browser?.close();
+    if (server) await new Promise((resolve) => server!.close(resolve));
+    await stack?.close();
+  };
+  try {
+    stack = await startStack();
+    const listening = http.createServer(stack.app);
+    server = listening;
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
+    browser = await launchChromium();
+    return { stack, baseUrl, browser, close };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
 }
 
 // Latin letters a person may read in the console: none, but for grades (4A) which are single letters.

@@ -1,20 +1,17 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { ensureConsoleBuilt } from '../../bin/console-build';
-import { createUser, creditCode, startStack, type Stack, type TestUser } from '../helpers/stack';
+import { createUser, creditCode, type Stack, type TestUser } from '../helpers/stack';
 import { as } from '../helpers/api';
 import { createProject, expectStatus, inDays, indicatorScores, rubricScores, today } from '../helpers/lifecycle';
 import { seedApprovedProject, type Seeded } from '../helpers/projects';
-import { Journey, launchChromium } from './browser';
+import { Journey, startBrowserStack, type BrowserStack } from './browser';
 
 // One journey per role, through the console in Debian's Chromium against the real stack. Only the accounts, the
 // region tree, the applicant organisation and a listed need are put in directly; everything else is done in the UI.
 jest.setTimeout(600_000);
 
 let stack: Stack;
-let server: http.Server;
+let web: BrowserStack;
 let baseUrl: string;
 let browser: Browser;
 let officer: TestUser;
@@ -78,19 +75,11 @@ async function seed(): Promise<void> {
 }
 
 beforeAll(async () => {
-  await ensureConsoleBuilt({ log: (l) => process.stderr.write(`[test web] ${l}\n`) });
-  stack = await startStack();
+  web = await startBrowserStack();
+  ({ stack, baseUrl, browser } = web);
   await seed();
-  server = http.createServer(stack.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchChromium();
 });
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-  await stack?.close();
-});
+afterAll(() => web?.close());
 
 describe('the console in a real browser', () => {
   let projectId: string;

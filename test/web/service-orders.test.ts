@@ -1,10 +1,7 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { ensureConsoleBuilt } from '../../bin/console-build';
-import { createUser, startStack, type Stack, type TestUser } from '../helpers/stack';
+import { createUser, type Stack, type TestUser } from '../helpers/stack';
 import { seedOrderWorld, type OrderWorld } from '../service-orders/fixtures';
-import { Journey, launchChromium } from './browser';
+import { Journey, startBrowserStack, type BrowserStack } from './browser';
 
 // The residents' service-order loop through the console only (点单-派单-接单-评单, then the time bank), in Debian's
 // Chromium against the real stack. Put in directly: the region tree, a project in delivery, the workers' accounts and
@@ -14,7 +11,7 @@ import { Journey, launchChromium } from './browser';
 jest.setTimeout(600_000);
 
 let stack: Stack;
-let server: http.Server;
+let web: BrowserStack;
 let baseUrl: string;
 let browser: Browser;
 let w: OrderWorld;
@@ -48,19 +45,11 @@ async function seed(): Promise<void> {
 }
 
 beforeAll(async () => {
-  await ensureConsoleBuilt({ log: (l) => process.stderr.write(`[test web] ${l}\n`) });
-  stack = await startStack();
+  web = await startBrowserStack();
+  ({ stack, baseUrl, browser } = web);
   await seed();
-  server = http.createServer(stack.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchChromium();
 });
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-  await stack?.close();
-});
+afterAll(() => web?.close());
 
 describe('the service-order loop in a real browser', () => {
   let orderId: string;

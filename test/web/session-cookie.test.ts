@@ -132,3 +132,35 @@ describe('the console at /', () => {
     expect((await request(app).get('/nowhere')).status).toBe(404); // no Accept: text/html, not a browser's navigation
   });
 });
+
+describe('the preloads of a signed-in first screen', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-'));
+  fs.mkdirSync(path.join(dir, 'assets'));
+  fs.mkdirSync(path.join(dir, '.vite'));
+  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><head><script type="module" crossorigin src="/assets/index-1.js"></script>\n<link rel="modulepreload" crossorigin href="/assets/vendor-1.js">\n</head><div id="root"></div>');
+  fs.writeFileSync(path.join(dir, '.vite', 'manifest.json'), JSON.stringify({
+    'index.html': { file: 'assets/index-1.js', isEntry: true, imports: ['_vendor-1.js'] },
+    '_vendor-1.js': { file: 'assets/vendor-1.js' },
+    '_table-1.js': { file: 'assets/table-1.js', imports: ['_vendor-1.js'] },
+    'src/shell.tsx': { file: 'assets/shell-1.js', isDynamicEntry: true, imports: ['_vendor-1.js'] },
+    'src/pages/library.tsx': { file: 'assets/library-1.js', isDynamicEntry: true, imports: ['_vendor-1.js', '_table-1.js'] },
+  }));
+  const app = express();
+  mountConsole(app, dir);
+  app.use((_req, res) => void res.status(404).json({ notFound: true }));
+  const preloads = (html: string) => [...html.matchAll(/<link rel="modulepreload" crossorigin href="([^"]+)">/g)].map((m) => m[1]).sort();
+
+  test('the library opened signed in preloads the layout, the library and the table chunk, each once and none the page loads already', async () => {
+    const res = await request(app).get('/projects').set('Accept', 'text/html').set('Cookie', 'fuhua_signed_in=1');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-security-policy']).toBe(CONSOLE_CSP);
+    expect(preloads(res.text)).toEqual(['/assets/library-1.js', '/assets/shell-1.js', '/assets/table-1.js', '/assets/vendor-1.js']);
+    expect(res.text.match(/vendor-1\.js/g)).toHaveLength(1);
+  });
+
+  test('another page signed in preloads the layout only; signed out, the page is index.html as built; the manifest is not served', async () => {
+    expect(preloads((await request(app).get('/contests').set('Accept', 'text/html').set('Cookie', 'x=1; fuhua_signed_in=1')).text)).toEqual(['/assets/shell-1.js', '/assets/vendor-1.js']);
+    expect((await request(app).get('/projects').set('Accept', 'text/html')).text).toBe(fs.readFileSync(path.join(dir, 'index.html'), 'utf8'));
+    expect((await request(app).get('/.vite/manifest.json')).status).toBe(404);
+  });
+});

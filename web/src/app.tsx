@@ -9,11 +9,12 @@ import { SessionProvider, useSession } from './session';
 import { SignInPage } from './pages/sign-in';
 import { queryClient } from './query-client';
 import { bootSession } from './boot';
+import { lazyPage } from './lib/lazy';
 
 dayjs.locale('zh-cn');
 
 // Each area is its own chunk: the sign-in page loads none of them.
-const Shell = lazy(() => import('./shell'));
+const Shell = lazyPage('shell', () => import('./shell'));
 const RegisterPage = lazy(() => import('./pages/residents').then((m) => ({ default: m.RegisterPage })));
 
 function Loading() {

@@ -1,5 +1,6 @@
-import { api, unwrap } from './api/client';
+import { answer, api } from './api/client';
 import type { Session } from './api/types';
+import { preloadPage } from './lib/lazy';
 import { projectsPage } from './pages/library-query';
 import { queryClient } from './query-client';
 
@@ -11,15 +12,14 @@ import { queryClient } from './query-client';
 const signedIn = document.cookie.split('; ').includes('fuhua_signed_in=1');
 
 /** The session check of the first render (null: none, or it failed; SessionProvider then shows the sign-in page). */
-export const bootSession: Promise<Session | null> = signedIn ? unwrap<Session>(api.GET('/api/v1/auth/session')).catch(() => null) : Promise.resolve(null);
+export const bootSession: Promise<Session | null> = signedIn ? answer(api.GET('/api/v1/auth/session')).catch(() => null) : Promise.resolve(null);
 
-if (signedIn) {
-  const path = window.location.pathname;
-  // The chunks are the ones the lazy routes load (shell.tsx); a failed preload is retried by the route itself.
-  void import('./shell').catch(() => undefined);
-  if (path === '/projects') {
-    void import('./pages/library').catch(() => undefined);
-    // The library's first page without filters: the page finds it in the cache (same key) instead of asking after it renders.
-    if (!window.location.search) void queryClient.prefetchQuery(projectsPage({}));
-  }
+const path = window.location.pathname;
+
+// The chunks the lazy routes load (app.tsx, shell.tsx), started now: once here, the routes render them without suspending.
+if (signedIn) preloadPage('shell', () => import('./shell'));
+if (signedIn && path === '/projects') {
+  preloadPage('library', () => import('./pages/library'));
+  // The library's first page without filters: the page finds it in the cache (same key) instead of asking after it renders.
+  if (!window.location.search) void queryClient.prefetchQuery(projectsPage({}));
 }

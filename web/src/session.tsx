@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, ApiError, setCsrfToken, unwrap, whenUnauthorized } from './api/client';
+import { answer, api, ApiError, setCsrfToken, whenUnauthorized } from './api/client';
 import type { Me, Session } from './api/types';
 
 interface SessionState {
@@ -20,7 +20,7 @@ export function SessionProvider({ children, first, onChange }: { children: React
   const [me, setMe] = useState<Me | null | undefined>(undefined);
 
   const adopt = useCallback(
-    (session: (Me & { csrfToken: string }) | null, first = false) => {
+    (session: Session | null, first = false) => {
       setCsrfToken(session?.csrfToken ?? null);
       setMe(session);
       if (!(first && session)) onChange();
@@ -35,9 +35,9 @@ export function SessionProvider({ children, first, onChange }: { children: React
 
   const signIn = useCallback(
     async (login: string, password: string) => {
-      const created = await unwrap<{ user: Me; csrfToken: string }>(api.POST('/api/v1/auth/session', { body: { login, password } }));
+      const created = await answer(api.POST('/api/v1/auth/session', { body: { login, password } }));
       setCsrfToken(created.csrfToken);
-      const session = await unwrap<Session>(api.GET('/api/v1/auth/session'));
+      const session = await answer(api.GET('/api/v1/auth/session'));
       adopt(session);
     },
     [adopt],
@@ -45,7 +45,7 @@ export function SessionProvider({ children, first, onChange }: { children: React
 
   const signOut = useCallback(async () => {
     try {
-      await unwrap(api.DELETE('/api/v1/auth/session'));
+      await answer(api.DELETE('/api/v1/auth/session'));
     } catch (err) {
       if (!(err instanceof ApiError) || err.status !== 401) throw err;
     }

@@ -4,9 +4,11 @@ import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
 import { hasRole, useMe, useSession } from './session';
 import { zh } from './i18n';
 import { TasksPage } from './pages/tasks';
+import { lazyPage } from './lib/lazy';
 
 // Areas load when first opened.
-const LibraryPage = lazy(() => import('./pages/library'));
+// The library is the first screen measured (issue 12): boot.ts may have its module already.
+const LibraryPage = lazyPage('library', () => import('./pages/library'));
 const ProjectPage = lazy(() => import('./pages/project'));
 const NewProjectPage = lazy(() => import('./pages/new-project'));
 const ReviewPage = lazy(() => import('./pages/review'));

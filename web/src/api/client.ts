@@ -1,5 +1,5 @@
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { paths } from './schema';
+import type { components, paths } from './schema';
 
 /**
  * The typed API client. The session lives in an HttpOnly cookie the script cannot read; the CSRF token of the
@@ -23,22 +23,9 @@ const csrf: Middleware = {
 export const api = createClient<paths>({ baseUrl: window.location.origin, credentials: 'same-origin' });
 api.use(csrf);
 
-export interface FieldError {
-  field: string;
-  rule: string;
-  message: string;
-}
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  currentStage?: string;
-  /** A service record's shift is taken (409): the record that holds it. */
-  serviceRecordId?: string;
-  errors?: FieldError[];
-}
+/** The API's problem+json (the document's Problem schema); a taken service record shift (409) names the record that holds it. */
+export type Problem = components['schemas']['Problem'] & { serviceRecordId?: string };
+export type FieldError = NonNullable<Problem['errors']>[number];
 
 /** A failed call: the problem+json the API answered (or a stand-in for a network failure). */
 export class ApiError extends Error {
@@ -55,12 +42,11 @@ export const whenUnauthorized = (fn: () => void): void => {
   onUnauthorized = fn;
 };
 
-/**
- * Unwraps an openapi-fetch answer. The 2xx schemas are not declared yet (they come with the typed operations),
- * so the caller names the shape it reads; the request side (path, parameters, body) is already checked.
- */
-export async function unwrap<T>(call: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<T> {
-  let result: { data?: unknown; error?: unknown; response: Response };
+type Call = Promise<{ data?: unknown; error?: unknown; response: Response }>;
+
+/** The body of a success; a failure (or no answer at all) is thrown as an ApiError, a 401 signs the console out. */
+async function settle(call: Call): Promise<unknown> {
+  let result: Awaited<Call>;
   try {
     result = await call;
   } catch {
@@ -71,10 +57,15 @@ export async function unwrap<T>(call: Promise<{ data?: unknown; error?: unknown;
     if (result.response.status === 401) onUnauthorized();
     throw new ApiError(problem);
   }
-  return result.data as T;
+  return result.data;
 }
 
-/** Unwraps the answer of an operation whose 2xx schema is declared: its type comes from the generated schema. */
-export function answer<R extends { data?: unknown; error?: unknown; response: Response }>(call: Promise<R>): Promise<NonNullable<R['data']>> {
-  return unwrap<NonNullable<R['data']>>(call);
+/** Awaits a call whose answer the caller does not read (a move, a 204): it only succeeds or throws. */
+export async function unwrap(call: Call): Promise<void> {
+  await settle(call);
+}
+
+/** Unwraps the answer of an operation: its type is the operation's declared schema (schema.d.ts), never named by the caller. */
+export function answer<R extends Awaited<Call>>(call: Promise<R>): Promise<NonNullable<R['data']>> {
+  return settle(call) as Promise<NonNullable<R['data']>>;
 }

@@ -7181,7 +7181,52 @@ export interface operations {
                          */
                         updatedAt: string;
                         draft: {
-                            [key: string]: unknown;
+                            targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                            objectives: {
+                                /** Format: text */
+                                description: string;
+                                indicators: {
+                                    /** Format: text */
+                                    name: string;
+                                    /** Format: text */
+                                    unit: string;
+                                    target: number;
+                                }[];
+                            }[];
+                            milestones: {
+                                /** Format: text */
+                                name: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                due: string;
+                            }[];
+                            team: {
+                                staff: number;
+                                certifiedSocialWorkers: number;
+                                volunteers: number;
+                                /** Format: text */
+                                lead: string;
+                                /** @description The named staff who run the service; the team rule (6430) counts them */
+                                members?: {
+                                    /** Format: text */
+                                    name: string;
+                                    fullTime: boolean;
+                                    /** @description A certified social worker (持证社工) */
+                                    certified: boolean;
+                                }[];
+                            };
+                            budgetLines: {
+                                /** Format: text */
+                                item: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                            }[];
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            coFundingFen: number;
                         };
                         live: {
                             /**
@@ -7829,7 +7874,52 @@ export interface operations {
                          */
                         updatedAt: string;
                         draft: {
-                            [key: string]: unknown;
+                            targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                            objectives: {
+                                /** Format: text */
+                                description: string;
+                                indicators: {
+                                    /** Format: text */
+                                    name: string;
+                                    /** Format: text */
+                                    unit: string;
+                                    target: number;
+                                }[];
+                            }[];
+                            milestones: {
+                                /** Format: text */
+                                name: string;
+                                /**
+                                 * Format: date
+                                 * @description A calendar date, YYYY-MM-DD
+                                 */
+                                due: string;
+                            }[];
+                            team: {
+                                staff: number;
+                                certifiedSocialWorkers: number;
+                                volunteers: number;
+                                /** Format: text */
+                                lead: string;
+                                /** @description The named staff who run the service; the team rule (6430) counts them */
+                                members?: {
+                                    /** Format: text */
+                                    name: string;
+                                    fullTime: boolean;
+                                    /** @description A certified social worker (持证社工) */
+                                    certified: boolean;
+                                }[];
+                            };
+                            budgetLines: {
+                                /** Format: text */
+                                item: string;
+                                /** @description Money in fen (1/100 yuan) */
+                                amountFen: number;
+                            }[];
+                            /** @description Money in fen (1/100 yuan) */
+                            amountAskedFen: number;
+                            /** @description Money in fen (1/100 yuan) */
+                            coFundingFen: number;
                         };
                     };
                 };
@@ -8166,7 +8256,52 @@ export interface operations {
                         items: {
                             version: number;
                             proposal: {
-                                [key: string]: unknown;
+                                targetGroups: ("elderly" | "children" | "new_employment_workers" | "migrants" | "people_with_disabilities" | "women_and_families" | "others")[];
+                                objectives: {
+                                    /** Format: text */
+                                    description: string;
+                                    indicators: {
+                                        /** Format: text */
+                                        name: string;
+                                        /** Format: text */
+                                        unit: string;
+                                        target: number;
+                                    }[];
+                                }[];
+                                milestones: {
+                                    /** Format: text */
+                                    name: string;
+                                    /**
+                                     * Format: date
+                                     * @description A calendar date, YYYY-MM-DD
+                                     */
+                                    due: string;
+                                }[];
+                                team: {
+                                    staff: number;
+                                    certifiedSocialWorkers: number;
+                                    volunteers: number;
+                                    /** Format: text */
+                                    lead: string;
+                                    /** @description The named staff who run the service; the team rule (6430) counts them */
+                                    members?: {
+                                        /** Format: text */
+                                        name: string;
+                                        fullTime: boolean;
+                                        /** @description A certified social worker (持证社工) */
+                                        certified: boolean;
+                                    }[];
+                                };
+                                budgetLines: {
+                                    /** Format: text */
+                                    item: string;
+                                    /** @description Money in fen (1/100 yuan) */
+                                    amountFen: number;
+                                }[];
+                                /** @description Money in fen (1/100 yuan) */
+                                amountAskedFen: number;
+                                /** @description Money in fen (1/100 yuan) */
+                                coFundingFen: number;
                             };
                             submittedBy: string | null;
                             /**

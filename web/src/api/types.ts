@@ -1,117 +1,33 @@
 import type { paths } from './schema';
 
-// Response shapes the console reads, from the route handlers. They go away when the typed operations declare
-// every 2xx schema and `npm run gen:api` puts them into schema.d.ts.
+// Names for the generated shapes the console reads in more than one place: aliases only, every one of them taken from
+// the operations' declared schemas (schema.d.ts), so a changed schema breaks the typecheck of the page that reads it.
 
-export interface Region {
-  id: string;
-  parentId: string | null;
-  level: 'city' | 'district' | 'street' | 'community';
-  name: string;
-}
+type JsonOf<R> = R extends { content: { 'application/json': infer T } } ? T : never;
 
-export interface Me {
-  id: string;
-  login: string;
-  displayName: string;
-  roles: string[];
-  organisation: { id: string; name: string } | null;
-  region: Region | null;
-  sessionExpiresAt: string;
-}
+/** The JSON answer of a success (200 or 201) of an operation. */
+export type Answer<P extends keyof paths, M extends 'get' | 'post' | 'put' | 'patch' | 'delete' = 'get'> = paths[P][M] extends { responses: infer R }
+  ? R extends { 200: infer A } ? JsonOf<A> : R extends { 201: infer A } ? JsonOf<A> : never
+  : never;
 
-export interface Session extends Me {
-  csrfToken: string;
-}
+/** The JSON request body of an operation. */
+export type RequestBody<P extends keyof paths, M extends 'post' | 'put' | 'patch' = 'post'> = paths[P][M] extends { requestBody?: infer B } ? JsonOf<NonNullable<B>> : never;
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export interface Task {
-  id: string;
-  kind: string;
-  title: string;
-  projectId: string | null;
-  contestId: string | null;
-  dueAt: string | null;
-  status: string;
-  createdAt: string;
-}
-
-export interface Proposal {
-  targetGroups: string[];
-  objectives: { description: string; indicators: { name: string; unit: string; target: number }[] }[];
-  milestones: { name: string; due: string }[];
-  team: { staff: number; certifiedSocialWorkers: number; volunteers: number; lead: string };
-  budgetLines: { item: string; amountFen: number }[];
-  amountAskedFen: number;
-  coFundingFen: number;
-}
-
-export interface Project {
-  id: string;
-  programmeId: string;
-  organisationId: string;
-  regionId: string;
-  regionLevel: string;
-  title: string;
-  summary: string;
-  targetGroups: string[];
-  stage: string;
-  colour: string | null;
-  amountAskedFen: number;
-  currentVersion: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** The project page's project: the generated answer, its draft read as a proposal (the API declares a draft loosely). */
-export type ProjectDetail = Omit<paths['/api/v1/projects/{id}']['get']['responses'][200]['content']['application/json'], 'draft'> & { draft: Proposal | null };
-
-export interface TimelineEvent {
-  id: string;
-  kind: string;
-  actorName: string | null;
-  at: string;
-}
-
-export interface Criterion {
-  key: string;
-  name?: string;
-  weight: number;
-  maxScore: number;
-}
-
-export interface Programme {
-  id: string;
-  name: string;
-  regionId: string;
-  description: string | null;
-  status: string;
-  rules: { review: { criteria: Criterion[]; panelSize: number }; eligibility: Record<string, unknown> } & Record<string, unknown>;
-}
-
-export interface Review {
-  round: number;
-  panel: { reviewerId: string | null; reviewerName: string | null; status: string; dueAt: string; total: number | null }[];
-  decision: { decision: string; comment: string; decidedAt: string } | null;
-}
-
-export interface Need {
-  id: string;
-  category: string;
-  description: string;
-  targetGroup: string;
-  peopleAffected: number;
-}
-
-/** The programme rules the project page's forms read (their dimension and indicator names). */
-export interface WeightedItem {
-  key: string;
-  name: string;
-  weight: number;
-  /** Evaluation indicators only: scored from the service loop's drawn figure when the project has one. */
-  drawnFrom?: 'satisfaction' | 'coverage';
-}
+export type Me = Answer<'/api/v1/me'>;
+export type Session = Answer<'/api/v1/auth/session'>;
+export type Region = Answer<'/api/v1/regions'>['items'][number];
+export type Task = Answer<'/api/v1/me/tasks'>['items'][number];
+export type Project = Answer<'/api/v1/projects'>['items'][number];
+export type ProjectDetail = Answer<'/api/v1/projects/{id}'>;
+export type Proposal = ProjectDetail['draft'];
+export type TimelineEvent = Answer<'/api/v1/projects/{id}/timeline'>['items'][number];
+export type Review = Answer<'/api/v1/projects/{id}/review'>;
+export type Need = Answer<'/api/v1/regions/{id}/unanswered-needs'>['items'][number];
+export type Programme = Answer<'/api/v1/programmes/{id}'>;
+export type ProgrammeRules = Programme['rules'];
+export type Criterion = ProgrammeRules['review']['criteria'][number];
+export type SupervisionDimension = ProgrammeRules['monitoring']['supervisionDimensions'][number];
+/** An evaluation indicator: scored from the service loop's drawn figure when it names one and the project has it. */
+export type Indicator = ProgrammeRules['evaluation']['indicators'][number];
+/** What the project page's score forms read: a supervision dimension or an evaluation indicator. */
+export type WeightedItem = SupervisionDimension | Indicator;

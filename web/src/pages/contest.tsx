@@ -4,7 +4,6 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import dayjs, { type Dayjs } from 'dayjs';
 import { answer, api, unwrap } from '../api/client';
-import type { Page, Project } from '../api/types';
 import { fmt, label, yuan, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
@@ -237,7 +236,7 @@ function EnterForm({ contest }: { contest: Contest }) {
   const projects = useQuery({
     queryKey: ['projects', 'approved'],
     enabled: open,
-    queryFn: () => unwrap<Page<Project>>(api.GET('/api/v1/projects', { params: { query: { stage: ['approved'], limit: 100 } } })),
+    queryFn: () => answer(api.GET('/api/v1/projects', { params: { query: { stage: ['approved'], limit: 100 } } })),
   });
   const eligible = (projects.data?.items ?? []).filter((p) => contest.programmeIds.includes(p.programmeId));
   const onFinish = async (v: { projectId: string; trackKey: string }) => {

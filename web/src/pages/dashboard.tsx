@@ -6,18 +6,12 @@ import * as echarts from 'echarts/core';
 import { BarChart, PieChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
-import { api, unwrap } from '../api/client';
+import { answer, api } from '../api/client';
 import { label, zh } from '../i18n';
 import { useMe } from '../session';
 import { regionTree, useRegions } from './library';
 
 echarts.use([BarChart, PieChart, GridComponent, TooltipComponent, CanvasRenderer]);
-
-interface Stats {
-  regionId: string;
-  byStage: Record<string, number>;
-  byColour: Record<string, number>;
-}
 
 function Chart({ option, testId }: { option: echarts.EChartsCoreOption; testId: string }) {
   const el = useRef<HTMLDivElement>(null);
@@ -46,7 +40,7 @@ export default function DashboardPage() {
   const stats = useQuery({
     queryKey: ['stats', regionId],
     enabled: Boolean(regionId),
-    queryFn: () => unwrap<Stats>(api.GET('/api/v1/projects/stats', { params: { query: { regionId: regionId! } } })),
+    queryFn: () => answer(api.GET('/api/v1/projects/stats', { params: { query: { regionId: regionId! } } })),
   });
   const byStage = stats.data?.byStage ?? {};
   const byColour = stats.data?.byColour ?? {};

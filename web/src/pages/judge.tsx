@@ -4,6 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from 'react-router';
 import dayjs from 'dayjs';
 import { answer, api, unwrap } from '../api/client';
+import type { RequestBody } from '../api/types';
 import { fmt, zh } from '../i18n';
 import { showProblem } from '../lib/errors';
 import { useContest, type Contest } from './contest-data';
@@ -11,10 +12,7 @@ import { useContest, type Contest } from './contest-data';
 const loadAssignments = (id: string) => answer(api.GET('/api/v1/contests/{id}/assignments', { params: { path: { id }, query: { limit: 100 } } }));
 type ContestAssignment = Awaited<ReturnType<typeof loadAssignments>>['items'][number];
 
-interface Values {
-  scores: Record<string, number>;
-  comment?: string;
-}
+type Values = RequestBody<'/api/v1/contests/{id}/rounds/{roundKey}/scores/{entryId}', 'put'>;
 
 function Sheet({ contest, a }: { contest: Contest; a: ContestAssignment }) {
   const { message } = App.useApp();

@@ -1,18 +1,8 @@
-import { api, unwrap } from '../api/client';
-import type { Page, Project } from '../api/types';
+import { answer, api } from '../api/client';
+import type { paths } from '../api/schema';
 
-export type Stage = 'design' | 'review' | 'revision' | 'approved' | 'in_contest' | 'rescoping' | 'delivery' | 'rectification' | 'evaluation' | 'closed' | 'rejected' | 'withdrawn' | 'terminated';
-export type Colour = 'green' | 'blue' | 'yellow' | 'red';
-export type TargetGroup = 'elderly' | 'children' | 'new_employment_workers' | 'migrants' | 'people_with_disabilities' | 'women_and_families' | 'others';
-
-export interface Filters {
-  regionId?: string;
-  stage?: Stage[];
-  colour?: Colour[];
-  programmeId?: string;
-  targetGroup?: TargetGroup;
-  q?: string;
-}
+/** The library's filters: the list operation's query without its paging. */
+export type Filters = Omit<NonNullable<paths['/api/v1/projects']['get']['parameters']['query']>, 'limit' | 'cursor'>;
 
 export const LIBRARY_PAGE_SIZE = 20;
 
@@ -20,6 +10,6 @@ export const LIBRARY_PAGE_SIZE = 20;
 export function projectsPage(filters: Filters, cursor?: string) {
   return {
     queryKey: ['projects', filters, cursor] as const,
-    queryFn: () => unwrap<Page<Project>>(api.GET('/api/v1/projects', { params: { query: { ...filters, limit: LIBRARY_PAGE_SIZE, cursor } } })),
+    queryFn: () => answer(api.GET('/api/v1/projects', { params: { query: { ...filters, limit: LIBRARY_PAGE_SIZE, cursor } } })),
   };
 }

@@ -3,8 +3,8 @@ import { Button, Card, Form, Input, Select, Space, Table, Tag, TreeSelect } from
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import dayjs from 'dayjs';
-import { api, unwrap } from '../api/client';
-import type { Page, Programme, Project, Region } from '../api/types';
+import { answer, api } from '../api/client';
+import type { Project, Region } from '../api/types';
 import { projectsPage, type Filters } from './library-query';
 import { fmt, label, yuan, zh } from '../i18n';
 import { problemText } from '../lib/errors';
@@ -30,11 +30,11 @@ export function regionTree(regions: Region[]): TreeNode[] {
 }
 
 export function useRegions(enabled = true) {
-  return useQuery({ queryKey: ['regions'], enabled, staleTime: 300_000, queryFn: () => unwrap<Page<Region>>(api.GET('/api/v1/regions', { params: { query: { limit: 100 } } })) });
+  return useQuery({ queryKey: ['regions'], enabled, staleTime: 300_000, queryFn: () => answer(api.GET('/api/v1/regions', { params: { query: { limit: 100 } } })) });
 }
 
 export function usePrograms(enabled = true) {
-  return useQuery({ queryKey: ['programmes'], enabled, staleTime: 60_000, queryFn: () => unwrap<Page<Programme>>(api.GET('/api/v1/programmes', { params: { query: { limit: 100 } } })) });
+  return useQuery({ queryKey: ['programmes'], enabled, staleTime: 60_000, queryFn: () => answer(api.GET('/api/v1/programmes', { params: { query: { limit: 100 } } })) });
 }
 
 const options = (table: Record<string, string>) => Object.entries(table).map(([value, text]) => ({ value, label: text }));

@@ -4,13 +4,14 @@ import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import type { Dayjs } from 'dayjs';
-import { api, unwrap } from '../api/client';
-import type { Need, Page, Project, Proposal } from '../api/types';
+import { answer, api } from '../api/client';
+import type { RequestBody } from '../api/types';
 import { fmt, label, yuan, zh } from '../i18n';
 import { fieldPath, showProblem } from '../lib/errors';
 import { regionTree, usePrograms, useRegions } from './library';
 
-type TargetGroup = 'elderly' | 'children' | 'new_employment_workers' | 'migrants' | 'people_with_disabilities' | 'women_and_families' | 'others';
+type NewProject = RequestBody<'/api/v1/programmes/{id}/projects'>;
+type Proposal = NewProject['proposal'];
 
 /** The form holds yuan (what people type); the API takes integer fen. */
 interface Values {
@@ -20,8 +21,8 @@ interface Values {
   regionId: string;
   needIds: string[];
   proposal: {
-    targetGroups: TargetGroup[];
-    objectives: { description: string; indicators: { name: string; unit: string; target: number }[] }[];
+    targetGroups: Proposal['targetGroups'];
+    objectives: Proposal['objectives'];
     milestones: { name: string; due: Dayjs }[];
     team: Proposal['team'];
     budgetLines: { item: string; amount: number }[];
@@ -74,14 +75,14 @@ export default function NewProjectPage() {
   const needs = useQuery({
     queryKey: ['needs', regionId],
     enabled: Boolean(regionId),
-    queryFn: () => unwrap<Page<Need>>(api.GET('/api/v1/regions/{id}/unanswered-needs', { params: { path: { id: regionId! }, query: { limit: 100 } } })),
+    queryFn: () => answer(api.GET('/api/v1/regions/{id}/unanswered-needs', { params: { path: { id: regionId! }, query: { limit: 100 } } })),
   });
 
   const onFinish = async (v: Values) => {
     setBusy(true);
     setBanner(null);
     try {
-      const proposal = {
+      const proposal: Proposal = {
         targetGroups: v.proposal.targetGroups,
         objectives: v.proposal.objectives,
         milestones: (v.proposal.milestones ?? []).map((m) => ({ name: m.name, due: m.due.format('YYYY-MM-DD') })),
@@ -90,12 +91,8 @@ export default function NewProjectPage() {
         amountAskedFen: toFen(v.proposal.amountAsked),
         coFundingFen: toFen(v.proposal.coFunding),
       };
-      const created = await unwrap<Project>(
-        api.POST('/api/v1/programmes/{id}/projects', {
-          params: { path: { id: v.programmeId } },
-          body: { title: v.title, summary: v.summary ?? '', regionId: v.regionId, needIds: v.needIds, proposal },
-        }),
-      );
+      const body: NewProject = { title: v.title, summary: v.summary ?? '', regionId: v.regionId, needIds: v.needIds, proposal };
+      const created = await answer(api.POST('/api/v1/programmes/{id}/projects', { params: { path: { id: v.programmeId } }, body }));
       navigate(`/projects/${created.id}`);
     } catch (err) {
       setBanner(showProblem(form, err, toField));

@@ -2,21 +2,21 @@ import { useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, InputNumber, Select, Space, Table, TreeSelect } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { api, unwrap } from '../api/client';
-import type { Programme } from '../api/types';
+import { answer, api } from '../api/client';
+import type { Programme, RequestBody } from '../api/types';
 import { label, zh } from '../i18n';
 import { showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
 import { regionTree, usePrograms, useRegions } from './library';
 
-type Grade = '1A' | '2A' | '3A' | '4A' | '5A';
-type Rules = { eligibility: { minGrade?: Grade; minStaff?: number; minCertifiedSocialWorkers?: number; minVolunteers?: number; budgetCapFen?: number }; review: { panelSize: number } } & Record<string, unknown>;
+type NewProgramme = RequestBody<'/api/v1/programmes'>;
+type Eligibility = NewProgramme['rules']['eligibility'];
 
 interface Values {
   name: string;
   regionId: string;
   description?: string;
-  eligibility: { minGrade?: Grade; minStaff?: number; minCertifiedSocialWorkers?: number; minVolunteers?: number; budgetCap?: number };
+  eligibility: Pick<Eligibility, 'minGrade' | 'minStaff' | 'minCertifiedSocialWorkers' | 'minVolunteers'> & { budgetCap?: number };
   panelSize: number;
 }
 
@@ -43,21 +43,28 @@ export default function ProgrammesPage() {
   const isOfficer = hasRole(me, 'officer');
   // The default rules load when the officer opens the form, so the list renders on two calls.
   const [creating, setCreating] = useState(false);
-  const defaults = useQuery({ queryKey: ['rule-defaults'], enabled: isOfficer && creating, staleTime: Infinity, queryFn: () => unwrap<Rules>(api.GET('/api/v1/programme-rules/defaults')) });
+  const defaults = useQuery({ queryKey: ['rule-defaults'], enabled: isOfficer && creating, staleTime: Infinity, queryFn: () => answer(api.GET('/api/v1/programme-rules/defaults')) });
   const regionName = useMemo(() => new Map((regions.data?.items ?? []).map((r) => [r.id, r.name])), [regions.data]);
 
   const onFinish = async (v: Values) => {
     if (!defaults.data) return;
     setBanner(null);
-    const { budgetCap, ...eligibility } = v.eligibility ?? {};
-    const rules = {
-      ...defaults.data,
-      eligibility: { ...defaults.data.eligibility, ...Object.fromEntries(Object.entries(eligibility).filter(([, x]) => x !== undefined && x !== null)), ...(budgetCap ? { budgetCapFen: Math.round(budgetCap * 100) } : {}) },
-      review: { ...defaults.data.review, panelSize: v.panelSize },
+    // What the officer left empty keeps the default (a cleared number is null).
+    const { budgetCap, minGrade, minStaff, minCertifiedSocialWorkers, minVolunteers } = v.eligibility ?? {};
+    const eligibility: Eligibility = { ...defaults.data.eligibility };
+    if (minGrade) eligibility.minGrade = minGrade;
+    if (minStaff != null) eligibility.minStaff = minStaff;
+    if (minCertifiedSocialWorkers != null) eligibility.minCertifiedSocialWorkers = minCertifiedSocialWorkers;
+    if (minVolunteers != null) eligibility.minVolunteers = minVolunteers;
+    if (budgetCap) eligibility.budgetCapFen = Math.round(budgetCap * 100);
+    const body: NewProgramme = {
+      name: v.name,
+      regionId: v.regionId,
+      description: v.description ?? null,
+      rules: { ...defaults.data, eligibility, review: { ...defaults.data.review, panelSize: v.panelSize } },
     };
     try {
-      // The rules object is checked by the API against the same schema; its type is not generated yet.
-      await unwrap(api.POST('/api/v1/programmes', { body: { name: v.name, regionId: v.regionId, description: v.description ?? null, rules: rules as never } }));
+      await answer(api.POST('/api/v1/programmes', { body }));
       message.success(zh.programmes.created);
       form.resetFields();
       await queryClient.invalidateQueries({ queryKey: ['programmes'] });

@@ -3,7 +3,7 @@ import { Alert, App, Button, Card, DatePicker, Descriptions, Form, Input, InputN
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import dayjs, { type Dayjs } from 'dayjs';
 import { answer, api, unwrap } from '../api/client';
-import type { Programme, ProjectDetail, WeightedItem } from '../api/types';
+import type { Indicator, ProjectDetail, SupervisionDimension, WeightedItem } from '../api/types';
 import { fmt, label, yuan, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
@@ -18,7 +18,7 @@ const refresh = (queryClient: ReturnType<typeof useQueryClient>, id: string) =>
 function useProgrammeRules(programmeId: string) {
   return useQuery({
     queryKey: ['programme', programmeId],
-    queryFn: () => unwrap<Programme>(api.GET('/api/v1/programmes/{id}', { params: { path: { id: programmeId } } })),
+    queryFn: () => answer(api.GET('/api/v1/programmes/{id}', { params: { path: { id: programmeId } } })),
   });
 }
 
@@ -225,7 +225,7 @@ function ScoreFields({ items, testid }: { items: WeightedItem[]; testid: string 
   return (
     <Space wrap align="start">
       {items.map((d) => (
-        <Form.Item key={d.key} name={['scores', d.key]} label={`${criterionName({ key: d.key, name: d.name, weight: d.weight, maxScore: 100 })}（${d.weight}%）`} rules={[{ required: true, message: zh.common.required }]}>
+        <Form.Item key={d.key} name={['scores', d.key]} label={`${criterionName(d)}（${d.weight}%）`} rules={[{ required: true, message: zh.common.required }]}>
           <InputNumber min={0} max={100} style={{ width: 120 }} data-testid={`${testid}-${d.key}`} />
         </Form.Item>
       ))}
@@ -240,7 +240,7 @@ const scoreField = (pointer: string) => {
   return f ? [f[1] === 'scores' ? 'notes' : f[1]] : null;
 };
 
-function VisitForm({ project, dimensions }: { project: ProjectDetail; dimensions: WeightedItem[] }) {
+function VisitForm({ project, dimensions }: { project: ProjectDetail; dimensions: SupervisionDimension[] }) {
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const [form] = Form.useForm<{ visitedOn: Dayjs; scores: Record<string, number>; notes?: string }>();
@@ -282,8 +282,8 @@ export function SupervisionTab({ project }: { project: ProjectDetail }) {
   const monitoring = useQuery({ queryKey: ['monitoring', id], queryFn: () => answer(api.GET('/api/v1/projects/{id}/monitoring', { params: { path: { id } } })) });
   const isSupervisor = hasRole(me, 'supervisor');
   const programme = useProgrammeRules(project.programmeId);
-  const dimensions = ((programme.data?.rules.monitoring as { supervisionDimensions?: WeightedItem[] } | undefined)?.supervisionDimensions ?? []) as WeightedItem[];
-  const names = new Map(dimensions.map((d) => [d.key, criterionName({ key: d.key, name: d.name, weight: d.weight, maxScore: 100 })]));
+  const dimensions = programme.data?.rules.monitoring.supervisionDimensions ?? [];
+  const names = new Map(dimensions.map((d) => [d.key, criterionName(d)]));
   if (monitoring.isError) return <Typography.Text type="secondary">{problemText(monitoring.error)}</Typography.Text>;
   return (
     <>
@@ -313,7 +313,7 @@ export function SupervisionTab({ project }: { project: ProjectDetail }) {
   );
 }
 
-function EvaluationForm({ project, kind, indicators }: { project: ProjectDetail; kind: 'mid_term' | 'final'; indicators: WeightedItem[] }) {
+function EvaluationForm({ project, kind, indicators }: { project: ProjectDetail; kind: 'mid_term' | 'final'; indicators: Indicator[] }) {
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const [form] = Form.useForm<{ scores: Record<string, number>; overrides?: Record<string, string>; comments: string }>();
@@ -354,7 +354,7 @@ function EvaluationForm({ project, kind, indicators }: { project: ProjectDetail;
       <Form form={form} layout="vertical" onFinish={onFinish}>
         <ScoreFields items={indicators} testid="evaluation" />
         {Object.entries(drawn).map(([key, d]) => (
-          <Form.Item key={key} name={['overrides', key]} label={`${criterionName({ key, name: indicators.find((i) => i.key === key)?.name ?? key, weight: 0, maxScore: 100 })}：${zh.evaluation.overrideReason}`} extra={fmt(zh.evaluation.drawn, { score: d.score, basis: d.basis })}>
+          <Form.Item key={key} name={['overrides', key]} label={`${criterionName({ key, name: indicators.find((i) => i.key === key)?.name ?? key })}：${zh.evaluation.overrideReason}`} extra={fmt(zh.evaluation.drawn, { score: d.score, basis: d.basis })}>
             <Input.TextArea rows={2} maxLength={2000} data-testid={`override-${key}`} />
           </Form.Item>
         ))}
@@ -377,9 +377,9 @@ export function EvaluationTab({ project }: { project: ProjectDetail }) {
   const programme = useQuery({
     queryKey: ['programme', project.programmeId],
     enabled: Boolean(mine),
-    queryFn: () => unwrap<Programme>(api.GET('/api/v1/programmes/{id}', { params: { path: { id: project.programmeId } } })),
+    queryFn: () => answer(api.GET('/api/v1/programmes/{id}', { params: { path: { id: project.programmeId } } })),
   });
-  const indicators = ((programme.data?.rules.evaluation as { indicators?: WeightedItem[] } | undefined)?.indicators ?? []) as WeightedItem[];
+  const indicators = programme.data?.rules.evaluation.indicators ?? [];
   if (evaluations.isError) return <Typography.Text type="secondary">{problemText(evaluations.error)}</Typography.Text>;
   return (
     <>

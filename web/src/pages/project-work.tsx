@@ -3,7 +3,7 @@ import { Alert, App, Button, Card, Col, DatePicker, Descriptions, Empty, Form, I
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import dayjs, { type Dayjs } from 'dayjs';
 import { answer, api, ApiError } from '../api/client';
-import type { ProjectDetail, Proposal } from '../api/types';
+import type { ProjectDetail } from '../api/types';
 import { fmt, label, yuan, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { colourTag } from '../lib/tags';
@@ -33,7 +33,7 @@ function SpendingForm({ project }: { project: ProjectDetail }) {
   const queryClient = useQueryClient();
   const [form] = Form.useForm<SpendingValues>();
   const [banner, setBanner] = useState<string | null>(null);
-  const items = (project.draft?.budgetLines ?? []).map((l) => l.item);
+  const items = project.draft.budgetLines.map((l) => l.item);
   const onFinish = async (v: SpendingValues) => {
     setBanner(null);
     try {
@@ -250,7 +250,7 @@ function PlanForm({ project }: { project: ProjectDetail }) {
   const queryClient = useQueryClient();
   const [form] = Form.useForm<PlanValues>();
   const [banner, setBanner] = useState<string | null>(null);
-  const indicators = (project.draft?.objectives ?? []).flatMap((o) => o.indicators.map((i) => i.name));
+  const indicators = project.draft.objectives.flatMap((o) => o.indicators.map((i) => i.name));
   const onFinish = async (v: PlanValues) => {
     setBanner(null);
     const spendingPlan = (v.spendingPlan ?? []).map((p) => ({ on: p.on.format('YYYY-MM-DD'), cumulativeFen: Math.round(p.cumulative * 100) }));
@@ -494,8 +494,7 @@ const loadVersions = (id: string) => answer(api.GET('/api/v1/projects/{id}/desig
 
 /** The lines of a version the two columns compare, each under a heading. */
 function versionLines(v: Version): [string, string[]][] {
-  // The API declares a draft loosely (it may be incomplete); a submitted version is a whole proposal.
-  const p = v.proposal as unknown as Proposal;
+  const p = v.proposal;
   return [
     [zh.project.objectives, p.objectives.flatMap((o) => [o.description, ...o.indicators.map((x) => `· ${x.name} ${x.target}${x.unit}`)])],
     [zh.versions.milestones, p.milestones.map((m) => `${m.name}（${m.due}）`)],

@@ -3,7 +3,6 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
 import dayjs from 'dayjs';
 import { answer, api, unwrap } from '../api/client';
-import type { ProjectDetail, Proposal, Review, TimelineEvent } from '../api/types';
 import { fmt, label, yuan, zh } from '../i18n';
 import { problemText } from '../lib/errors';
 import { colourTag } from '../lib/tags';
@@ -16,15 +15,11 @@ import { ServiceMenuTab } from './project-menu';
 import { MonitoringTab, WithdrawButton } from './project-monitoring';
 
 export function useProject(id: string) {
-  return useQuery({ queryKey: ['project', id], queryFn: async (): Promise<ProjectDetail> => {
-      const p = await answer(api.GET('/api/v1/projects/{id}', { params: { path: { id } } }));
-      return { ...p, draft: (p.draft as unknown as Proposal | null) ?? null };
-    },
-  });
+  return useQuery({ queryKey: ['project', id], queryFn: () => answer(api.GET('/api/v1/projects/{id}', { params: { path: { id } } })) });
 }
 
 function ReviewTab({ id }: { id: string }) {
-  const review = useQuery({ queryKey: ['review', id], queryFn: () => unwrap<Review>(api.GET('/api/v1/projects/{id}/review', { params: { path: { id } } })) });
+  const review = useQuery({ queryKey: ['review', id], queryFn: () => answer(api.GET('/api/v1/projects/{id}/review', { params: { path: { id } } })) });
   if (review.isError) return <Typography.Text type="secondary">{problemText(review.error)}</Typography.Text>;
   return (
     <>
@@ -52,7 +47,7 @@ function ReviewTab({ id }: { id: string }) {
 }
 
 function TimelineTab({ id }: { id: string }) {
-  const events = useQuery({ queryKey: ['timeline', id], queryFn: () => unwrap<{ items: TimelineEvent[] }>(api.GET('/api/v1/projects/{id}/timeline', { params: { path: { id } } })) });
+  const events = useQuery({ queryKey: ['timeline', id], queryFn: () => answer(api.GET('/api/v1/projects/{id}/timeline', { params: { path: { id } } })) });
   return (
     <Timeline
       items={(events.data?.items ?? []).map((e) => ({
@@ -123,7 +118,7 @@ export default function ProjectPage() {
           {
             key: 'record',
             label: zh.project.record,
-            children: draft ? (
+            children: (
               <Descriptions size="small" column={1}>
                 <Descriptions.Item label={zh.project.objectives}>
                   {draft.objectives.map((o, i) => (
@@ -143,8 +138,6 @@ export default function ProjectPage() {
                   ))}
                 </Descriptions.Item>
               </Descriptions>
-            ) : (
-              zh.common.none
             ),
           },
           { key: 'versions', label: zh.versions.tab, children: <VersionsTab project={p} /> },

@@ -3,8 +3,8 @@ import { Alert, App, Button, Card, Form, Input, Radio, Table } from 'antd';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router';
 import dayjs from 'dayjs';
-import { api, unwrap } from '../api/client';
-import type { Review } from '../api/types';
+import { answer, api, unwrap } from '../api/client';
+import type { RequestBody } from '../api/types';
 import { fmt, label, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { PersonSelect } from '../lib/person-select';
@@ -48,10 +48,7 @@ function ReassignForm({ id, seat, onDone }: { id: string; seat: { reviewerId: st
   );
 }
 
-interface Decision {
-  decision: 'approve' | 'revise' | 'reject';
-  comment: string;
-}
+type Decision = RequestBody<'/api/v1/projects/{id}/review/decision'>;
 
 /** The officer's review of a project: assign the panel, watch the scores, decide. */
 export default function ReviewPage() {
@@ -63,7 +60,7 @@ export default function ReviewPage() {
   const [banner, setBanner] = useState<string | null>(null);
   const [replacing, setReplacing] = useState<string | null>(null);
   const project = useProject(id);
-  const review = useQuery({ queryKey: ['review', id], queryFn: () => unwrap<Review>(api.GET('/api/v1/projects/{id}/review', { params: { path: { id } } })) });
+  const review = useQuery({ queryKey: ['review', id], queryFn: () => answer(api.GET('/api/v1/projects/{id}/review', { params: { path: { id } } })) });
   const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['review', id] }), queryClient.invalidateQueries({ queryKey: ['project', id] }), queryClient.invalidateQueries({ queryKey: ['tasks'] })]);
 
   const assign = useMutation({
@@ -112,7 +109,7 @@ export default function ReviewPage() {
                 {
                   title: '',
                   key: 'reassign',
-                  render: (_: unknown, r: Review['panel'][number]) =>
+                  render: (_: unknown, r: (typeof panel)[number]) =>
                     r.status === 'assigned' && r.reviewerId ? (
                       <Button size="small" onClick={() => setReplacing(r.reviewerId)} data-testid="open-reassign">
                         {zh.review.reassign}

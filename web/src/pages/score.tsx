@@ -2,17 +2,14 @@ import { useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, InputNumber } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router';
-import { api, unwrap } from '../api/client';
-import type { Programme } from '../api/types';
+import { answer, api, unwrap } from '../api/client';
+import type { RequestBody } from '../api/types';
 import { fmt, zh } from '../i18n';
 import { fieldPath, showProblem } from '../lib/errors';
 import { useProject } from './project';
 import { criterionName } from '../lib/criteria';
 
-interface Values {
-  scores: Record<string, number>;
-  comments: string;
-}
+type Values = RequestBody<'/api/v1/projects/{id}/review/score', 'put'>;
 
 /** A reviewer scores the programme's rubric. */
 export default function ScorePage() {
@@ -27,7 +24,7 @@ export default function ScorePage() {
   const programme = useQuery({
     queryKey: ['programme', programmeId],
     enabled: Boolean(programmeId),
-    queryFn: () => unwrap<Programme>(api.GET('/api/v1/programmes/{id}', { params: { path: { id: programmeId! } } })),
+    queryFn: () => answer(api.GET('/api/v1/programmes/{id}', { params: { path: { id: programmeId! } } })),
   });
 
   const onFinish = async (v: Values) => {

@@ -2,8 +2,8 @@ import { Card, Empty, List, Tag, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import dayjs from 'dayjs';
-import { api, unwrap } from '../api/client';
-import type { Page, Task } from '../api/types';
+import { answer, api } from '../api/client';
+import type { Task } from '../api/types';
 import { zh } from '../i18n';
 import { problemText } from '../lib/errors';
 
@@ -49,7 +49,7 @@ export function orderTasks(tasks: Task[], now: number): Task[] {
 export function TasksPage() {
   const tasks = useQuery({
     queryKey: ['tasks'],
-    queryFn: () => unwrap<Page<Task>>(api.GET('/api/v1/me/tasks', { params: { query: { status: 'open', limit: 100 } } })),
+    queryFn: () => answer(api.GET('/api/v1/me/tasks', { params: { query: { status: 'open', limit: 100 } } })),
   });
   const now = Date.now();
   return (
