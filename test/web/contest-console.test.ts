@@ -1,14 +1,11 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { ensureConsoleBuilt } from '../../bin/console-build';
-import { createUser, creditCode, startStack, type Stack, type TestUser } from '../helpers/stack';
+import { createUser, creditCode, type Stack, type TestUser } from '../helpers/stack';
 import { as, eventually } from '../helpers/api';
 import { contestBody, expectStatus, onlineRound, openContest } from '../helpers/contests';
 import { sampleProposal, seedProject, testRules, type Seeded } from '../helpers/projects';
 import { executeProjectUpdate } from '../../api/projects/service';
 import { assignPanel, decideReview, submitDesign, submitReviewScore } from '../../workflows/messages';
-import { Journey, launchChromium } from './browser';
+import { Journey, startBrowserStack, type BrowserStack } from './browser';
 
 // The organiser runs a contest through the console, unhappy paths included: judges picked by name and one taken out,
 // a judge replaced on an entry, the funder taking back a subscription and what is left of a pledge, the results
@@ -17,8 +14,8 @@ import { Journey, launchChromium } from './browser';
 // the contests are created and their entries made through the API, the judges score through the API.
 jest.setTimeout(900_000);
 
+let web: BrowserStack;
 let stack: Stack;
-let server: http.Server;
 let baseUrl: string;
 let browser: Browser;
 let organiser: TestUser;
@@ -102,19 +99,11 @@ async function seed(): Promise<string[]> {
 let projectIds: string[];
 
 beforeAll(async () => {
-  await ensureConsoleBuilt({ log: (l) => process.stderr.write(`[test web] ${l}\n`) });
-  stack = await startStack();
+  web = await startBrowserStack();
+  ({ stack, baseUrl, browser } = web);
   projectIds = await seed();
-  server = http.createServer(stack.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchChromium();
 });
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-  await stack?.close();
-});
+afterAll(() => web?.close());
 
 /** A contest of one track and one online round (one judge an entry), open for entries, the projects entered. */
 async function contestWith(name: string, projects: string[]): Promise<string> {
