@@ -36,6 +36,42 @@ function viteBin(): string | null {
  * Without Vite (a production install without devDependencies) it says the console is not served and goes on.
  */
 export async function ensureConsoleBuilt(opts: { log: (line: string) => void }): Promise<'fresh' | 'built' | 'unavailable'> {
+  if (!consoleBuildReason()) return 'fresh';
+  // One build at a time across processes (two jest workers, or npm start beside a test run): the second waits for
+  // the first and then finds web/dist fresh.
+  const release = await buildLock(opts.log);
+  try {
+    return await build(opts);
+  } finally {
+    release();
+  }
+}
+
+const LOCK = path.join(WEB, '.build-lock');
+const STALE_LOCK_MS = 10 * 60_000;
+
+async function buildLock(log: (line: string) => void): Promise<() => void> {
+  let said = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(LOCK);
+      return () => fs.rmSync(LOCK, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    // A lock left by a build that was killed is taken over once it is older than any build takes.
+    const age = Date.now() - (fs.statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > STALE_LOCK_MS) {
+      fs.rmSync(LOCK, { recursive: true, force: true });
+      continue;
+    }
+    if (!said) log('another process is building the console; waiting for it');
+    said = true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function build(opts: { log: (line: string) => void }): Promise<'fresh' | 'built' | 'unavailable'> {
   const reason = consoleBuildReason();
   if (!reason) return 'fresh';
   const vite = viteBin();
@@ -56,8 +92,11 @@ export async function ensureConsoleBuilt(opts: { log: (line: string) => void }):
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the console build failed (vite exited with ${code})`))));
   });
-  fs.rmSync(DIST, { recursive: true, force: true });
+  // Swapped in by two renames, the old build removed after: web/dist is missing for an instant only.
+  const old = path.join(WEB, `.dist-old-${process.pid}`);
+  if (fs.existsSync(DIST)) fs.renameSync(DIST, old);
   fs.renameSync(tmp, DIST);
+  fs.rmSync(old, { recursive: true, force: true });
   opts.log(`built the console into web/dist in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return 'built';
 }
