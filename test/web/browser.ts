@@ -104,7 +104,13 @@ export class Journey {
       this.problems.push(`console error: ${msg.text()}`);
     });
     page.on('pageerror', (err) => this.problems.push(`uncaught: ${err.message}`));
-    page.on('requestfailed', (req) => this.problems.push(`request failed: ${req.method()} ${req.url()} ${req.failure()?.errorText ?? ''}`));
+    page.on('requestfailed', (req) => {
+      const why = req.failure()?.errorText ?? '';
+      // Aborted by the page itself (it navigated away, or a query was cancelled): nothing a person sees failed.
+      // A server that answers badly shows as a response below; one that does not answer, as another error.
+      if (why === 'net::ERR_ABORTED') return;
+      this.problems.push(`request failed: ${req.method()} ${req.url()} ${why}`);
+    });
     page.on('response', (res: Response) => {
       if (res.status() < 400) return;
       const url = new URL(res.url()).pathname;
