@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { Message } from '../../i18n/message';
+import { msg, type Message } from '../../i18n/message';
+import { titleColumns } from './tasks';
 import type { Colour } from '../../workflows/rules/colour';
 
 type Db = Knex | Knex.Transaction;
@@ -38,11 +39,18 @@ export function quarterlyReviewOf(db: Db, projectId: string, quarter: string): P
   return db('quarterly_reviews').where({ project_id: projectId, quarter }).first('id');
 }
 
-/** Names the project's supervisor and puts the visit in their inbox (keyed: assigning twice opens one task). */
+/**
+ * Names the project's supervisor and puts the visits in their inbox (keyed: assigning the same person twice opens one
+ * task). A supervisor replaced by another no longer has the project in their inbox: their open task closes.
+ */
 export async function assignSupervisor(trx: Knex.Transaction, projectId: string, supervisorId: string): Promise<void> {
   await trx('projects').where({ id: projectId }).update({ supervisor_id: supervisorId });
   await trx('tasks')
-    .insert({ key: `${projectId}:supervise:${supervisorId}`, user_id: supervisorId, project_id: projectId, kind: 'supervise', title: 'Visit and supervise this project', status: 'open' })
+    .where({ project_id: projectId, kind: 'supervise', status: 'open' })
+    .whereNot({ user_id: supervisorId })
+    .update({ status: 'done', completed_at: trx.fn.now() });
+  await trx('tasks')
+    .insert({ key: `${projectId}:supervise:${supervisorId}`, user_id: supervisorId, project_id: projectId, kind: 'supervise', ...titleColumns(msg('task.supervise')), status: 'open' })
     .onConflict('key')
     .ignore();
 }
