@@ -183,7 +183,9 @@ async function serveInProcess(deps: Parameters<typeof createApp>[0], port: numbe
 function spawnFuhua(dir: string, command: 'worker' | 'api', env: NodeJS.ProcessEnv, stops: (() => Promise<unknown>)[]) {
   const logFile = path.join(dir, `${command}.log`);
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fuhua.js'), command], { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info', ...env }, stdio: ['ignore', out, out] });
+  // BENCH_CPU_PROF=<folder>: each `fuhua worker` / `fuhua api` process (and thread) writes its V8 CPU profile there as it stops.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, path.join(REPO_ROOT, 'bin', 'fuhua.js'), command], { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info', ...env }, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   stops.push(onCleanup(`bench ${command} process`, async () => {
