@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../api/logger';
 import { createMetrics, type Metrics } from '../api/metrics';
 import { createDb, migrateLatest, pendingMigrations, type Db } from '../db/knex';
 import { ROLES, type Role } from '../db/repositories/users';
+import { DEFAULT_LANGUAGE, t } from '../i18n';
 import { loadConfig, ConfigError, type Config } from './config';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { parseCommandLine, type CreateUserArgs } from './args';
@@ -184,7 +185,7 @@ async function ensureAdmin(db: Db, config: Config): Promise<string | null> {
   const existing = await db('users').whereRaw("'admin' = ANY(roles)").first('id');
   if (existing) return null;
   const password = config.adminPassword ?? generatePassword();
-  await db('users').insert({ login: 'admin', display_name: 'Administrator', password_hash: await hashPassword(password), roles: ['admin'] }).onConflict(db.raw('(lower(login))')).ignore();
+  await db('users').insert({ login: 'admin', display_name: t(DEFAULT_LANGUAGE, 'bootstrap.admin-name'), password_hash: await hashPassword(password), roles: ['admin'] }).onConflict(db.raw('(lower(login))')).ignore();
   return config.adminPassword ? '(from FUHUA_ADMIN_PASSWORD)' : password;
 }
 
