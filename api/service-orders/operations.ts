@@ -179,7 +179,7 @@ export const operations = [
     operationId: 'serviceOrders.candidates',
     method: 'get',
     path: '/api/v1/service-orders/:id/candidates',
-    summary: 'Candidates for dispatch, ranked: skill match, same community first, declared availability, current load',
+    summary: 'Candidates for dispatch: volunteers ranked by skill match, same community first, declared availability, current load; and the project teams the order may go to',
     tag: 'service-orders',
     access: ['dispatcher', 'officer'],
     params: IdParams,
@@ -187,6 +187,10 @@ export const operations = [
       items: Type.Array(Type.Object({
         rank: Type.Integer(), volunteerId: Uuid(), name: Type.String(), skills: Type.Array(Type.String()), skillMatch: Type.Number(), sameCommunity: Type.Boolean(), available: Type.Boolean(), openOrders: Type.Integer(),
       }, { additionalProperties: false })),
+      teams: Type.Array(Type.Object({ organisationId: Uuid(), name: Type.String() }, { additionalProperties: false }), {
+        maxItems: 10,
+        description: "Project teams (dispatch with organisationId): for an order from the menu, the organisation running the item's project while it delivers; for a need stated in a category, the organisations whose delivering projects offer that category in the order's community, by name, at most 10",
+      }),
     }, { additionalProperties: false }),
     problems: [404],
     handler: async ({ params, user, deps }) => ({ body: await orderCandidates(deps, user, params.id) }),

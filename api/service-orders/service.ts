@@ -9,7 +9,7 @@ import { sortedPage, type Page } from '../paging';
 import type { AppDeps } from '../deps';
 import { loadVisibleProject } from '../projects/access';
 import { findRegion, inSubtree } from '../../db/repositories/regions';
-import { dispatchHistory, findOrder, orderDashboard, ordersQuery, serviceFigures, type OrderDashboard, type ServiceFigures, type ServiceOrderRow } from '../../db/repositories/service-orders';
+import { dispatchHistory, findOrder, orderDashboard, ordersQuery, serviceFigures, teamCandidates, type OrderDashboard, type ServiceFigures, type ServiceOrderRow } from '../../db/repositories/service-orders';
 import { candidateVolunteers, findVolunteer, findVolunteerByUser } from '../../db/repositories/volunteers';
 import { regionTotals } from '../../db/repositories/time-bank';
 import { rankCandidates } from '../../workflows/service-order/ranking';
@@ -191,17 +191,23 @@ export async function listServiceOrders(deps: Deps, user: Principal, q: { status
   return sortedPage(deps.db, query, [{ column: 'service_orders.ordered_at', type: 'timestamptz' }, { column: 'service_orders.id', type: 'uuid' }], q, (r: ServiceOrderRow) => toOrderJson(r, user));
 }
 
-/** 派单 candidates: volunteers serving the community or registered in its street, ranked. */
+/**
+ * 派单 candidates: volunteers serving the community or registered in its street, ranked; and the project teams the
+ * order may go to instead (the menu item's project's organisation, or those offering the category in the community).
+ */
 export async function orderCandidates(deps: Deps, user: Principal, id: string) {
   const o = await loadVisibleOrder(deps.db, user, id);
   if (!isWorkerInScope(user, o.region_path)) throw new ForbiddenError(msg('problem.forbidden.dispatch'));
   const community = (await findRegion(deps.db, o.community_id))!;
   const street = community.parent_id ? (await findRegion(deps.db, community.parent_id))!.path : community.path;
   const skills = o.menu_item_id ? ((await deps.db('service_menu_items').where({ id: o.menu_item_id }).first('skills')).skills as string[]) : [o.category];
-  const rows = await candidateVolunteers(deps.db, o.community_id, street);
+  const [rows, teams] = await Promise.all([candidateVolunteers(deps.db, o.community_id, street), teamCandidates(deps.db, o)]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   const ranked = rankCandidates(rows.map((r) => ({ id: r.id, skills: r.skills, communityIds: r.community_ids, availability: r.availability, openOrders: r.open_orders })), { skills, communityId: o.community_id, windowFrom: o.window_from.toISOString() });
-  return { items: ranked.map((c, i) => ({ rank: i + 1, volunteerId: c.id, name: byId.get(c.id)!.name, skills: byId.get(c.id)!.skills, skillMatch: c.skillMatch, sameCommunity: c.sameCommunity, available: c.available, openOrders: c.openOrders })) };
+  return {
+    items: ranked.map((c, i) => ({ rank: i + 1, volunteerId: c.id, name: byId.get(c.id)!.name, skills: byId.get(c.id)!.skills, skillMatch: c.skillMatch, sameCommunity: c.sameCommunity, available: c.available, openOrders: c.openOrders })),
+    teams: teams.map((t) => ({ organisationId: t.id, name: t.name })),
+  };
 }
 
 async function move(deps: Deps, user: Principal, id: string, run: (o: ServiceOrderRow) => Promise<OrderView>): Promise<OrderJson> {

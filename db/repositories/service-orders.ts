@@ -187,6 +187,31 @@ export function ordersQuery(db: Db, f: OrderFilter): Knex.QueryBuilder {
   return q;
 }
 
+/** A project team an order may be dispatched to: the organisation running a delivering project. */
+export interface TeamCandidateRow {
+  id: string;
+  name: string;
+}
+
+/** The stages in which a project serves orders (the same as placing an order from its menu). */
+const DELIVERING = ['delivery', 'rectification'];
+
+/**
+ * The teams an order may go to: for an order from a menu item, the organisation running that item's project; for a
+ * need stated in a category, the organisations whose delivering projects offer that category in the order's
+ * community, by name (then id), at most `limit`. Only projects still delivering count.
+ */
+export async function teamCandidates(db: Db, o: Pick<ServiceOrderRow, 'project_id' | 'menu_item_id' | 'category' | 'community_id'>, limit = 10): Promise<TeamCandidateRow[]> {
+  if (o.menu_item_id) {
+    if (!o.project_id) return [];
+    return (await db('projects as p').join('organisations as g', 'g.id', 'p.organisation_id')
+      .where('p.id', o.project_id).whereIn('p.stage', DELIVERING).select('g.id', 'g.name')) as TeamCandidateRow[];
+  }
+  return (await db('service_menu_items as m').join('projects as p', 'p.id', 'm.project_id').join('organisations as g', 'g.id', 'p.organisation_id')
+    .where('m.category', o.category).whereRaw('? = ANY(m.community_ids)', [o.community_id]).whereIn('p.stage', DELIVERING)
+    .distinct('g.id', 'g.name').orderBy('g.name').orderBy('g.id').limit(limit)) as TeamCandidateRow[];
+}
+
 export interface DispatchRow {
   attempt: number;
   assignee_kind: 'volunteer' | 'team';

@@ -22,6 +22,14 @@ export interface OrderWorld {
   volunteers: { id: string; user: TestUser }[];
 }
 
+/** A project of this organisation in the seeded community, driven through review and funded directly: in delivery. */
+export async function seedDeliveringProject(stack: Stack, s: Seeded, bossId: string, opts: { organisationId?: string; title?: string } = {}): Promise<string> {
+  const projectId = await seedApprovedProject(stack, s, bossId, opts);
+  const agreement = { ...agreementTerms(), fundingSources: [{ funderOrganisationId: null, name: 'Street office', kind: 'government' as const, valueFen: 5_000_000 }] };
+  await executeProjectUpdate(stack.deps, projectId, fundDirectly, { actorId: bossId, agreement });
+  return projectId;
+}
+
 /** `seeded`: a region tree, organisation and programme made beforehand (e.g. a programme created through the API). */
 export async function seedOrderWorld(stack: Stack, opts: { volunteers?: number; terms?: Partial<OrderTerms>; seeded?: Seeded } = {}): Promise<OrderWorld> {
   const s = opts.seeded ?? (await seedProgramme(stack));
@@ -29,9 +37,7 @@ export async function seedOrderWorld(stack: Stack, opts: { volunteers?: number; 
   const community = await stack.db('regions').where({ id: s.communityId }).first('parent_id');
   const street = await stack.db('regions').where({ id: community.parent_id }).first('id', 'path');
   const boss = await createUser(stack, ['officer', 'reviewer']);
-  const projectId = await seedApprovedProject(stack, s, boss.id);
-  const agreement = { ...agreementTerms(), fundingSources: [{ funderOrganisationId: null, name: 'Street office', kind: 'government' as const, valueFen: 5_000_000 }] };
-  await executeProjectUpdate(stack.deps, projectId, fundDirectly, { actorId: boss.id, agreement });
+  const projectId = await seedDeliveringProject(stack, s, boss.id);
   const [menu] = await stack.db('service_menu_items')
     .insert({ project_id: projectId, name: 'Home visit 上门探访', category: 'companionship', target_groups: ['elderly'], community_ids: [s.communityId], capacity_per_week: 50, skills: ['companionship'] })
     .returning('id');

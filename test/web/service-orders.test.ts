@@ -7,7 +7,7 @@ import { Journey, startBrowserStack, type BrowserStack } from './browser';
 // Chromium against the real stack. Put in directly: the region tree, a project in delivery, the workers' accounts and
 // two registered volunteers (one with the account that serves). Through the console: the project's applicant publishes
 // the service menu item, the resident registers their own account and signs in with it. Residents and the volunteer
-// are on a 375 px phone.
+// are on a 375 px phone. A third order goes to the project's team, whose applicant accepts it.
 jest.setTimeout(600_000);
 
 let stack: Stack;
@@ -332,5 +332,51 @@ describe('the service-order loop in a real browser', () => {
     await c.shot('cancelled');
     expect(await stack.db('service_orders').where({ id: second.id }).first('status')).toEqual({ status: 'cancelled' });
     await c.signOut();
+  });
+
+  test("a third order: the dispatcher sends it to the project's team with 派给项目团队, and the team's applicant on a phone accepts it on 接单; the history names the team", async () => {
+    const r = await Journey.start(browser, 'orders-team-resident', baseUrl, 375);
+    await r.signIn(resident.login, resident.password);
+    await r.goto('/orders');
+    await r.page.getByRole('button', { name: '点这项服务' }).click();
+    await r.page.getByLabel('联系电话').fill('13812345678');
+    await r.page.getByLabel('服务地址').fill('紫阳小区3号楼2单元501');
+    await r.page.getByTestId('place-order').click();
+    await r.page.getByTestId('order').filter({ hasText: '待派单' }).waitFor();
+    await r.signOut();
+    const third = await stack.db('service_orders').where({ resident_id: resident.id, status: 'ordered' }).first('id');
+
+    const d = await Journey.start(browser, 'orders-team-dispatcher', baseUrl);
+    await d.signIn(dispatcher.login, dispatcher.password);
+    await d.goto('/dispatch');
+    const card = d.page.getByTestId('dispatch-order').filter({ hasText: '居家陪伴' });
+    // The team of the project whose menu the order came from, beside the ranked volunteers.
+    await card.getByText('第 1 名').waitFor();
+    await card.getByTestId('team-candidates').getByText('紫阳社工服务中心').waitFor();
+    await d.shot('dispatch-team');
+    await card.getByTestId('take-team').click();
+    await card.waitFor({ state: 'detached' });
+    await d.shot('dispatched-team');
+    await d.signOut();
+    expect(await stack.db('service_orders').where({ id: third.id }).first('status', 'assignee_kind', 'assignee_organisation_id', 'assignee_volunteer_id')).toEqual({
+      status: 'dispatched', assignee_kind: 'team', assignee_organisation_id: w.s.organisationId, assignee_volunteer_id: null,
+    });
+
+    const a = await Journey.start(browser, 'orders-team-applicant', baseUrl, 375);
+    await a.signIn(w.applicant.login, w.applicant.password);
+    await a.goto('/assignments');
+    const item = a.page.getByTestId('assignment').filter({ hasText: '待接单' });
+    await item.getByTestId('accept').waitFor();
+    await a.shot('team-assigned');
+    await item.getByTestId('accept').click();
+    const accepted = a.page.getByTestId('assignment').filter({ has: a.page.getByTestId('order-status').filter({ hasText: '已接单' }) });
+    await accepted.getByTestId('check-in').waitFor();
+    await a.shot('team-accepted');
+    expect(await stack.db('service_orders').where({ id: third.id }).first('status', 'accepted_by')).toEqual({ status: 'accepted', accepted_by: w.applicant.id });
+    await a.goto(`/orders/${third.id}`);
+    const history = a.page.getByTestId('order-history');
+    for (const step of ['第 1 次派单：项目团队', '已接单']) await history.getByText(step).first().waitFor();
+    await a.shot('team-history');
+    await a.signOut();
   });
 });

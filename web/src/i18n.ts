@@ -672,6 +672,9 @@ export const zh = {
     take: '派给这位志愿者',
     pickOther: '改派其他志愿者',
     dispatchTo: '派给',
+    teams: '项目团队',
+    pickTeam: '选择项目团队',
+    takeTeam: '派给项目团队',
     dispatched: '已派单',
   },
   assignments: {

@@ -1609,7 +1609,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Candidates for dispatch, ranked: skill match, same community first, declared availability, current load */
+        /** Candidates for dispatch: volunteers ranked by skill match, same community first, declared availability, current load; and the project teams the order may go to */
         get: operations["serviceOrders.candidates"];
         put?: never;
         post?: never;
@@ -21059,7 +21059,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Candidates for dispatch, ranked: skill match, same community first, declared availability, current load */
+            /** @description Candidates for dispatch: volunteers ranked by skill match, same community first, declared availability, current load; and the project teams the order may go to */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -21079,6 +21079,15 @@ export interface operations {
                             sameCommunity: boolean;
                             available: boolean;
                             openOrders: number;
+                        }[];
+                        /** @description Project teams (dispatch with organisationId): for an order from the menu, the organisation running the item's project while it delivers; for a need stated in a category, the organisations whose delivering projects offer that category in the order's community, by name, at most 10 */
+                        teams: {
+                            /**
+                             * Format: uuid
+                             * @description A UUID in canonical form
+                             */
+                            organisationId: string;
+                            name: string;
                         }[];
                     };
                 };

@@ -4,6 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import dayjs from 'dayjs';
 import { answer, api } from '../api/client';
+import type { RequestBody } from '../api/types';
 import { fmt, zh } from '../i18n';
 import { problemText } from '../lib/errors';
 import { loadOrders, orderProblemText, OrderSummary, showOrderProblem, type Order } from '../lib/orders';
@@ -13,6 +14,9 @@ import { hasRole, useMe } from '../session';
 
 const loadCandidates = (id: string) => answer(api.GET('/api/v1/service-orders/{id}/candidates', { params: { path: { id } } }));
 type Candidate = Awaited<ReturnType<typeof loadCandidates>>['items'][number];
+type Team = Awaited<ReturnType<typeof loadCandidates>>['teams'][number];
+/** To a volunteer (volunteerId) or to a project team (organisationId). */
+type Assignee = RequestBody<'/api/v1/service-orders/{id}/dispatch'>;
 
 function CandidateLine({ c }: { c: Candidate }) {
   return (
@@ -28,7 +32,43 @@ function CandidateLine({ c }: { c: Candidate }) {
   );
 }
 
-/** One waiting order: the best candidate to take with one button, or another picked from the ranked list. */
+/**
+ * The project teams the order may go to: the one running the menu item's project, or, for a need stated in a
+ * category, those offering it in the community (one to pick).
+ */
+function TeamChoice({ teams, busy, onDispatch }: { teams: Team[]; busy: boolean; onDispatch: (organisationId: string) => void }) {
+  const [picked, setPicked] = useState<string | undefined>();
+  const chosen = teams.length === 1 ? teams[0].organisationId : picked;
+  return (
+    <div data-testid="team-candidates">
+      <Typography.Paragraph strong style={{ margin: '12px 0 4px' }}>
+        {zh.dispatch.teams}
+      </Typography.Paragraph>
+      <Space direction="vertical" style={{ width: '100%' }}>
+        {teams.length === 1 ? (
+          <Typography.Text data-testid="team-name">{teams[0].name}</Typography.Text>
+        ) : (
+          <Select
+            aria-label={zh.dispatch.pickTeam}
+            placeholder={zh.dispatch.pickTeam}
+            value={picked}
+            onChange={setPicked}
+            style={{ width: '100%' }}
+            options={teams.map((t) => ({ value: t.organisationId, label: t.name }))}
+          />
+        )}
+        <Button disabled={!chosen} loading={busy} onClick={() => chosen && onDispatch(chosen)} data-testid="take-team">
+          {zh.dispatch.takeTeam}
+        </Button>
+      </Space>
+    </div>
+  );
+}
+
+/**
+ * One waiting order: the best candidate to take with one button, or another picked from the ranked list; or the
+ * project team instead.
+ */
 function DispatchCard({ order }: { order: Order }) {
   const { message } = App.useApp();
   const queryClient = useQueryClient();
@@ -37,11 +77,12 @@ function DispatchCard({ order }: { order: Order }) {
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const items = candidates.data?.items ?? [];
-  const dispatch = async (volunteerId: string) => {
+  const teams = candidates.data?.teams ?? [];
+  const dispatch = async (to: Assignee) => {
     setProblem(null);
     setBusy(true);
     try {
-      await answer(api.POST('/api/v1/service-orders/{id}/dispatch', { params: { path: { id: order.id } }, body: { volunteerId } }));
+      await answer(api.POST('/api/v1/service-orders/{id}/dispatch', { params: { path: { id: order.id } }, body: to }));
       message.success(zh.dispatch.dispatched);
       await queryClient.invalidateQueries({ queryKey: ['orders'] });
     } catch (err) {
@@ -61,7 +102,7 @@ function DispatchCard({ order }: { order: Order }) {
       {items[0] && (
         <Space direction="vertical" style={{ width: '100%' }}>
           <CandidateLine c={items[0]} />
-          <Button type="primary" loading={busy} onClick={() => void dispatch(items[0].volunteerId)} data-testid="take-candidate">
+          <Button type="primary" loading={busy} onClick={() => void dispatch({ volunteerId: items[0].volunteerId })} data-testid="take-candidate">
             {zh.dispatch.take}
           </Button>
           {items.length > 1 && (
@@ -74,13 +115,14 @@ function DispatchCard({ order }: { order: Order }) {
                 style={{ flex: 1, minWidth: 0 }}
                 options={items.slice(1).map((c) => ({ value: c.volunteerId, label: `${fmt(zh.dispatch.rank, { n: c.rank })} ${c.name}（${fmt(zh.dispatch.skillMatch, { n: Math.round(c.skillMatch * 100) })}）` }))}
               />
-              <Button disabled={!other} loading={busy} onClick={() => other && void dispatch(other)}>
+              <Button disabled={!other} loading={busy} onClick={() => other && void dispatch({ volunteerId: other })}>
                 {zh.dispatch.dispatchTo}
               </Button>
             </Space.Compact>
           )}
         </Space>
       )}
+      {teams.length > 0 && <TeamChoice teams={teams} busy={busy} onDispatch={(organisationId) => void dispatch({ organisationId })} />}
       {problem && <Alert type="error" showIcon title={problem} style={{ marginTop: 8 }} />}
     </Card>
   );
