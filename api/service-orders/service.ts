@@ -9,7 +9,7 @@ import { sortedPage, type Page } from '../paging';
 import type { AppDeps } from '../deps';
 import { loadVisibleProject } from '../projects/access';
 import { findRegion, inSubtree } from '../../db/repositories/regions';
-import { dispatchHistory, findOrder, orderDashboard, ordersQuery, serviceFigures, teamCandidates, type OrderDashboard, type ServiceFigures, type ServiceOrderRow } from '../../db/repositories/service-orders';
+import { dispatchHistory, findOrder, orderDashboard, ordersQuery, organisationDelivers, serviceFigures, teamCandidates, type OrderDashboard, type ServiceFigures, type ServiceOrderRow } from '../../db/repositories/service-orders';
 import { candidateVolunteers, findVolunteer, findVolunteerByUser } from '../../db/repositories/volunteers';
 import { regionTotals } from '../../db/repositories/time-bank';
 import { rankCandidates } from '../../workflows/service-order/ranking';
@@ -227,6 +227,8 @@ export function dispatchServiceOrder(deps: Deps, user: Principal, id: string, in
     }
     const org = await deps.db('organisations').where({ id: input.organisationId }).first('id');
     if (!org) throw new BusinessRuleError([{ field: '/body/organisationId', rule: 'exists', ...says('field.no-organisation') }]);
+    // A project team: an organisation with a project in delivery, not any organisation on the register.
+    if (!(await organisationDelivers(deps.db, org.id))) throw new BusinessRuleError([{ field: '/body/organisationId', rule: 'team-delivering', ...says('field.team-not-delivering') }]);
     return executeOrderUpdate(deps, id, dispatchOrder, { actorId: user.id, kind: 'team', volunteerId: null, organisationId: org.id, userId: null }, key);
   });
 }

@@ -212,6 +212,11 @@ export async function teamCandidates(db: Db, o: Pick<ServiceOrderRow, 'project_i
     .distinct('g.id', 'g.name').orderBy('g.name').orderBy('g.id').limit(limit)) as TeamCandidateRow[];
 }
 
+/** Whether an organisation runs a project in delivery (or rectification): a team an order may be dispatched to. */
+export async function organisationDelivers(db: Db, organisationId: string): Promise<boolean> {
+  return !!(await db('projects').where({ organisation_id: organisationId }).whereIn('stage', DELIVERING).first('id'));
+}
+
 export interface DispatchRow {
   attempt: number;
   assignee_kind: 'volunteer' | 'team';

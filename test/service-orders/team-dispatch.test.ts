@@ -88,3 +88,15 @@ test('when a need is stated in a category, the team candidates are the organisat
   ]);
   expect(candidates.items.map((c: { volunteerId: string }) => c.volunteerId)).toEqual([w.volunteers[0].id]);
 });
+
+test('when a dispatcher names an organisation that runs no project in delivery as the team, it is refused naming the field and the order still waits', async () => {
+  const idle = await organisation('Idle centre');
+  const order = expectStatus(await as(stack, w.resident).post('/api/v1/service-orders', orderBody({ menuItemId: w.menuItemId })), 201).body;
+
+  const res = await as(stack, w.dispatcher).post(`/api/v1/service-orders/${order.id}/dispatch`, { organisationId: idle });
+
+  expect(res.status).toBe(422);
+  expect(res.body.errors).toEqual([expect.objectContaining({ field: '/body/organisationId', rule: 'team-delivering' })]);
+  expect(await stack.db('service_orders').where({ id: order.id }).first('status', 'assignee_kind')).toEqual({ status: 'ordered', assignee_kind: null });
+  expect(await stack.db('service_order_dispatches').where({ order_id: order.id }).count({ n: '*' }).first()).toEqual({ n: '0' });
+});

@@ -872,7 +872,7 @@ export const zh = {
     'dates-rise': '日期须逐个递增', 'within-amount': '不能超过协议金额', cumulative: '累计支出不能减少', indicator: '指标不存在', 'unknown-indicator': '指标不存在', agreement: '尚未签订资助协议',
     'current-password': '当前密码不正确', 'enough-reviewers': '没有足够的独立评审专家', 'is-reviewer': '不是在职评审专家', independent: '属于申报机构', 'no-conflict': '已申报利益冲突', 'is-supervisor': '不是在职督导', 'is-evaluator': '不是在职评估员',
     community: '须为村居社区', 'menu-community': '该服务不覆盖所选社区', delivering: '该服务所属项目已不在实施中', 'menu-category': '服务类别与清单不符', window: '结束时间须晚于开始时间',
-    'one-assignee': '请选择一名志愿者或一个团队', 'one-volunteer': '同一志愿者只能列一次', balance: '积分余额不足', 'after-check-in': '签退时间须晚于签到时间', rating: '请打 1 到 5 星', 'in-scope': '不在您的管辖范围内', 'project-region': '须在项目的实施区域内',
+    'one-assignee': '请选择一名志愿者或一个团队', 'team-delivering': '该机构没有正在实施的项目', 'one-volunteer': '同一志愿者只能列一次', balance: '积分余额不足', 'after-check-in': '签退时间须晚于签到时间', rating: '请打 1 到 5 星', 'in-scope': '不在您的管辖范围内', 'project-region': '须在项目的实施区域内',
   } as Record<string, string>,
   ruleFallback: '不符合要求',
 };
