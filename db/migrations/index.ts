@@ -15,6 +15,7 @@ import * as rescoping from './20261215000100_rescoping';
 import * as taskTitles from './20261217000100_task_titles';
 import * as fundingDeskBatch from './20261220000100_funding_desk_batch';
 import * as openTaskKeys from './20261221000100_open_task_keys';
+import * as contestCancellation from './20261223000100_contest_cancellation';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '20261217000100_task_titles': taskTitles,
   '20261220000100_funding_desk_batch': fundingDeskBatch,
   '20261221000100_open_task_keys': openTaskKeys,
+  '20261223000100_contest_cancellation': contestCancellation,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

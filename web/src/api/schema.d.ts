@@ -14452,6 +14452,14 @@ export interface operations {
                             publishedAt: string | null;
                             awardedAt: string | null;
                             closedAt: string | null;
+                            cancelled: {
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                at: string;
+                                reason: string | null;
+                            } | null;
                             createdBy: string | null;
                             /**
                              * Format: date-time
@@ -14659,6 +14667,14 @@ export interface operations {
                         publishedAt: string | null;
                         awardedAt: string | null;
                         closedAt: string | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string | null;
+                        } | null;
                         createdBy: string | null;
                         /**
                          * Format: date-time
@@ -14861,6 +14877,14 @@ export interface operations {
                         publishedAt: string | null;
                         awardedAt: string | null;
                         closedAt: string | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string | null;
+                        } | null;
                         createdBy: string | null;
                         /**
                          * Format: date-time
@@ -15097,6 +15121,14 @@ export interface operations {
                         publishedAt: string | null;
                         awardedAt: string | null;
                         closedAt: string | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string | null;
+                        } | null;
                         createdBy: string | null;
                         /**
                          * Format: date-time
