@@ -9,7 +9,8 @@ import { Journey, startBrowserStack, type BrowserStack } from './browser';
 
 // The organiser runs a contest through the console, unhappy paths included: judges picked by name and one taken out,
 // a judge replaced on an entry, the funder taking back a subscription and what is left of a pledge, the results
-// tables, a partial award re-scoped by the applicant on a phone, and a second contest cancelled before judging.
+// tables, a partial award re-scoped by the applicant on a phone, and a second contest cancelled before judging, shown
+// as cancelled with when and why.
 // Put in directly: the accounts, the region tree, the organisations, the programme and its approved projects;
 // the contests are created and their entries made through the API, the judges score through the API.
 jest.setTimeout(900_000);
@@ -97,6 +98,9 @@ async function seed(): Promise<string[]> {
 }
 
 let projectIds: string[];
+
+/** An instant as the console shows it (the browser runs in Asia/Shanghai, UTC+8 all year): YYYY-MM-DD HH:mm:ss. */
+const shanghai = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 
 beforeAll(async () => {
   web = await startBrowserStack();
@@ -261,7 +265,7 @@ describe('a contest run in the console, unhappy paths included', () => {
     await a.signOut();
   });
 
-  test('an organiser cancels a contest before judging, with the reason, after confirming; its entered project goes back to the library', async () => {
+  test('an organiser cancels a contest before judging, with the reason, after confirming; the contest and the list show it cancelled with when and why, and its entered project goes back to the library', async () => {
     const CONTEST = `停办的创投大赛${SUFFIX}`;
     const contestId = await contestWith(CONTEST, [projectIds[2]]);
     const o = await Journey.start(browser, 'contest-cancel', baseUrl, 375);
@@ -276,12 +280,21 @@ describe('a contest run in the console, unhappy paths included', () => {
     await o.page.getByLabel('取消理由').fill('财政预算调整，本届暂停');
     await o.shot('cancel-confirm');
     await o.page.getByTestId('confirm-cancel').click();
-    // The contest workflow ends a cancelled contest as closed.
-    await o.page.getByTestId('phase').filter({ hasText: '已结束' }).waitFor();
+    // The workflow ends a cancelled contest as closed; the page says cancelled (not 已结束), when and why.
+    await o.page.getByTestId('phase').filter({ hasText: '已取消' }).waitFor();
     await o.page.getByTestId('move-cancel').waitFor({ state: 'detached' });
+    await o.page.getByTestId('cancel-reason').filter({ hasText: '财政预算调整，本届暂停' }).waitFor();
+    const row = await stack.db('contests').where({ id: contestId }).first();
+    expect(row).toMatchObject({ phase: 'closed', cancel_reason: '财政预算调整，本届暂停' });
+    expect(await o.page.getByTestId('cancelled-at').innerText()).toBe(shanghai(row.cancelled_at).slice(0, 16));
     await o.shot('cancelled');
+    // The list says the same: cancelled on that day, with the reason.
+    await o.goto('/contests');
+    const listed = o.page.getByRole('row', { name: new RegExp(CONTEST) });
+    await listed.getByTestId('contest-phase').filter({ hasText: '已取消' }).waitFor();
+    expect(await listed.getByTestId('contest-cancelled').innerText()).toBe(`${shanghai(row.cancelled_at).slice(0, 10)} 取消：财政预算调整，本届暂停`);
+    await o.shot('cancelled-in-list');
     // A cancelled contest is closed with its entries cancelled, the reason kept; the project is back in the library.
-    expect((await stack.db('contests').where({ id: contestId }).first()).phase).toBe('closed');
     expect(await stack.db('contest_entries').where({ contest_id: contestId }).first()).toMatchObject({ status: 'cancelled', reason: '财政预算调整，本届暂停' });
     await eventually(async () => expect((await stack.db('projects').where({ id: projectIds[2] }).first()).stage).toBe('approved'), 60_000);
     await o.signOut();
