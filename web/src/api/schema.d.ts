@@ -2994,6 +2994,8 @@ export interface operations {
                 /** @description admin, officer, organiser, reviewer, supervisor, evaluator, applicant or funder */
                 role: "admin" | "officer" | "organiser" | "reviewer" | "supervisor" | "evaluator" | "applicant" | "funder" | "resident" | "dispatcher";
                 q?: string;
+                /** @description Only this person (to name the one assigned): none when the id is no enabled account of the role */
+                id?: string;
             };
             header?: never;
             path?: never;
