@@ -2,15 +2,15 @@ import type { Browser } from 'playwright-core';
 import { createUser, creditCode, type Stack, type TestUser } from '../helpers/stack';
 import { as, eventually } from '../helpers/api';
 import { contestBody, expectStatus, onlineRound, openContest } from '../helpers/contests';
-import { sampleProposal, seedProject, testRules, type Seeded } from '../helpers/projects';
+import { chineseProposal, seedProject, testRules, type Seeded } from '../helpers/projects';
 import { executeProjectUpdate } from '../../api/projects/service';
 import { assignPanel, decideReview, submitDesign, submitReviewScore } from '../../workflows/messages';
 import { Journey, startBrowserStack, type BrowserStack } from './browser';
 
-// The organiser runs a contest through the console, unhappy paths included: judges picked by name and one taken out,
-// a judge replaced on an entry, the funder taking back a subscription and what is left of a pledge, the results
-// tables, a partial award re-scoped by the applicant on a phone, and a second contest cancelled before judging, shown
-// as cancelled with when and why.
+// The organiser runs a contest through the console, unhappy paths included: judges picked by name (searched once the
+// typing pauses) and one taken out, a judge replaced on an entry, the funder taking back a subscription and what is
+// left of a pledge, the results tables, a partial award re-scoped by the applicant on a phone, and a second contest
+// cancelled before judging, shown as cancelled with when and why.
 // Put in directly: the accounts, the region tree, the organisations, the programme and its approved projects;
 // the contests are created and their entries made through the API, the judges score through the API.
 jest.setTimeout(900_000);
@@ -29,21 +29,6 @@ const SUFFIX = String(Date.now() % 100000);
 const JUDGE_NAMES = ['钱专家', '孙专家', '周专家'];
 const TITLES = [`长者助餐${SUFFIX}`, `童心课堂${SUFFIX}`, `邻里互助${SUFFIX}`];
 const ASKED = [3_000_000, 2_000_000, 1_000_000];
-
-/** A proposal in Chinese (the page shows its objectives and budget), otherwise the helpers' sample. */
-function chineseProposal(amountAskedFen: number) {
-  const p = sampleProposal(amountAskedFen);
-  return {
-    ...p,
-    objectives: [{ description: '减少独居老人的孤独感', indicators: [{ name: '上门探访', unit: '次', target: 120 }] }],
-    milestones: [{ name: '志愿者队伍培训完成', due: '2027-03-31' }],
-    team: { ...p.team, lead: '李华', members: (p.team.members ?? []).map((m, i) => ({ ...m, name: `社工${i + 1}` })) },
-    budgetLines: [
-      { item: '活动经费', amountFen: amountAskedFen - 1_000_000 },
-      { item: '人员经费', amountFen: 1_000_000 },
-    ],
-  };
-}
 
 async function approvedProject(title: string, amountAskedFen: number): Promise<string> {
   const projectId = await seedProject(stack, s, { title, amountAskedFen });
@@ -135,12 +120,19 @@ describe('a contest run in the console, unhappy paths included', () => {
     await o.goto(`/contests/${contestId}`);
     await o.page.getByTestId('phase').filter({ hasText: '报名中' }).waitFor();
     await o.openTab('评委');
+    const asked = o.recordQueries('/api/v1/people', 'q');
     for (const name of JUDGE_NAMES) {
       const input = o.page.getByLabel('选择评委', { exact: true });
       await input.click();
-      await input.fill(name.slice(0, 1));
+      asked.length = 0;
+      const searched = o.page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/people' && new URL(r.url()).searchParams.get('q') === name);
+      await input.pressSequentially(name);
+      await searched;
       const list = await input.getAttribute('aria-controls');
       await o.page.locator(`.ant-select-dropdown:has([id="${list}"]) .ant-select-item-option`).filter({ hasText: name }).first().click();
+      // Typed a key at a time, the name is asked for once the typing pauses, not once a key.
+      expect(asked[asked.length - 1]).toBe(name);
+      expect(asked.length).toBeLessThan([...name].length);
     }
     await o.closeDropdowns();
     await o.shot('judges-picked');

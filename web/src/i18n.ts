@@ -229,7 +229,6 @@ export const zh = {
     judgeIdsHint: '输入姓名查找评审专家，可选多人',
     judgeSearch: '输入姓名查找',
     judgeOrganisation: '所属机构',
-    personOf: '{name}（{organisation}）',
     judgeRemoved: '已将{name}移出评委库',
     removeJudgeConfirm: '将{name}移出评委库？',
     progressOf: '{round}的评分进度',
