@@ -9,10 +9,11 @@ import { Journey, startBrowserStack, type BrowserStack } from './browser';
 
 // The organiser runs a contest through the console, unhappy paths included: judges picked by name (searched once the
 // typing pauses) and one taken out, a judge replaced on an entry, the funder taking back a subscription and what is
-// left of a pledge, the results tables, a partial award re-scoped by the applicant on a phone, and a second contest
-// cancelled before judging, shown as cancelled with when and why.
+// left of a pledge, the results tables, a partial award re-scoped by the applicant on a phone, another one declined,
+// and a contest cancelled before judging, shown as cancelled with its reason.
 // Put in directly: the accounts, the region tree, the organisations, the programme and its approved projects;
-// the contests are created and their entries made through the API, the judges score through the API.
+// the contests are created and their entries made through the API, the judges score through the API (the third
+// contest is run through the API up to its award).
 jest.setTimeout(900_000);
 
 let web: BrowserStack;
@@ -94,8 +95,8 @@ beforeAll(async () => {
 });
 afterAll(() => web?.close());
 
-/** A contest of one track and one online round (one judge an entry), open for entries, the projects entered. */
-async function contestWith(name: string, projects: string[]): Promise<string> {
+/** A contest of one track and one online round (one judge an entry), open for entries, the projects entered; no matching pool unless given. */
+async function contestWith(name: string, projects: string[], pool: { matchingPoolFen?: number; matchingCapPerEntryFen?: number } = {}): Promise<string> {
   const round = onlineRound({
     name: '网络初评',
     judgesPerEntry: 1,
@@ -104,7 +105,7 @@ async function contestWith(name: string, projects: string[]): Promise<string> {
       { key: 'design', name: '项目设计', weight: 40, minScore: 0, maxScore: 10 },
     ],
   });
-  const id = await openContest(stack, organiser, contestBody(s, { name, tracks: [{ key: 'elderly', name: '为老服务' }], rounds: [round] }));
+  const id = await openContest(stack, organiser, contestBody(s, { name, tracks: [{ key: 'elderly', name: '为老服务' }], rounds: [round], ...pool }));
   for (const projectId of projects) expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/entries`, { projectId, trackKey: 'elderly' }), 201);
   return id;
 }
@@ -255,6 +256,63 @@ describe('a contest run in the console, unhappy paths included', () => {
     expect(version.proposal.budgetLines).toEqual([{ item: '活动经费', amountFen: 1_500_000 }, { item: '人员经费', amountFen: 500_000 }]);
     expect((await stack.db('contest_entries').where({ id: entryA.id }).first()).rescoping_status).toBe('accepted');
     await a.signOut();
+  });
+
+  test('a partly funded applicant on a phone declines the award with the reason (required); the page shows the project back in the library, and the organiser sees the award returned to the pool', async () => {
+    // A third contest, run through the API up to the award: the matching pool gives the one entry 5,000 of the 20,000 it asked.
+    const TITLE = `助残就业${SUFFIX}`;
+    const REASON = '资助额不足以开展服务，待下一轮申报';
+    const projectId = await approvedProject(TITLE, 2_000_000);
+    const contestId = await contestWith(`第三届公益创投大赛${SUFFIX}`, [projectId], { matchingPoolFen: 500_000, matchingCapPerEntryFen: 500_000 });
+    const org = as(stack, organiser);
+    const path = (x: string) => `/api/v1/contests/${contestId}${x}`;
+    expectStatus(await org.post(path('/close-entries')), 200);
+    expectStatus(await org.post(path('/judges'), { userIds: [judges[1].id] }), 200);
+    expectStatus(await org.post(path('/start-judging')), 200);
+    const entry = await stack.db('contest_entries').where({ contest_id: contestId, project_id: projectId }).first();
+    expectStatus(await as(stack, judges[1]).put(path(`/rounds/preliminary/scores/${entry.id}`), { scores: { need: 8, design: 7 } }), 200);
+    expectStatus(await org.post(path('/close-round')), 200);
+    expectStatus(await org.post(path('/publish-ranking')), 200);
+    expectStatus(await org.post(path('/award'), { startDate: '2027-01-01', endDate: '2027-12-31' }), 200);
+    const stageOf = async () => (await stack.db('projects').where({ id: projectId }).first()).stage as string;
+    await eventually(async () => expect(await stageOf()).toBe('rescoping'), 60_000);
+
+    const a = await Journey.start(browser, 'contest-decline', baseUrl, 375);
+    await a.signIn(applicant.login, applicant.password);
+    await a.goto(`/projects/${projectId}`);
+    await a.page.getByTestId('rescoping').getByText('大赛资助 5,000.00 元，少于申请的 20,000.00 元').waitFor();
+    await a.page.getByTestId('open-decline-rescoping').click();
+    await a.page.getByText('放弃后项目退回项目库，资助额退回配捐池').waitFor();
+    // The reason is required: declining without it is refused next to the field, nothing sent.
+    await a.page.getByTestId('decline-rescoping').click();
+    await a.page.getByTestId('rescoping').getByText('此项必填').waitFor();
+    expect(await stageOf()).toBe('rescoping');
+    await a.page.getByLabel('放弃理由').fill(REASON);
+    await a.shot('decline-confirm');
+    await a.page.getByTestId('decline-rescoping').click();
+    // The page shows what declining did: said so, the project back in the library (已立项), the offer gone.
+    await a.page.getByText('已放弃资助').waitFor();
+    await a.page.getByTestId('stage').filter({ hasText: '已立项' }).waitFor({ timeout: 60_000 });
+    await a.page.getByTestId('rescoping').waitFor({ state: 'detached' });
+    await a.shot('declined');
+    await a.openTab('时间线');
+    await a.page.getByText('放弃调整预算（郑社工）').waitFor();
+    await a.shot('declined-timeline');
+    expect(await stageOf()).toBe('approved');
+    expect(await stack.db('contest_entries').where({ id: entry.id }).first()).toMatchObject({ rescoping_status: 'declined', rescoping_reason: REASON });
+    expect(Number((await stack.db('contest_entries').where({ id: entry.id }).first()).returned_fen)).toBe(500_000);
+    expect(await stack.db('tasks').where({ project_id: projectId, kind: 'rescope_budget', status: 'open' }).first()).toBeUndefined();
+    await a.signOut();
+
+    // The organiser's results: the entry's award declined, its amount back in the pool.
+    const o = await Journey.start(browser, 'contest-declined-results', baseUrl);
+    await o.signIn(organiser.login, organiser.password);
+    await o.goto(`/contests/${contestId}`);
+    await o.openTab('排名');
+    await o.page.getByTestId('results-entries').getByRole('row', { name: new RegExp(TITLE) }).getByRole('cell', { name: '已放弃', exact: true }).waitFor();
+    await o.page.getByTestId('results-overall').filter({ hasText: '其中 5,000.00 元退回配捐池，实际资助 0.00 元' }).waitFor();
+    await o.shot('declined-results');
+    await o.signOut();
   });
 
   test('an organiser cancels a contest before judging, with the reason, after confirming; the contest and the list show it cancelled with when and why, and its entered project goes back to the library', async () => {
