@@ -338,14 +338,14 @@ export function createContestActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Cancelling before judging: every entry is cancelled (its project then goes back to the library). */
+    /** Cancelling before judging: every entry is cancelled (its project then goes back to the library); the contest keeps when and why. */
     async cancelContestRecord(i: ContestMoveInput & { reason: string }): Promise<{ entries: number }> {
       return db.transaction(async (trx) => {
         const c = await lockContest(trx, i.contestId);
         if (c.phase !== 'closed') {
           if (!['draft', 'open', 'screening'].includes(c.phase)) throw contestIllegal(c.phase, 'cancel');
           await trx('contest_entries').where({ contest_id: c.id, status: 'entered' }).update({ status: 'cancelled', reason: i.reason, withdrawn_at: i.at });
-          await setPhase(trx, c, 'closed', i.at, i.actorId, 'cancel', { closed_at: i.at });
+          await setPhase(trx, c, 'closed', i.at, i.actorId, 'cancel', { closed_at: i.at, cancelled_at: i.at, cancel_reason: i.reason });
           await closeContestTasks(trx, c.id, [contestTaskKey(c.id, '')], i.at);
         }
         const n = await trx('contest_entries').where({ contest_id: c.id, status: 'cancelled' }).count({ n: '*' }).first();

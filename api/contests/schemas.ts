@@ -81,6 +81,12 @@ const contestFields = {
   publishedAt: Nullable(Instant()),
   awardedAt: Nullable(Instant()),
   closedAt: Nullable(Instant()),
+  cancelled: Nullable(
+    Type.Object(
+      { at: Instant(), reason: Nullable(Type.String({ description: "The organiser's reason; null only for a contest cancelled before reasons were kept with no entry to keep it" })) },
+      { additionalProperties: false, description: 'Set when the organiser cancelled the contest before judging (its phase is then closed)' },
+    ),
+  ),
   createdBy: Nullable(Uuid()),
   createdAt: Instant(),
   updatedAt: Instant(),

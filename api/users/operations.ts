@@ -11,7 +11,15 @@ export const operations = [
     summary: 'People with a role, for picking a reviewer, supervisor, evaluator or judge: enabled accounts only, name and organisation (no login)',
     tag: 'admin',
     access: ['officer', 'organiser', 'admin'],
-    query: Type.Object({ ...PageQuery, role: Role, q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false }),
+    query: Type.Object(
+      {
+        ...PageQuery,
+        role: Role,
+        q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+        id: Type.Optional(Uuid({ description: 'Only this person (to name the one assigned): none when the id is no enabled account of the role' })),
+      },
+      { additionalProperties: false },
+    ),
     response: Page(Person),
     handler: async ({ query, deps }) => {
       const { limit, cursor, ...filter } = query;

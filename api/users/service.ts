@@ -15,7 +15,7 @@ export function listUsers(db: Knex, filter: UserFilter, page: { limit: number; c
   return keysetPage(db, usersQuery(db, filter, containsPattern), { ...page, table: 'users' }, toUser);
 }
 
-export function listPeople(db: Knex, filter: { role: Role; q?: string }, page: { limit: number; cursor?: string }): Promise<Page<Person>> {
+export function listPeople(db: Knex, filter: { role: Role; q?: string; id?: string }, page: { limit: number; cursor?: string }): Promise<Page<Person>> {
   return keysetPage<PersonRow, Person>(db, peopleQuery(db, filter, containsPattern), { ...page, table: 'users' }, toPerson);
 }
 

@@ -16,6 +16,7 @@ import * as taskTitles from './20261217000100_task_titles';
 import * as fundingDeskBatch from './20261220000100_funding_desk_batch';
 import * as openTaskKeys from './20261221000100_open_task_keys';
 import * as superviseTaskTitles from './20261222000100_supervise_task_titles';
+import * as contestCancellation from './20261223000100_contest_cancellation';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '20261220000100_funding_desk_batch': fundingDeskBatch,
   '20261221000100_open_task_keys': openTaskKeys,
   '20261222000100_supervise_task_titles': superviseTaskTitles,
+  '20261223000100_contest_cancellation': contestCancellation,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -21,6 +21,9 @@ export interface ContestRow {
   published_at: Date | null;
   awarded_at: Date | null;
   closed_at: Date | null;
+  /** Set with closed_at when the contest was cancelled before judging; the reason is null only for one cancelled before it was kept. */
+  cancelled_at: Date | null;
+  cancel_reason: string | null;
   created_by: string | null;
   created_at: Date;
   updated_at: Date;
@@ -123,6 +126,7 @@ export function toContest(r: ContestRow) {
     publishedAt: iso(r.published_at),
     awardedAt: iso(r.awarded_at),
     closedAt: iso(r.closed_at),
+    cancelled: r.cancelled_at ? { at: r.cancelled_at.toISOString(), reason: r.cancel_reason } : null,
     createdBy: r.created_by,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),

@@ -86,13 +86,14 @@ export interface PersonRow {
 }
 
 /** Enabled accounts with a role, for the officer or organiser who assigns supervisors, evaluators, reviewers or judges. */
-export function peopleQuery(db: Knex | Knex.Transaction, filter: { role: Role; q?: string }, like: (text: string) => string): Knex.QueryBuilder {
+export function peopleQuery(db: Knex | Knex.Transaction, filter: { role: Role; q?: string; id?: string }, like: (text: string) => string): Knex.QueryBuilder {
   const q = db('users')
     .leftJoin('organisations', 'organisations.id', 'users.organisation_id')
     .select('users.id', 'users.display_name', 'users.roles', 'users.organisation_id', 'organisations.name as organisation_name', 'users.created_at')
     .where('users.disabled', false)
     .whereRaw('? = ANY(users.roles)', [filter.role]);
   if (filter.q) q.whereILike('users.display_name', like(filter.q));
+  if (filter.id) q.where('users.id', filter.id);
   return q;
 }
 

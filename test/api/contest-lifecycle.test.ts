@@ -3,6 +3,7 @@ import { seedProgramme, seedProject, seedApprovedProject, type Seeded } from '..
 import { as, eventually } from '../helpers/api';
 import { contestBody, expectStatus, onlineRound, seedOrganisation, allAssignments, scoreAll, TRACKS } from '../helpers/contests';
 import { MATCHING_SOURCE_NAME } from '../../activities/contest-awards';
+import { backfillCancellations } from '../../db/migrations/20261223000100_contest_cancellation';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -283,6 +284,10 @@ test('a whole contest: entries, two judged rounds, a published ranking, pledges 
   }
   expect(expectStatus(await org.post(path('/close')), 200).body.phase).toBe('closed');
   expect((await stack.db('contests').where({ id }).first()).phase).toBe('closed');
+  // Closed after its award, not cancelled (the backfill tells the two apart the same way: an award).
+  expect(expectStatus(await org.get(path()), 200).body).toMatchObject({ phase: 'closed', cancelled: null });
+  await backfillCancellations(stack.db);
+  expect((await stack.db('contests').where({ id }).first()).cancelled_at).toBeNull();
   const afterClose = await org.post(path('/open-entries'));
   expect(afterClose.status).toBe(409);
   expect(afterClose.body.currentStage).toBe('closed');
@@ -347,6 +352,14 @@ test('cancelling before judging sends every entered project back to the library;
   expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/close-entries`), 200);
   const cancelled = expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/cancel`, { reason: '经费未落实 funding fell through' }), 200).body;
   expect(cancelled).toMatchObject({ phase: 'closed', cancelled: { reason: '经费未落实 funding fell through' } });
+  // The read model says it was cancelled, when and why, in the contest and in the list.
+  const row = await stack.db('contests').where({ id }).first();
+  expect(row).toMatchObject({ phase: 'closed', cancel_reason: '经费未落实 funding fell through', awarded_at: null });
+  expect(row.cancelled_at).toEqual(row.closed_at);
+  const read = expectStatus(await as(stack, organiser).get(`/api/v1/contests/${id}`), 200).body;
+  expect(read).toMatchObject({ phase: 'closed', closedAt: row.closed_at.toISOString(), cancelled: { at: row.cancelled_at.toISOString(), reason: '经费未落实 funding fell through' } });
+  const inList = expectStatus(await as(stack, organiser).get('/api/v1/contests?phase=closed&limit=100'), 200).body.items.find((c: { id: string }) => c.id === id);
+  expect(inList.cancelled).toEqual({ at: row.cancelled_at.toISOString(), reason: '经费未落实 funding fell through' });
   for (const p of projects) expect(await stageOf(p)).toBe('approved');
   expect((await stack.db('contest_entries').where({ contest_id: id })).map((e) => e.status)).toEqual(['cancelled', 'cancelled']);
   const again = await as(stack, organiser).post(`/api/v1/contests/${id}/open-entries`);
@@ -357,6 +370,31 @@ test('cancelling before judging sends every entered project back to the library;
   expectStatus(await as(stack, organiser).post(`/api/v1/contests/${next}/open-entries`), 200);
   expectStatus(await as(stack, organiser).post(`/api/v1/contests/${next}/entries`, { projectId: projects[0], trackKey: 'children' }), 201);
   expect(await stageOf(projects[0])).toBe('in_contest');
+});
+
+test('a contest cancelled before the contest row kept the cancellation reads as cancelled once migrated: when from its closing, why from its entries, no reason when none had entered', async () => {
+  const s = await seedProgramme(stack);
+  const organiser = await createUser(stack, ['organiser'], { regionId: s.cityId });
+  const reviewer = await createUser(stack, ['reviewer', 'officer']);
+  const project = await seedApprovedProject(stack, s, reviewer.id, { title: 'Cancelled before the columns' });
+  const entered = expectStatus(await as(stack, organiser).post('/api/v1/contests', contestBody(s)), 201).body.id;
+  expectStatus(await as(stack, organiser).post(`/api/v1/contests/${entered}/open-entries`), 200);
+  expectStatus(await as(stack, organiser).post(`/api/v1/contests/${entered}/entries`, { projectId: project, trackKey: 'elderly' }), 201);
+  expectStatus(await as(stack, organiser).post(`/api/v1/contests/${entered}/cancel`, { reason: '场地取消 venue lost' }), 200);
+  const empty = expectStatus(await as(stack, organiser).post('/api/v1/contests', contestBody(s)), 201).body.id;
+  expectStatus(await as(stack, organiser).post(`/api/v1/contests/${empty}/cancel`, { reason: '无人报名 nobody came' }), 200);
+  expect((await stack.db('contests').where({ id: empty }).first()).cancel_reason).toBe('无人报名 nobody came');
+  // As the rows were before the migration: closed, no award, nothing kept on the contest.
+  await stack.db('contests').whereIn('id', [entered, empty]).update({ cancelled_at: null, cancel_reason: null });
+  expect(expectStatus(await as(stack, organiser).get(`/api/v1/contests/${empty}`), 200).body.cancelled).toBeNull();
+
+  await backfillCancellations(stack.db);
+  const [a, b] = await Promise.all([entered, empty].map((id) => stack.db('contests').where({ id }).first()));
+  expect(a.cancelled_at).toEqual(a.closed_at);
+  expect(a.cancel_reason).toBe('场地取消 venue lost');
+  expect(b.cancelled_at).toEqual(b.closed_at);
+  expect(b.cancel_reason).toBeNull();
+  expect(expectStatus(await as(stack, organiser).get(`/api/v1/contests/${empty}`), 200).body.cancelled).toEqual({ at: b.closed_at.toISOString(), reason: null });
 });
 
 test('when the entry window closes, entries close by themselves and a late entry is refused', async () => {

@@ -33,6 +33,21 @@ export function sampleProposal(amountAskedFen = 10_000_000): Proposal {
   };
 }
 
+/** The sample in Chinese (a browser journey fails on Latin words on screen): two budget lines, 10,000 yuan of staff. */
+export function chineseProposal(amountAskedFen: number): Proposal {
+  const p = sampleProposal(amountAskedFen);
+  return {
+    ...p,
+    objectives: [{ description: '减少独居老人的孤独感', indicators: [{ name: '上门探访', unit: '次', target: 120 }] }],
+    milestones: [{ name: '志愿者队伍培训完成', due: '2027-03-31' }],
+    team: { ...p.team, lead: '李华', members: (p.team.members ?? []).map((m, i) => ({ ...m, name: `社工${i + 1}` })) },
+    budgetLines: [
+      { item: '活动经费', amountFen: amountAskedFen - 1_000_000 },
+      { item: '人员经费', amountFen: 1_000_000 },
+    ],
+  };
+}
+
 export interface Seeded {
   cityId: string;
   communityId: string;

@@ -99,6 +99,26 @@ describe('the people directory for assigning work', () => {
     expect((await as(stack, applicant).get('/api/v1/people?role=supervisor')).status).toBe(403);
   });
 
+  test('when an officer asks for one person by id, it answers that person wherever they are in the list, and none for an id of another role or a disabled account', async () => {
+    const first = await createUser(stack, ['evaluator']);
+    // More evaluators than a page after them: the first is not on the first page, but asked for by id it is found.
+    const tag = crypto.randomBytes(3).toString('hex');
+    await stack.db('users').insert(Array.from({ length: 51 }, (_, i) => ({ login: `evaluator-${tag}-${i}`, display_name: `评估员${i}`, password_hash: 'not-for-signing-in', roles: ['evaluator'] })));
+    const officer = await createUser(stack, ['officer']);
+    const page = await as(stack, officer).get('/api/v1/people?role=evaluator&limit=50');
+    expect(page.status).toBe(200);
+    expect(page.body.items.map((p: { id: string }) => p.id)).not.toContain(first.id);
+    const byId = await as(stack, officer).get(`/api/v1/people?role=evaluator&id=${first.id}`);
+    expect(byId.status).toBe(200);
+    expect(byId.body.items.map((p: { id: string }) => p.id)).toEqual([first.id]);
+    expect((await as(stack, officer).get(`/api/v1/people?role=supervisor&id=${first.id}`)).body.items).toEqual([]);
+    await stack.db('users').where({ id: first.id }).update({ disabled: true });
+    expect((await as(stack, officer).get(`/api/v1/people?role=evaluator&id=${first.id}`)).body.items).toEqual([]);
+    const bad = await as(stack, officer).get('/api/v1/people?role=evaluator&id=not-a-uuid');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.errors)).toContain('id');
+  });
+
   test('when the role is missing or unknown, it answers 400 naming the role', async () => {
     const officer = await createUser(stack, ['officer']);
     const res = await as(stack, officer).get('/api/v1/people?role=wizard');

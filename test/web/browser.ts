@@ -133,6 +133,16 @@ export class Journey {
     this.expectedOnConsole.push(status);
   }
 
+  /** From now on, the value of `param` in each request the page sends to `pathname`, in order (what a search asked for). */
+  recordQueries(pathname: string, param: string): string[] {
+    const asked: string[] = [];
+    this.page.on('request', (req) => {
+      const url = new URL(req.url());
+      if (url.pathname === pathname && url.searchParams.has(param)) asked.push(url.searchParams.get(param)!);
+    });
+    return asked;
+  }
+
   /** Fails with everything that went wrong so far. */
   check(): void {
     if (this.problems.length) throw new Error(`${this.role}: ${this.problems.join('\n')}`);

@@ -2,16 +2,18 @@ import type { Browser } from 'playwright-core';
 import { createUser, creditCode, type Stack, type TestUser } from '../helpers/stack';
 import { as, eventually } from '../helpers/api';
 import { contestBody, expectStatus, onlineRound, openContest } from '../helpers/contests';
-import { sampleProposal, seedProject, testRules, type Seeded } from '../helpers/projects';
+import { chineseProposal, seedProject, testRules, type Seeded } from '../helpers/projects';
 import { executeProjectUpdate } from '../../api/projects/service';
 import { assignPanel, decideReview, submitDesign, submitReviewScore } from '../../workflows/messages';
 import { Journey, startBrowserStack, type BrowserStack } from './browser';
 
-// The organiser runs a contest through the console, unhappy paths included: judges picked by name and one taken out,
-// a judge replaced on an entry, the funder taking back a subscription and what is left of a pledge, the results
-// tables, a partial award re-scoped by the applicant on a phone, and a second contest cancelled before judging.
+// The organiser runs a contest through the console, unhappy paths included: judges picked by name (searched once the
+// typing pauses) and one taken out, a judge replaced on an entry, the funder taking back a subscription and what is
+// left of a pledge, the results tables, a partial award re-scoped by the applicant on a phone, another one declined,
+// and a contest cancelled before judging, shown as cancelled with its reason.
 // Put in directly: the accounts, the region tree, the organisations, the programme and its approved projects;
-// the contests are created and their entries made through the API, the judges score through the API.
+// the contests are created and their entries made through the API, the judges score through the API (the third
+// contest is run through the API up to its award).
 jest.setTimeout(900_000);
 
 let web: BrowserStack;
@@ -28,21 +30,6 @@ const SUFFIX = String(Date.now() % 100000);
 const JUDGE_NAMES = ['钱专家', '孙专家', '周专家'];
 const TITLES = [`长者助餐${SUFFIX}`, `童心课堂${SUFFIX}`, `邻里互助${SUFFIX}`];
 const ASKED = [3_000_000, 2_000_000, 1_000_000];
-
-/** A proposal in Chinese (the page shows its objectives and budget), otherwise the helpers' sample. */
-function chineseProposal(amountAskedFen: number) {
-  const p = sampleProposal(amountAskedFen);
-  return {
-    ...p,
-    objectives: [{ description: '减少独居老人的孤独感', indicators: [{ name: '上门探访', unit: '次', target: 120 }] }],
-    milestones: [{ name: '志愿者队伍培训完成', due: '2027-03-31' }],
-    team: { ...p.team, lead: '李华', members: (p.team.members ?? []).map((m, i) => ({ ...m, name: `社工${i + 1}` })) },
-    budgetLines: [
-      { item: '活动经费', amountFen: amountAskedFen - 1_000_000 },
-      { item: '人员经费', amountFen: 1_000_000 },
-    ],
-  };
-}
 
 async function approvedProject(title: string, amountAskedFen: number): Promise<string> {
   const projectId = await seedProject(stack, s, { title, amountAskedFen });
@@ -98,6 +85,9 @@ async function seed(): Promise<string[]> {
 
 let projectIds: string[];
 
+/** An instant as the console shows it (the browser runs in Asia/Shanghai, UTC+8 all year): YYYY-MM-DD HH:mm:ss. */
+const shanghai = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+
 beforeAll(async () => {
   web = await startBrowserStack();
   ({ stack, baseUrl, browser } = web);
@@ -105,8 +95,8 @@ beforeAll(async () => {
 });
 afterAll(() => web?.close());
 
-/** A contest of one track and one online round (one judge an entry), open for entries, the projects entered. */
-async function contestWith(name: string, projects: string[]): Promise<string> {
+/** A contest of one track and one online round (one judge an entry), open for entries, the projects entered; no matching pool unless given. */
+async function contestWith(name: string, projects: string[], pool: { matchingPoolFen?: number; matchingCapPerEntryFen?: number } = {}): Promise<string> {
   const round = onlineRound({
     name: '网络初评',
     judgesPerEntry: 1,
@@ -115,7 +105,7 @@ async function contestWith(name: string, projects: string[]): Promise<string> {
       { key: 'design', name: '项目设计', weight: 40, minScore: 0, maxScore: 10 },
     ],
   });
-  const id = await openContest(stack, organiser, contestBody(s, { name, tracks: [{ key: 'elderly', name: '为老服务' }], rounds: [round] }));
+  const id = await openContest(stack, organiser, contestBody(s, { name, tracks: [{ key: 'elderly', name: '为老服务' }], rounds: [round], ...pool }));
   for (const projectId of projects) expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/entries`, { projectId, trackKey: 'elderly' }), 201);
   return id;
 }
@@ -131,12 +121,19 @@ describe('a contest run in the console, unhappy paths included', () => {
     await o.goto(`/contests/${contestId}`);
     await o.page.getByTestId('phase').filter({ hasText: '报名中' }).waitFor();
     await o.openTab('评委');
+    const asked = o.recordQueries('/api/v1/people', 'q');
     for (const name of JUDGE_NAMES) {
       const input = o.page.getByLabel('选择评委', { exact: true });
       await input.click();
-      await input.fill(name.slice(0, 1));
+      asked.length = 0;
+      const searched = o.page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/people' && new URL(r.url()).searchParams.get('q') === name);
+      await input.pressSequentially(name);
+      await searched;
       const list = await input.getAttribute('aria-controls');
       await o.page.locator(`.ant-select-dropdown:has([id="${list}"]) .ant-select-item-option`).filter({ hasText: name }).first().click();
+      // Typed a key at a time, the name is asked for once the typing pauses, not once a key.
+      expect(asked[asked.length - 1]).toBe(name);
+      expect(asked.length).toBeLessThan([...name].length);
     }
     await o.closeDropdowns();
     await o.shot('judges-picked');
@@ -261,7 +258,64 @@ describe('a contest run in the console, unhappy paths included', () => {
     await a.signOut();
   });
 
-  test('an organiser cancels a contest before judging, with the reason, after confirming; its entered project goes back to the library', async () => {
+  test('a partly funded applicant on a phone declines the award with the reason (required); the page shows the project back in the library, and the organiser sees the award returned to the pool', async () => {
+    // A third contest, run through the API up to the award: the matching pool gives the one entry 5,000 of the 20,000 it asked.
+    const TITLE = `助残就业${SUFFIX}`;
+    const REASON = '资助额不足以开展服务，待下一轮申报';
+    const projectId = await approvedProject(TITLE, 2_000_000);
+    const contestId = await contestWith(`第三届公益创投大赛${SUFFIX}`, [projectId], { matchingPoolFen: 500_000, matchingCapPerEntryFen: 500_000 });
+    const org = as(stack, organiser);
+    const path = (x: string) => `/api/v1/contests/${contestId}${x}`;
+    expectStatus(await org.post(path('/close-entries')), 200);
+    expectStatus(await org.post(path('/judges'), { userIds: [judges[1].id] }), 200);
+    expectStatus(await org.post(path('/start-judging')), 200);
+    const entry = await stack.db('contest_entries').where({ contest_id: contestId, project_id: projectId }).first();
+    expectStatus(await as(stack, judges[1]).put(path(`/rounds/preliminary/scores/${entry.id}`), { scores: { need: 8, design: 7 } }), 200);
+    expectStatus(await org.post(path('/close-round')), 200);
+    expectStatus(await org.post(path('/publish-ranking')), 200);
+    expectStatus(await org.post(path('/award'), { startDate: '2027-01-01', endDate: '2027-12-31' }), 200);
+    const stageOf = async () => (await stack.db('projects').where({ id: projectId }).first()).stage as string;
+    await eventually(async () => expect(await stageOf()).toBe('rescoping'), 60_000);
+
+    const a = await Journey.start(browser, 'contest-decline', baseUrl, 375);
+    await a.signIn(applicant.login, applicant.password);
+    await a.goto(`/projects/${projectId}`);
+    await a.page.getByTestId('rescoping').getByText('大赛资助 5,000.00 元，少于申请的 20,000.00 元').waitFor();
+    await a.page.getByTestId('open-decline-rescoping').click();
+    await a.page.getByText('放弃后项目退回项目库，资助额退回配捐池').waitFor();
+    // The reason is required: declining without it is refused next to the field, nothing sent.
+    await a.page.getByTestId('decline-rescoping').click();
+    await a.page.getByTestId('rescoping').getByText('此项必填').waitFor();
+    expect(await stageOf()).toBe('rescoping');
+    await a.page.getByLabel('放弃理由').fill(REASON);
+    await a.shot('decline-confirm');
+    await a.page.getByTestId('decline-rescoping').click();
+    // The page shows what declining did: said so, the project back in the library (已立项), the offer gone.
+    await a.page.getByText('已放弃资助').waitFor();
+    await a.page.getByTestId('stage').filter({ hasText: '已立项' }).waitFor({ timeout: 60_000 });
+    await a.page.getByTestId('rescoping').waitFor({ state: 'detached' });
+    await a.shot('declined');
+    await a.openTab('时间线');
+    await a.page.getByText('放弃调整预算（郑社工）').waitFor();
+    await a.shot('declined-timeline');
+    expect(await stageOf()).toBe('approved');
+    expect(await stack.db('contest_entries').where({ id: entry.id }).first()).toMatchObject({ rescoping_status: 'declined', rescoping_reason: REASON });
+    expect(Number((await stack.db('contest_entries').where({ id: entry.id }).first()).returned_fen)).toBe(500_000);
+    expect(await stack.db('tasks').where({ project_id: projectId, kind: 'rescope_budget', status: 'open' }).first()).toBeUndefined();
+    await a.signOut();
+
+    // The organiser's results: the entry's award declined, its amount back in the pool.
+    const o = await Journey.start(browser, 'contest-declined-results', baseUrl);
+    await o.signIn(organiser.login, organiser.password);
+    await o.goto(`/contests/${contestId}`);
+    await o.openTab('排名');
+    await o.page.getByTestId('results-entries').getByRole('row', { name: new RegExp(TITLE) }).getByRole('cell', { name: '已放弃', exact: true }).waitFor();
+    await o.page.getByTestId('results-overall').filter({ hasText: '其中 5,000.00 元退回配捐池，实际资助 0.00 元' }).waitFor();
+    await o.shot('declined-results');
+    await o.signOut();
+  });
+
+  test('an organiser cancels a contest before judging, with the reason, after confirming; the contest and the list show it cancelled with when and why, and its entered project goes back to the library', async () => {
     const CONTEST = `停办的创投大赛${SUFFIX}`;
     const contestId = await contestWith(CONTEST, [projectIds[2]]);
     const o = await Journey.start(browser, 'contest-cancel', baseUrl, 375);
@@ -276,12 +330,21 @@ describe('a contest run in the console, unhappy paths included', () => {
     await o.page.getByLabel('取消理由').fill('财政预算调整，本届暂停');
     await o.shot('cancel-confirm');
     await o.page.getByTestId('confirm-cancel').click();
-    // The contest workflow ends a cancelled contest as closed.
-    await o.page.getByTestId('phase').filter({ hasText: '已结束' }).waitFor();
+    // The workflow ends a cancelled contest as closed; the page says cancelled (not 已结束), when and why.
+    await o.page.getByTestId('phase').filter({ hasText: '已取消' }).waitFor();
     await o.page.getByTestId('move-cancel').waitFor({ state: 'detached' });
+    await o.page.getByTestId('cancel-reason').filter({ hasText: '财政预算调整，本届暂停' }).waitFor();
+    const row = await stack.db('contests').where({ id: contestId }).first();
+    expect(row).toMatchObject({ phase: 'closed', cancel_reason: '财政预算调整，本届暂停' });
+    expect(await o.page.getByTestId('cancelled-at').innerText()).toBe(shanghai(row.cancelled_at).slice(0, 16));
     await o.shot('cancelled');
+    // The list says the same: cancelled on that day, with the reason.
+    await o.goto('/contests');
+    const listed = o.page.getByRole('row', { name: new RegExp(CONTEST) });
+    await listed.getByTestId('contest-phase').filter({ hasText: '已取消' }).waitFor();
+    expect(await listed.getByTestId('contest-cancelled').innerText()).toBe(`${shanghai(row.cancelled_at).slice(0, 10)} 取消：财政预算调整，本届暂停`);
+    await o.shot('cancelled-in-list');
     // A cancelled contest is closed with its entries cancelled, the reason kept; the project is back in the library.
-    expect((await stack.db('contests').where({ id: contestId }).first()).phase).toBe('closed');
     expect(await stack.db('contest_entries').where({ contest_id: contestId }).first()).toMatchObject({ status: 'cancelled', reason: '财政预算调整，本届暂停' });
     await eventually(async () => expect((await stack.db('projects').where({ id: projectIds[2] }).first()).stage).toBe('approved'), 60_000);
     await o.signOut();

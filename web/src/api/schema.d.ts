@@ -2994,6 +2994,8 @@ export interface operations {
                 /** @description admin, officer, organiser, reviewer, supervisor, evaluator, applicant or funder */
                 role: "admin" | "officer" | "organiser" | "reviewer" | "supervisor" | "evaluator" | "applicant" | "funder" | "resident" | "dispatcher";
                 q?: string;
+                /** @description Only this person (to name the one assigned): none when the id is no enabled account of the role */
+                id?: string;
             };
             header?: never;
             path?: never;
@@ -14452,6 +14454,14 @@ export interface operations {
                             publishedAt: string | null;
                             awardedAt: string | null;
                             closedAt: string | null;
+                            cancelled: {
+                                /**
+                                 * Format: date-time
+                                 * @description An instant in UTC, ISO 8601
+                                 */
+                                at: string;
+                                reason: string | null;
+                            } | null;
                             createdBy: string | null;
                             /**
                              * Format: date-time
@@ -14659,6 +14669,14 @@ export interface operations {
                         publishedAt: string | null;
                         awardedAt: string | null;
                         closedAt: string | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string | null;
+                        } | null;
                         createdBy: string | null;
                         /**
                          * Format: date-time
@@ -14861,6 +14879,14 @@ export interface operations {
                         publishedAt: string | null;
                         awardedAt: string | null;
                         closedAt: string | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string | null;
+                        } | null;
                         createdBy: string | null;
                         /**
                          * Format: date-time
@@ -15097,6 +15123,14 @@ export interface operations {
                         publishedAt: string | null;
                         awardedAt: string | null;
                         closedAt: string | null;
+                        cancelled: {
+                            /**
+                             * Format: date-time
+                             * @description An instant in UTC, ISO 8601
+                             */
+                            at: string;
+                            reason: string | null;
+                        } | null;
                         createdBy: string | null;
                         /**
                          * Format: date-time

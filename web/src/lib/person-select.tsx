@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Select } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import { answer, api } from '../api/client';
 import { fmt, zh } from '../i18n';
+import { useDebounced } from './use-debounced';
 
 export type PersonRole = 'supervisor' | 'evaluator' | 'reviewer';
 
@@ -21,13 +22,21 @@ export function usePeople(role: PersonRole, q = '', enabled = true) {
   });
 }
 
-const personLabel = (p: { displayName: string; organisation: { name: string } | null }): string =>
+export const personLabel = (p: { displayName: string; organisation: { name: string } | null }): string =>
   p.organisation ? fmt(zh.people.withOrganisation, { name: p.displayName, organisation: p.organisation.name }) : p.displayName;
 
-/** The name of a person by id, when they are on the first page of their role (else null: the caller says "assigned"). */
+/**
+ * The name of a person by id, asked for by id (a role has more people than a page): null while it loads, or when the
+ * id is no enabled account of the role (the caller then says "assigned").
+ */
 export function usePersonName(role: PersonRole, id: string | null | undefined): string | null {
-  const people = usePeople(role, '', Boolean(id));
-  const p = id ? people.data?.items.find((x) => x.id === id) : undefined;
+  const person = useQuery({
+    queryKey: ['people', role, 'id', id],
+    enabled: Boolean(id),
+    staleTime: 30_000,
+    queryFn: () => answer(api.GET('/api/v1/people', { params: { query: { role, id: id!, limit: 1 } } })),
+  });
+  const p = person.data?.items.find((x) => x.id === id);
   return p ? personLabel(p) : null;
 }
 
@@ -48,12 +57,8 @@ interface Props {
  */
 export function PersonSelect({ role, value, onChange, extra = [], id, 'data-testid': testid }: Props) {
   const [typed, setTyped] = useState('');
-  const [q, setQ] = useState('');
+  const q = useDebounced(typed.trim());
   const [chosen, setChosen] = useState<PersonOption | null>(null);
-  useEffect(() => {
-    const t = setTimeout(() => setQ(typed.trim()), 300);
-    return () => clearTimeout(t);
-  }, [typed]);
   const people = usePeople(role, q);
   const found = (people.data?.items ?? []).map((p) => ({ value: p.id, label: personLabel(p) }));
   const options = [...extra, ...found];

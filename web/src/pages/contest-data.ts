@@ -25,4 +25,7 @@ export function useInvalidateContest(id: string) {
   return () => queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'contest' && q.queryKey[1] === id });
 }
 
+/** The phase a person reads: a cancelled contest ends as `closed` in the workflow, but it is 已取消, not 已结束. */
+export const shownPhase = (c: { phase: string; cancelled: unknown }): string => (c.cancelled ? 'cancelled' : c.phase);
+
 export const byRank = (a: ContestEntry, b: ContestEntry) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.submittedAt.localeCompare(b.submittedAt);

@@ -5,6 +5,8 @@ import dayjs from 'dayjs';
 import { answer, api, unwrap } from '../api/client';
 import { fmt, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
+import { personLabel, usePeople } from '../lib/person-select';
+import { useDebounced } from '../lib/use-debounced';
 import { useInvalidateContest, type Contest } from './contest-data';
 
 // The organiser's judge pool: judges picked by name (the people directory, reviewer role: judges are 评审专家),
@@ -15,25 +17,26 @@ type Judge = Awaited<ReturnType<typeof loadJudges>>['items'][number];
 const loadAssignments = (id: string, roundKey: string) => answer(api.GET('/api/v1/contests/{id}/assignments', { params: { path: { id }, query: { roundKey, limit: 500 } } }));
 type Assignment = Awaited<ReturnType<typeof loadAssignments>>['items'][number];
 
-/** Reviewers found by name as the organiser types (the API's people directory: name and organisation, no login). */
+/**
+ * Reviewers found by name as the organiser types (the API's people directory: name and organisation, no login),
+ * asked for once the typing pauses.
+ */
 function JudgePicker({ id, value, onChange, exclude }: { id?: string; value?: string[]; onChange?: (v: string[]) => void; exclude: Set<string> }) {
-  const [q, setQ] = useState('');
-  const people = useQuery({
-    queryKey: ['people', 'reviewer', q],
-    queryFn: () => answer(api.GET('/api/v1/people', { params: { query: { role: 'reviewer', limit: 50, ...(q ? { q } : {}) } } })),
-  });
+  const [typed, setTyped] = useState('');
+  const q = useDebounced(typed.trim());
+  const people = usePeople('reviewer', q);
   // Chosen people stay named when a later search no longer finds them.
   const [known] = useState(() => new Map<string, string>());
   const found = (people.data?.items ?? [])
     .filter((p) => !exclude.has(p.id))
-    .map((p) => ({ value: p.id, label: p.organisation ? fmt(zh.contests.personOf, { name: p.displayName, organisation: p.organisation.name }) : p.displayName }));
+    .map((p) => ({ value: p.id, label: personLabel(p) }));
   for (const o of found) known.set(o.value, o.label);
   const kept = (value ?? []).filter((v) => !found.some((o) => o.value === v)).map((v) => ({ value: v, label: known.get(v) ?? '' }));
   return (
     <Select
       id={id}
       mode="multiple"
-      showSearch={{ filterOption: false, onSearch: (s: string) => setQ(s.trim()) }}
+      showSearch={{ filterOption: false, onSearch: setTyped }}
       value={value}
       onChange={onChange}
       loading={people.isFetching}

@@ -7,7 +7,7 @@ import { answer, api, unwrap } from '../api/client';
 import { fmt, label, yuan, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
-import { byRank, useContest, useEntries, useInvalidateContest, type Contest, type ContestEntry } from './contest-data';
+import { byRank, shownPhase, useContest, useEntries, useInvalidateContest, type Contest, type ContestEntry } from './contest-data';
 import { FundingTab } from './contest-funding';
 import { JudgesTab } from './contest-judging';
 import { ResultsTables } from './contest-results';
@@ -97,7 +97,6 @@ function AwardForm({ contest }: { contest: Contest }) {
   );
 }
 
-/** Screening (资格审查): the organiser screens an entry out, with the reason. */
 /** Cancelling before judging starts (取消大赛): the reason is kept and the entered projects go back to the library. */
 function CancelContest({ contest }: { contest: Contest }) {
   const { message } = App.useApp();
@@ -148,6 +147,7 @@ function CancelContest({ contest }: { contest: Contest }) {
   );
 }
 
+/** Screening (资格审查): the organiser screens an entry out, with the reason. */
 function ScreenForm({ contest, entry, onDone }: { contest: Contest; entry: ContestEntry; onDone: () => void }) {
   const { message } = App.useApp();
   const invalidate = useInvalidateContest(contest.id);
@@ -347,8 +347,18 @@ export default function ContestPage() {
     >
       <Descriptions size="small" column={{ xs: 1, sm: 2, md: 3 }} bordered>
         <Descriptions.Item label={zh.contests.phase}>
-          <Tag data-testid="phase">{label(zh.contestPhases, c.phase)}</Tag>
+          <Tag data-testid="phase">{label(zh.contestPhases, shownPhase(c))}</Tag>
         </Descriptions.Item>
+        {c.cancelled && (
+          <>
+            <Descriptions.Item label={zh.contests.cancelledAt}>
+              <span data-testid="cancelled-at">{dayjs(c.cancelled.at).format('YYYY-MM-DD HH:mm')}</span>
+            </Descriptions.Item>
+            <Descriptions.Item label={zh.contests.cancelReason}>
+              <span data-testid="cancel-reason">{c.cancelled.reason ?? zh.contests.reasonNotKept}</span>
+            </Descriptions.Item>
+          </>
+        )}
         <Descriptions.Item label={zh.contests.entryCount}>{entered}</Descriptions.Item>
         <Descriptions.Item label={zh.contests.round}>
           {round ? `${round.name}${round.state ? `（${zh.contests.dueAt} ${dayjs(round.state.deadlineAt).format('YYYY-MM-DD HH:mm')}）` : ''}` : zh.common.none}

@@ -1,14 +1,15 @@
 import { useMemo, useState } from 'react';
-import { Alert, App, Button, Card, Form, Input, InputNumber, Select, Space, Table, Tag, TreeSelect } from 'antd';
+import { Alert, App, Button, Card, Form, Input, InputNumber, Select, Space, Table, Tag, TreeSelect, Typography } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
 import dayjs from 'dayjs';
 import { answer, api } from '../api/client';
 import type { paths } from '../api/schema';
-import { label, zh } from '../i18n';
+import { fmt, label, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
 import { regionTree, usePrograms, useRegions } from './library';
+import { shownPhase } from './contest-data';
 
 type ContestRow = paths['/api/v1/contests']['get']['responses'][200]['content']['application/json']['items'][number];
 
@@ -99,7 +100,22 @@ export default function ContestsPage() {
           scroll={{ x: 360 }}
           columns={[
             { title: zh.contests.name, dataIndex: 'name', render: (n: string, c) => <Link to={`/contests/${c.id}`}>{n}</Link> },
-            { title: zh.contests.phase, dataIndex: 'phase', render: (p: string) => <Tag>{label(zh.contestPhases, p)}</Tag> },
+            {
+              title: zh.contests.phase,
+              dataIndex: 'phase',
+              render: (_: string, c) => (
+                <>
+                  <Tag data-testid="contest-phase">{label(zh.contestPhases, shownPhase(c))}</Tag>
+                  {c.cancelled && (
+                    <Typography.Text type="secondary" style={{ display: 'block', marginTop: 4 }} data-testid="contest-cancelled">
+                      {c.cancelled.reason === null
+                        ? fmt(zh.contests.cancelledOnNoReason, { at: dayjs(c.cancelled.at).format('YYYY-MM-DD') })
+                        : fmt(zh.contests.cancelledOn, { at: dayjs(c.cancelled.at).format('YYYY-MM-DD'), reason: c.cancelled.reason })}
+                    </Typography.Text>
+                  )}
+                </>
+              ),
+            },
             { title: zh.contests.createdAt, dataIndex: 'createdAt', responsive: ['sm'], render: (d: string) => dayjs(d).format('YYYY-MM-DD') },
           ]}
         />

@@ -1,0 +1,98 @@
+import type { Browser } from 'playwright-core';
+import { createUser, creditCode, type Stack, type TestUser } from '../helpers/stack';
+import { chineseProposal, seedProject, testRules, type Seeded } from '../helpers/projects';
+import { createCast, driveTo, type Cast } from '../helpers/lifecycle';
+import { Journey, startBrowserStack, type BrowserStack } from './browser';
+
+// The person picker on a role with more people than the directory's first page: the officer finds a supervisor by
+// typing their name (the server searches, asked once the typing pauses), assigns them, and the page names them.
+// Put in directly: the region tree, the organisation, the programme, the accounts and the project in delivery
+// (through the API); the search and the assignment are done in the UI.
+jest.setTimeout(600_000);
+
+let web: BrowserStack;
+let stack: Stack;
+let baseUrl: string;
+let browser: Browser;
+let cast: Cast;
+let wanted: TestUser;
+let projectId: string;
+
+const SUFFIX = String(Date.now() % 100000);
+const WANTED = '严督导';
+/** More supervisors than a page of the directory (50), all added after the wanted one: it is not on the first page. */
+const OTHERS = 51;
+
+async function seed(): Promise<void> {
+  const names = ['嘉兴市', '南湖区', '建设街道', '芦席汇社区'];
+  const levels = ['city', 'district', 'street', 'community'];
+  let parent: string | null = null;
+  let path = '/';
+  const ids: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const [row]: { id: string }[] = await stack.db('regions').insert({ parent_id: parent, level: levels[i], name: names[i], path: '/tmp/' }).returning('id');
+    path += `${row.id}/`;
+    await stack.db('regions').where({ id: row.id }).update({ path });
+    parent = row.id;
+    ids.push(row.id);
+  }
+  const [org] = await stack.db('organisations')
+    .insert({ name: '南湖社工服务中心', kind: 'social_work_organisation', grade: '4A', credit_code: creditCode(400000 + Math.floor(Math.random() * 90000)), staff_count: 8, certified_social_worker_count: 5, volunteer_count: 40, region_id: ids[3] })
+    .returning('id');
+  const rules = testRules();
+  const [programme] = await stack.db('programmes').insert({ name: `嘉兴社区计划${SUFFIX}`, region_id: ids[0], rules: JSON.stringify(rules) }).returning('id');
+  const s: Seeded = { cityId: ids[0], communityId: ids[3], communityPath: path, organisationId: org.id, programmeId: programme.id, rules };
+
+  cast = await createCast(stack, s);
+  for (const [u, name] of [[cast.applicant, '陈社工'], [cast.officer, '林官员'], [cast.reviewer, '何专家'], [cast.evaluator, '罗评估']] as const) {
+    await stack.db('users').where({ id: u.id }).update({ display_name: name });
+  }
+  wanted = await createUser(stack, ['supervisor']);
+  await stack.db('users').where({ id: wanted.id }).update({ display_name: WANTED });
+  await stack.db('users').insert(
+    Array.from({ length: OTHERS }, (_, i) => ({ login: `supervisor-${SUFFIX}-${i}`, display_name: `督导${i + 1}号`, password_hash: 'not-for-signing-in', roles: ['supervisor'] })),
+  );
+
+  projectId = await seedProject(stack, s, { title: `银龄陪伴${SUFFIX}`, amountAskedFen: 5_000_000 });
+  await stack.db('projects').where({ id: projectId }).update({ draft: JSON.stringify(chineseProposal(5_000_000)) });
+  await driveTo(stack, cast, rules, projectId, 'delivery');
+}
+
+beforeAll(async () => {
+  web = await startBrowserStack();
+  ({ stack, baseUrl, browser } = web);
+  await seed();
+});
+afterAll(() => web?.close());
+
+test('when the supervisor is not on the first page of the directory, the officer finds them by typing the name (asked once the typing pauses), assigns them, and the page names them, also after a reload', async () => {
+  const j = await Journey.start(browser, 'person-picker', baseUrl);
+  const asked = j.recordQueries('/api/v1/people', 'q');
+  await j.signIn(cast.officer.login, cast.officer.password);
+  await j.goto(`/projects/${projectId}?tab=supervision`);
+  await j.page.getByTestId('supervisor-name').filter({ hasText: '尚未指派督导' }).waitFor();
+
+  const input = j.page.getByLabel('督导专家', { exact: true });
+  await input.click();
+  const searched = j.page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/people' && new URL(r.url()).searchParams.get('q') === WANTED);
+  await input.pressSequentially(WANTED);
+  await searched;
+  const list = await input.getAttribute('aria-controls');
+  await j.page.locator(`.ant-select-dropdown:has([id="${list}"]) .ant-select-item-option`).filter({ hasText: WANTED }).first().click();
+  // Typed a key at a time, the name is asked for once the typing pauses, not once a key.
+  expect(asked[asked.length - 1]).toBe(WANTED);
+  expect(asked.length).toBeLessThan([...WANTED].length);
+  await j.closeDropdowns();
+  await j.shot('supervisor-found');
+
+  await j.page.getByTestId('assign-supervisor').click();
+  await j.page.getByTestId('supervisor-name').filter({ hasText: WANTED }).waitFor();
+  await j.shot('supervisor-named');
+  expect((await stack.db('projects').where({ id: projectId }).first()).supervisor_id).toBe(wanted.id);
+
+  // Read afresh, the name is asked for by id: the first page of supervisors does not hold it.
+  await j.page.reload();
+  await j.page.getByTestId('supervisor-name').filter({ hasText: WANTED }).waitFor();
+  expect(await j.page.getByTestId('supervisor-name').innerText()).toBe(WANTED);
+  await j.signOut();
+});
