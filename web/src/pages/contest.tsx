@@ -105,7 +105,8 @@ function CancelContest({ contest }: { contest: Contest }) {
   const [form] = Form.useForm<{ reason: string }>();
   const [banner, setBanner] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
-  const entered = Object.values(contest.entryCounts ?? {}).reduce((a, b) => a + b, 0);
+  // Only entries still entered go back to the library on cancelling (withdrawn and screened-out ones already did).
+  const entered = contest.entryCounts?.entered ?? 0;
   const onFinish = async (v: { reason: string }) => {
     setBanner(null);
     setPending(true);
