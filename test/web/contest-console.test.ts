@@ -296,7 +296,8 @@ describe('a contest run in the console, unhappy paths included', () => {
     await a.page.getByTestId('rescoping').waitFor({ state: 'detached' });
     await a.shot('declined');
     await a.openTab('时间线');
-    await a.page.getByText('放弃调整预算（郑社工）').waitFor();
+    // The timeline keeps the applicant's reason beside the event.
+    await a.page.getByText(`放弃调整预算（郑社工）：${REASON}`).waitFor();
     await a.shot('declined-timeline');
     expect(await stageOf()).toBe('approved');
     expect(await stack.db('contest_entries').where({ id: entry.id }).first()).toMatchObject({ rescoping_status: 'declined', rescoping_reason: REASON });

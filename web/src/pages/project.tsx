@@ -52,7 +52,8 @@ function TimelineTab({ id }: { id: string }) {
     <Timeline
       items={(events.data?.items ?? []).map((e) => ({
         key: e.id,
-        content: `${dayjs(e.at).format('YYYY-MM-DD HH:mm')} ${label(zh.events, e.kind)}${e.actorName ? `（${e.actorName}）` : ''}`,
+        // A reason the event carries (withdrawing, terminating, leaving a contest, declining a re-scoping, a rectification ordered) is shown after it.
+        content: `${dayjs(e.at).format('YYYY-MM-DD HH:mm')} ${label(zh.events, e.kind)}${e.actorName ? `（${e.actorName}）` : ''}${typeof e.data.reason === 'string' && e.data.reason.trim() ? `：${e.data.reason}` : ''}`,
       }))}
     />
   );
