@@ -57,26 +57,47 @@ export interface Seeded {
   rules: ProgrammeRules;
 }
 
-/** A city → district → street → community tree, a 4A social-work organisation and an open programme, inserted directly. */
-export async function seedProgramme(stack: Stack, rules: ProgrammeRules = testRules()): Promise<Seeded> {
+const LEVELS = ['city', 'district', 'street', 'community'] as const;
+
+/** A city → district → street → community tree, inserted directly; `names` (a browser journey's Chinese ones) default to "<level> <n>". */
+export async function seedRegionTree(stack: Stack, names?: readonly [string, string, string, string]): Promise<{ ids: string[]; path: string }> {
   const n = ++seq;
   const ids = Array.from({ length: 4 }, () => crypto.randomUUID());
-  const levels = ['city', 'district', 'street', 'community'] as const;
   let path = '/';
   for (let i = 0; i < 4; i++) {
     path += `${ids[i]}/`;
-    await stack.db('regions').insert({ id: ids[i], parent_id: i ? ids[i - 1] : null, level: levels[i], name: `${levels[i]} ${n}`, path });
+    await stack.db('regions').insert({ id: ids[i], parent_id: i ? ids[i - 1] : null, level: LEVELS[i], name: names?.[i] ?? `${LEVELS[i]} ${n}`, path });
   }
+  return { ids, path };
+}
+
+/** A 4A social-work organisation in a region, inserted directly. */
+export async function seedSocialWorkOrganisation(stack: Stack, regionId: string, name?: string): Promise<string> {
+  const n = ++seq;
   const [org] = await stack.db('organisations')
-    .insert({ name: `Social work centre ${n}`, kind: 'social_work_organisation', grade: '4A', credit_code: creditCode(900000 + n + Math.floor(Math.random() * 90000)), staff_count: 8, certified_social_worker_count: 5, volunteer_count: 40, region_id: ids[3] })
+    .insert({ name: name ?? `Social work centre ${n}`, kind: 'social_work_organisation', grade: '4A', credit_code: creditCode(900000 + n + Math.floor(Math.random() * 90000)), staff_count: 8, certified_social_worker_count: 5, volunteer_count: 40, region_id: regionId })
     .returning('id');
-  const [programme] = await stack.db('programmes').insert({ name: `Programme ${n}`, region_id: ids[0], rules: JSON.stringify(rules) }).returning('id');
-  return { cityId: ids[0], communityId: ids[3], communityPath: path, organisationId: org.id, programmeId: programme.id, rules };
+  return org.id as string;
+}
+
+/**
+ * A city → district → street → community tree, a 4A social-work organisation in the community and an open programme
+ * over the city, inserted directly; `names` gives them the Chinese names a browser journey shows.
+ */
+export async function seedProgramme(
+  stack: Stack,
+  rules: ProgrammeRules = testRules(),
+  names: { regions?: readonly [string, string, string, string]; organisation?: string; programme?: string } = {},
+): Promise<Seeded> {
+  const { ids, path } = await seedRegionTree(stack, names.regions);
+  const organisationId = await seedSocialWorkOrganisation(stack, ids[3], names.organisation);
+  const [programme] = await stack.db('programmes').insert({ name: names.programme ?? `Programme ${++seq}`, region_id: ids[0], rules: JSON.stringify(rules) }).returning('id');
+  return { cityId: ids[0], communityId: ids[3], communityPath: path, organisationId, programmeId: programme.id, rules };
 }
 
 /** A project row in `design` and its running workflow. */
-export async function seedProject(stack: Stack, s: Seeded, opts: { organisationId?: string; title?: string; amountAskedFen?: number; maxUpdatesPerRun?: number } = {}): Promise<string> {
-  const proposal = sampleProposal(opts.amountAskedFen);
+export async function seedProject(stack: Stack, s: Seeded, opts: { organisationId?: string; title?: string; amountAskedFen?: number; proposal?: Proposal; maxUpdatesPerRun?: number } = {}): Promise<string> {
+  const proposal = opts.proposal ?? sampleProposal(opts.amountAskedFen);
   const organisationId = opts.organisationId ?? s.organisationId;
   const [row] = await stack.db('projects')
     .insert({
@@ -89,12 +110,17 @@ export async function seedProject(stack: Stack, s: Seeded, opts: { organisationI
 }
 
 /** Drives a project through design and review to `approved` with the workflow's own updates (panel of one). */
-export async function seedApprovedProject(stack: Stack, s: Seeded, reviewerId: string, opts: Parameters<typeof seedProject>[2] = {}): Promise<string> {
+export async function seedApprovedProject(
+  stack: Stack,
+  s: Seeded,
+  reviewerId: string,
+  opts: Parameters<typeof seedProject>[2] & { reviewComments?: string; decisionComment?: string } = {},
+): Promise<string> {
   const projectId = await seedProject(stack, s, opts);
   await executeProjectUpdate(stack.deps, projectId, submitDesign, { actorId: reviewerId });
   await executeProjectUpdate(stack.deps, projectId, assignPanel, { actorId: reviewerId, reviewerIds: [reviewerId] });
   const scores = Object.fromEntries(s.rules.review.criteria.map((c) => [c.key, c.maxScore]));
-  await executeProjectUpdate(stack.deps, projectId, submitReviewScore, { actorId: reviewerId, scores, comments: 'good' });
-  await executeProjectUpdate(stack.deps, projectId, decideReview, { actorId: reviewerId, decision: 'approve', comment: 'approved' });
+  await executeProjectUpdate(stack.deps, projectId, submitReviewScore, { actorId: reviewerId, scores, comments: opts.reviewComments ?? 'good' });
+  await executeProjectUpdate(stack.deps, projectId, decideReview, { actorId: reviewerId, decision: 'approve', comment: opts.decisionComment ?? 'approved' });
   return projectId;
 }

@@ -2,9 +2,7 @@ import type { Browser } from 'playwright-core';
 import { createUser, creditCode, type Stack, type TestUser } from '../helpers/stack';
 import { as, eventually } from '../helpers/api';
 import { contestBody, expectStatus, onlineRound, openContest } from '../helpers/contests';
-import { chineseProposal, seedProject, testRules, type Seeded } from '../helpers/projects';
-import { executeProjectUpdate } from '../../api/projects/service';
-import { assignPanel, decideReview, submitDesign, submitReviewScore } from '../../workflows/messages';
+import { chineseProposal, seedApprovedProject, seedProgramme, testRules, type Seeded } from '../helpers/projects';
 import { Journey, startBrowserStack, type BrowserStack } from './browser';
 
 // The organiser runs a contest through the console, unhappy paths included: judges picked by name (searched once the
@@ -31,43 +29,17 @@ const JUDGE_NAMES = ['钱专家', '孙专家', '周专家'];
 const TITLES = [`长者助餐${SUFFIX}`, `童心课堂${SUFFIX}`, `邻里互助${SUFFIX}`];
 const ASKED = [3_000_000, 2_000_000, 1_000_000];
 
-async function approvedProject(title: string, amountAskedFen: number): Promise<string> {
-  const projectId = await seedProject(stack, s, { title, amountAskedFen });
-  await stack.db('projects').where({ id: projectId }).update({ draft: JSON.stringify(chineseProposal(amountAskedFen)) });
-  const reviewerId = judges[0].id;
-  await executeProjectUpdate(stack.deps, projectId, submitDesign, { actorId: reviewerId });
-  await executeProjectUpdate(stack.deps, projectId, assignPanel, { actorId: reviewerId, reviewerIds: [reviewerId] });
-  const scores = Object.fromEntries(s.rules.review.criteria.map((c) => [c.key, c.maxScore]));
-  await executeProjectUpdate(stack.deps, projectId, submitReviewScore, { actorId: reviewerId, scores, comments: '好' });
-  await executeProjectUpdate(stack.deps, projectId, decideReview, { actorId: reviewerId, decision: 'approve', comment: '同意立项' });
-  return projectId;
-}
+const approvedProject = (title: string, amountAskedFen: number): Promise<string> =>
+  seedApprovedProject(stack, s, judges[0].id, { title, amountAskedFen, proposal: chineseProposal(amountAskedFen), reviewComments: '好', decisionComment: '同意立项' });
 
 async function seed(): Promise<string[]> {
-  const names = ['湖州市', '吴兴区', '月河街道', '南园社区'];
-  const levels = ['city', 'district', 'street', 'community'];
-  let parent: string | null = null;
-  let path = '/';
-  const ids: string[] = [];
-  for (let i = 0; i < 4; i++) {
-    const [row]: { id: string }[] = await stack.db('regions').insert({ parent_id: parent, level: levels[i], name: names[i], path: '/tmp/' }).returning('id');
-    path += `${row.id}/`;
-    await stack.db('regions').where({ id: row.id }).update({ path });
-    parent = row.id;
-    ids.push(row.id);
-  }
-  const [org] = await stack.db('organisations')
-    .insert({ name: '南园社工服务中心', kind: 'social_work_organisation', grade: '4A', credit_code: creditCode(300000 + Math.floor(Math.random() * 90000)), staff_count: 8, certified_social_worker_count: 5, volunteer_count: 40, region_id: ids[3] })
-    .returning('id');
+  s = await seedProgramme(stack, testRules(), { regions: ['湖州市', '吴兴区', '月河街道', '南园社区'], organisation: '南园社工服务中心', programme: `湖州社区计划${SUFFIX}` });
   const [funderOrg] = await stack.db('organisations')
-    .insert({ name: '湖光集团', kind: 'company', grade: null, credit_code: creditCode(200000 + Math.floor(Math.random() * 90000)), staff_count: 0, certified_social_worker_count: 0, volunteer_count: 0, region_id: ids[0] })
+    .insert({ name: '湖光集团', kind: 'company', grade: null, credit_code: creditCode(200000 + Math.floor(Math.random() * 90000)), staff_count: 0, certified_social_worker_count: 0, volunteer_count: 0, region_id: s.cityId })
     .returning('id');
-  const rules = testRules();
-  const [programme] = await stack.db('programmes').insert({ name: `湖州社区计划${SUFFIX}`, region_id: ids[0], rules: JSON.stringify(rules) }).returning('id');
-  s = { cityId: ids[0], communityId: ids[3], communityPath: path, organisationId: org.id, programmeId: programme.id, rules };
 
-  organiser = await createUser(stack, ['organiser'], { regionId: ids[0] });
-  applicant = await createUser(stack, ['applicant'], { organisationId: org.id });
+  organiser = await createUser(stack, ['organiser'], { regionId: s.cityId });
+  applicant = await createUser(stack, ['applicant'], { organisationId: s.organisationId });
   funder = await createUser(stack, ['funder'], { organisationId: funderOrg.id });
   judges = [];
   for (const name of JUDGE_NAMES) {

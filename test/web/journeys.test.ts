@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { createUser, creditCode, type Stack, type TestUser } from '../helpers/stack';
 import { as } from '../helpers/api';
 import { createProject, expectStatus, inDays, indicatorScores, rubricScores, today } from '../helpers/lifecycle';
-import { seedApprovedProject, type Seeded } from '../helpers/projects';
+import { seedApprovedProject, seedRegionTree, seedSocialWorkOrganisation, type Seeded } from '../helpers/projects';
 import { Journey, startBrowserStack, type BrowserStack } from './browser';
 
 // One journey per role, through the console in Debian's Chromium against the real stack. Only the accounts, the
@@ -32,26 +32,13 @@ const PROGRAMME = `幸福邻里计划${SUFFIX}`;
 const PROJECT = `银龄陪伴${SUFFIX}`;
 
 async function seed(): Promise<void> {
-  const names = ['嘉兴市', '南湖区', '建设街道', '紫阳社区'];
-  const levels = ['city', 'district', 'street', 'community'];
-  let parent: string | null = null;
-  let path = '/';
-  const ids: string[] = [];
-  for (let i = 0; i < 4; i++) {
-    const [row]: { id: string }[] = await stack.db('regions').insert({ parent_id: parent, level: levels[i], name: names[i], path: '/tmp/' }).returning('id');
-    path += `${row.id}/`;
-    await stack.db('regions').where({ id: row.id }).update({ path });
-    parent = row.id;
-    ids.push(row.id);
-  }
-  const [org] = await stack.db('organisations')
-    .insert({ name: '紫阳社工服务中心', kind: 'social_work_organisation', grade: '4A', credit_code: creditCode(700000 + Math.floor(Math.random() * 90000)), staff_count: 8, certified_social_worker_count: 5, volunteer_count: 40, region_id: ids[3] })
-    .returning('id');
+  const { ids, path } = await seedRegionTree(stack, ['嘉兴市', '南湖区', '建设街道', '紫阳社区']);
+  const orgId = await seedSocialWorkOrganisation(stack, ids[3], '紫阳社工服务中心');
   officer = await createUser(stack, ['officer'], { regionId: ids[0] });
-  applicant = await createUser(stack, ['applicant'], { organisationId: org.id });
+  applicant = await createUser(stack, ['applicant'], { organisationId: orgId });
   reviewer = await createUser(stack, ['reviewer']);
   // A supervisor of the applicant organisation itself: the officer's choice of them is refused beside the field.
-  ownSupervisor = await createUser(stack, ['supervisor'], { organisationId: org.id });
+  ownSupervisor = await createUser(stack, ['supervisor'], { organisationId: orgId });
   await stack.db('users').where({ id: ownSupervisor.id }).update({ display_name: '钟督导' });
   await stack.db('users').where({ id: officer.id }).update({ display_name: '王官员' });
   await stack.db('users').where({ id: applicant.id }).update({ display_name: '李社工' });
@@ -69,7 +56,7 @@ async function seed(): Promise<void> {
   }
   regionIds = ids;
   regionPath = path;
-  applicantOrg = org.id;
+  applicantOrg = orgId;
   const [survey] = await stack.db('surveys').insert({ region_id: ids[3], title: '紫阳社区需求调研', conducted_on: '2026-11-01', created_by: officer.id }).returning('id');
   await stack.db('needs').insert({ survey_id: survey.id, region_id: ids[3], category: '居家探访', target_group: 'elderly', people_affected: 120, urgency: 'high', source: 'grid_worker', description: '独居老人缺少日常陪伴' });
 }

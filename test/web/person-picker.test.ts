@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
-import { createUser, creditCode, type Stack, type TestUser } from '../helpers/stack';
-import { chineseProposal, seedProject, testRules, type Seeded } from '../helpers/projects';
+import { createUser, type Stack, type TestUser } from '../helpers/stack';
+import { chineseProposal, seedProgramme, seedProject, testRules } from '../helpers/projects';
 import { createCast, driveTo, type Cast } from '../helpers/lifecycle';
 import { Journey, startBrowserStack, type BrowserStack } from './browser';
 
@@ -24,24 +24,7 @@ const WANTED = '严督导';
 const OTHERS = 51;
 
 async function seed(): Promise<void> {
-  const names = ['嘉兴市', '南湖区', '建设街道', '芦席汇社区'];
-  const levels = ['city', 'district', 'street', 'community'];
-  let parent: string | null = null;
-  let path = '/';
-  const ids: string[] = [];
-  for (let i = 0; i < 4; i++) {
-    const [row]: { id: string }[] = await stack.db('regions').insert({ parent_id: parent, level: levels[i], name: names[i], path: '/tmp/' }).returning('id');
-    path += `${row.id}/`;
-    await stack.db('regions').where({ id: row.id }).update({ path });
-    parent = row.id;
-    ids.push(row.id);
-  }
-  const [org] = await stack.db('organisations')
-    .insert({ name: '南湖社工服务中心', kind: 'social_work_organisation', grade: '4A', credit_code: creditCode(400000 + Math.floor(Math.random() * 90000)), staff_count: 8, certified_social_worker_count: 5, volunteer_count: 40, region_id: ids[3] })
-    .returning('id');
-  const rules = testRules();
-  const [programme] = await stack.db('programmes').insert({ name: `嘉兴社区计划${SUFFIX}`, region_id: ids[0], rules: JSON.stringify(rules) }).returning('id');
-  const s: Seeded = { cityId: ids[0], communityId: ids[3], communityPath: path, organisationId: org.id, programmeId: programme.id, rules };
+  const s = await seedProgramme(stack, testRules(), { regions: ['嘉兴市', '南湖区', '建设街道', '芦席汇社区'], organisation: '南湖社工服务中心', programme: `嘉兴社区计划${SUFFIX}` });
 
   cast = await createCast(stack, s);
   for (const [u, name] of [[cast.applicant, '陈社工'], [cast.officer, '林官员'], [cast.reviewer, '何专家'], [cast.evaluator, '罗评估']] as const) {
@@ -53,9 +36,8 @@ async function seed(): Promise<void> {
     Array.from({ length: OTHERS }, (_, i) => ({ login: `supervisor-${SUFFIX}-${i}`, display_name: `督导${i + 1}号`, password_hash: 'not-for-signing-in', roles: ['supervisor'] })),
   );
 
-  projectId = await seedProject(stack, s, { title: `银龄陪伴${SUFFIX}`, amountAskedFen: 5_000_000 });
-  await stack.db('projects').where({ id: projectId }).update({ draft: JSON.stringify(chineseProposal(5_000_000)) });
-  await driveTo(stack, cast, rules, projectId, 'delivery');
+  projectId = await seedProject(stack, s, { title: `银龄陪伴${SUFFIX}`, amountAskedFen: 5_000_000, proposal: chineseProposal(5_000_000) });
+  await driveTo(stack, cast, s.rules, projectId, 'delivery');
 }
 
 beforeAll(async () => {
