@@ -287,8 +287,9 @@ describe('the service-order loop in a real browser', () => {
     await j.signOut();
   });
 
-  test('a second order: the volunteer on a phone declines it with a reason, it is back in the queue, and the resident cancels it with a reason; the history shows both', async () => {
-    const r = await Journey.start(browser, 'orders-second-resident', baseUrl, 375);
+  /** The resident, on a phone, orders the menu's service once more (it waits for dispatch); its row. */
+  async function residentOrdersAgain(journey: string): Promise<{ id: string }> {
+    const r = await Journey.start(browser, journey, baseUrl, 375);
     await r.signIn(resident.login, resident.password);
     await r.goto('/orders');
     await r.page.getByRole('button', { name: '点这项服务' }).click();
@@ -297,7 +298,11 @@ describe('the service-order loop in a real browser', () => {
     await r.page.getByTestId('place-order').click();
     await r.page.getByTestId('order').filter({ hasText: '待派单' }).waitFor();
     await r.signOut();
-    const second = await stack.db('service_orders').where({ resident_id: resident.id, status: 'ordered' }).first('id');
+    return stack.db('service_orders').where({ resident_id: resident.id, status: 'ordered' }).first('id');
+  }
+
+  test('a second order: the volunteer on a phone declines it with a reason, it is back in the queue, and the resident cancels it with a reason; the history shows both', async () => {
+    const second = await residentOrdersAgain('orders-second-resident');
 
     const d = await Journey.start(browser, 'orders-second-dispatcher', baseUrl);
     await d.signIn(dispatcher.login, dispatcher.password);
@@ -335,16 +340,7 @@ describe('the service-order loop in a real browser', () => {
   });
 
   test("a third order: the dispatcher sends it to the project's team with 派给项目团队, and the team's applicant on a phone accepts it on 接单; the history names the team", async () => {
-    const r = await Journey.start(browser, 'orders-team-resident', baseUrl, 375);
-    await r.signIn(resident.login, resident.password);
-    await r.goto('/orders');
-    await r.page.getByRole('button', { name: '点这项服务' }).click();
-    await r.page.getByLabel('联系电话').fill('13812345678');
-    await r.page.getByLabel('服务地址').fill('紫阳小区3号楼2单元501');
-    await r.page.getByTestId('place-order').click();
-    await r.page.getByTestId('order').filter({ hasText: '待派单' }).waitFor();
-    await r.signOut();
-    const third = await stack.db('service_orders').where({ resident_id: resident.id, status: 'ordered' }).first('id');
+    const third = await residentOrdersAgain('orders-team-resident');
 
     const d = await Journey.start(browser, 'orders-team-dispatcher', baseUrl);
     await d.signIn(dispatcher.login, dispatcher.password);
