@@ -8,9 +8,10 @@ import { maskAddress, maskName, maskPhone } from '../masking';
 import { sortedPage, type Page } from '../paging';
 import type { AppDeps } from '../deps';
 import { loadVisibleProject } from '../projects/access';
-import { findRegion, inSubtree } from '../../db/repositories/regions';
-import { dispatchHistory, findOrder, orderDashboard, ordersQuery, organisationDelivers, serviceFigures, teamCandidates, type OrderDashboard, type ServiceFigures, type ServiceOrderRow } from '../../db/repositories/service-orders';
+import { findRegion, findRegionWithParent, inSubtree } from '../../db/repositories/regions';
+import { dispatchHistory, findMenuItemForOrder, findOrder, orderDashboard, ordersQuery, organisationDelivers, serviceFigures, teamCandidates, type OrderDashboard, type ServiceFigures, type ServiceOrderRow } from '../../db/repositories/service-orders';
 import { candidateVolunteers, findVolunteer, findVolunteerByUser } from '../../db/repositories/volunteers';
+import { findUser } from '../../db/repositories/users';
 import { regionTotals } from '../../db/repositories/time-bank';
 import { rankCandidates } from '../../workflows/service-order/ranking';
 import {
@@ -127,16 +128,23 @@ function idFrom(key: string | undefined): string {
  * behalf (with or without an account). From the menu, the community must be one the item serves.
  */
 export async function placeServiceOrder(deps: Deps, user: Principal, input: PlaceOrderInput, idempotencyKey?: string): Promise<OrderJson> {
-  const community = await findRegion(deps.db, input.communityId);
+  // The community (with its street) and the menu item are independent: asked at once, one round trip under load.
+  const [community, item] = await Promise.all([
+    findRegionWithParent(deps.db, input.communityId),
+    input.menuItemId ? findMenuItemForOrder(deps.db, input.menuItemId) : undefined,
+  ]);
   if (!community || community.level !== 'community') throw new BusinessRuleError([{ field: '/body/communityId', rule: 'community', ...says('field.no-community') }]);
   const worker = isWorkerInScope(user, community.path);
   if (!worker && !hasRole(user, 'resident')) throw new ForbiddenError(msg('problem.forbidden.order'));
   const residentId = worker ? (input.residentId ?? null) : user.id;
   let residentName = input.residentName;
-  if (residentId) {
-    const resident = await deps.db('users').where({ id: residentId }).first('display_name', 'roles');
-    if (!resident || !(resident.roles as string[]).includes('resident')) throw new BusinessRuleError([{ field: '/body/residentId', rule: 'exists', ...says('field.no-resident') }]);
-    residentName ??= resident.display_name as string;
+  if (residentId === user.id && hasRole(user, 'resident')) {
+    // A resident ordering for themself: the session already names them.
+    residentName ??= user.displayName;
+  } else if (residentId) {
+    const resident = await findUser(deps.db, residentId);
+    if (!resident || !resident.roles.includes('resident')) throw new BusinessRuleError([{ field: '/body/residentId', rule: 'exists', ...says('field.no-resident') }]);
+    residentName ??= resident.display_name;
   }
   if (!residentName) throw new BusinessRuleError([{ field: '/body/residentName', rule: 'required', ...says('field.resident-name-required') }]);
   let projectId: string | null = null;
@@ -144,10 +152,8 @@ export async function placeServiceOrder(deps: Deps, user: Principal, input: Plac
   let rules: unknown = null;
   let projectOrganisationId: string | null = null;
   if (input.menuItemId) {
-    const item = await deps.db('service_menu_items as m').join('projects as p', 'p.id', 'm.project_id').join('programmes as g', 'g.id', 'p.programme_id')
-      .where('m.id', input.menuItemId).first('m.category', 'm.community_ids', 'm.project_id', 'p.stage', 'p.organisation_id', 'g.rules');
     if (!item) throw new BusinessRuleError([{ field: '/body/menuItemId', rule: 'exists', ...says('field.no-menu-item') }]);
-    if (!(item.community_ids as string[]).includes(community.id)) throw new BusinessRuleError([{ field: '/body/communityId', rule: 'menu-community', ...says('field.menu-community') }]);
+    if (!item.community_ids.includes(community.id)) throw new BusinessRuleError([{ field: '/body/communityId', rule: 'menu-community', ...says('field.menu-community') }]);
     if (!['delivery', 'rectification'].includes(item.stage)) throw new BusinessRuleError([{ field: '/body/menuItemId', rule: 'delivering', ...says('field.delivering', { stage: item.stage }) }]);
     if (category && category !== item.category) throw new BusinessRuleError([{ field: '/body/category', rule: 'menu-category', ...says('field.menu-category', { category: item.category }) }]);
     category = item.category;
@@ -157,13 +163,13 @@ export async function placeServiceOrder(deps: Deps, user: Principal, input: Plac
   }
   if (!category) throw new BusinessRuleError([{ field: '/body/category', rule: 'required', ...says('field.service-or-category') }]);
   if (Date.parse(input.windowTo) <= Date.parse(input.windowFrom)) throw new BusinessRuleError([{ field: '/body/windowTo', rule: 'window', ...says('field.window') }]);
-  const street = community.parent_id ? await findRegion(deps.db, community.parent_id) : undefined;
+  const streetPath = community.parent_path ?? community.path;
   const orderId = idFrom(idempotencyKey);
   const draft: OrderDraft = {
     menuItemId: input.menuItemId ?? null, projectId, category, communityId: community.id, residentId, residentName, phone: input.phone, address: input.address,
     windowFrom: input.windowFrom, windowTo: input.windowTo, need: input.need ?? '', orderedBy: user.id,
   };
-  await startOrder(deps, { orderId, regionPath: community.path, streetPath: street?.path ?? community.path, projectOrganisationId, terms: orderTerms(rules), timeZone: timeZoneOf(rules as ProgrammeRules | null) }, { actorId: user.id, draft }, idempotencyKey ? `place-${orderId}` : undefined);
+  await startOrder(deps, { orderId, regionPath: community.path, streetPath, projectOrganisationId, terms: orderTerms(rules), timeZone: timeZoneOf(rules as ProgrammeRules | null) }, { actorId: user.id, draft }, idempotencyKey ? `place-${orderId}` : undefined);
   return toOrderJson((await findOrder(deps.db, orderId))!, user);
 }
 
@@ -198,8 +204,8 @@ export async function listServiceOrders(deps: Deps, user: Principal, q: { status
 export async function orderCandidates(deps: Deps, user: Principal, id: string) {
   const o = await loadVisibleOrder(deps.db, user, id);
   if (!isWorkerInScope(user, o.region_path)) throw new ForbiddenError(msg('problem.forbidden.dispatch'));
-  const community = (await findRegion(deps.db, o.community_id))!;
-  const street = community.parent_id ? (await findRegion(deps.db, community.parent_id))!.path : community.path;
+  const community = (await findRegionWithParent(deps.db, o.community_id))!;
+  const street = community.parent_path ?? community.path;
   const skills = o.menu_item_id ? ((await deps.db('service_menu_items').where({ id: o.menu_item_id }).first('skills')).skills as string[]) : [o.category];
   const [rows, teams] = await Promise.all([candidateVolunteers(deps.db, o.community_id, street), teamCandidates(deps.db, o)]);
   const byId = new Map(rows.map((r) => [r.id, r]));

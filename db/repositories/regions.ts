@@ -31,6 +31,11 @@ export function findRegion(db: Knex | Knex.Transaction, id: string): Promise<Reg
   return db<RegionRow>('regions').where({ id }).first();
 }
 
+/** A region with its parent's path (null at the top), in one query: an order's community and its street. */
+export function findRegionWithParent(db: Knex | Knex.Transaction, id: string): Promise<(RegionRow & { parent_path: string | null }) | undefined> {
+  return db('regions as r').leftJoin('regions as p', 'p.id', 'r.parent_id').where('r.id', id).first('r.*', 'p.path as parent_path');
+}
+
 /** The level a child of `level` must have; null below the community level. */
 export function childLevel(level: RegionLevel): RegionLevel | null {
   return REGION_LEVELS[REGION_LEVELS.indexOf(level) + 1] ?? null;

@@ -152,6 +152,21 @@ export interface ServiceOrderRow {
   closed_at: Date | null;
 }
 
+/** What placing an order from a menu item needs: the item, its project's stage and organisation, the programme's rules. */
+export interface MenuItemForOrder {
+  category: string;
+  community_ids: string[];
+  project_id: string;
+  stage: string;
+  organisation_id: string;
+  rules: unknown;
+}
+
+export function findMenuItemForOrder(db: Db, id: string): Promise<MenuItemForOrder | undefined> {
+  return db('service_menu_items as m').join('projects as p', 'p.id', 'm.project_id').join('programmes as g', 'g.id', 'p.programme_id')
+    .where('m.id', id).first('m.category', 'm.community_ids', 'm.project_id', 'p.stage', 'p.organisation_id', 'g.rules');
+}
+
 export function findOrder(db: Db, id: string): Promise<ServiceOrderRow | undefined> {
   return db<ServiceOrderRow>('service_orders').where({ id }).first();
 }

@@ -40,6 +40,21 @@ test('when an order names a community the menu item does not serve, it is refuse
   expect(await count('service_orders')).toBe(before);
 });
 
+test('when an order is placed, the resident is named by their account; a worker may name a resident, never another kind of account', async () => {
+  const resident = await stack.db('users').where({ id: w.resident.id }).first('display_name');
+  const own = expectStatus(await as(stack, w.resident).post('/api/v1/service-orders', orderBody()), 201).body;
+  const forThem = expectStatus(await as(stack, w.dispatcher).post('/api/v1/service-orders', orderBody({ residentId: w.resident.id })), 201).body;
+  const before = await count('service_orders');
+
+  const notResident = await as(stack, w.dispatcher).post('/api/v1/service-orders', orderBody({ residentId: w.volunteers[0].user.id }));
+
+  expect(await stack.db('service_orders').whereIn('id', [own.id, forThem.id]).pluck('resident_name')).toEqual([resident.display_name, resident.display_name]);
+  expect(forThem).toMatchObject({ residentId: w.resident.id, orderedBy: w.dispatcher.id });
+  expect(notResident.status).toBe(422);
+  expect(notResident.body.errors[0]).toMatchObject({ field: '/body/residentId', rule: 'exists' });
+  expect(await count('service_orders')).toBe(before);
+});
+
 test('when a rating of 6 or a poisoned need is sent, the request is refused with 400 and nothing changes', async () => {
   const before = await count('service_orders');
   const poisoned = await as(stack, w.resident).post('/api/v1/service-orders', orderBody({ need: 'a\u0000b' }));
