@@ -9,6 +9,8 @@ export interface TemporalDevServer {
   kill: () => void;
 }
 
+const DEV_DYNAMIC_CONFIG = ['matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1'];
+
 /**
  * `temporal server start-dev` on a SQLite file, so workflows survive a restart. WAL journal and
  * normal synchronous writes: the default rollback journal makes every workflow task wait on fsync.
@@ -31,6 +33,10 @@ export async function startTemporalDevServer(opts: {
     '--sqlite-pragma', 'journal_mode=wal',
     '--sqlite-pragma', 'synchronous=normal',
     '--log-level', 'warn',
+    // One partition a task queue, as a single-node server suits: with the default four, a task that finds no poller
+    // waiting on its partition is written to the database and handed out later (or forwarded), which puts hundreds of
+    // milliseconds on a new workflow's first task under load. Sticky queues (a running workflow's next task) have one.
+    ...DEV_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
   ];
   if (await portTaken(opts.port)) throw new Error(`port ${opts.port} is taken: another Temporal server runs there (set FUHUA_TEMPORAL_PORT, or TEMPORAL_ADDRESS to use it)`);
   // Own process group: Ctrl-C reaches only Fuhua, which stops the server after the worker has drained.
