@@ -94,6 +94,9 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
       ],
     },
     shutdownGraceTime: '10s',
+    // Half the workflow-task polls on the task queue itself, not the default fifth: every service order and project
+    // starts a workflow, whose first task waits there (a running workflow's next task comes on the sticky queue).
+    nonStickyToStickyPollRatio: 0.5,
     ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
   });
   // Close the connection once the worker has drained.
