@@ -100,3 +100,16 @@ test('when a dispatcher names an organisation that runs no project in delivery a
   expect(await stack.db('service_orders').where({ id: order.id }).first('status', 'assignee_kind')).toEqual({ status: 'ordered', assignee_kind: null });
   expect(await stack.db('service_order_dispatches').where({ order_id: order.id }).count({ n: '*' }).first()).toEqual({ n: '0' });
 });
+
+test('when more than ten organisations deliver the category in the community, the candidates name the first ten by name', async () => {
+  const boss = await createUser(stack, ['officer', 'reviewer']);
+  const names = Array.from({ length: 11 }, (_, i) => `Haircut team ${String(i + 1).padStart(2, '0')}`);
+  const orgs = await Promise.all(names.map((n) => organisation(n)));
+  for (const org of orgs) await menuItem(await seedDeliveringProject(stack, w.s, boss.id, { organisationId: org }), 'haircut', [w.s.communityId]);
+  const order = expectStatus(await as(stack, w.resident).post('/api/v1/service-orders', orderBody({ category: 'haircut' })), 201).body;
+
+  const candidates = expectStatus(await as(stack, w.dispatcher).get(`/api/v1/service-orders/${order.id}/candidates`), 200).body;
+
+  expect(candidates.teams.map((t: { name: string }) => t.name)).toEqual(names.slice(0, 10));
+  expect(candidates.teams.map((t: { organisationId: string }) => t.organisationId)).toEqual(orgs.slice(0, 10));
+});
