@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type Page, type Response } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page, type Response } from 'playwright-core';
 import { ensureConsoleBuilt } from '../../bin/console-build';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -187,6 +187,24 @@ export class Journey {
   async pick(label: string, option: string | RegExp, nth = 0): Promise<void> {
     const input = this.page.getByLabel(label, { exact: true }).nth(nth);
     await input.click();
+    await this.chooseOption(input, option);
+  }
+
+  /**
+   * Types `text` a key at a time into the searching Select labelled `label`, waits until the page has asked `pathname`
+   * for it (query parameter `param`), and chooses the option showing it.
+   */
+  async searchAndPick(label: string, text: string, search: { pathname: string; param: string }): Promise<void> {
+    const input = this.page.getByLabel(label, { exact: true });
+    await input.click();
+    const searched = this.page.waitForResponse((r) => new URL(r.url()).pathname === search.pathname && new URL(r.url()).searchParams.get(search.param) === text);
+    await input.pressSequentially(text);
+    await searched;
+    await this.chooseOption(input, text);
+  }
+
+  /** Clicks the option of an open Select's dropdown. */
+  private async chooseOption(input: Locator, option: string | RegExp): Promise<void> {
     // Each Select's dropdown holds the listbox its input names; a closing dropdown of another field stays in the DOM.
     const list = await input.getAttribute('aria-controls');
     await this.page.locator(`.ant-select-dropdown:has([id="${list}"]) .ant-select-item-option`).filter({ hasText: option }).first().click();

@@ -54,13 +54,7 @@ test('when the supervisor is not on the first page of the directory, the officer
   await j.goto(`/projects/${projectId}?tab=supervision`);
   await j.page.getByTestId('supervisor-name').filter({ hasText: '尚未指派督导' }).waitFor();
 
-  const input = j.page.getByLabel('督导专家', { exact: true });
-  await input.click();
-  const searched = j.page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/people' && new URL(r.url()).searchParams.get('q') === WANTED);
-  await input.pressSequentially(WANTED);
-  await searched;
-  const list = await input.getAttribute('aria-controls');
-  await j.page.locator(`.ant-select-dropdown:has([id="${list}"]) .ant-select-item-option`).filter({ hasText: WANTED }).first().click();
+  await j.searchAndPick('督导专家', WANTED, { pathname: '/api/v1/people', param: 'q' });
   // Typed a key at a time, the name is asked for once the typing pauses, not once a key.
   expect(asked[asked.length - 1]).toBe(WANTED);
   expect(asked.length).toBeLessThan([...WANTED].length);
