@@ -19,6 +19,7 @@ import {
 } from '../../workflows/service-order/messages';
 import { executeOrderUpdate, orderTerms, startOrder } from './workflow';
 import { timeZoneOf, type ProgrammeRules } from '../../workflows/rules/programme-rules';
+import { DELIVERING } from '../../workflows/stages';
 
 type Deps = Pick<AppDeps, 'db' | 'temporal' | 'config'>;
 
@@ -154,7 +155,7 @@ export async function placeServiceOrder(deps: Deps, user: Principal, input: Plac
   if (input.menuItemId) {
     if (!item) throw new BusinessRuleError([{ field: '/body/menuItemId', rule: 'exists', ...says('field.no-menu-item') }]);
     if (!item.community_ids.includes(community.id)) throw new BusinessRuleError([{ field: '/body/communityId', rule: 'menu-community', ...says('field.menu-community') }]);
-    if (!['delivery', 'rectification'].includes(item.stage)) throw new BusinessRuleError([{ field: '/body/menuItemId', rule: 'delivering', ...says('field.delivering', { stage: item.stage }) }]);
+    if (!DELIVERING.includes(item.stage)) throw new BusinessRuleError([{ field: '/body/menuItemId', rule: 'delivering', ...says('field.delivering', { stage: item.stage }) }]);
     if (category && category !== item.category) throw new BusinessRuleError([{ field: '/body/category', rule: 'menu-category', ...says('field.menu-category', { category: item.category }) }]);
     category = item.category;
     projectId = item.project_id;
@@ -336,7 +337,7 @@ const toMenuItem = (r: MenuItemRow) => ({
 export async function addMenuItem(trx: Knex.Transaction, user: Principal, projectId: string, input: MenuItemInput) {
   const project = await loadVisibleProject(trx, user, projectId);
   if (!(hasRole(user, 'applicant') && user.organisationId === project.organisation_id)) throw new ForbiddenError(msg('problem.forbidden.menu'));
-  if (!['delivery', 'rectification'].includes(project.stage)) throw new IllegalMoveError(project.stage, 'addMenuItem');
+  if (!DELIVERING.includes(project.stage)) throw new IllegalMoveError(project.stage, 'addMenuItem');
   const ids = [...new Set(input.communityIds)];
   const found = await trx('regions').whereIn('id', ids).where('level', 'community').select('id', 'path');
   const errors = ids.flatMap((c, i) => {
@@ -358,6 +359,6 @@ export async function listMenu(db: Knex, user: Principal, projectId: string) {
 
 /** The services on offer in a community: what a resident orders from. */
 export async function communityMenu(db: Knex, communityId: string) {
-  const rows = (await db('service_menu_items as m').join('projects as p', 'p.id', 'm.project_id').whereRaw('? = ANY(m.community_ids)', [communityId]).whereIn('p.stage', ['delivery', 'rectification']).orderBy('m.created_at').orderBy('m.id').select('m.*')) as MenuItemRow[];
+  const rows = (await db('service_menu_items as m').join('projects as p', 'p.id', 'm.project_id').whereRaw('? = ANY(m.community_ids)', [communityId]).whereIn('p.stage', DELIVERING).orderBy('m.created_at').orderBy('m.id').select('m.*')) as MenuItemRow[];
   return { items: rows.map(toMenuItem) };
 }

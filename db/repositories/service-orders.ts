@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { OrderDraft, OrderStatus } from '../../workflows/service-order/messages';
+import { DELIVERING, type Stage } from '../../workflows/stages';
 
 import { titleColumns, type TaskTitle } from './tasks';
 
@@ -157,7 +158,7 @@ export interface MenuItemForOrder {
   category: string;
   community_ids: string[];
   project_id: string;
-  stage: string;
+  stage: Stage;
   organisation_id: string;
   rules: unknown;
 }
@@ -207,9 +208,6 @@ export interface TeamCandidateRow {
   id: string;
   name: string;
 }
-
-/** The stages in which a project serves orders (the same as placing an order from its menu). */
-const DELIVERING = ['delivery', 'rectification'];
 
 /**
  * The teams an order may go to: for an order from a menu item, the organisation running that item's project; for a
