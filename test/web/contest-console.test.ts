@@ -156,7 +156,10 @@ describe('a contest run in the console, unhappy paths included', () => {
       await f.pick('认购项目', title);
       await f.pick('使用认捐', '现金');
       await f.page.getByLabel('认购金额（元）').fill(amount);
+      // The subscription's own answer first: a failure then names the request (or its absence), not only the figure.
+      const answered = f.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/v1/contests/${contestId}/subscriptions`);
       await f.page.getByTestId('subscribe').click();
+      expect((await answered).status()).toBe(201);
       await f.page.getByTestId('pledge-remaining').filter({ hasText: left }).waitFor();
     }
     await f.page.getByTestId('subscriptions').getByRole('row', { name: new RegExp(TITLES[1]) }).getByTestId('cancel-subscription').click();
