@@ -16,6 +16,44 @@ export const BOUNDED_RETRY: RetryPolicy = { initialInterval: '200 milliseconds',
 /** A project move holds its project's lock (and the timers queued behind it) for two minutes at most, attempts included. */
 export const projectActivities = wf.proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '2 minutes', retry: BOUNDED_RETRY });
 
+/**
+ * Local activities: the worker that handles the workflow task runs the activity inside it (no scheduled activity, no
+ * second workflow task, three fewer history events). Their failures reach the workflow bare (the SDK's core records no
+ * ActivityFailureInfo for them, sdk-core#449); each is wrapped here as a scheduled activity's failure would be, with
+ * its retry state, so the alerts and the API's mapping (a refusal, or 503 past the bound) see one shape.
+ */
+export function proxyLocalActivities(options: wf.LocalActivityOptions): ReturnType<typeof wf.proxyLocalActivities<Activities>> {
+  const local = wf.proxyLocalActivities<Activities>(options);
+  const refusals = options.retry?.nonRetryableErrorTypes ?? [];
+  return new Proxy(local, {
+    get(target, name) {
+      const call = Reflect.get(target, name) as (...args: unknown[]) => Promise<unknown>;
+      if (typeof name !== 'string') return call;
+      return async (...args: unknown[]) => {
+        try {
+          return await call(...args);
+        } catch (err) {
+          throw asActivityFailure(name, refusals, err);
+        }
+      };
+    },
+  });
+}
+
+/** A local activity's failure as a scheduled activity's: a refusal is not retried, anything else ran out of retries or time. */
+export function asActivityFailure(activityType: string, refusals: string[], err: unknown): unknown {
+  if (err instanceof wf.ActivityFailure || wf.isCancellation(err)) return err;
+  if (err instanceof wf.ApplicationFailure) {
+    const refused = err.nonRetryable || refusals.includes(err.type ?? '');
+    return new wf.ActivityFailure(err.message, activityType, undefined, refused ? 'NON_RETRYABLE_FAILURE' : 'MAXIMUM_ATTEMPTS_REACHED', undefined, err);
+  }
+  if (err instanceof wf.TimeoutFailure) return new wf.ActivityFailure(err.message, activityType, undefined, 'TIMEOUT', undefined, err);
+  return err;
+}
+
+/** A project's event writes, with the bounds of projectActivities, as local activities. */
+export const projectLocalActivities = proxyLocalActivities({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '2 minutes', retry: BOUNDED_RETRY });
+
 export const contestActivities = wf.proxyActivities<Activities>({ startToCloseTimeout: '1 minute', scheduleToCloseTimeout: '5 minutes', retry: BOUNDED_RETRY });
 
 /** Moving projects calls one project workflow after another: long, so it heartbeats, and retries longer. */

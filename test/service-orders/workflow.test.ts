@@ -138,6 +138,31 @@ test('when the resident rates 5, the order closes as rated and no follow-up or c
   expect(await stack.db('complaints').where({ project_id: w.projectId }).whereLike('description', `%${orderId}%`)).toHaveLength(0);
 });
 
+test('when the database refuses an order\'s write twice, the step retries inside its own workflow task and writes once, with no scheduled activity', async () => {
+  const { orderId } = await placeOrder(stack, w, terms);
+  // The next two event inserts fail as a database away would (not a data error): the write retries, then lands.
+  await stack.db.raw(`create sequence order_write_failures;
+    create function fail_order_writes() returns trigger language plpgsql as $$
+    begin if nextval('order_write_failures') <= 2 then raise exception 'database away (test)'; end if; return new; end $$;
+    create trigger fail_order_writes before insert on service_order_events for each row execute function fail_order_writes();`);
+  try {
+    const view = await dispatchTo(orderId, 0);
+    expect(view).toMatchObject({ status: 'dispatched', attempts: 1 });
+  } finally {
+    await stack.db.raw('drop trigger fail_order_writes on service_order_events; drop function fail_order_writes(); drop sequence order_write_failures;');
+  }
+  expect(await order(orderId)).toMatchObject({ status: 'dispatched' });
+  expect(await stack.db('service_order_events').where({ order_id: orderId, kind: 'orderDispatched' })).toHaveLength(1);
+  expect(await openTasks(stack, orderId)).toEqual([`accept_order->${w.volunteers[0].user.id}`]);
+
+  const { events } = await stack.client.workflow.getHandle(`service-order-${orderId}`).fetchHistory();
+  const scheduled = (events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType?.name);
+  const markers = (events ?? []).filter((e) => e.markerRecordedEventAttributes).map((e) => e.markerRecordedEventAttributes!.markerName);
+  expect(scheduled).toEqual([]);
+  // The patch marker, then one local-activity marker for each step's write (placing, then dispatching).
+  expect(markers).toEqual(['core_patch', 'core_local_activity', 'core_local_activity']);
+});
+
 test('when a rating of 6 is given, it is refused and the order still waits for its rating', async () => {
   const orderId = await servedOrder(terms);
 
