@@ -29,6 +29,42 @@ export function eventTypes(history: History): string[] {
   return (JSON.parse(historyToJson(history)) as { events: { eventType: string }[] }).events.map((e) => e.eventType);
 }
 
+/** An activity's failed attempt as the history keeps it: a scheduled activity's failure event or a local activity's marker. */
+export interface ActivityFailureRecord {
+  activityType: string;
+  local: boolean;
+  /** The failure's type (an ApplicationFailure's `type`). */
+  type: string | undefined;
+  /** A scheduled activity's retry state; a local activity's marker has none (its attempt is in `attempt`). */
+  retryState?: string;
+  attempt?: number;
+}
+
+/** Every failed activity in a history, scheduled or local, in order. */
+export function activityFailures(history: History): ActivityFailureRecord[] {
+  type Payload = { data?: string };
+  const events = (JSON.parse(historyToJson(history)) as { events: {
+    eventType: string;
+    activityTaskScheduledEventAttributes?: { activityType: { name: string } };
+    activityTaskFailedEventAttributes?: { scheduledEventId: string; retryState: string; failure: { applicationFailureInfo?: { type: string } } };
+    markerRecordedEventAttributes?: { markerName: string; details?: { data?: { payloads?: Payload[] } }; failure?: { applicationFailureInfo?: { type: string }; cause?: { applicationFailureInfo?: { type: string } } } };
+  }[] }).events;
+  const scheduled = new Map<string, string>();
+  const out: ActivityFailureRecord[] = [];
+  events.forEach((e, i) => {
+    if (e.activityTaskScheduledEventAttributes) scheduled.set(String(i + 1), e.activityTaskScheduledEventAttributes.activityType.name);
+    const failed = e.activityTaskFailedEventAttributes;
+    if (failed) out.push({ activityType: scheduled.get(failed.scheduledEventId) ?? '?', local: false, type: failed.failure.applicationFailureInfo?.type, retryState: failed.retryState });
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_local_activity' && marker.failure) {
+      const data = JSON.parse(Buffer.from(marker.details?.data?.payloads?.[0]?.data ?? '', 'base64').toString('utf8') || '{}') as { activity_type?: string; attempt?: number };
+      const failure = marker.failure.applicationFailureInfo ? marker.failure : marker.failure.cause;
+      out.push({ activityType: data.activity_type ?? '?', local: true, type: failure?.applicationFailureInfo?.type, attempt: data.attempt });
+    }
+  });
+  return out;
+}
+
 /**
  * Adds a recorded history as `<dir>/<prefix>-<release>.json`. Recorded histories are kept per release so the
  * replay tests guard every one of them: an existing file is never overwritten.

@@ -6,7 +6,7 @@ import { DELIVERING, moveAllowed, type Move } from '../stages';
 import { serialiser } from '../serialise';
 import { illegal } from '../refusals';
 import { addDuration } from '../rules/duration';
-import { guarded, projectActivities } from '../activity-options';
+import { guarded, projectActivities, projectLocalActivities } from '../activity-options';
 import type { ProgrammeRules } from '../rules/programme-rules';
 import { redIsNew, type ColourFacts } from '../rules/colour';
 import { agreementEnd, pendingActions, reportPeriod, type PendingAction } from './pending';
@@ -43,6 +43,11 @@ export const REPORT_MONTH_IN_ZONE = 'report-month-in-zone';
 export const QUARTER_IN_ZONE = 'quarter-in-zone';
 /** The deadline timer is kept across moves that leave the next deadline where it was (before: cancelled and started again after every move). */
 export const DEADLINE_TIMER_KEPT = 'deadline-timer-kept';
+/**
+ * A move's event (and colour) is written by a local activity inside the workflow task that handles the move (before:
+ * a scheduled activity, a second workflow task and three more history events a move). Asked once when a run starts.
+ */
+export const PROJECT_WRITES_LOCAL = 'project-writes-local';
 
 export function initialState(): ProjectState {
   return {
@@ -112,8 +117,11 @@ export class ProjectRun {
   /** The project's creation failed: the run ends without a project. */
   abandoned = false;
   readonly exclusive = serialiser();
+  /** Where this run's event writes go: local activities, or scheduled ones in a run recorded before. */
+  private readonly writes: typeof projectActivities;
 
   constructor(readonly input: ProjectInput) {
+    this.writes = wf.patched(PROJECT_WRITES_LOCAL) ? projectLocalActivities : projectActivities;
     this.state = input.state ?? initialState();
     this.projectId = input.projectId;
     this.rules = input.rules;
@@ -138,7 +146,7 @@ export class ProjectRun {
    * reconciles the project's open tasks with the pending actions of the state after the event.
    */
   async record(ev: EventSpec): Promise<void> {
-    await guarded(this.alertSubject(), ev.key, () => projectActivities.applyProjectEvent(this.event(ev)));
+    await guarded(this.alertSubject(), ev.key, () => this.writes.applyProjectEvent(this.event(ev)));
   }
 
   /**
@@ -152,7 +160,7 @@ export class ProjectRun {
       await this.refreshColour(key);
       return;
     }
-    const r = await guarded(this.alertSubject(), ev.key, () => projectActivities.applyProjectEvent({ ...this.event(ev), recolour: { key, ...this.colourFacts() } }));
+    const r = await guarded(this.alertSubject(), ev.key, () => this.writes.applyProjectEvent({ ...this.event(ev), recolour: { key, ...this.colourFacts() } }));
     await this.applyColour(key, r.colour!);
   }
 
@@ -166,7 +174,7 @@ export class ProjectRun {
    * recompute that accepts a rectification, whose facts are from then on answered.
    */
   async refreshColour(key: string, opts: { answering?: boolean } = {}): Promise<void> {
-    const result = await guarded(this.alertSubject(), key, () => projectActivities.recomputeColour({ projectId: this.projectId, key, at: nowIso(), ...this.colourFacts() }));
+    const result = await guarded(this.alertSubject(), key, () => this.writes.recomputeColour({ projectId: this.projectId, key, at: nowIso(), ...this.colourFacts() }));
     if (opts.answering && result.facts) this.state.answeredFacts = result.facts;
     await this.applyColour(key, result);
   }
