@@ -165,6 +165,8 @@ export interface LifecycleResult {
   config: Record<string, unknown>;
   product?: Record<string, unknown>;
   bare?: Record<string, unknown>;
+  /** The bare engine with each update's activities local, as the product's moves write (BENCH_BARE_LOCAL=0 leaves it out). */
+  bareLocal?: Record<string, unknown>;
   ratios?: Record<string, number>;
   serial?: Record<string, unknown>;
   memory?: Record<string, unknown>;
@@ -237,6 +239,12 @@ export async function runLifecycle(opts: { lifecycles: boolean; library: boolean
       const productMem = sampler.stop();
       const loadAfter = loadavg1();
 
+      let bareLocal: Awaited<ReturnType<typeof bareRun>> | null = null;
+      if (process.env.BENCH_BARE_LOCAL !== '0') {
+        log(`bare engine, activities local: ${PROJECTS} lifecycles, ${CONCURRENCY} in flight`);
+        bareLocal = await bareRun(stack, PROJECTS, 'local', bareSteps.map((st) => ({ ...st, local: true })));
+      }
+
       // What the database holds afterwards: every project closed, no task left open.
       const verify = await verifyProjects(stack, ids);
       const moveNames = [...new Set(steps.map((m) => m.name))];
@@ -259,6 +267,13 @@ export async function runLifecycle(opts: { lifecycles: boolean; library: boolean
         stageMoveP99OverBareP99: round(stageMoves.p99 / bareUpdates.p99, 2),
         lifecyclesPerSOverBare: round(ids.length / product.seconds / (PROJECTS / bare.seconds), 3),
       };
+      if (bareLocal) {
+        const localUpdates = latencyStats(bareLocal.updates);
+        result.bareLocal = { seconds: round(bareLocal.seconds, 1), lifecyclesPerS: round(PROJECTS / bareLocal.seconds, 2), updates: localUpdates, errors: bareLocal.errors };
+        result.ratios.lifecyclesPerSOverBareLocal = round(ids.length / product.seconds / (PROJECTS / bareLocal.seconds), 3);
+        result.ratios.stageMoveP50OverBareLocalP50 = round(stageMoves.p50 / localUpdates.p50, 2);
+        print(`bare engine with local activities: ${round(PROJECTS / bareLocal.seconds, 2)} lifecycles/s, update p50 ${localUpdates.p50} ms p99 ${localUpdates.p99} ms, errors ${bareLocal.errors}; product / it ${result.ratios.lifecyclesPerSOverBareLocal}, stage-move p50 / its update p50 ${result.ratios.stageMoveP50OverBareLocalP50}x`);
+      }
       result.memory = {
         note: 'worker, API and the HTTP load generator share the bench process',
         productRunPeakRssMiB: productMem.peakRssMiB, productRunPeakHeapMiB: productMem.peakHeapMiB, bareRunPeakRssMiB: bareMem.peakRssMiB,

@@ -1,6 +1,8 @@
 // Section "service-orders" (issue 11): N residents' orders through order → dispatch → accept → serve (check-in,
 // check-out) → rate over real HTTP with 50 in flight, beside the bare engine doing the same six updates (one no-op
-// activity each) on the same server in the same run; then 200 concurrent redemptions against one balance.
+// activity each) on the same server in the same run; then 200 concurrent redemptions against one balance. A third
+// side, the bare engine with each update's activity local (as the product writes an order's events), is measured
+// beside them unless BENCH_BARE_LOCAL=0: the ratio judged is against the bare engine as first defined, the other printed.
 import crypto from 'node:crypto';
 import { hashPassword } from '../api/auth';
 import { bareLifecycle, bareStep, type BareStep } from './bare-workflow';
@@ -23,6 +25,7 @@ const RETRIES = Number(process.env.BENCH_ORDER_RETRIES ?? 5);
  * runs them, so the worker's memory is its own; `one-process`: both in the bench process beside the load generator.
  */
 const TOPOLOGY = process.env.BENCH_ORDER_TOPOLOGY === 'one-process' ? 'one-process' : 'child';
+const BARE_LOCAL = process.env.BENCH_BARE_LOCAL !== '0';
 
 interface World {
   s: Seed;
@@ -141,8 +144,8 @@ async function inFlight(count: number, concurrency: number, job: (i: number) => 
   return { seconds: (performance.now() - t0) / 1000, errors, errorSamples };
 }
 
-async function bareRun(stack: BenchStack, count: number, tag: string, done: () => void = () => undefined) {
-  const steps: BareStep[] = STEPS.map((_, k) => ({ activities: 1, last: k === STEPS.length - 1 }));
+async function bareRun(stack: BenchStack, count: number, tag: string, done: () => void = () => undefined, local = false) {
+  const steps: BareStep[] = STEPS.map((_, k) => ({ activities: 1, local, last: k === STEPS.length - 1 }));
   const updates: number[] = [];
   const run = await inFlight(count, CONCURRENCY, async (i) => {
     const handle = await stack.client.workflow.start(bareLifecycle, { workflowId: `bare-order-${tag}-${i}-${crypto.randomUUID()}`, taskQueue: BARE_TASK_QUEUE });
@@ -191,6 +194,7 @@ export async function runServiceOrders(): Promise<{ result: Record<string, unkno
     if (WARMUP > 0) {
       log(`warm-up: ${WARMUP} bare and ${WARMUP} product orders (not counted)`);
       await bareRun(stack, WARMUP, 'warmup');
+      if (BARE_LOCAL) await bareRun(stack, WARMUP, 'warmup-local', undefined, true);
       await inFlight(WARMUP, CONCURRENCY, async (i) => void (await driveOrder(stack, w, i, new Map())));
     }
     // Bare and product run in alternating blocks (bare first in even blocks, product first in odd ones), so a
@@ -205,6 +209,7 @@ export async function runServiceOrders(): Promise<{ result: Record<string, unkno
     unavailable.ordersAffected.clear();
     const sampler = new RssSampler(stack.pids.temporal, stack.pids.worker, stack.pids.api).start();
     const bare = { seconds: 0, errors: 0, errorSamples: [] as string[], updates: [] as number[] };
+    const bareLocal = { seconds: 0, errors: 0, orders: 0, updates: [] as number[] };
     const product = { seconds: 0, errors: 0, errorSamples: [] as string[] };
     for (let b = 0; b < blocks; b++) {
       const from = b * BLOCK;
@@ -215,6 +220,14 @@ export async function runServiceOrders(): Promise<{ result: Record<string, unkno
         bare.errors += r.errors;
         bare.errorSamples.push(...r.errorSamples.slice(0, Math.max(0, 10 - bare.errorSamples.length)));
         for (const u of r.updates) bare.updates.push(u);
+      };
+      const runBareLocal = async () => {
+        if (!BARE_LOCAL) return;
+        const r = await withProgress(`bare (local activities) block ${b + 1}/${blocks}`, count, (done) => bareRun(stack, count, `local-${b}`, done, true));
+        bareLocal.seconds += r.seconds;
+        bareLocal.errors += r.errors;
+        bareLocal.orders += count;
+        for (const u of r.updates) bareLocal.updates.push(u);
       };
       const runProduct = async () => {
         const r = await withProgress(`product block ${b + 1}/${blocks}`, count, (done) => inFlight(count, CONCURRENCY, async (i) => {
@@ -227,15 +240,19 @@ export async function runServiceOrders(): Promise<{ result: Record<string, unkno
       };
       if (b % 2 === 0) {
         await runBare();
+        await runBareLocal();
         await runProduct();
       } else {
         await runProduct();
+        await runBareLocal();
         await runBare();
       }
       log(`after block ${b + 1}/${blocks}: bare ${round((from + count) / bare.seconds, 2)}/s, product ${round(ids.length / product.seconds, 2)}/s, load1 ${loadavg1()}`);
     }
     const bareUpdates = latencyStats(bare.updates);
     log(`bare: ${round(bare.seconds, 1)} s, ${round(ORDERS / bare.seconds, 2)} orders/s, update p50 ${bareUpdates.p50} ms p99 ${bareUpdates.p99} ms, errors ${bare.errors}`);
+    const bareLocalUpdates = latencyStats(bareLocal.updates);
+    const bareLocalOrdersPerS = bareLocal.orders ? bareLocal.orders / bareLocal.seconds : null;
     const mem = sampler.stop();
     const loadAfter = loadavg1();
     // 10,000 ids: one array parameter each, not one bind parameter per id.
@@ -248,12 +265,13 @@ export async function runServiceOrders(): Promise<{ result: Record<string, unkno
     for (const name of STEPS) perStep[name] = latencyStats(samples.get(name) ?? []);
     const ordersPerS = ids.length / product.seconds;
     const bareOrdersPerS = ORDERS / bare.seconds;
-    const errors = product.errors + bare.errors + (ids.length - rated) + missingCredits;
+    const errors = product.errors + bare.errors + bareLocal.errors + (ids.length - rated) + missingCredits;
     const red = await redemptions(stack, w);
     Object.assign(result, {
       product: { seconds: round(product.seconds, 1), orders: ids.length, ordersPerS: round(ordersPerS, 2), errors: product.errors, errorSamples: product.errorSamples, rated, doubleCredits, missingCredits, openRateTasks: openTasks, perStep, loadavgBefore: productLoad, loadavgAfter: loadAfter },
       bare: { seconds: round(bare.seconds, 1), ordersPerS: round(bareOrdersPerS, 2), updates: bareUpdates, errors: bare.errors, errorSamples: bare.errorSamples, loadavgBefore: bareLoad },
       ratio: round(ordersPerS / bareOrdersPerS, 3),
+      bareLocal: bareLocalOrdersPerS === null ? null : { seconds: round(bareLocal.seconds, 1), orders: bareLocal.orders, ordersPerS: round(bareLocalOrdersPerS, 2), updates: bareLocalUpdates, errors: bareLocal.errors, ratio: round(ordersPerS / bareLocalOrdersPerS, 3) },
       memory: TOPOLOGY === 'child'
         ? { workerPeakRssMiB: mem.workerPeakRssMiB, apiPeakRssMiB: mem.api?.peakRssMiB ?? null, temporalPeakRssMiB: mem.temporalPeakRssMiB, benchProcessPeakRssMiB: mem.peakRssMiB, note: 'worker and API in their own processes; the bench process holds the load generator and the bare worker' }
         : { peakRssMiB: mem.peakRssMiB, note: 'worker, API and the HTTP load generator share the bench process' },
@@ -262,11 +280,12 @@ export async function runServiceOrders(): Promise<{ result: Record<string, unkno
     });
     print(table([...STEPS.map((n) => [n, perStep[n].n, perStep[n].p50, perStep[n].p90, perStep[n].p99, round(perStep[n].p99 / bareUpdates.p99, 2)]), ['bare update', bareUpdates.n, bareUpdates.p50, bareUpdates.p90, bareUpdates.p99, 1]], ['step', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'p99 / bare p99']));
     print(`product ${ids.length} orders in ${round(product.seconds, 1)} s: ${round(ordersPerS, 2)} orders/s (load1 ${productLoad} before, ${loadAfter} after); bare ${ORDERS} in ${round(bare.seconds, 1)} s: ${round(bareOrdersPerS, 2)}/s (load1 ${bareLoad}); ratio ${round(ordersPerS / bareOrdersPerS, 3)}`);
+    if (bareLocalOrdersPerS !== null) print(`bare engine with local activities: ${bareLocal.orders} in ${round(bareLocal.seconds, 1)} s: ${round(bareLocalOrdersPerS, 2)}/s, update p50 ${bareLocalUpdates.p50} ms p99 ${bareLocalUpdates.p99} ms, errors ${bareLocal.errors}; product / it ${round(ordersPerS / bareLocalOrdersPerS, 3)}`);
     const workerRss = TOPOLOGY === 'child' ? mem.workerPeakRssMiB ?? Infinity : mem.peakRssMiB;
     const memText = TOPOLOGY === 'child'
       ? `peak RSS: worker ${mem.workerPeakRssMiB} MiB, API ${mem.api?.peakRssMiB} MiB, Temporal ${mem.temporalPeakRssMiB} MiB, bench process (load generator and bare worker) ${mem.peakRssMiB} MiB`
       : `peak RSS ${mem.peakRssMiB} MiB (worker, API and load generator in one process)`;
-    print(`errors ${errors} (product ${product.errors}, bare ${bare.errors}, not rated ${ids.length - rated}, missing credits ${missingCredits}); double credits ${doubleCredits}; open rating tasks ${openTasks}; ${memText}`);
+    print(`errors ${errors} (product ${product.errors}, bare ${bare.errors}, bare local ${bareLocal.errors}, not rated ${ids.length - rated}, missing credits ${missingCredits}); double credits ${doubleCredits}; open rating tasks ${openTasks}; ${memText}`);
     print(`503 answers sent again with their Idempotency-Key: ${unavailable.answers} (in ${unavailable.ordersAffected.size} orders)`);
     if (product.errorSamples.length || bare.errorSamples.length) print(`error samples:\n  ${[...product.errorSamples, ...bare.errorSamples].join('\n  ')}`);
     print(`redemptions: ${red.passed} passed, ${red.refused} refused, ${red.other} other, balance after ${red.balanceAfter}`);
