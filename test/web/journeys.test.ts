@@ -699,7 +699,10 @@ describe('the console in a real browser', () => {
     await f.pick('使用认捐', '现金');
     await f.page.getByLabel('认购金额（元）').fill('30000');
     await f.shot('subscribe');
+    // The subscription's own answer first: a failure then names the request (or its absence), not only the figure.
+    const answered = f.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/v1/contests/${contest.id}/subscriptions`);
     await f.page.getByTestId('subscribe').click();
+    expect((await answered).status()).toBe(201);
     await f.page.getByTestId('pledge-remaining').filter({ hasText: '10,000.00' }).waitFor();
     await f.shot('funded');
     const subs = await stack.db('contest_subscriptions').where({ contest_id: contest.id });
