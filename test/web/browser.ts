@@ -218,7 +218,20 @@ export class Journey {
   private async chooseOption(input: Locator, option: string | RegExp): Promise<void> {
     // Each Select's dropdown holds the listbox its input names; a closing dropdown of another field stays in the DOM.
     const list = await input.getAttribute('aria-controls');
-    await this.page.locator(`.ant-select-dropdown:has([id="${list}"]) .ant-select-item-option`).filter({ hasText: option }).first().click();
+    const choice = this.page.locator(`.ant-select-dropdown:has([id="${list}"]) .ant-select-item-option`).filter({ hasText: option }).first();
+    // Taken: the option shows as selected, or its dropdown has closed. Under load a click once landed while the list
+    // re-rendered and selected nothing (the dropdown stayed open over the next button): a person clicks again, so does this.
+    const taken = async () => {
+      if (!(await choice.isVisible())) return true;
+      const cls = await choice.getAttribute('class', { timeout: 1_000 }).catch(() => null);
+      return cls === null || cls.includes('ant-select-item-option-selected');
+    };
+    for (let attempt = 1; ; attempt++) {
+      await choice.click();
+      const until = Date.now() + 3_000;
+      while (!(await taken()) && Date.now() < until) await this.page.waitForTimeout(100);
+      if ((await taken()) || attempt === 3) return;
+    }
   }
 
   /** Closes an open Select's dropdown and waits until none is shown (its hidden option list holds the raw values). */
