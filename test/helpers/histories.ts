@@ -29,40 +29,26 @@ export function eventTypes(history: History): string[] {
   return (JSON.parse(historyToJson(history)) as { events: { eventType: string }[] }).events.map((e) => e.eventType);
 }
 
-/** An activity's failed attempt as the history keeps it: a scheduled activity's failure event or a local activity's marker. */
-export interface ActivityFailureRecord {
+/** A local activity's failure as its marker keeps it: the activity, the failure's type and the attempt it ended on. */
+export interface LocalActivityFailure {
   activityType: string;
-  local: boolean;
   /** The failure's type (an ApplicationFailure's `type`). */
   type: string | undefined;
-  /** A scheduled activity's retry state; a local activity's marker has none (its attempt is in `attempt`). */
-  retryState?: string;
-  attempt?: number;
+  attempt: number | undefined;
 }
 
-/** Every failed activity in a history, scheduled or local, in order. */
-export function activityFailures(history: History): ActivityFailureRecord[] {
-  type Payload = { data?: string };
+/** Every local activity in a history that ended failed, in order. */
+export function localActivityFailures(history: History): LocalActivityFailure[] {
+  type Failure = { applicationFailureInfo?: { type: string }; cause?: Failure };
   const events = (JSON.parse(historyToJson(history)) as { events: {
-    eventType: string;
-    activityTaskScheduledEventAttributes?: { activityType: { name: string } };
-    activityTaskFailedEventAttributes?: { scheduledEventId: string; retryState: string; failure: { applicationFailureInfo?: { type: string } } };
-    markerRecordedEventAttributes?: { markerName: string; details?: { data?: { payloads?: Payload[] } }; failure?: { applicationFailureInfo?: { type: string }; cause?: { applicationFailureInfo?: { type: string } } } };
+    markerRecordedEventAttributes?: { markerName: string; details?: { data?: { payloads?: { data?: string }[] } }; failure?: Failure };
   }[] }).events;
-  const scheduled = new Map<string, string>();
-  const out: ActivityFailureRecord[] = [];
-  events.forEach((e, i) => {
-    if (e.activityTaskScheduledEventAttributes) scheduled.set(String(i + 1), e.activityTaskScheduledEventAttributes.activityType.name);
-    const failed = e.activityTaskFailedEventAttributes;
-    if (failed) out.push({ activityType: scheduled.get(failed.scheduledEventId) ?? '?', local: false, type: failed.failure.applicationFailureInfo?.type, retryState: failed.retryState });
-    const marker = e.markerRecordedEventAttributes;
-    if (marker?.markerName === 'core_local_activity' && marker.failure) {
-      const data = JSON.parse(Buffer.from(marker.details?.data?.payloads?.[0]?.data ?? '', 'base64').toString('utf8') || '{}') as { activity_type?: string; attempt?: number };
-      const failure = marker.failure.applicationFailureInfo ? marker.failure : marker.failure.cause;
-      out.push({ activityType: data.activity_type ?? '?', local: true, type: failure?.applicationFailureInfo?.type, attempt: data.attempt });
-    }
+  return events.flatMap(({ markerRecordedEventAttributes: marker }) => {
+    if (marker?.markerName !== 'core_local_activity' || !marker.failure) return [];
+    const data = JSON.parse(Buffer.from(marker.details?.data?.payloads?.[0]?.data ?? '', 'base64').toString('utf8') || '{}') as { activity_type?: string; attempt?: number };
+    const failure = marker.failure.applicationFailureInfo ? marker.failure : marker.failure.cause;
+    return [{ activityType: data.activity_type ?? '?', type: failure?.applicationFailureInfo?.type, attempt: data.attempt }];
   });
-  return out;
 }
 
 /**

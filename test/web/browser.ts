@@ -152,7 +152,7 @@ export class Journey {
   async shot(name: string): Promise<string> {
     await this.page.waitForLoadState('networkidle');
     await this.page.locator('.ant-spin-spinning').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
-    // A closing Select's dropdown keeps its option values (ids, codes) in a hidden list until its animation ends.
+    // A closing Select's dropdown, caught mid-animation, would cover the page in the screenshot.
     await this.page.locator('.ant-select-dropdown:visible').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
     // rc-select's accessibility list (role=listbox, 0 px high) names option values (ids, codes) for screen readers
     // while a dropdown is open or closing: no one sees it, so it is left out of the text checked.

@@ -3,7 +3,7 @@ import { startStack, createUser, type Stack, type TestUser } from '../helpers/st
 import { eventually } from '../helpers/api';
 import { seedProgramme, testRules, type Seeded } from '../helpers/projects';
 import { createCast, createProject, driveTo, seedNeed, today, type Cast } from '../helpers/lifecycle';
-import { activityFailures, eventTypes } from '../helpers/histories';
+import { eventTypes, localActivityFailures } from '../helpers/histories';
 import { createActivities } from '../../activities';
 import { executeProjectUpdate, projectWorkflowId } from '../../api/projects/service';
 import { HttpError } from '../../api/errors';
@@ -47,7 +47,7 @@ test('a NUL in a complaint sent straight to the workflow fails once as a 422 dat
 
   // Not retried: the write (a local activity in the move's workflow task) failed once, at its first attempt.
   const history = await stack.client.workflow.getHandle(projectWorkflowId(id)).fetchHistory();
-  expect(activityFailures(history)).toEqual([{ activityType: 'applyProjectEvent', local: true, type: 'DataError', attempt: 1 }]);
+  expect(localActivityFailures(history)).toEqual([{ activityType: 'applyProjectEvent', type: 'DataError', attempt: 1 }]);
 
   // The workflow's state and the database are as before the update.
   expect(await live(id)).toMatchObject({ stage: 'delivery', complaints: 0, colour: before.colour });
