@@ -9,8 +9,8 @@ import { monitoringWrites, recolour, type ColourResult } from './monitoring';
 import { evaluationWrites } from './evaluation';
 import { closureWrites } from './closure';
 import { rescopingWrites } from './rescoping';
-import { reconcileProjectTasks, titleColumns } from '../db/repositories/tasks';
-import { isTerminal } from '../workflows/stages';
+import { openSupervisorAssignment, reconcileProjectTasks, titleColumns } from '../db/repositories/tasks';
+import { DELIVERING, isTerminal, type Stage } from '../workflows/stages';
 
 export type { ContestEntryWrite, ProjectEventInput, ProjectWrite, TaskSpec } from './project-event-types';
 export { POINTS_PER_HOUR } from './delivery';
@@ -31,16 +31,17 @@ export function createProjectEventActivities({ db, log }: ActivityDeps) {
     async applyProjectEvent(ev: ProjectEventInput): Promise<{ applied: boolean; colour?: ColourResult }> {
       return db.transaction(async (trx) => {
         const data = ev.write?.op === 'closure' ? { ...ev.data, finalReport: ev.write.finalReport } : ev.data;
-        // One round trip: the event row and, only when it is new, the read model's stage and colour.
-        const inserted = await trx.raw<{ rows: { id: string }[] }>(
+        // One round trip: the event row and, only when it is new, the read model's stage and colour; with the
+        // project as it was before (the statement's snapshot), for the officer's task to assign a supervisor.
+        const inserted = await trx.raw<{ rows: { id: string; stage: Stage | null; supervisor_id: string | null; region_path: string | null }[] }>(
           `with ev as (
              insert into project_events (project_id, event_key, kind, actor_id, data, at) values (?, ?, ?, ?, ?, ?)
              on conflict (event_key) do nothing returning id
            ), moved as (
              update projects set stage = coalesce(?, stage), colour = coalesce(?, colour), updated_at = ? where id = ? and exists (select 1 from ev)
            )
-           select id from ev`,
-          [ev.projectId, ev.key, ev.kind, ev.actorId ?? null, JSON.stringify(data), ev.at, ev.stage ?? null, ev.colour ?? null, ev.at, ev.projectId],
+           select ev.id, p.stage, p.supervisor_id, p.region_path from ev left join projects p on p.id = ?`,
+          [ev.projectId, ev.key, ev.kind, ev.actorId ?? null, JSON.stringify(data), ev.at, ev.stage ?? null, ev.colour ?? null, ev.at, ev.projectId, ev.projectId],
         );
         const applied = inserted.rows.length > 0;
         if (!applied) {
@@ -52,6 +53,10 @@ export function createProjectEventActivities({ db, log }: ActivityDeps) {
           }
           // The inbox follows the pending actions in this same transaction; a project at its end keeps no open task.
           if (ev.pending || isTerminal(ev.stage)) await reconcileProjectTasks(trx, ev.projectId, ev.pending ?? [], { at: ev.at, eventKey: ev.key, closeAll: isTerminal(ev.stage) });
+          const before = inserted.rows[0];
+          if (ev.stage && DELIVERING.includes(ev.stage) && before.stage && !DELIVERING.includes(before.stage) && !before.supervisor_id) {
+            await openSupervisorAssignment(trx, ev.projectId, before.region_path!, ev.at);
+          }
           if (ev.openTasks?.length) {
             await trx('tasks')
               .insert(

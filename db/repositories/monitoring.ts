@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { msg, type Message } from '../../i18n/message';
-import { titleColumns } from './tasks';
+import { supervisorAssignmentKey, titleColumns } from './tasks';
 import type { Colour } from '../../workflows/rules/colour';
 
 type Db = Knex | Knex.Transaction;
@@ -49,6 +49,7 @@ export async function assignSupervisor(trx: Knex.Transaction, projectId: string,
     .where({ project_id: projectId, kind: 'supervise', status: 'open' })
     .whereNot({ user_id: supervisorId })
     .update({ status: 'done', completed_at: trx.fn.now() });
+  await trx('tasks').where({ key: supervisorAssignmentKey(projectId), status: 'open' }).update({ status: 'done', completed_at: trx.fn.now() });
   await trx('tasks')
     .insert({ key: `${projectId}:supervise:${supervisorId}`, user_id: supervisorId, project_id: projectId, kind: 'supervise', ...titleColumns(msg('task.supervise')), status: 'open' })
     .onConflict('key')

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { DEFAULT_LANGUAGE, isMessageKey, render, t as text, type Language, type Message } from '../../i18n';
+import { DEFAULT_LANGUAGE, isMessageKey, msg, render, t as text, type Language, type Message } from '../../i18n';
 
 /**
  * A task's title: a catalogue message (rendered in each reader's language), or a plain text from before titles had
@@ -151,3 +151,18 @@ export async function reconcileProjectTasks(
   return result.rows[0];
 }
 
+/** The key of a project's task for officers to assign its supervisor. */
+export const supervisorAssignmentKey = (projectId: string) => `${projectId}:assign-supervisor`;
+
+/**
+ * A project entering delivery with no supervisor: the officers of its region get a task to assign one (keyed, so a
+ * project that enters delivery again gets no second). Assigning the supervisor closes it (assignSupervisor), and so
+ * does the project's end, as it closes every open task. The supervisor is kept in the database, not in the workflow,
+ * so this task is no pending action of the workflow's.
+ */
+export async function openSupervisorAssignment(trx: Knex.Transaction, projectId: string, regionPath: string, at: string): Promise<void> {
+  await trx('tasks')
+    .insert({ key: supervisorAssignmentKey(projectId), role: 'officer', region_path: regionPath, project_id: projectId, kind: 'assign_supervisor', ...titleColumns(msg('task.assign-supervisor')), status: 'open', created_at: at })
+    .onConflict('key')
+    .ignore();
+}

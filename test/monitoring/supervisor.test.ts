@@ -1,9 +1,10 @@
 // The supervisor's inbox: assigning a supervisor puts the project's visits in their inbox under a catalogue title, and
-// replacing them with another takes the project out of the first one's inbox.
+// replacing them with another takes the project out of the first one's inbox. The officers' inbox: a project that
+// enters delivery with no supervisor asks them to assign one.
 import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
 import { as } from '../helpers/api';
 import { seedProgramme, type Seeded } from '../helpers/projects';
-import { createCast, createProject, driveTo, expectStatus, seedNeed, type Cast } from '../helpers/lifecycle';
+import { agreementTerms, createCast, createProject, driveTo, expectStatus, seedNeed, today, type Cast } from '../helpers/lifecycle';
 
 let stack: Stack;
 let s: Seeded;
@@ -48,4 +49,34 @@ test('when the supervisor is replaced by another, the first one no longer has th
   expect(await openSupervise(second, id)).toEqual(['走访督导该项目']);
   const rows = await stack.db('tasks').where({ project_id: id, kind: 'supervise' }).orderBy('created_at').select('user_id', 'status');
   expect(rows).toEqual([{ user_id: first.id, status: 'done' }, { user_id: second.id, status: 'open' }]);
+});
+
+const assignTasks = async (projectId: string) =>
+  (expectStatus(await as(stack, cast.officer).get(`/api/v1/me/tasks?projectId=${projectId}`), 200).body.items as { kind: string; title: string; status: string }[])
+    .filter((t) => t.kind === 'assign_supervisor')
+    .map((t) => t.title);
+
+test("a project entering delivery with no supervisor puts the assignment in the officers' inbox; assigning one closes it, and it does not come back", async () => {
+  const id = await createProject(stack, cast.applicant, s, needId);
+  await driveTo(stack, cast, s.rules, id, 'approved');
+  expect(await assignTasks(id)).toEqual([]);
+  expectStatus(await as(stack, cast.officer).post(`/api/v1/projects/${id}/agreement`, agreementTerms()), 200);
+  expect(await assignTasks(id)).toEqual(['为该项目指派督导']);
+  const task = await stack.db('tasks').where({ project_id: id, kind: 'assign_supervisor' }).first();
+  expect(task).toMatchObject({ role: 'officer', status: 'open', user_id: null, action: null });
+  expectStatus(await as(stack, cast.officer).post(`/api/v1/projects/${id}/supervisor`, { supervisorId: first.id }), 200);
+  expect(await assignTasks(id)).toEqual([]);
+  expect(await stack.db('tasks').where({ project_id: id, kind: 'assign_supervisor' }).select('status')).toEqual([{ status: 'done' }]);
+  // Later moves in delivery open no second one.
+  expectStatus(await as(stack, cast.applicant).post(`/api/v1/projects/${id}/spending`, { budgetItem: 'Activities', amountFen: 1_000, spentOn: today() }), 201);
+  expect(await stack.db('tasks').where({ project_id: id, kind: 'assign_supervisor' }).count({ n: '*' }).first()).toEqual({ n: '1' });
+});
+
+test('a project whose supervisor was named before delivery gets no such task', async () => {
+  const id = await createProject(stack, cast.applicant, s, needId);
+  await driveTo(stack, cast, s.rules, id, 'approved');
+  expectStatus(await as(stack, cast.officer).post(`/api/v1/projects/${id}/supervisor`, { supervisorId: first.id }), 200);
+  expectStatus(await as(stack, cast.officer).post(`/api/v1/projects/${id}/agreement`, agreementTerms()), 200);
+  expect((await stack.db('projects').where({ id }).first('stage')).stage).toBe('delivery');
+  expect(await stack.db('tasks').where({ project_id: id, kind: 'assign_supervisor' })).toEqual([]);
 });

@@ -835,7 +835,7 @@ export const zh = {
     contest_subscribe: '认购项目', rescope_budget: '按资助额调整预算',
     dispatch_order: '派单', accept_order: '接单', escalated_order: '多次派单未成功的订单', serve_order: '上门服务', rate_order: '评价服务', follow_up_rating: '回访差评',
     submit_design: '提交项目设计', reminder: '评审打分提醒', reassign_reviewer: '更换逾期的评审专家', fund_or_enter_contest: '报名创投大赛或直接资助',
-    monthly_report_due: '提交月报', monthly_report_reminder: '月报即将到期', quarterly_review: '召开季度例会', assign_final_evaluator: '指派终期评估员', rectification_overdue: '跟进逾期整改', operator_alert: '系统告警',
+    monthly_report_due: '提交月报', monthly_report_reminder: '月报即将到期', quarterly_review: '召开季度例会', assign_final_evaluator: '指派终期评估员', assign_supervisor: '指派督导', rectification_overdue: '跟进逾期整改', operator_alert: '系统告警',
   } as Record<string, string>,
   events: {
     designSubmitted: '提交设计', panelAssigned: '分配评审组', reviewerReassigned: '更换评审专家', reviewScored: '评审打分', reviewDecided: '评审决定', withdrawn: '撤回',

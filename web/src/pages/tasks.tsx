@@ -25,6 +25,7 @@ export function taskLink(t: Task): string {
       case 'monthly_report_reminder':
         return `/projects/${t.projectId}/report`;
       case 'supervise':
+      case 'assign_supervisor':
         return `/projects/${t.projectId}?tab=supervision`;
       case 'evaluate':
       case 'assign_final_evaluator':
