@@ -53,8 +53,15 @@ function isoTime(): string {
   return lastTime;
 }
 
-export function createLogger(level: LogLevel = 'info', bindings: Record<string, unknown> = {}, write?: (line: string) => void): Logger {
-  const destination = write ? { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) } : pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: BATCH_MS });
+/**
+ * `output`: where the lines go. By default stdout, in batches; a file descriptor, the same way (the benchmark's stack
+ * logs to a file as `fuhua start` logs to stdout); a function, each line as it is made (the tests read them).
+ */
+export function createLogger(level: LogLevel = 'info', bindings: Record<string, unknown> = {}, output: number | ((line: string) => void) = 1): Logger {
+  const destination =
+    typeof output === 'function'
+      ? { write: (line: string) => output(line.endsWith('\n') ? line.slice(0, -1) : line) }
+      : pino.destination({ dest: output, sync: false, minLength: BATCH_BYTES, periodicFlush: BATCH_MS });
   const options: pino.LoggerOptions = { level, base: undefined, timestamp: isoTime, formatters: { level: (label) => ({ level: label }) } };
   const root = pino({ ...options, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
   const requests = pino({ ...options, level: 'trace' }, destination);

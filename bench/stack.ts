@@ -91,11 +91,13 @@ export async function startBenchStack(opts: { bare?: boolean; worker?: 'in-proce
     stops.push(onCleanup('bench temporal client', () => connection.close()));
     const client = new Client({ connection, namespace: 'default' });
 
-    // The product logs at info, one JSON line a request, written synchronously as stdout to a file is.
+    // The product logs at info, one JSON line a request, to a file here as `fuhua start` logs to stdout: in batches
+    // (api/logger.ts). Until 2026-12-03 the bench wrote each line with a write(2) of its own, which the product does not.
     const logFile = path.join(dir, 'fuhua.log');
     const fd = fs.openSync(logFile, 'a');
-    stops.push(onCleanup('bench log file', async () => fs.closeSync(fd)));
-    const appLog = createLogger((process.env.BENCH_LOG_LEVEL as 'info') || 'info', {}, (line) => fs.writeSync(fd, line + '\n'));
+    const appLog = createLogger((process.env.BENCH_LOG_LEVEL as 'info') || 'info', {}, fd);
+    // Flushed as the stack stops; the descriptor stays open with the process (the stream may still be writing).
+    stops.push(onCleanup('bench log file', async () => appLog.flush()));
     const metrics = createMetrics();
 
     let workerPid: number | null = null;
