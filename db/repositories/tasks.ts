@@ -115,40 +115,42 @@ export async function reconcileProjectTasks(
   pending: TaskSpec[],
   opts: { at: string; eventKey: string; closeAll?: boolean },
 ): Promise<{ opened: number; closed: number }> {
-  const closeAll = opts.closeAll === true;
-  // Later specs of a key win, as they would in a map.
-  const wanted = [...new Map(pending.map((t) => [t.key, t])).values()];
-  const rows = wanted.map((t) => ({ ...taskRow(t, projectId, opts.at), action: t.key, key: t.key, fallback: `${t.key}@${opts.eventKey}` }));
-  // One round trip (it was two: the open tasks read under lock, then the changes): the project's open tasks are
-  // locked; those whose action is no longer pending close; each newly pending action opens a task under its key,
-  // or, when an earlier task already took that key, under the action and this event.
-  const result = await trx.raw<{ rows: { opened: number; closed: number }[] }>(
-    `with open as (
-       select id, action from tasks where project_id = ? and status = 'open' and (?::boolean or action is not null) order by id for update
-     ), wanted as (
-       select * from jsonb_to_recordset(?::jsonb) as r(
-         key text, fallback text, action text, user_id uuid, role text, region_path text, organisation_id uuid, project_id uuid,
-         kind text, title text, title_key text, title_params text, due_at timestamptz, status text, created_at timestamptz)
-     ), closed as (
-       update tasks set status = 'done', completed_at = ?
-        where id in (select id from open o where ?::boolean or not exists (select 1 from wanted w where w.key = o.action))
-       returning id
-     ), fresh as (
-       select * from wanted w where ?::boolean or not exists (select 1 from open o where o.action = w.key)
-     ), first as (
-       insert into tasks (key, action, user_id, role, region_path, organisation_id, project_id, kind, title, title_key, title_params, due_at, status, created_at)
-       select key, action, user_id, role, region_path, organisation_id, project_id, kind, title, title_key, title_params::jsonb, due_at, status, created_at from fresh
-       on conflict (key) do nothing returning key
-     ), second as (
+  const open: { id: string; action: string | null }[] = await trx('tasks')
+    .where({ project_id: projectId, status: 'open' })
+    .modify((q) => {
+      if (!opts.closeAll) q.whereNotNull('action');
+    })
+    .orderBy('id')
+    .forUpdate()
+    .select('id', 'action');
+  const wanted = new Map(pending.map((t) => [t.key, t]));
+  const done = open.filter((t) => opts.closeAll || !wanted.has(t.action!)).map((t) => t.id);
+  const kept = new Set(open.filter((t) => !done.includes(t.id)).map((t) => t.action));
+  const fresh = [...wanted.values()].filter((t) => !kept.has(t.key));
+  if (done.length || fresh.length) {
+    // One round trip: the tasks no longer pending close and the newly pending ones open, each under its action's
+    // key, or, when an earlier task already took that key, under the action and this event.
+    const rows = fresh.map((t) => ({ ...taskRow(t, projectId, opts.at), action: t.key, key: t.key, fallback: `${t.key}@${opts.eventKey}` }));
+    await trx.raw(
+      `with closed as (
+         update tasks set status = 'done', completed_at = ? where id = any(?::uuid[])
+       ), fresh as (
+         select * from jsonb_to_recordset(?::jsonb) as r(
+           key text, fallback text, action text, user_id uuid, role text, region_path text, organisation_id uuid, project_id uuid,
+           kind text, title text, title_key text, title_params text, due_at timestamptz, status text, created_at timestamptz)
+       ), first as (
+         insert into tasks (key, action, user_id, role, region_path, organisation_id, project_id, kind, title, title_key, title_params, due_at, status, created_at)
+         select key, action, user_id, role, region_path, organisation_id, project_id, kind, title, title_key, title_params::jsonb, due_at, status, created_at from fresh
+         on conflict (key) do nothing returning key
+       )
        insert into tasks (key, action, user_id, role, region_path, organisation_id, project_id, kind, title, title_key, title_params, due_at, status, created_at)
        select fallback, action, user_id, role, region_path, organisation_id, project_id, kind, title, title_key, title_params::jsonb, due_at, status, created_at from fresh
         where key not in (select key from first)
-       on conflict (key) do nothing
-     )
-     select (select count(*) from fresh)::int as opened, (select count(*) from closed)::int as closed`,
-    [projectId, closeAll, JSON.stringify(rows), opts.at, closeAll, closeAll],
-  );
-  return result.rows[0];
+       on conflict (key) do nothing`,
+      [opts.at, done, JSON.stringify(rows)],
+    );
+  }
+  return { opened: fresh.length, closed: done.length };
 }
 
 /** The key of a project's task for officers to assign its supervisor. */
