@@ -160,11 +160,16 @@ export const supervisorAssignmentKey = (projectId: string) => `${projectId}:assi
  * A project entering delivery with no supervisor: the officers of its region get a task to assign one (keyed, so a
  * project that enters delivery again gets no second). Assigning the supervisor closes it (assignSupervisor), and so
  * does the project's end, as it closes every open task. The supervisor is kept in the database, not in the workflow,
- * so this task is no pending action of the workflow's.
+ * so this task is no pending action of the workflow's. The supervisor is looked at again here, in this statement's
+ * own snapshot: an assignment that committed while the event's write waited for the project's row opens no task.
  */
 export async function openSupervisorAssignment(trx: Knex.Transaction, projectId: string, regionPath: string, at: string): Promise<void> {
-  await trx('tasks')
-    .insert({ key: supervisorAssignmentKey(projectId), role: 'officer', region_path: regionPath, project_id: projectId, kind: 'assign_supervisor', ...titleColumns(msg('task.assign-supervisor')), status: 'open', created_at: at })
-    .onConflict('key')
-    .ignore();
+  const title = titleColumns(msg('task.assign-supervisor'));
+  await trx.raw(
+    `insert into tasks (key, role, region_path, project_id, kind, title, title_key, title_params, status, created_at)
+     select ?, 'officer', ?, ?, 'assign_supervisor', ?, ?, ?::jsonb, 'open', ?
+      where not exists (select 1 from projects where id = ? and supervisor_id is not null)
+     on conflict (key) do nothing`,
+    [supervisorAssignmentKey(projectId), regionPath, projectId, title.title, title.title_key, title.title_params, at, projectId],
+  );
 }

@@ -2,7 +2,7 @@
 // replacing them with another takes the project out of the first one's inbox. The officers' inbox: a project that
 // enters delivery with no supervisor asks them to assign one.
 import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
-import { as } from '../helpers/api';
+import { as, eventually } from '../helpers/api';
 import { seedProgramme, type Seeded } from '../helpers/projects';
 import { agreementTerms, createCast, createProject, driveTo, expectStatus, seedNeed, today, type Cast } from '../helpers/lifecycle';
 
@@ -77,6 +77,28 @@ test('a project whose supervisor was named before delivery gets no such task', a
   await driveTo(stack, cast, s.rules, id, 'approved');
   expectStatus(await as(stack, cast.officer).post(`/api/v1/projects/${id}/supervisor`, { supervisorId: first.id }), 200);
   expectStatus(await as(stack, cast.officer).post(`/api/v1/projects/${id}/agreement`, agreementTerms()), 200);
+  expect((await stack.db('projects').where({ id }).first('stage')).stage).toBe('delivery');
+  expect(await stack.db('tasks').where({ project_id: id, kind: 'assign_supervisor' })).toEqual([]);
+});
+
+test("a supervisor assigned while the move into delivery waits for the project's row opens no task to assign one", async () => {
+  const id = await createProject(stack, cast.applicant, s, needId);
+  await driveTo(stack, cast, s.rules, id, 'approved');
+  // The assignment holds the project's row (as the API's assignment does, under its lock) while the move is sent.
+  const trx = await stack.db.transaction();
+  try {
+    await trx('projects').where({ id }).update({ supervisor_id: first.id });
+    const move = as(stack, cast.officer).post(`/api/v1/projects/${id}/agreement`, agreementTerms()).then((r) => r);
+    // The move's write reaches the row and waits for it.
+    await eventually(async () => {
+      const waiting = await stack.db.raw(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into project_events%'`);
+      expect(waiting.rows[0].n).toBeGreaterThan(0);
+    }, 30_000);
+    await trx.commit();
+    expectStatus(await move, 200);
+  } finally {
+    if (!trx.isCompleted()) await trx.rollback();
+  }
   expect((await stack.db('projects').where({ id }).first('stage')).stage).toBe('delivery');
   expect(await stack.db('tasks').where({ project_id: id, kind: 'assign_supervisor' })).toEqual([]);
 });
