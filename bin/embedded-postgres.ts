@@ -26,9 +26,13 @@ export function embeddedDatabaseUrl(port: number, database: string): string {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 
-/** A database on the embedded server through its Unix socket in `socketDir` (the server's data folder). */
+/**
+ * A database on the embedded server through its Unix socket in `socketDir` (the server's data folder). The `host`
+ * parameter names the socket's folder and wins over the URL's host, which is there so that the URL parses as one
+ * (knex takes a URL with no host for a SQLite file name).
+ */
 export function embeddedSocketUrl(socketDir: string, port: number, database: string): string {
-  return `postgres://${USER}:${PASSWORD}@/${database}?host=${encodeURIComponent(socketDir)}&port=${port}`;
+  return `postgres://${USER}:${PASSWORD}@localhost/${database}?host=${encodeURIComponent(socketDir)}&port=${port}`;
 }
 
 /** Room for a socket's path (sockaddr_un's 108 bytes with its terminating zero), and the characters kept plain. */

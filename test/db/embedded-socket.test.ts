@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPg } from '../../bin/embedded-postgres';
 import { freePort } from '../../bin/cluster';
+import { createDb } from '../../db/knex';
 
 // `npm start`'s own processes reach its embedded PostgreSQL through a Unix socket in the data folder (cheaper a round
 // trip than loopback TCP); anything else, and a folder whose socket path would not fit, uses the loopback port.
@@ -42,6 +43,13 @@ test('a local client connects through the Unix socket in the data folder; the lo
   // No server address: the connection is a Unix socket's.
   expect(await serverAddress(pg.localUrl('postgres'))).toBeNull();
   expect(await serverAddress(pg.url('postgres'))).toBe('127.0.0.1/32');
+  // The product's pool (knex, which parses the URL itself) takes the socket too.
+  const db = createDb({ url: pg.localUrl('postgres'), poolMax: 1 });
+  try {
+    expect((await db.raw<{ rows: { addr: string | null }[] }>('select inet_server_addr()::text as addr')).rows[0].addr).toBeNull();
+  } finally {
+    await db.destroy();
+  }
 });
 
 test('a data folder whose socket path would not fit keeps to the loopback port', async () => {
