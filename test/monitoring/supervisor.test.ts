@@ -88,6 +88,7 @@ test("a supervisor assigned while the move into delivery waits for the project's
   const trx = await stack.db.transaction();
   try {
     await trx('projects').where({ id }).update({ supervisor_id: first.id });
+    // Sent now (a supertest request goes out when it is first awaited or then-ed), answered after the commit.
     const move = as(stack, cast.officer).post(`/api/v1/projects/${id}/agreement`, agreementTerms()).then((r) => r);
     // The move's write reaches the row and waits for it.
     await eventually(async () => {
