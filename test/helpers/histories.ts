@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import type { History } from '@temporalio/common/lib/proto-utils';
+import { Worker, bundleWorkflowCode, type ReplayWorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 
 // The standard Temporal history JSON (as the CLI and the UI download it), written and read with the
 // protobufjs copy that @temporalio/proto itself resolves. The SDK's historyToJSON/historyFromJSON
@@ -60,4 +61,22 @@ export function recordHistory(dir: string, prefix: string, release: string, hist
   const file = path.join(dir, `${prefix}-${release}.json`);
   fs.writeFileSync(file, historyToJson(history), { flag: 'wx' }); // wx: fails if the file exists
   return file;
+}
+
+/** The same workflow code the test workers run: the bundle the global setup built for this run, else the sources. */
+export function currentWorkflowCode(): Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const bundle = process.env.FUHUA_TEST_WORKFLOW_BUNDLE;
+  return bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../../workflows') };
+}
+
+/** Replays each history on the given code; answers, per history, the error it raised (null when it replayed). */
+export async function replayAll(options: ReplayWorkerOptions, histories: { workflowId: string; history: History }[]): Promise<{ workflowId: string; error: string | null }[]> {
+  const results: { workflowId: string; error: string | null }[] = [];
+  for await (const r of Worker.runReplayHistories(options, histories)) results.push({ workflowId: r.workflowId, error: r.error ? `${r.error.name}: ${r.error.message}` : null });
+  return results;
+}
+
+/** A workflow variant bundled quietly (the replay tests' deliberately non-deterministic fixtures). */
+export function bundleVariant(workflowsPath: string): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never });
 }

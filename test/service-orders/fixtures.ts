@@ -4,8 +4,8 @@ import { seedApprovedProject, seedProgramme, type Seeded } from '../helpers/proj
 import { agreementTerms } from '../helpers/lifecycle';
 import { executeProjectUpdate } from '../../api/projects/service';
 import { fundDirectly } from '../../workflows/messages';
-import { startOrder } from '../../api/service-orders/workflow';
-import type { OrderDraft, OrderTerms, OrderView } from '../../workflows/service-order/messages';
+import { executeOrderUpdate, startOrder } from '../../api/service-orders/workflow';
+import { dispatchOrder, type OrderDraft, type OrderTerms, type OrderView } from '../../workflows/service-order/messages';
 import { principalForTokenHash, type Principal } from '../../api/auth';
 
 /** A community with a project in delivery, its service menu, a dispatcher, a street officer, a resident and volunteers with accounts. */
@@ -71,6 +71,11 @@ export async function placeOrder(stack: Stack, w: OrderWorld, terms: OrderTerms,
   const orderId = crypto.randomUUID();
   const view = await startOrder(stack.deps, { orderId, regionPath: w.s.communityPath, streetPath: w.streetPath, projectOrganisationId: w.s.organisationId, terms }, { actorId: w.resident.id, draft: draftFor(w, w.resident.id, extra) });
   return { orderId, view };
+}
+
+/** Dispatches an order to the world's volunteer `i`, as the community's dispatcher (the workflow's own update). */
+export function dispatchToVolunteer(stack: Stack, w: OrderWorld, orderId: string, i: number): Promise<OrderView> {
+  return executeOrderUpdate(stack.deps, orderId, dispatchOrder, { actorId: w.dispatcher.id, kind: 'volunteer', volunteerId: w.volunteers[i].id, organisationId: null, userId: w.volunteers[i].user.id });
 }
 
 export async function openTasks(stack: Stack, orderId: string): Promise<string[]> {

@@ -1,9 +1,9 @@
 import { startStack, type Stack } from '../helpers/stack';
 import { eventually } from '../helpers/api';
 import { executeOrderUpdate } from '../../api/service-orders/workflow';
-import { acceptOrder, checkIn, checkOut, declineOrder, dispatchOrder, rateOrder, DEFAULT_ORDER_TERMS, type OrderTerms } from '../../workflows/service-order/messages';
+import { acceptOrder, checkIn, checkOut, declineOrder, rateOrder, DEFAULT_ORDER_TERMS, type OrderTerms } from '../../workflows/service-order/messages';
 import { IllegalMoveError, BusinessRuleError } from '../../api/errors';
-import { openTasks, placeOrder, seedOrderWorld, type OrderWorld } from './fixtures';
+import { dispatchToVolunteer, openTasks, placeOrder, seedOrderWorld, type OrderWorld } from './fixtures';
 
 let stack: Stack;
 let w: OrderWorld;
@@ -18,8 +18,7 @@ afterAll(async () => {
 });
 
 const order = (id: string) => stack.db('service_orders').where({ id }).first();
-const dispatchTo = (orderId: string, i: number) =>
-  executeOrderUpdate(stack.deps, orderId, dispatchOrder, { actorId: w.dispatcher.id, kind: 'volunteer', volunteerId: w.volunteers[i].id, organisationId: null, userId: w.volunteers[i].user.id });
+const dispatchTo = (orderId: string, i: number) => dispatchToVolunteer(stack, w, orderId, i);
 
 test('when a resident orders, the order is written as ordered and a dispatch task waits for the community dispatchers', async () => {
   const { orderId, view } = await placeOrder(stack, w, terms);

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker, bundleWorkflowCode, type ReplayWorkerOptions } from '@temporalio/worker';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { startStack, createUser, type Stack } from '../helpers/stack';
 import { as, eventually } from '../helpers/api';
 import { seedProgramme } from '../helpers/projects';
 import { allAssignments, contestBody, expectStatus, onlineRound, seedApprovedProjects, seedOrganisation } from '../helpers/contests';
 import { contestWorkflowId } from '../../api/contests/service';
-import { eventTypes, historyFromJson, recordHistory } from '../helpers/histories';
+import { bundleVariant, currentWorkflowCode, eventTypes, historyFromJson, recordHistory, replayAll } from '../helpers/histories';
 
 // Determinism guard for the contest workflow: every history under contest-histories/ (recorded from a full
 // contest with its timers firing, one per release) must replay on the current code. Histories are kept, never
@@ -28,11 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack.close();
 });
-
-function currentCode(): Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  const bundle = process.env.FUHUA_TEST_WORKFLOW_BUNDLE;
-  return bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../../workflows') };
-}
 
 /** One contest through every phase, the entry deadline, the judges' reminder and the judging deadline firing on the way. */
 async function fullContest(): Promise<{ workflowId: string; history: History }> {
@@ -73,12 +67,6 @@ async function fullContest(): Promise<{ workflowId: string; history: History }> 
   return { workflowId, history: await handle.fetchHistory() };
 }
 
-async function replayAll(options: ReplayWorkerOptions, histories: { workflowId: string; history: History }[]) {
-  const results: { workflowId: string; error: string | null }[] = [];
-  for await (const r of Worker.runReplayHistories(options, histories)) results.push({ workflowId: r.workflowId, error: r.error ? `${r.error.name}: ${r.error.message}` : null });
-  return results;
-}
-
 test('every recorded contest history, and one recorded now, replays on the current workflow code; a non-deterministic change fails', async () => {
   const fresh = await fullContest();
   const types = eventTypes(fresh.history);
@@ -93,9 +81,9 @@ test('every recorded contest history, and one recorded now, replays on the curre
   expect(files).toContain(path.basename(FULL));
   const recorded = files.map((f) => ({ workflowId: `recorded:${f}`, history: historyFromJson(fs.readFileSync(path.join(HISTORIES, f), 'utf8')) }));
   const all = [...recorded, fresh];
-  expect(await replayAll({ ...currentCode(), replayName: 'contest-determinism-guard' }, all)).toEqual(all.map((h) => ({ workflowId: h.workflowId, error: null })));
+  expect(await replayAll({ ...currentWorkflowCode(), replayName: 'contest-determinism-guard' }, all)).toEqual(all.map((h) => ({ workflowId: h.workflowId, error: null })));
 
-  const changed = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/nondeterministic-contest'), logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never });
+  const changed = await bundleVariant(require.resolve('./fixtures/nondeterministic-contest'));
   const broken = await replayAll({ workflowBundle: changed, replayName: 'contest-determinism-guard-control' }, all);
   expect(broken.map((r) => r.error)).toEqual(all.map(() => expect.stringMatching(/DeterminismViolation|[Nn]ondetermin/)));
 });

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker, bundleWorkflowCode, type ReplayWorkerOptions } from '@temporalio/worker';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { startStack, type Stack } from '../helpers/stack';
 import { eventually } from '../helpers/api';
-import { eventTypes, historyFromJson, recordHistory } from '../helpers/histories';
-import { placeOrder, seedOrderWorld, type OrderWorld } from '../service-orders/fixtures';
+import { bundleVariant, currentWorkflowCode, eventTypes, historyFromJson, recordHistory, replayAll } from '../helpers/histories';
+import { dispatchToVolunteer, placeOrder, seedOrderWorld, type OrderWorld } from '../service-orders/fixtures';
 import { executeOrderUpdate, orderWorkflowId } from '../../api/service-orders/workflow';
-import { acceptOrder, checkIn, checkOut, declineOrder, dispatchOrder, rateOrder, DEFAULT_ORDER_TERMS, type OrderTerms } from '../../workflows/service-order/messages';
+import { acceptOrder, checkIn, checkOut, declineOrder, rateOrder, DEFAULT_ORDER_TERMS, type OrderTerms } from '../../workflows/service-order/messages';
 
 // Determinism guard for the service-order workflow: every history under order-histories/ (recorded from orders that
 // take every step, with both timers firing, one set per release) must replay on the current code. Histories are kept,
@@ -32,14 +31,8 @@ afterAll(async () => {
   await stack.close();
 });
 
-function currentCode(): Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  const bundle = process.env.FUHUA_TEST_WORKFLOW_BUNDLE;
-  return bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../../workflows') };
-}
-
 const statusOf = async (orderId: string) => (await stack.db('service_orders').where({ id: orderId }).first('status')).status as string;
-const dispatchTo = (orderId: string, i: number) =>
-  executeOrderUpdate(stack.deps, orderId, dispatchOrder, { actorId: w.dispatcher.id, kind: 'volunteer', volunteerId: w.volunteers[i].id, organisationId: null, userId: w.volunteers[i].user.id });
+const dispatchTo = (orderId: string, i: number) => dispatchToVolunteer(stack, w, orderId, i);
 
 async function historyOf(orderId: string, status: string): Promise<History> {
   const handle = stack.client.workflow.getHandle(orderWorkflowId(orderId));
@@ -74,12 +67,6 @@ async function unrated(): Promise<History> {
   return historyOf(orderId, 'unrated');
 }
 
-async function replayAll(options: ReplayWorkerOptions, histories: { workflowId: string; history: History }[]) {
-  const results: { workflowId: string; error: string | null }[] = [];
-  for await (const r of Worker.runReplayHistories(options, histories)) results.push({ workflowId: r.workflowId, error: r.error ? `${r.error.name}: ${r.error.message}` : null });
-  return results;
-}
-
 test('every recorded service-order history, and two recorded now, replay on the current workflow code; a non-deterministic change fails', async () => {
   const fresh = { 'escalated-rated': await escalatedThenRated(), unrated: await unrated() };
   const rated = eventTypes(fresh['escalated-rated']);
@@ -96,10 +83,10 @@ test('every recorded service-order history, and two recorded now, replay on the 
   expect(files.length).toBeGreaterThanOrEqual(2);
   const recorded = files.map((f) => ({ workflowId: `recorded:${f}`, history: historyFromJson(fs.readFileSync(path.join(HISTORIES, f), 'utf8')) }));
   const all = [...recorded, ...Object.entries(fresh).map(([name, history]) => ({ workflowId: `fresh:${name}`, history }))];
-  expect(await replayAll({ ...currentCode(), replayName: 'order-determinism-guard' }, all)).toEqual(all.map((h) => ({ workflowId: h.workflowId, error: null })));
+  expect(await replayAll({ ...currentWorkflowCode(), replayName: 'order-determinism-guard' }, all)).toEqual(all.map((h) => ({ workflowId: h.workflowId, error: null })));
 
   // The guard can fail: the same histories on an order workflow that starts with an extra timer do not replay.
-  const changed = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/nondeterministic-service-order'), logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never });
+  const changed = await bundleVariant(require.resolve('./fixtures/nondeterministic-service-order'));
   const broken = await replayAll({ workflowBundle: changed, replayName: 'order-determinism-guard-control' }, all);
   expect(broken.map((r) => r.error)).toEqual(all.map(() => expect.stringMatching(/DeterminismViolation|[Nn]ondetermin/)));
 });

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker, bundleWorkflowCode, type ReplayWorkerOptions } from '@temporalio/worker';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import type { Response } from 'supertest';
 import { startStack, createUser, type Stack, type TestUser } from '../helpers/stack';
@@ -8,7 +7,7 @@ import { as, eventually } from '../helpers/api';
 import { seedProgramme, testRules, type Seeded } from '../helpers/projects';
 import { agreementTerms, createProject, expectStatus, indicatorScores, rubricScores, seedNeed, today } from '../helpers/lifecycle';
 import { projectWorkflowId } from '../../api/projects/service';
-import { eventTypes, historyFromJson, recordHistory } from '../helpers/histories';
+import { bundleVariant, currentWorkflowCode, eventTypes, historyFromJson, recordHistory, replayAll } from '../helpers/histories';
 
 // Determinism guard: every history under histories/ (recorded from a full lifecycle, one per release of the
 // workflow code) must replay on the current workflow code. Histories are kept, never overwritten: after a
@@ -47,12 +46,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack.close();
 });
-
-/** The same code the workers run: the bundle the global setup built from workflows/ for this run. */
-function currentCode(): Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  const bundle = process.env.FUHUA_TEST_WORKFLOW_BUNDLE;
-  return bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../../workflows') };
-}
 
 const eventsOf = (projectId: string, kind: string) => stack.db('project_events').where({ project_id: projectId, kind });
 
@@ -102,12 +95,6 @@ async function fullLifecycle(): Promise<{ workflowId: string; history: History }
   return { workflowId, history: await handle.fetchHistory() };
 }
 
-async function replayAll(options: ReplayWorkerOptions, histories: { workflowId: string; history: History }[]) {
-  const results: { workflowId: string; error: string | null }[] = [];
-  for await (const r of Worker.runReplayHistories(options, histories)) results.push({ workflowId: r.workflowId, error: r.error ? `${r.error.name}: ${r.error.message}` : null });
-  return results;
-}
-
 test('every recorded lifecycle history, and one recorded now, replays on the current workflow code; a non-deterministic change fails', async () => {
   const fresh = await fullLifecycle();
   const types = eventTypes(fresh.history);
@@ -121,10 +108,10 @@ test('every recorded lifecycle history, and one recorded now, replays on the cur
   expect(files).toContain(path.basename(FULL));
   const recorded = files.map((f) => ({ workflowId: `recorded:${f}`, history: historyFromJson(fs.readFileSync(path.join(HISTORIES, f), 'utf8')) }));
   const all = [...recorded, fresh];
-  expect(await replayAll({ ...currentCode(), replayName: 'determinism-guard' }, all)).toEqual(all.map((h) => ({ workflowId: h.workflowId, error: null })));
+  expect(await replayAll({ ...currentWorkflowCode(), replayName: 'determinism-guard' }, all)).toEqual(all.map((h) => ({ workflowId: h.workflowId, error: null })));
 
   // The guard can fail: the same histories on a lifecycle that starts with an extra timer do not replay.
-  const changed = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/nondeterministic-lifecycle'), logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never });
+  const changed = await bundleVariant(require.resolve('./fixtures/nondeterministic-lifecycle'));
   const broken = await replayAll({ workflowBundle: changed, replayName: 'determinism-guard-control' }, all);
   expect(broken.map((r) => r.error)).toEqual(all.map(() => expect.stringMatching(/DeterminismViolation|[Nn]ondetermin/)));
 });
