@@ -201,6 +201,14 @@ export class Journey {
     await this.chooseOption(input, option);
   }
 
+  /** Types `typed` into the Select labelled `label` (its options filter on it) and chooses `option` among those left. */
+  async typeAndPick(label: string, typed: string, option: string | RegExp): Promise<void> {
+    const input = this.page.getByLabel(label, { exact: true });
+    await input.click();
+    await input.fill(typed);
+    await this.chooseOption(input, option);
+  }
+
   /**
    * Types `text` a key at a time into the searching Select labelled `label`, waits until the page has asked `pathname`
    * for it (query parameter `param`), and chooses the option showing it.

@@ -178,9 +178,7 @@ describe('the console in a real browser', () => {
     await j.goto(`/projects/${projectId}/review`);
     await j.page.getByRole('cell', { name: '张专家' }).waitFor();
     await j.page.getByTestId('open-reassign').click();
-    await j.page.getByLabel('新的评审专家', { exact: true }).click();
-    await j.page.getByLabel('新的评审专家', { exact: true }).fill('刘');
-    await j.page.locator('.ant-select-item-option').filter({ hasText: '刘专家' }).click();
+    await j.typeAndPick('新的评审专家', '刘', '刘专家');
     await j.shot('reassign-form');
     await j.page.getByTestId('reassign').click();
     await j.page.getByRole('row', { name: /刘专家.*待评分/ }).waitFor();
