@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../api/logger';
@@ -39,4 +43,62 @@ test('passwords, tokens, phone numbers, ID numbers and addresses are redacted wh
   const { lines, log } = capture();
   log.info('something', { password: 'hunter2', user: { phone: '13812345678', idNumber: '110101199003077777', name: '李华' }, address: '福寿路 9 号', token: 'abc' });
   expect(lines[0]).toEqual(expect.objectContaining({ msg: 'something', password: '[redacted]', address: '[redacted]', token: '[redacted]', user: { phone: '[redacted]', idNumber: '[redacted]', name: '李华' } }));
+});
+
+describe('lines written to a file descriptor (stdout in production) go in batches and none is lost', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuhua-log-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const linesIn = (file: string) =>
+    fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  async function until(check: () => boolean, ms = 5000) {
+    const end = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > end) throw new Error('the lines did not arrive');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  test('a few lines wait for the batch, then arrive whole and in order (by time, by size, by flush)', async () => {
+    const file = path.join(dir, 'batches.log');
+    // The logger's stream owns the descriptor from here (it writes and flushes on its own timer): it stays open.
+    const fd = fs.openSync(file, 'w');
+    const log = createLogger('info', { service: 'api' }, fd);
+    log.info('first', { n: 1 });
+    log.info('second', { n: 2, phone: '13812345678' });
+    expect(fs.readFileSync(file, 'utf8')).toBe('');
+    // The batch's timer (100 ms) writes them.
+    await until(() => linesIn(file).length === 2);
+    expect(linesIn(file)).toEqual([expect.objectContaining({ msg: 'first', n: 1, service: 'api' }), expect.objectContaining({ msg: 'second', n: 2, phone: '[redacted]' })]);
+    // A batch of 4 KiB is written without waiting for the timer.
+    const before = linesIn(file).length;
+    for (let i = 0; i < 60; i++) log.info('line of a full batch', { i, text: '社区服务'.repeat(20) });
+    await until(() => linesIn(file).length > before);
+    // flush() writes what is left.
+    log.flush();
+    await until(() => linesIn(file).length === before + 60);
+    expect(linesIn(file).slice(before).map((l) => l.i)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    // The request log writes through the same batch.
+    log.requests.info({ route: '/x' }, 'request');
+    log.info('after the request');
+    await until(() => linesIn(file).length === before + 62);
+    expect(linesIn(file).slice(-2).map((l) => l.msg)).toEqual(['request', 'after the request']);
+  });
+
+  test.each([
+    ['exits at once (process.exit)', 'process.exit(0);'],
+    ['ends on its own', ''],
+  ])('a process that logs and %s leaves every line on stdout', async (_, end) => {
+    const script = `require('tsx/cjs/api').register(); const { createLogger } = require('./api/logger'); const log = createLogger('info'); for (let i = 0; i < 25; i++) log.info('line', { i }); ${end}`;
+    const child = spawn(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { i: number });
+    expect(lines.map((l) => l.i)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+  });
 });
