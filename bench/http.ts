@@ -1,6 +1,6 @@
 // Section "http" (issue 2): an authenticated `GET /api/v1/me` on the running `fuhua start` stack under 50
 // connections, beside a bare Express route in its own process, measured in the same run.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { launchFuhua, type FuhuaProcess } from './startup';
@@ -16,6 +16,15 @@ const DURATION_S = Number(process.env.BENCH_HTTP_DURATION || 10);
 const WARMUP_S = 2;
 /** Rounds of (`fuhua api` alone, bare route), taken in turn so a drift in the machine's load falls on both sides. */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_HTTP_ROUNDS || 3));
+/**
+ * BENCH_HTTP_AGAINST=<git revision>: also runs `fuhua api` from that revision (a worktree of it, with this tree's
+ * node_modules) on the same stack, and compares the two in short rounds taken in turn: BENCH_HTTP_PAIRS pairs of
+ * BENCH_HTTP_PAIR_S seconds. A change to `/me` of a few percent is lost in the rounds above, which drift with the
+ * machine by more than that; the median over many short pairs of the ratio between the two is not.
+ */
+const AGAINST = process.env.BENCH_HTTP_AGAINST || '';
+const PAIRS = Math.max(1, Number(process.env.BENCH_HTTP_PAIRS || 24));
+const PAIR_S = Math.max(1, Number(process.env.BENCH_HTTP_PAIR_S || 3));
 
 export interface LoadResult {
   name: string;
@@ -46,15 +55,28 @@ export interface HttpResult {
   bare: LoadResult;
   publicNoDb: LoadResult;
   ratio: number;
+  /** With BENCH_HTTP_AGAINST: this tree's `fuhua api` against the revision's, in pairs of short rounds. */
+  against?: AgainstResult;
 }
 
-async function load(name: string, url: string, headers: Record<string, string>, serverPid: number): Promise<LoadResult> {
+export interface AgainstResult {
+  revision: string;
+  commit: string;
+  pairs: { thisTree: { rps: number; cpuUs: number }; revision: { rps: number; cpuUs: number } }[];
+  /** Medians over the pairs of this tree's figure over the revision's. */
+  cpuRatio: number;
+  rpsRatio: number;
+  /** Pairs in which this tree spent less CPU a request. */
+  cheaperPairs: number;
+}
+
+async function load(name: string, url: string, headers: Record<string, string>, serverPid: number, durationS = DURATION_S, warmupS = WARMUP_S, quiet = false): Promise<LoadResult> {
   const opts = { url, headers, connections: CONNECTIONS, pipelining: 1, timeout: 10 };
-  await autocannon({ ...opts, duration: WARMUP_S });
+  if (warmupS > 0) await autocannon({ ...opts, duration: warmupS });
   const loadavgBefore = loadavg1();
   const cpu0 = cpuByKind(serverPid);
   const self0 = process.cpuUsage();
-  const r = await autocannon({ ...opts, duration: DURATION_S });
+  const r = await autocannon({ ...opts, duration: durationS });
   const self = process.cpuUsage(self0);
   const cpu1 = cpuByKind(serverPid);
   const requests = r.requests.total;
@@ -63,11 +85,11 @@ async function load(name: string, url: string, headers: Record<string, string>, 
   for (const k of Object.keys(cpu1)) cpuUsPerRequest[k] = per(cpu1[k] - (cpu0[k] ?? 0));
   cpuUsPerRequest['load generator (autocannon)'] = per((self.user + self.system) / 1e6);
   const res: LoadResult = {
-    name, url, connections: CONNECTIONS, durationS: DURATION_S, requests, rps: round(r.requests.average, 0),
+    name, url, connections: CONNECTIONS, durationS, requests, rps: round(r.requests.average, 0),
     p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max,
     non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, cpuUsPerRequest, loadavgBefore,
   };
-  log(`${name}: ${res.rps} req/s, p50 ${res.p50} ms, p99 ${res.p99} ms, non-2xx ${res.non2xx}, errors ${res.errors}`);
+  if (!quiet) log(`${name}: ${res.rps} req/s, p50 ${res.p50} ms, p99 ${res.p99} ms, non-2xx ${res.non2xx}, errors ${res.errors}`);
   return res;
 }
 
@@ -75,7 +97,7 @@ async function load(name: string, url: string, headers: Record<string, string>, 
  * `fuhua api` as production runs it (docker-compose's `api` service: no worker in the process), on the running
  * stack's PostgreSQL and Temporal.
  */
-async function startApiProcess(fuhua: FuhuaProcess, port: number): Promise<{ pid: number; baseUrl: string; stop: () => Promise<void> }> {
+async function startApiProcess(fuhua: FuhuaProcess, port: number, root = REPO_ROOT): Promise<{ pid: number; baseUrl: string; stop: () => Promise<void> }> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: embeddedDatabaseUrl(fuhua.ports.pg, 'fuhua'),
@@ -87,9 +109,9 @@ async function startApiProcess(fuhua: FuhuaProcess, port: number): Promise<{ pid
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info',
   };
   const prof = process.env.BENCH_API_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_API_CPU_PROF}`] : [];
-  const out = fs.openSync(path.join(path.dirname(fuhua.dataDir), 'fuhua-api.stdout.log'), 'w');
+  const out = fs.openSync(path.join(path.dirname(fuhua.dataDir), root === REPO_ROOT ? 'fuhua-api.stdout.log' : 'fuhua-api-against.stdout.log'), 'w');
   // BENCH_API_CPU_PROF=<folder>: the API process writes a V8 CPU profile there as it stops (open it in Chrome's DevTools).
-  const child = spawn(process.execPath, [...prof, path.join(REPO_ROOT, 'bin', 'fuhua.js'), 'api'], { cwd: REPO_ROOT, env, stdio: ['ignore', out, 'inherit'] });
+  const child = spawn(process.execPath, [...prof, path.join(root, 'bin', 'fuhua.js'), 'api'], { cwd: root, env, stdio: ['ignore', out, 'inherit'] });
   fs.closeSync(out);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = onCleanup('fuhua api', async () => {
@@ -196,6 +218,7 @@ export async function runHttp(running: FuhuaProcess | null): Promise<{ result: H
         ratio: round(authenticated.rps / bareResult.rps, 3), apiProcessRatio: round(median.ratio, 3),
         apiProcessRounds: rounds.map((r) => ({ api: r.api.rps, bare: r.bare.rps, ratio: round(r.ratio, 3) })),
       };
+      if (AGAINST) result.against = await compareWith(fuhua, AGAINST, api, token);
       printHttp(result);
       const errs = authenticated.non2xx + authenticated.errors + authenticated.timeouts;
       return {
@@ -222,5 +245,64 @@ function printHttp(r: HttpResult): void {
   print('CPU per request (µs), by process:');
   for (const x of [r.authenticated, r.apiProcess, r.bare, r.publicNoDb]) {
     print(`  ${x.name}: ${Object.entries(x.cpuUsPerRequest).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  const a = r.against;
+  if (a) {
+    print(
+      `this tree's \`fuhua api\` against ${a.revision} (${a.commit.slice(0, 12)}), ${a.pairs.length} pairs of ${PAIR_S} s: CPU a request ${a.cpuRatio.toFixed(3)}× (cheaper in ${a.cheaperPairs} of ${a.pairs.length} pairs), req/s ${a.rpsRatio.toFixed(3)}× (medians of the pairs' ratios)`,
+    );
+  }
+}
+
+/**
+ * `fuhua api` from `revision` beside this tree's (`mine`), both on the running stack, loaded in turn (which goes
+ * first alternates) for PAIRS pairs of PAIR_S seconds after a warm-up each. The revision must read the stack's
+ * database as it is (the schema this tree migrated).
+ */
+async function compareWith(fuhua: FuhuaProcess, revision: string, mine: { pid: number; baseUrl: string }, token: string): Promise<AgainstResult> {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  const commit = git('rev-parse', '--verify', `${revision}^{commit}`);
+  const parent = tempDir('fuhua-bench-against-');
+  const root = path.join(parent, 'tree');
+  git('worktree', 'add', '--quiet', '--detach', root, commit);
+  const removeTree = onCleanup(`worktree of ${revision}`, async () => {
+    git('worktree', 'remove', '--force', root);
+    fs.rmSync(parent, { recursive: true, force: true });
+  });
+  try {
+    fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+    const [port] = await freePorts(1);
+    const theirs = await startApiProcess(fuhua, port, root);
+    try {
+      log(`comparing with ${revision} (${commit.slice(0, 12)}): ${PAIRS} pairs of ${PAIR_S} s, ${CONNECTIONS} connections`);
+      const headers = { authorization: `Bearer ${token}` };
+      const sides = [
+        { key: 'thisTree' as const, url: `${mine.baseUrl}/api/v1/me`, pid: mine.pid },
+        { key: 'revision' as const, url: `${theirs.baseUrl}/api/v1/me`, pid: theirs.pid },
+      ];
+      for (const side of sides) await load(side.key, side.url, headers, side.pid, WARMUP_S * 2, 0, true);
+      const pairs: AgainstResult['pairs'] = [];
+      for (let i = 0; i < PAIRS; i++) {
+        const pair = {} as AgainstResult['pairs'][number];
+        for (const side of i % 2 ? [...sides].reverse() : sides) {
+          const r = await load(side.key, side.url, headers, side.pid, PAIR_S, 0, true);
+          if (r.non2xx + r.errors + r.timeouts > 0) throw new Error(`${side.key} answered ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+          pair[side.key] = { rps: r.rps, cpuUs: r.cpuUsPerRequest.node ?? 0 };
+        }
+        pairs.push(pair);
+        log(`pair ${i + 1} of ${PAIRS}: this tree ${pair.thisTree.rps} req/s, ${pair.thisTree.cpuUs} µs a request; ${revision} ${pair.revision.rps} req/s, ${pair.revision.cpuUs} µs`);
+      }
+      const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)];
+      return {
+        revision, commit, pairs,
+        cpuRatio: round(median(pairs.map((p) => p.thisTree.cpuUs / p.revision.cpuUs)), 3),
+        rpsRatio: round(median(pairs.map((p) => p.thisTree.rps / p.revision.rps)), 3),
+        cheaperPairs: pairs.filter((p) => p.thisTree.cpuUs < p.revision.cpuUs).length,
+      };
+    } finally {
+      await theirs.stop();
+    }
+  } finally {
+    await removeTree();
   }
 }
