@@ -19,6 +19,16 @@ const SCORE_CONCURRENCY = Number(process.env.BENCH_CONTEST_SCORE_CONCURRENCY || 
 /** Every funder acts at once by default ("300 funders racing"). */
 const FUNDING_CONCURRENCY = Number(process.env.BENCH_CONTEST_FUNDING_CONCURRENCY || FUNDERS);
 const SUBSCRIPTIONS_PER_FUNDER = Number(process.env.BENCH_CONTEST_SUBSCRIPTIONS_PER_FUNDER || 10);
+/**
+ * BENCH_CONTEST_FUNDER_PAUSE_MS: how long a funder pauses before each subscription, on average (each pause drawn
+ * between half and one and a half times it, fixed by the funder and the subscription so runs compare). 0, the
+ * default, is the race as issue 8 sets it: every funder sends its next subscription the moment the last is answered,
+ * so 300 are always in flight and the time each waits is 300 over the rate (Little's law). With a pause the funders
+ * arrive as people at their screens would, out of step, and the section measures the desk at that offered rate.
+ */
+const FUNDER_PAUSE_MS = Number(process.env.BENCH_CONTEST_FUNDER_PAUSE_MS || 0);
+const pauseOf = (funder: number, k: number) => FUNDER_PAUSE_MS * (0.5 + (((funder * 7919 + k * 104_729) % 1000) / 1000));
+const FUNDERS_AT_ONCE = `${FUNDING_CONCURRENCY} funders at once${FUNDER_PAUSE_MS ? `, each pausing ${FUNDER_PAUSE_MS} ms on average before a subscription` : ''}`;
 const SETUP_CONCURRENCY = 20;
 /** `fuhua api` processes (FUHUA_API_PROCESSES) serving the benchmark, beside the worker and the load generator. */
 const API_PROCESSES = Number(process.env.BENCH_CONTEST_API_PROCESSES || 1);
@@ -226,6 +236,7 @@ export async function runContest(): Promise<{ result: ContestResult; targets: Ta
     cpu0 = cpuNow(stack);
     const funding = await mapLimit(funders, FUNDING_CONCURRENCY, async (f, i) => {
       for (let k = 0; k < SUBSCRIPTIONS_PER_FUNDER; k++) {
+        if (FUNDER_PAUSE_MS) await new Promise((r) => setTimeout(r, pauseOf(i, k)));
         const entryId = top[(i * 7 + k * 13) % top.length];
         const r = await connections.get(f.id)!.request('POST', p('/subscriptions'), f.token, { pledgeId: pledges.get(f.id), entryId, amountFen: (4 + ((i + k) % 5)) * 100_000 });
         if (r.status === 201) {
@@ -263,7 +274,7 @@ export async function runContest(): Promise<{ result: ContestResult; targets: Ta
     const mem = sampler.stop();
 
     const result: ContestResult = {
-      config: { apiProcesses: API_PROCESSES, entries: ENTRIES, judges: JUDGES, judgesPerEntry: JUDGES_PER_ENTRY, funders: FUNDERS, scoreConcurrency: SCORE_CONCURRENCY, fundingConcurrency: FUNDING_CONCURRENCY, subscriptionsPerFunder: SUBSCRIPTIONS_PER_FUNDER, normalisation: 'z_score' },
+      config: { apiProcesses: API_PROCESSES, entries: ENTRIES, judges: JUDGES, judgesPerEntry: JUDGES_PER_ENTRY, funders: FUNDERS, scoreConcurrency: SCORE_CONCURRENCY, fundingConcurrency: FUNDING_CONCURRENCY, subscriptionsPerFunder: SUBSCRIPTIONS_PER_FUNDER, funderPauseMs: FUNDER_PAUSE_MS, normalisation: 'z_score' },
       setup: { seedSeconds: seedS },
       entries: { seconds: round(entered.seconds, 1), perS: round(ENTRIES / entered.seconds, 1), latency: latencyStats(entryLat) },
       startJudging: { ms: round(started.ms, 0), assignments: assignments.length },
@@ -290,8 +301,8 @@ export async function runContest(): Promise<{ result: ContestResult; targets: Ta
       targets: [
         target('contest', '>= 200 score sheets/s (50 in flight)', `${result.scoring.perS}/s, p99 ${scoreStats.p99} ms, ${scoreErrorCount} errors`, result.scoring.perS >= 200 && scoreErrorCount === 0),
         target('contest', 'ranking computed and published within 1 s', `${result.ranking.totalMs} ms (close-round ${result.ranking.closeRoundMs} + publish ${result.ranking.publishMs})`, result.ranking.totalMs <= 1000),
-        target('contest', `funding p99 < 200 ms (${FUNDING_CONCURRENCY} funders at once)`, `${subStats.p99} ms (p50 ${subStats.p50} ms, ${result.funding.subscriptions.perS}/s)`, subStats.p99 < 200 && subErrorCount === 0),
-        target('contest', `funding p99 < 100 ms (${FUNDING_CONCURRENCY} funders at once; issue 8)`, `${subStats.p99} ms`, subStats.p99 < 100 && subErrorCount === 0),
+        target('contest', `funding p99 < 200 ms (${FUNDERS_AT_ONCE})`, `${subStats.p99} ms (p50 ${subStats.p50} ms, ${result.funding.subscriptions.perS}/s)`, subStats.p99 < 200 && subErrorCount === 0),
+        target('contest', `funding p99 < 100 ms (${FUNDERS_AT_ONCE}; issue 8${FUNDER_PAUSE_MS ? ' sets no pause' : ''})`, `${subStats.p99} ms`, subStats.p99 < 100 && subErrorCount === 0),
         target('contest', 'zero over-allocation', `${overCount} (${accepted} accepted of ${attempts})`, overCount === 0),
         target('contest', 'API and worker memory < 1 GiB each', `API ${result.memory.apiPeakRssMiB} MiB (largest of its processes), worker ${mem.workerPeakRssMiB} MiB`, result.memory.apiPeakRssMiB > 0 && result.memory.apiPeakRssMiB < 1024 && (mem.workerPeakRssMiB ?? Infinity) < 1024),
       ],
@@ -325,7 +336,7 @@ function printContest(r: ContestResult): void {
         row('entries (project workflow moves to in_contest)', ENTRIES, r.entries.seconds, r.entries.perS, r.entries.latency, 0),
         row(`score sheets (${SCORE_CONCURRENCY} in flight)`, r.scoring.sheets, r.scoring.seconds, r.scoring.perS, r.scoring.latency, r.scoring.errors),
         row(`funders open their pledges (${FUNDING_CONCURRENCY} at once, new connections)`, r.funding.opened.n, r.funding.opened.seconds, round(r.funding.opened.n / r.funding.opened.seconds, 1), r.funding.opened.latency, 0),
-        row(`subscriptions (${FUNDING_CONCURRENCY} funders at once)`, r.funding.subscriptions.attempts, r.funding.subscriptions.seconds, r.funding.subscriptions.perS, r.funding.subscriptions.latency, r.funding.subscriptions.errors),
+        row(`subscriptions (${FUNDERS_AT_ONCE})`, r.funding.subscriptions.attempts, r.funding.subscriptions.seconds, r.funding.subscriptions.perS, r.funding.subscriptions.latency, r.funding.subscriptions.errors),
       ],
       ['action', 'n', 'seconds', 'per s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors'],
     ),
