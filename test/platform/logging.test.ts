@@ -6,6 +6,7 @@ import request from 'supertest';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../api/logger';
 import { startStack, createUser, type Stack } from '../helpers/stack';
+import { eventually } from '../helpers/api';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -57,13 +58,7 @@ describe('lines written to a file descriptor (stdout in production) go in batche
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Record<string, unknown>);
   };
-  async function until(check: () => boolean, ms = 5000) {
-    const end = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > end) throw new Error('the lines did not arrive');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
+  const linesArrive = (file: string, n: number) => eventually(async () => expect(linesIn(file)).toHaveLength(n), 5000, 10);
 
   test('lines wait for their batch, then arrive whole, in order and redacted', async () => {
     const file = path.join(dir, 'batches.log');
@@ -74,18 +69,18 @@ describe('lines written to a file descriptor (stdout in production) go in batche
     log.info('second', { n: 2, phone: '13812345678' });
     expect(fs.readFileSync(file, 'utf8')).toBe('');
     // The batch's timer (100 ms) writes them.
-    await until(() => linesIn(file).length === 2);
+    await linesArrive(file, 2);
     expect(linesIn(file)).toEqual([expect.objectContaining({ msg: 'first', n: 1, service: 'api' }), expect.objectContaining({ msg: 'second', n: 2, phone: '[redacted]' })]);
     // Several batches' worth (about 4 KiB each), then flush() for whatever still waits.
     const before = linesIn(file).length;
     for (let i = 0; i < 60; i++) log.info('line of a full batch', { i, text: '社区服务'.repeat(20) });
     log.flush();
-    await until(() => linesIn(file).length === before + 60);
+    await linesArrive(file, before + 60);
     expect(linesIn(file).slice(before).map((l) => l.i)).toEqual(Array.from({ length: 60 }, (_, i) => i));
     // The request log writes through the same batch.
     log.requests.info({ route: '/x' }, 'request');
     log.info('after the request');
-    await until(() => linesIn(file).length === before + 62);
+    await linesArrive(file, before + 62);
     expect(linesIn(file).slice(-2).map((l) => l.msg)).toEqual(['request', 'after the request']);
   });
 
