@@ -70,7 +70,8 @@ export interface AgainstResult {
   cheaperPairs: number;
 }
 
-async function load(name: string, url: string, headers: Record<string, string>, serverPid: number, durationS = DURATION_S, warmupS = WARMUP_S, quiet = false): Promise<LoadResult> {
+/** `durationS` of load after `warmupS` of warm-up (the section's by default); `quiet`: no log line of its own. */
+async function load(name: string, url: string, headers: Record<string, string>, serverPid: number, { durationS = DURATION_S, warmupS = WARMUP_S, quiet = false } = {}): Promise<LoadResult> {
   const opts = { url, headers, connections: CONNECTIONS, pipelining: 1, timeout: 10 };
   if (warmupS > 0) await autocannon({ ...opts, duration: warmupS });
   const loadavgBefore = loadavg1();
@@ -280,12 +281,12 @@ async function compareWith(fuhua: FuhuaProcess, revision: string, mine: { pid: n
         { key: 'thisTree' as const, url: `${mine.baseUrl}/api/v1/me`, pid: mine.pid },
         { key: 'revision' as const, url: `${theirs.baseUrl}/api/v1/me`, pid: theirs.pid },
       ];
-      for (const side of sides) await load(side.key, side.url, headers, side.pid, WARMUP_S * 2, 0, true);
+      for (const side of sides) await load(side.key, side.url, headers, side.pid, { durationS: WARMUP_S * 2, warmupS: 0, quiet: true });
       const pairs: AgainstResult['pairs'] = [];
       for (let i = 0; i < PAIRS; i++) {
         const pair = {} as AgainstResult['pairs'][number];
         for (const side of i % 2 ? [...sides].reverse() : sides) {
-          const r = await load(side.key, side.url, headers, side.pid, PAIR_S, 0, true);
+          const r = await load(side.key, side.url, headers, side.pid, { durationS: PAIR_S, warmupS: 0, quiet: true });
           if (r.non2xx + r.errors + r.timeouts > 0) throw new Error(`${side.key} answered ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
           pair[side.key] = { rps: r.rps, cpuUs: r.cpuUsPerRequest.node ?? 0 };
         }
