@@ -73,6 +73,25 @@ export async function startBrowserStack(): Promise<BrowserStack> {
   }
 }
 
+/**
+ * jest's `test` for a browser journey: when it fails, the error also says what each of its journeys' pages shows (a
+ * field's error, an alert, a refused request), since in CI the screenshots do not survive the clone.
+ */
+export function journeyTest(name: string, fn: () => Promise<void>, timeout?: number): void {
+  test(
+    name,
+    async () => {
+      Journey.forget();
+      try {
+        await fn();
+      } catch (err) {
+        throw await Journey.explain(err);
+      }
+    },
+    timeout,
+  );
+}
+
 // Latin letters a person may read in the console: none, but for grades (4A) which are single letters.
 const LATIN_WORD = /[A-Za-z]{2,}/g;
 
@@ -124,7 +143,9 @@ export class Journey {
     const context = await browser.newContext({ viewport: { width, height: width < 500 ? 800 : 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     fs.rmSync(path.join(ARTIFACTS, role), { recursive: true, force: true });
     fs.mkdirSync(path.join(ARTIFACTS, role), { recursive: true });
-    return new Journey(await context.newPage(), role, baseUrl);
+    const journey = new Journey(await context.newPage(), role, baseUrl);
+    Journey.started.push(journey);
+    return journey;
   }
 
   /** The next response with this status on a path matching `path` is part of the step. */
@@ -227,12 +248,19 @@ export class Journey {
     // Each Select's dropdown holds the listbox its input names; a closing dropdown of another field stays in the DOM.
     const list = await input.getAttribute('aria-controls');
     const choice = this.page.locator(`.ant-select-dropdown:has([id="${list}"]) .ant-select-item-option`).filter({ hasText: option }).first();
-    // Taken: the option shows as selected, or its dropdown has closed. Under load a click once landed while the list
-    // re-rendered and selected nothing (the dropdown stayed open over the next button): a person clicks again, so does this.
+    await this.clickUntilTaken(choice, 'ant-select-item-option-selected');
+  }
+
+  /**
+   * Clicks `choice` (an option in an open dropdown) until it is taken: it shows as selected (`selectedClass`), or its
+   * dropdown has closed. Under load a click once landed while the list re-rendered and selected nothing (the dropdown
+   * stayed open over the next button): a person clicks again, so does this, at most three times.
+   */
+  private async clickUntilTaken(choice: Locator, selectedClass: string): Promise<void> {
     const taken = async () => {
       if (!(await choice.isVisible())) return true;
       const cls = await choice.getAttribute('class', { timeout: 1_000 }).catch(() => null);
-      return cls === null || cls.includes('ant-select-item-option-selected');
+      return cls === null || cls.includes(selectedClass);
     };
     for (let attempt = 1; ; attempt++) {
       await choice.click();
@@ -265,6 +293,39 @@ export class Journey {
   /** Chooses a node of the antd TreeSelect labelled `label`. */
   async pickTree(label: string, node: string): Promise<void> {
     await this.page.getByLabel(label, { exact: true }).click();
-    await this.page.locator('.ant-select-tree-title:visible').filter({ hasText: node }).first().click();
+    // Only the open dropdown's nodes are visible; a closed TreeSelect's tree stays in the DOM.
+    const choice = this.page.locator('.ant-select-tree-node-content-wrapper:visible').filter({ has: this.page.locator('.ant-select-tree-title', { hasText: node }) }).first();
+    await this.clickUntilTaken(choice, 'ant-select-tree-node-selected');
+  }
+
+  /** What the page shows that may explain a failed step: each field's error with its label, alerts and messages. */
+  private async onScreen(): Promise<string> {
+    const fields = await this.page.locator('.ant-form-item-has-error:visible').evaluateAll((items) =>
+      items.map((item) => `${item.querySelector('label')?.textContent ?? '?'}: ${item.querySelector('.ant-form-item-explain')?.textContent ?? ''}`),
+    );
+    const notes = await this.page.locator('.ant-alert:visible, .ant-message-notice:visible').allInnerTexts();
+    return JSON.stringify({ url: this.page.url(), fieldErrors: fields, alerts: notes, problems: this.problems });
+  }
+
+  /** The journeys started in the running test (see journeyTest). */
+  private static started: Journey[] = [];
+
+  /** `err` with, for each journey of the test whose page is still open, what its page shows. */
+  static async explain(err: unknown): Promise<unknown> {
+    if (!(err instanceof Error)) return err;
+    const open = Journey.started.filter((j) => !j.page.isClosed());
+    const shown = await Promise.all(open.map(async (j) => `${j.role}: ${await j.onScreen().catch((e: Error) => `(not read: ${e.message})`)}`));
+    if (!shown.length) return err;
+    const extra = `\n\nOn screen when it failed (no screenshot survives a CI run):\n${shown.join('\n')}`;
+    err.message += extra;
+    // jest prints the stack, which holds the message as it was when the error was made.
+    const frames = err.stack?.indexOf('\n    at ') ?? -1;
+    if (err.stack) err.stack = frames >= 0 ? err.stack.slice(0, frames) + extra + err.stack.slice(frames) : err.stack + extra;
+    return err;
+  }
+
+  /** Forgets the journeys of the last test. */
+  static forget(): void {
+    Journey.started = [];
   }
 }

@@ -3,7 +3,7 @@ import { createUser, creditCode, type Stack, type TestUser } from '../helpers/st
 import { as, eventually } from '../helpers/api';
 import { contestBody, expectStatus, onlineRound, openContest } from '../helpers/contests';
 import { chineseProposal, seedApprovedProject, seedProgramme, testRules, type Seeded } from '../helpers/projects';
-import { Journey, startBrowserStack, type BrowserStack } from './browser';
+import { Journey, journeyTest, startBrowserStack, type BrowserStack } from './browser';
 
 // The organiser runs a contest through the console, unhappy paths included: judges picked by name (searched once the
 // typing pauses) and one taken out, a judge replaced on an entry, the funder taking back a subscription and what is
@@ -83,7 +83,7 @@ async function contestWith(name: string, projects: string[], pool: { matchingPoo
 }
 
 describe('a contest run in the console, unhappy paths included', () => {
-  test('the organiser picks judges by name and takes one out, replaces a judge on an entry, the funder cancels a subscription and withdraws what is left of a pledge, the results show who gave what, and the partial award is re-scoped by the applicant on a phone', async () => {
+  journeyTest('the organiser picks judges by name and takes one out, replaces a judge on an entry, the funder cancels a subscription and withdraws what is left of a pledge, the results show who gave what, and the partial award is re-scoped by the applicant on a phone', async () => {
     const CONTEST = `第二届公益创投大赛${SUFFIX}`;
     const contestId = await contestWith(CONTEST, projectIds.slice(0, 2));
 
@@ -227,7 +227,7 @@ describe('a contest run in the console, unhappy paths included', () => {
     await a.signOut();
   });
 
-  test('a partly funded applicant on a phone declines the award with the reason (required); the page shows the project back in the library, and the organiser sees the award returned to the pool', async () => {
+  journeyTest('a partly funded applicant on a phone declines the award with the reason (required); the page shows the project back in the library, and the organiser sees the award returned to the pool', async () => {
     // A third contest, run through the API up to the award: the matching pool gives the one entry 5,000 of the 20,000 it asked.
     const TITLE = `助残就业${SUFFIX}`;
     const REASON = '资助额不足以开展服务，待下一轮申报';
@@ -285,7 +285,7 @@ describe('a contest run in the console, unhappy paths included', () => {
     await o.signOut();
   });
 
-  test('an organiser cancels a contest before judging, with the reason, after confirming; the contest and the list show it cancelled with when and why, and its entered project goes back to the library', async () => {
+  journeyTest('an organiser cancels a contest before judging, with the reason, after confirming; the contest and the list show it cancelled with when and why, and its entered project goes back to the library', async () => {
     const CONTEST = `停办的创投大赛${SUFFIX}`;
     const contestId = await contestWith(CONTEST, [projectIds[2]]);
     const o = await Journey.start(browser, 'contest-cancel', baseUrl, 375);

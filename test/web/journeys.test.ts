@@ -4,7 +4,7 @@ import { createUser, creditCode, type Stack, type TestUser } from '../helpers/st
 import { as } from '../helpers/api';
 import { createProject, expectStatus, inDays, indicatorScores, rubricScores, today } from '../helpers/lifecycle';
 import { seedApprovedProject, seedRegionTree, seedSocialWorkOrganisation, type Seeded } from '../helpers/projects';
-import { Journey, startBrowserStack, type BrowserStack } from './browser';
+import { Journey, journeyTest, startBrowserStack, type BrowserStack } from './browser';
 
 // One journey per role, through the console in Debian's Chromium against the real stack. Only the accounts, the
 // region tree, the applicant organisation and a listed need are put in directly; everything else is done in the UI.
@@ -71,7 +71,7 @@ afterAll(() => web?.close());
 describe('the console in a real browser', () => {
   let projectId: string;
 
-  test('an officer signs in, finds an empty inbox, sets up a programme with its rules, and sees it listed and stored', async () => {
+  journeyTest('an officer signs in, finds an empty inbox, sets up a programme with its rules, and sees it listed and stored', async () => {
     const j = await Journey.start(browser, 'officer-programme', baseUrl);
     await j.signIn(officer.login, officer.password);
     await j.page.getByText('暂无待办事项').waitFor();
@@ -103,7 +103,7 @@ describe('the console in a real browser', () => {
     expect(Number(live!.n)).toBe(1); // only the helper's bearer session is left
   });
 
-  test('an applicant on a phone creates a project whose budget must add up, sees the refusal next to the budget, fixes it and submits it for review', async () => {
+  journeyTest('an applicant on a phone creates a project whose budget must add up, sees the refusal next to the budget, fixes it and submits it for review', async () => {
     const j = await Journey.start(browser, 'applicant', baseUrl, 375);
     await j.signIn(applicant.login, applicant.password);
     await j.shot('tasks');
@@ -155,7 +155,7 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
-  test('the officer opens the new task, has a panel assigned automatically, and the assignment is stored', async () => {
+  journeyTest('the officer opens the new task, has a panel assigned automatically, and the assignment is stored', async () => {
     const j = await Journey.start(browser, 'officer-review', baseUrl);
     await j.signIn(officer.login, officer.password);
     await j.page.getByRole('link', { name: '分配评审组' }).waitFor();
@@ -169,7 +169,7 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
-  test('the officer replaces the reviewer who has not scored by one picked by name; "automatic" with no free reviewer left is refused beside the field; the first reviewer is put back', async () => {
+  journeyTest('the officer replaces the reviewer who has not scored by one picked by name; "automatic" with no free reviewer left is refused beside the field; the first reviewer is put back', async () => {
     // A second reviewer joins after the panel was drawn (accounts are put in directly).
     const second = await createUser(stack, ['reviewer']);
     await stack.db('users').where({ id: second.id }).update({ display_name: '刘专家' });
@@ -203,7 +203,7 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
-  test('the reviewer on a phone scores the rubric from the task, and the scores are stored', async () => {
+  journeyTest('the reviewer on a phone scores the rubric from the task, and the scores are stored', async () => {
     const j = await Journey.start(browser, 'reviewer', baseUrl, 375);
     await j.signIn(reviewer.login, reviewer.password);
     await j.page.getByRole('link', { name: '评审打分' }).waitFor();
@@ -222,7 +222,7 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
-  test('the officer decides to approve from the task; the project page shows it approved and the decision is stored', async () => {
+  journeyTest('the officer decides to approve from the task; the project page shows it approved and the decision is stored', async () => {
     const j = await Journey.start(browser, 'officer-decision', baseUrl);
     await j.signIn(officer.login, officer.password);
     await j.page.getByRole('link', { name: '作出评审决定' }).click();
@@ -244,7 +244,7 @@ describe('the console in a real browser', () => {
     await j.shot('dashboard');
     await j.signOut();
   });
-  test('the officer signs the agreement on the project page, the tranches adding up as typed, and releases the first tranche', async () => {
+  journeyTest('the officer signs the agreement on the project page, the tranches adding up as typed, and releases the first tranche', async () => {
     const j = await Journey.start(browser, 'officer-agreement', baseUrl);
     await j.signIn(officer.login, officer.password);
     await j.goto(`/projects/${projectId}`);
@@ -266,7 +266,7 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
-  test('the applicant on a phone records spending and a service record; the same shift again is refused next to its field, naming the record that holds it', async () => {
+  journeyTest('the applicant on a phone records spending and a service record; the same shift again is refused next to its field, naming the record that holds it', async () => {
     // The volunteer is registered through the API (the console has no volunteer pages yet).
     const volunteer = await as(stack, applicant).post('/api/v1/volunteers').send({ name: '陈志愿' });
     expect(volunteer.status).toBe(201);
@@ -307,7 +307,7 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
-  test('the officer assigns the supervisor on the project page (one from the applicant organisation refused beside the field), records a complaint and a quarterly review; all stored', async () => {
+  journeyTest('the officer assigns the supervisor on the project page (one from the applicant organisation refused beside the field), records a complaint and a quarterly review; all stored', async () => {
     const j = await Journey.start(browser, 'officer-monitoring', baseUrl);
     await j.signIn(officer.login, officer.password);
     await j.goto(`/projects/${projectId}`);
@@ -346,7 +346,7 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
-  test('the supervisor on a phone records a visit from the task; the supervision index is shown and stored', async () => {
+  journeyTest('the supervisor on a phone records a visit from the task; the supervision index is shown and stored', async () => {
     const j = await Journey.start(browser, 'supervisor', baseUrl, 375);
     await j.signIn(supervisor.login, supervisor.password);
     await j.page.getByRole('link', { name: '督导走访' }).first().click();
@@ -365,7 +365,7 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
-  test('the officer assigns the final evaluation\'s evaluator on the project page, which moves the project to evaluation; the evaluator scores it from the task; the grade and the subsidy are shown and stored', async () => {
+  journeyTest('the officer assigns the final evaluation\'s evaluator on the project page, which moves the project to evaluation; the evaluator scores it from the task; the grade and the subsidy are shown and stored', async () => {
     const o = await Journey.start(browser, 'officer-evaluator', baseUrl);
     await o.signIn(officer.login, officer.password);
     await o.goto(`/projects/${projectId}`);
@@ -399,7 +399,7 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
-  test('the officer orders rectification from the task, the reason required beside its field; the applicant plans it with a revised target, the officer accepts it, reads the colour history, terminates the project with a reason, and compares design versions side by side', async () => {
+  journeyTest('the officer orders rectification from the task, the reason required beside its field; the applicant plans it with a revised target, the officer accepts it, reads the colour history, terminates the project with a reason, and compares design versions side by side', async () => {
     const r = await Journey.start(browser, 'officer-order-rectification', baseUrl);
     await r.signIn(officer.login, officer.password);
     await r.page.getByRole('link', { name: '结项或整改' }).first().click();
@@ -506,7 +506,7 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
-  test('the officer closes a project from the task after its final evaluation: a refused final report is shown beside its field, then the project is closed and the report kept', async () => {
+  journeyTest('the officer closes a project from the task after its final evaluation: a refused final report is shown beside its field, then the project is closed and the report kept', async () => {
     // A second project, taken to a scored final evaluation through the API (the first one was terminated above); its
     // proposal is the first one's, so everything on screen is in Chinese.
     const programme = await stack.db('programmes').where({ name: PROGRAMME }).first();
@@ -566,7 +566,7 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
-  test('the applicant on a phone withdraws a project still in design: the dialog asks the reason first, then the project is withdrawn and the reason kept', async () => {
+  journeyTest('the applicant on a phone withdraws a project still in design: the dialog asks the reason first, then the project is withdrawn and the reason kept', async () => {
     // A third project, created through the API (the form was walked through above), still in design.
     const programme = await stack.db('programmes').where({ name: PROGRAMME }).first();
     const s: Seeded = { cityId: regionIds[0], communityId: regionIds[3], communityPath: regionPath, organisationId: applicantOrg, programmeId: programme.id, rules: programme.rules };
@@ -591,7 +591,7 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
 
-  test('a contest run by its organiser: created from the defaults, two projects entered, a judge scores on a phone, the ranking published, a funder pledges and subscribes, the award', async () => {
+  journeyTest('a contest run by its organiser: created from the defaults, two projects entered, a judge scores on a phone, the ranking published, a funder pledges and subscribes, the award', async () => {
     const programme = await stack.db('programmes').where({ name: PROGRAMME }).first();
     const s: Seeded = { cityId: regionIds[0], communityId: regionIds[3], communityPath: regionPath, organisationId: applicantOrg, programmeId: programme.id, rules: programme.rules };
     const titles = [`长者食堂${SUFFIX}`, `四点半课堂${SUFFIX}`];
@@ -718,7 +718,7 @@ describe('the console in a real browser', () => {
     await o.signOut();
   });
 
-  test('an admin creates an account and a region, edits an organisation, and reads the audit log', async () => {
+  journeyTest('an admin creates an account and a region, edits an organisation, and reads the audit log', async () => {
     const j = await Journey.start(browser, 'admin', baseUrl);
     await j.signIn(admin.login, admin.password);
     await j.page.getByRole('menuitem', { name: '系统管理' }).click();
@@ -758,7 +758,7 @@ describe('the console in a real browser', () => {
     await j.signOut();
   });
   // About four minutes on the 2-core machine; it runs with the rest (two jest workers keep the suite near 10 minutes).
-  test('every page the menu offers, and the project and contest pages with each tab, as each role on a 375 px phone: nothing untranslated, no error, nothing wider than the screen', async () => {
+  journeyTest('every page the menu offers, and the project and contest pages with each tab, as each role on a 375 px phone: nothing untranslated, no error, nothing wider than the screen', async () => {
     const contest = await stack.db('contests').orderBy('created_at', 'desc').first();
     const found: string[] = [];
     const roles: [TestUser, string, string[]][] = [

@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { createUser, type Stack, type TestUser } from '../helpers/stack';
 import { chineseProposal, seedProgramme, seedProject, testRules } from '../helpers/projects';
 import { createCast, driveTo, type Cast } from '../helpers/lifecycle';
-import { Journey, startBrowserStack, type BrowserStack } from './browser';
+import { Journey, journeyTest, startBrowserStack, type BrowserStack } from './browser';
 
 // The person picker on a role with more people than the directory's first page: the officer finds a supervisor by
 // typing their name (the server searches, asked once the typing pauses), assigns them, and the page names them.
@@ -47,7 +47,7 @@ beforeAll(async () => {
 });
 afterAll(() => web?.close());
 
-test('when the supervisor is not on the first page of the directory, the officer finds them by typing the name (asked once the typing pauses), assigns them, and the page names them, also after a reload', async () => {
+journeyTest('when the supervisor is not on the first page of the directory, the officer finds them by typing the name (asked once the typing pauses), assigns them, and the page names them, also after a reload', async () => {
   const j = await Journey.start(browser, 'person-picker', baseUrl);
   const asked = j.recordQueries('/api/v1/people', 'q');
   await j.signIn(cast.officer.login, cast.officer.password);

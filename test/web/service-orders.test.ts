@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { createUser, type Stack, type TestUser } from '../helpers/stack';
 import { seedOrderWorld, type OrderWorld } from '../service-orders/fixtures';
-import { Journey, startBrowserStack, type BrowserStack } from './browser';
+import { Journey, journeyTest, startBrowserStack, type BrowserStack } from './browser';
 
 // The residents' service-order loop through the console only (点单-派单-接单-评单, then the time bank), in Debian's
 // Chromium against the real stack. Put in directly: the region tree, a project in delivery, the workers' accounts and
@@ -54,7 +54,7 @@ afterAll(() => web?.close());
 describe('the service-order loop in a real browser', () => {
   let orderId: string;
 
-  test("the project's applicant publishes a service on the project page's 服务清单 tab", async () => {
+  journeyTest("the project's applicant publishes a service on the project page's 服务清单 tab", async () => {
     const j = await Journey.start(browser, 'orders-menu', baseUrl);
     await j.signIn(w.applicant.login, w.applicant.password);
     await j.goto(`/projects/${w.projectId}`);
@@ -80,7 +80,7 @@ describe('the service-order loop in a real browser', () => {
     await j.signOut();
   });
 
-  test("a resident on a phone registers from the community's sign-in link (a bad mobile number and a short password refused next to their fields), then signs in", async () => {
+  journeyTest("a resident on a phone registers from the community's sign-in link (a bad mobile number and a short password refused next to their fields), then signs in", async () => {
     const j = await Journey.start(browser, 'orders-register', baseUrl, 375);
     await j.goto(`/signin?community=${w.s.communityId}`);
     await j.page.getByRole('link', { name: '居民注册' }).click();
@@ -116,7 +116,7 @@ describe('the service-order loop in a real browser', () => {
     await j.signOut();
   });
 
-  test('a resident on a phone orders from the community menu, sees a bad phone number refused next to its field, fixes it, and finds the order waiting for dispatch', async () => {
+  journeyTest('a resident on a phone orders from the community menu, sees a bad phone number refused next to its field, fixes it, and finds the order waiting for dispatch', async () => {
     const j = await Journey.start(browser, 'orders-resident', baseUrl, 375);
     await j.signIn(resident.login, resident.password);
     await j.goto('/orders');
@@ -145,7 +145,7 @@ describe('the service-order loop in a real browser', () => {
     await j.signOut();
   });
 
-  test('the dispatcher finds the task, sees the ranked candidates and dispatches the order to the first one', async () => {
+  journeyTest('the dispatcher finds the task, sees the ranked candidates and dispatches the order to the first one', async () => {
     const j = await Journey.start(browser, 'orders-dispatcher', baseUrl);
     await j.signIn(dispatcher.login, dispatcher.password);
     await j.page.getByRole('link', { name: '派单' }).first().waitFor();
@@ -162,7 +162,7 @@ describe('the service-order loop in a real browser', () => {
     await j.signOut();
   });
 
-  test('the volunteer on a phone accepts the order, checks in two hours back and checks out with the people served', async () => {
+  journeyTest('the volunteer on a phone accepts the order, checks in two hours back and checks out with the people served', async () => {
     const j = await Journey.start(browser, 'orders-volunteer', baseUrl, 375);
     await j.signIn(volunteerUser.login, volunteerUser.password);
     await j.page.getByRole('link', { name: '接单' }).first().waitFor();
@@ -190,7 +190,7 @@ describe('the service-order loop in a real browser', () => {
     await j.signOut();
   });
 
-  test('the resident on a phone rates the service five stars with a comment, and the history shows every step', async () => {
+  journeyTest('the resident on a phone rates the service five stars with a comment, and the history shows every step', async () => {
     const j = await Journey.start(browser, 'orders-resident-rates', baseUrl, 375);
     await j.signIn(resident.login, resident.password);
     await j.page.getByRole('link', { name: '评价服务' }).first().waitFor();
@@ -212,7 +212,7 @@ describe('the service-order loop in a real browser', () => {
     await j.signOut();
   });
 
-  test('the volunteer on a phone sees the hours and points in the time bank', async () => {
+  journeyTest('the volunteer on a phone sees the hours and points in the time bank', async () => {
     const j = await Journey.start(browser, 'orders-time-bank', baseUrl, 375);
     await j.signIn(volunteerUser.login, volunteerUser.password);
     await j.goto('/time-bank');
@@ -226,7 +226,7 @@ describe('the service-order loop in a real browser', () => {
     await j.signOut();
   });
 
-  test('the dispatcher reads the community service dashboard: one order, rated', async () => {
+  journeyTest('the dispatcher reads the community service dashboard: one order, rated', async () => {
     const j = await Journey.start(browser, 'orders-dashboard', baseUrl);
     await j.signIn(dispatcher.login, dispatcher.password);
     await j.page.getByRole('menuitem', { name: '服务看板' }).click();
@@ -237,7 +237,7 @@ describe('the service-order loop in a real browser', () => {
     await j.signOut();
   });
 
-  test("the organisation's applicant registers a volunteer (a bad ID number refused next to its field), then redeems points from a volunteer's time bank (more than the balance refused next to the points)", async () => {
+  journeyTest("the organisation's applicant registers a volunteer (a bad ID number refused next to its field), then redeems points from a volunteer's time bank (more than the balance refused next to the points)", async () => {
     const j = await Journey.start(browser, 'orders-volunteers', baseUrl);
     await j.signIn(w.applicant.login, w.applicant.password);
     await j.page.getByRole('menuitem', { name: '志愿者' }).click();
@@ -301,7 +301,7 @@ describe('the service-order loop in a real browser', () => {
     return stack.db('service_orders').where({ resident_id: resident.id, status: 'ordered' }).first('id');
   }
 
-  test('a second order: the volunteer on a phone declines it with a reason, it is back in the queue, and the resident cancels it with a reason; the history shows both', async () => {
+  journeyTest('a second order: the volunteer on a phone declines it with a reason, it is back in the queue, and the resident cancels it with a reason; the history shows both', async () => {
     const second = await residentOrdersAgain('orders-second-resident');
 
     const d = await Journey.start(browser, 'orders-second-dispatcher', baseUrl);
@@ -339,7 +339,7 @@ describe('the service-order loop in a real browser', () => {
     await c.signOut();
   });
 
-  test("a third order: the dispatcher sends it to the project's team with 派给项目团队, and the team's applicant on a phone accepts it on 接单; the history names the team", async () => {
+  journeyTest("a third order: the dispatcher sends it to the project's team with 派给项目团队, and the team's applicant on a phone accepts it on 接单; the history names the team", async () => {
     const third = await residentOrdersAgain('orders-team-resident');
 
     const d = await Journey.start(browser, 'orders-team-dispatcher', baseUrl);
