@@ -276,16 +276,20 @@ export class Journey {
     await this.page.locator('.ant-select-dropdown:visible').first().waitFor({ state: 'detached' });
   }
 
-  /** Opens the tab named `name` (on a phone it may first have to scroll into view: retried until selected). */
-  async openTab(name: string): Promise<void> {
+  /**
+   * Opens the tab named `name` and returns the taps it took. One is right: on a phone a tap on a tab peeking in at the
+   * screen's edge once slid the tab list and opened nothing (web/src/lib/tab-taps.ts). Should a tap still open
+   * nothing, it taps again (at most five times) so the journey goes on; the phone sweep reports any second tap.
+   */
+  async openTab(name: string): Promise<number> {
     const tab = this.page.getByRole('tab', { name, exact: true });
-    for (let i = 0; ; i++) {
+    for (let taps = 1; ; taps++) {
       await tab.click();
       try {
         await this.page.getByRole('tab', { name, exact: true, selected: true }).waitFor({ timeout: 3_000 });
-        return;
+        return taps;
       } catch (err) {
-        if (i >= 4) throw err;
+        if (taps >= 5) throw err;
       }
     }
   }
@@ -316,12 +320,11 @@ export class Journey {
     const open = Journey.started.filter((j) => !j.page.isClosed());
     const shown = await Promise.all(open.map(async (j) => `${j.role}: ${await j.onScreen().catch((e: Error) => `(not read: ${e.message})`)}`));
     if (!shown.length) return err;
-    const extra = `\n\nOn screen when it failed (no screenshot survives a CI run):\n${shown.join('\n')}`;
-    err.message += extra;
-    // jest prints the stack, which holds the message as it was when the error was made.
+    // A new error: jest prints an error's message and stack in ways that differ between Playwright's errors and others.
+    const explained = new Error(`${err.message}\n\nOn screen when it failed (no screenshot survives a CI run):\n${shown.join('\n')}`, { cause: err });
     const frames = err.stack?.indexOf('\n    at ') ?? -1;
-    if (err.stack) err.stack = frames >= 0 ? err.stack.slice(0, frames) + extra + err.stack.slice(frames) : err.stack + extra;
-    return err;
+    explained.stack = `Error: ${explained.message}${frames >= 0 ? err.stack!.slice(frames) : ''}`;
+    return explained;
   }
 
   /** Forgets the journeys of the last test. */
