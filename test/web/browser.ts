@@ -318,10 +318,12 @@ export class Journey {
   static async explain(err: unknown): Promise<unknown> {
     if (!(err instanceof Error)) return err;
     const open = Journey.started.filter((j) => !j.page.isClosed());
-    const shown = await Promise.all(open.map(async (j) => `${j.role}: ${await j.onScreen().catch((e: Error) => `(not read: ${e.message})`)}`));
+    // A hung page must not hang the failure: what is not read within 10 s is left out.
+    const read = (j: Journey) => Promise.race([j.onScreen(), new Promise<string>((resolve) => setTimeout(() => resolve('(not read within 10 s)'), 10_000).unref())]);
+    const shown = await Promise.all(open.map(async (j) => `${j.role}: ${await read(j).catch((e: Error) => `(not read: ${e.message})`)}`));
     if (!shown.length) return err;
     // A new error: jest prints an error's message and stack in ways that differ between Playwright's errors and others.
-    const explained = new Error(`${err.message}\n\nOn screen when it failed (no screenshot survives a CI run):\n${shown.join('\n')}`, { cause: err });
+    const explained = new Error(`${err.message}\n\nOn screen when it failed (no screenshot survives a CI run):\n${shown.join('\n')}`);
     const frames = err.stack?.indexOf('\n    at ') ?? -1;
     explained.stack = `Error: ${explained.message}${frames >= 0 ? err.stack!.slice(frames) : ''}`;
     return explained;
