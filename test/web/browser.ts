@@ -277,19 +277,19 @@ export class Journey {
   }
 
   /**
-   * Opens the tab named `name` and returns the taps it took. One is right: on a phone a tap on a tab peeking in at the
-   * screen's edge once slid the tab list and opened nothing (web/src/lib/tab-taps.ts). Should a tap still open
-   * nothing, it taps again (at most five times) so the journey goes on; the phone sweep reports any second tap.
+   * Opens the tab named `name` and returns the clicks it took. One is right: in a narrow window a click on a tab
+   * peeking in at the edge once slid the tab list and opened nothing (web/src/lib/tab-taps.ts). Should a click still
+   * open nothing, it clicks again (at most five times) so the journey goes on; the phone sweep reports any second click.
    */
   async openTab(name: string): Promise<number> {
     const tab = this.page.getByRole('tab', { name, exact: true });
-    for (let taps = 1; ; taps++) {
+    for (let clicks = 1; ; clicks++) {
       await tab.click();
       try {
         await this.page.getByRole('tab', { name, exact: true, selected: true }).waitFor({ timeout: 3_000 });
-        return taps;
+        return clicks;
       } catch (err) {
-        if (taps >= 5) throw err;
+        if (clicks >= 5) throw err;
       }
     }
   }

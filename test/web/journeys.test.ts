@@ -757,7 +757,7 @@ describe('the console in a real browser', () => {
     await j.shot('audit');
     await j.signOut();
   });
-  // About two minutes on the 2-core machine (four while a tab at the screen's edge took two taps); it runs with the rest.
+  // About two minutes on the 2-core machine (four while a tab at the screen's edge took two clicks); it runs with the rest.
   journeyTest('every page the menu offers, and the project and contest pages with each tab, as each role on a 375 px phone: nothing untranslated, no error, nothing wider than the screen', async () => {
     const contest = await stack.db('contests').orderBy('created_at', 'desc').first();
     const found: string[] = [];
@@ -793,8 +793,8 @@ describe('the console in a real browser', () => {
         const tabs = await j.page.locator('.ant-tabs').first().getByRole('tab').allInnerTexts();
         for (const tab of tabs.slice(1)) {
           try {
-            const taps = await j.openTab(tab);
-            if (taps > 1) found.push(`${role} ${name}: tab ${tab} opened only after ${taps} taps`);
+            const clicks = await j.openTab(tab);
+            if (clicks > 1) found.push(`${role} ${name}: tab ${tab} opened only after ${clicks} clicks`);
           } catch {
             found.push(`${role} ${name}: tab ${tab} cannot be opened`);
             continue;

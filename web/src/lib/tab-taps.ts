@@ -1,9 +1,11 @@
 /**
- * antd's Tabs scroll a tab into view when it takes focus. On a phone, a tap on a tab that peeks in at the screen's edge
- * focused it on the press, the tab list slid under the finger before the release, and the click landed beside the
- * tab: the tab did not open, and a second tap was needed (seen on the project page at 375 px, on every tab past the
- * fourth). Here a press on a tab does not move the focus, so nothing slides before the click; the click opens the
- * tab, and antd then scrolls the open tab into view. Keyboard focus (Tab, arrow keys) is untouched.
+ * antd's Tabs scroll a tab into view when it takes focus. In a narrow window (375 px) a click on a tab peeking in at
+ * the edge went wrong: the press focused the tab, the tab list slid to show it before the release, and the release
+ * landed beside the tab, so nothing opened and a second click was needed (every project tab past the fourth, with
+ * Playwright's click, whose press and release are two events as a mouse's or a stylus's are; a finger's tap, whose
+ * press and release a phone sends together, may not show it). Here a press on a tab does not move the focus, so
+ * nothing slides before the release; the click opens the tab, and antd then scrolls the open tab into view. Keyboard
+ * focus (Tab, arrow keys) is untouched.
  */
 export function keepTabTaps(doc: Document = document): void {
   doc.addEventListener(
