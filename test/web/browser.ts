@@ -139,8 +139,10 @@ export class Journey {
     });
   }
 
-  static async start(browser: Browser, role: string, baseUrl: string, width = 1280): Promise<Journey> {
-    const context = await browser.newContext({ viewport: { width, height: width < 500 ? 800 : 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  /** A journey in a new browser context `width` px wide; with `touch`, a phone's touch screen (tap() sends touches). */
+  static async start(browser: Browser, role: string, baseUrl: string, width = 1280, touch = false): Promise<Journey> {
+    const screen = touch ? { isMobile: true, hasTouch: true } : {};
+    const context = await browser.newContext({ viewport: { width, height: width < 500 ? 800 : 900 }, ...screen, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     fs.rmSync(path.join(ARTIFACTS, role), { recursive: true, force: true });
     fs.mkdirSync(path.join(ARTIFACTS, role), { recursive: true });
     const journey = new Journey(await context.newPage(), role, baseUrl);
@@ -277,7 +279,7 @@ export class Journey {
   }
 
   /**
-   * Opens the tab named `name` and returns the clicks it took. One is right: in a narrow window a click on a tab
+   * Opens the tab named `name` and returns the clicks it took. One is right: on a 375 px screen a click on a tab
    * peeking in at the edge once slid the tab list and opened nothing (web/src/lib/tab-taps.ts). Should a click still
    * open nothing, it clicks again (at most five times) so the journey goes on; the phone sweep reports any second click.
    */

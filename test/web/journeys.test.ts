@@ -806,4 +806,31 @@ describe('the console in a real browser', () => {
     }
     expect(found).toEqual([]);
   });
+
+  journeyTest("on a phone's touch screen each tab of the project page opens with one tap, also the ones peeking in at the edge", async () => {
+    // Without web/src/lib/tab-taps.ts, most of its tabs needed a second tap: the first only slid the tab list.
+    const j = await Journey.start(browser, 'phone-touch-tabs', baseUrl, 375, true);
+    await j.signIn(officer.login, officer.password);
+    await j.goto(`/projects/${projectId}`);
+    await j.page.getByRole('tab', { name: '时间线', exact: true }).waitFor();
+    await j.shot('project');
+    const tabs = await j.page.locator('.ant-tabs').first().getByRole('tab').allInnerTexts();
+    expect(tabs.length).toBeGreaterThan(6);
+    const missed: string[] = [];
+    for (const name of tabs.slice(1)) {
+      await j.page.waitForLoadState('networkidle');
+      await j.page.getByRole('tab', { name, exact: true }).tap();
+      const opened = await j.page.getByRole('tab', { name, exact: true, selected: true }).waitFor({ timeout: 5_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (!opened) {
+        missed.push(name);
+        await j.openTab(name);
+      }
+    }
+    expect(missed).toEqual([]);
+    await j.shot('last-tab');
+    await j.signOut();
+  });
 });
