@@ -279,19 +279,20 @@ export class Journey {
   }
 
   /**
-   * Opens the tab named `name` and returns the clicks it took. One is right: on a 375 px screen a click on a tab
-   * peeking in at the edge once slid the tab list and opened nothing (web/src/lib/tab-taps.ts). Should a click still
-   * open nothing, it clicks again (at most five times) so the journey goes on; the phone sweep reports any second click.
+   * Opens the tab named `name` with a click (or, on a touch screen, a `tap`) and returns the presses it took. One is
+   * right: on a 375 px screen a press on a tab peeking in at the edge once slid the tab list and opened nothing
+   * (web/src/lib/tab-taps.ts). Should a press still open nothing, it presses again (at most five times) so the journey
+   * goes on; the phone journeys report any second press.
    */
-  async openTab(name: string): Promise<number> {
+  async openTab(name: string, press: 'click' | 'tap' = 'click'): Promise<number> {
     const tab = this.page.getByRole('tab', { name, exact: true });
-    for (let clicks = 1; ; clicks++) {
-      await tab.click();
+    for (let presses = 1; ; presses++) {
+      await tab[press]();
       try {
         await this.page.getByRole('tab', { name, exact: true, selected: true }).waitFor({ timeout: 3_000 });
-        return clicks;
+        return presses;
       } catch (err) {
-        if (clicks >= 5) throw err;
+        if (presses >= 5) throw err;
       }
     }
   }
