@@ -162,6 +162,38 @@ test('when the database refuses an order\'s write twice, the step retries inside
   expect(markers).toEqual(['core_patch', 'core_local_activity', 'core_local_activity']);
 });
 
+test('when the database stays away for a while, the order\'s write waits on a server timer between attempts instead of holding its workflow task, then lands once', async () => {
+  const { orderId } = await placeOrder(stack, w, terms);
+  // Six refusals: five retries inside the task (0.2 + 0.4 + 0.8 + 1.6 + 3.2 s of backoff), then a backoff of 6.4 s,
+  // past the 5 s kept inside a task, which the workflow waits out on a timer before the seventh attempt lands.
+  await stack.db.raw(`create sequence order_write_outage;
+    create function order_write_outage() returns trigger language plpgsql as $$
+    begin if nextval('order_write_outage') <= 6 then raise exception 'database away (test)'; end if; return new; end $$;
+    create trigger order_write_outage before insert on service_order_events for each row execute function order_write_outage();`);
+  try {
+    const view = await dispatchTo(orderId, 0);
+    expect(view).toMatchObject({ status: 'dispatched', attempts: 1 });
+    expect(Number((await stack.db.raw(`select last_value from order_write_outage`)).rows[0].last_value)).toBe(7);
+  } finally {
+    await stack.db.raw('drop trigger order_write_outage on service_order_events; drop function order_write_outage(); drop sequence order_write_outage;');
+  }
+  expect(await stack.db('service_order_events').where({ order_id: orderId, kind: 'orderDispatched' })).toHaveLength(1);
+
+  const { events } = await stack.client.workflow.getHandle(`service-order-${orderId}`).fetchHistory();
+  const kinds = (events ?? []).map((e) => Object.keys(e).find((k) => k.endsWith('EventAttributes'))!.replace('EventAttributes', ''));
+  // From the dispatch's acceptance, with the workflow task that accepted it (its completion comes just before).
+  const accepted = kinds.lastIndexOf('workflowExecutionUpdateAccepted');
+  const step = kinds.slice(kinds.lastIndexOf('workflowTaskCompleted', accepted));
+  // The task that took the update ran six attempts inside it, then recorded them (a marker with the backoff) and
+  // started a timer for the seventh; the task the timer woke wrote (the second marker), answered the update and
+  // started the acceptance deadline's timer. No scheduled activity; and no task kept alive by heartbeats, which
+  // would show as workflow tasks completed every 8 s between the two markers.
+  expect(step).toEqual([
+    'workflowTaskCompleted', 'workflowExecutionUpdateAccepted', 'markerRecorded', 'timerStarted',
+    'timerFired', 'workflowTaskScheduled', 'workflowTaskStarted', 'workflowTaskCompleted', 'markerRecorded', 'workflowExecutionUpdateCompleted', 'timerStarted',
+  ]);
+});
+
 test('when a rating of 6 is given, it is refused and the order still waits for its rating', async () => {
   const orderId = await servedOrder(terms);
 

@@ -15,8 +15,15 @@ const ORDER_RETRY: RetryPolicy = { initialInterval: '200 milliseconds', maximumI
 
 const acts = wf.proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: ORDER_RETRY });
 
-/** The order's own writes: one short transaction each, run by the worker that runs the workflow task. */
-const localActs = proxyLocalActivities({ startToCloseTimeout: '30 seconds', retry: ORDER_RETRY });
+/**
+ * The order's own writes: one short transaction each, run by the worker that runs the workflow task. They retry
+ * until the database is back (an order's step is never dropped), but only the first few seconds of attempts run
+ * inside the task: a local activity retrying longer keeps its workflow task alive with a heartbeat every 8 s (three
+ * history events each, 1,350 an hour an order, and a workflow task each for the server), so past 5 s of backoff
+ * each next attempt waits on a server timer instead, up to 2 minutes apart (six events an attempt: a marker, the timer and a workflow task; none between).
+ */
+const LOCAL_ORDER_RETRY: RetryPolicy = { ...ORDER_RETRY, maximumInterval: '2 minutes' };
+const localActs = proxyLocalActivities({ startToCloseTimeout: '30 seconds', localRetryThreshold: '5 seconds', retry: LOCAL_ORDER_RETRY });
 
 /**
  * Marker (docs/workflows.md): an order's event is written by a local activity inside the workflow task that
