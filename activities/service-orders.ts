@@ -45,25 +45,20 @@ export function createServiceOrderActivities({ db, log, temporal }: ActivityDeps
      * in one transaction. The event key is unique, so a retried activity finds its own row and does nothing.
      */
     async applyOrderEvent(ev: OrderEventInput): Promise<{ applied: boolean }> {
-      try {
-        return await db.transaction(async (trx) => {
-          if (ev.write?.op === 'create') await applyOrderWrite(trx, ev.orderId, ev.at, ev.actorId, ev.write);
-          // The event and the order's status in one statement; the write after it (the order row exists by then).
-          if (!(await insertOrderEvent(trx, { orderId: ev.orderId, key: ev.key, kind: ev.kind, actorId: ev.actorId, data: ev.data, at: ev.at, status: ev.status }))) {
-            log.info('order event already applied', { key: ev.key });
-            return { applied: false };
-          }
-          if (ev.write && ev.write.op !== 'create') await applyOrderWrite(trx, ev.orderId, ev.at, ev.actorId, ev.write);
-          await closeOrderTasks(trx, ev.orderId, ev.closeTasks ?? [], ev.at);
-          await openOrderTasks(trx, ev.orderId, ev.openTasks ?? [], ev.at);
-          return { applied: true };
-        });
-      } catch (err) {
-        // Data errors (classes 22 and 23) will not heal on retry.
-        const code = (err as { code?: string }).code;
-        if (code && /^2[23]/.test(code)) throw ApplicationFailure.create({ type: 'BusinessRule', message: (err as Error).message, nonRetryable: true });
-        throw err;
-      }
+      // A data error (SQLSTATE class 22 or 23) leaves it as a non-retryable DataError (activities/data-errors.ts):
+      // the API answers 422 with the catalogue's text, never the database's own.
+      return db.transaction(async (trx) => {
+        if (ev.write?.op === 'create') await applyOrderWrite(trx, ev.orderId, ev.at, ev.actorId, ev.write);
+        // The event and the order's status in one statement; the write after it (the order row exists by then).
+        if (!(await insertOrderEvent(trx, { orderId: ev.orderId, key: ev.key, kind: ev.kind, actorId: ev.actorId, data: ev.data, at: ev.at, status: ev.status }))) {
+          log.info('order event already applied', { key: ev.key });
+          return { applied: false };
+        }
+        if (ev.write && ev.write.op !== 'create') await applyOrderWrite(trx, ev.orderId, ev.at, ev.actorId, ev.write);
+        await closeOrderTasks(trx, ev.orderId, ev.closeTasks ?? [], ev.at);
+        await openOrderTasks(trx, ev.orderId, ev.openTasks ?? [], ev.at);
+        return { applied: true };
+      });
     },
 
     /**

@@ -58,7 +58,7 @@ export interface WorkerOptions {
 function alertCounter(metrics: Metrics): Counter<'activity'> {
   const name = 'fuhua_worker_activity_alerts_total';
   return (metrics.registry.getSingleMetric(name) as Counter<'activity'> | undefined)
-    ?? new Counter({ name, help: 'Activities that failed past their retry bound and raised an operator alert', labelNames: ['activity'], registers: [metrics.registry] });
+    ?? new Counter({ name, help: 'Operator alerts raised for an activity that failed past its retry bound, or whose write for a passed deadline was refused', labelNames: ['activity'], registers: [metrics.registry] });
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {

@@ -91,7 +91,11 @@ export async function guarded<T>(subject: AlertSubject, key: string, call: () =>
 
 /** Writes the operator alert for a failure past its bound; any other failure passes by. Never throws. */
 export async function alertIfExhausted(subject: AlertSubject, key: string, err: unknown): Promise<void> {
-  if (!exhausted(err)) return;
+  if (exhausted(err)) await raiseAlert(subject, key, err);
+}
+
+/** Writes the operator alert for an activity's failure (an inbox task for the admins, keyed). Never throws. */
+export async function raiseAlert(subject: AlertSubject, key: string, err: wf.ActivityFailure): Promise<void> {
   const error = String(err.cause?.message ?? err.message).slice(0, 500);
   try {
     await alerts.raiseOperatorAlert({ ...subject, key: `alert:${key}`, activity: err.activityType, error, at: new Date().toISOString() });

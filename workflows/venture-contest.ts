@@ -9,10 +9,17 @@ import { violation, type RuleViolation } from './contest-rules/violations';
 import { businessRule, conflict, illegal as refuseIllegal } from './refusals';
 import { alertIfExhausted, contestActivities, contestMoveActivities } from './activity-options';
 import { serialiser } from './serialise';
+import { DeadlineRetry } from './deadline-retry';
 import { msg } from '../i18n/message';
 
 const acts = contestActivities;
 const moves = contestMoveActivities;
+
+/**
+ * Marker (docs/workflows.md), asked only when a deadline's work fails: the contest's state is put back and the work
+ * tried again later (DeadlineRetry). Before it, the failure was logged and the work dropped.
+ */
+export const CONTEST_DEADLINE_RETRY = 'contest-deadline-retry';
 
 /** Entries whose projects one activity call moves; the call repeats until none is left. */
 const MOVE_BATCH = 50;
@@ -216,7 +223,11 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
     return times.length ? Math.min(...times.map(parseInstant)) : null;
   }
 
-  /** What a passing deadline does. A failure is logged, not thrown: a timer must never end the contest. */
+  /**
+   * What a passing deadline does. A write past its retry bound alerts the operator here; any failure then puts the
+   * contest's state back and is tried again later (DeadlineRetry): a timer must never end the contest, nor drop
+   * the closing of entries or a reminder.
+   */
   async function processDue(): Promise<void> {
     const now = Date.now();
     const due = (iso: string) => parseInstant(iso) <= now;
@@ -235,20 +246,23 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
       }
     } catch (err) {
       await alertIfExhausted(subject, `${contestId}:deadline:${state.phase}:${state.currentRound ?? ''}`, err);
+      if (wf.patched(CONTEST_DEADLINE_RETRY)) throw err;
+      // Runs from before the marker: logged, and the deadline's work dropped (entries then closed by hand).
       wf.log.warn('contest deadline handling failed', { contestId, error: String(err) });
-      if (state.phase === 'open') state.entriesCloseAt = null; // do not retry in a hot loop; the organiser closes entries by hand
+      if (state.phase === 'open') state.entriesCloseAt = null;
     }
   }
 
   // A function, not an inline comparison: handlers change the phase while the loop awaits.
   const open = () => state.phase !== 'closed';
+  const retry = new DeadlineRetry(() => subject);
   while (open()) {
-    const next = nextDeadline();
+    const next = retry.next(nextDeadline());
     const seen = changes;
     const wake = () => changes !== seen || wf.workflowInfo().continueAsNewSuggested;
     if (next === null) await wf.condition(wake);
     else await wf.condition(wake, Math.max(1, next - Date.now()));
-    await exclusive(processDue);
+    await exclusive(() => retry.run(state, processDue));
     if (open() && wf.workflowInfo().continueAsNewSuggested) {
       await wf.condition(wf.allHandlersFinished);
       await wf.continueAsNew<typeof ventureContest>({ contestId, state });

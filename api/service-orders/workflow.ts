@@ -5,7 +5,7 @@ import { serviceOrder } from '../../workflows/service-order/service-orders';
 import { placeOrder, type OrderDraft, type OrderTerms, type OrderView, type ServiceOrderInput } from '../../workflows/service-order/messages';
 import { serviceOrderRulesOf, type ProgrammeRules } from '../../workflows/rules/programme-rules';
 import { NotFoundError } from '../errors';
-import { awaitUpdate, executeWorkflowUpdate, temporalOf, type UpdateDeps } from '../updates';
+import { executeWorkflowUpdate, runWorkflowUpdate, temporalOf, type UpdateDeps } from '../updates';
 
 export const orderWorkflowId = (orderId: string) => `service-order-${orderId}`;
 
@@ -28,7 +28,9 @@ async function currentStatus(db: Knex, orderId: string): Promise<string> {
 export async function startOrder(deps: UpdateDeps, input: ServiceOrderInput, args: { actorId: string; draft: OrderDraft }, updateId?: string): Promise<OrderView> {
   const { client, taskQueue } = temporalOf(deps);
   const startWorkflowOperation = new WithStartWorkflowOperation(serviceOrder, { workflowId: orderWorkflowId(input.orderId), taskQueue, args: [input], workflowIdConflictPolicy: 'USE_EXISTING' });
-  return awaitUpdate(deps, () => client.workflow.executeUpdateWithStart(placeOrder, { args: [args], startWorkflowOperation, ...(updateId ? { updateId } : {}) }));
+  // What the workflow refuses maps onto HTTP as for any step (a write the database refuses: 422, naming the rule).
+  return runWorkflowUpdate(deps, { move: placeOrder.name, currentStage: () => currentStatus(deps.db, input.orderId) }, () =>
+    client.workflow.executeUpdateWithStart(placeOrder, { args: [args], startWorkflowOperation, ...(updateId ? { updateId } : {}) }));
 }
 
 /** A step of an order; a wrong status is a 409 naming the current status, a broken rule a 422. */

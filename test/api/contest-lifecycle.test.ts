@@ -4,6 +4,7 @@ import { as, eventually } from '../helpers/api';
 import { contestBody, expectStatus, onlineRound, seedOrganisation, allAssignments, scoreAll, TRACKS } from '../helpers/contests';
 import { MATCHING_SOURCE_NAME } from '../../activities/contest-awards';
 import { backfillCancellations } from '../../db/migrations/20261223000100_contest_cancellation';
+import { getContestState } from '../../workflows/messages';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -395,6 +396,30 @@ test('a contest cancelled before the contest row kept the cancellation reads as 
   expect(b.cancelled_at).toEqual(b.closed_at);
   expect(b.cancel_reason).toBeNull();
   expect(expectStatus(await as(stack, organiser).get(`/api/v1/contests/${empty}`), 200).body.cancelled).toEqual({ at: b.closed_at.toISOString(), reason: null });
+});
+
+test('when closing the entries at their deadline is refused, the contest goes on with the deadline kept, the operator is alerted, and the organiser can still close them', async () => {
+  const s = await seedProgramme(stack);
+  const organiser = await createUser(stack, ['organiser'], { regionId: s.cityId });
+  const id = expectStatus(await as(stack, organiser).post('/api/v1/contests', contestBody(s, { entriesCloseAt: new Date(Date.now() + 2000).toISOString() })), 201).body.id;
+  // Moving this contest to screening is refused as a broken constraint would be (a data error: not retried).
+  await stack.db.raw(`create function refuse_screening() returns trigger language plpgsql as $$
+    begin if new.id = '${id}' and new.phase = 'screening' then raise exception 'refused (test)' using errcode = '23514'; end if; return new; end $$;
+    create trigger refuse_screening before update on contests for each row execute function refuse_screening();`);
+  try {
+    expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/open-entries`), 200);
+    await eventually(async () => {
+      expect(await stack.db('tasks').where({ kind: 'operator_alert', role: 'admin' }).where('key', 'like', `alert:contest-${id}:deadline:%`)).toHaveLength(1);
+    }, 30_000);
+    const handle = stack.client.workflow.getHandle(`contest-${id}`);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect(expectStatus(await as(stack, organiser).get(`/api/v1/contests/${id}`), 200).body.phase).toBe('open');
+    // Kept, to be tried again (before, the deadline was dropped and entries stayed open until closed by hand).
+    expect(await handle.query(getContestState)).toMatchObject({ phase: 'open', openDeadlines: [{ kind: 'entries_close', dueAt: expect.any(String) }] });
+  } finally {
+    await stack.db.raw('drop trigger refuse_screening on contests; drop function refuse_screening();');
+  }
+  expect(expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/close-entries`), 200).body.phase).toBe('screening');
 });
 
 test('when the entry window closes, entries close by themselves and a late entry is refused', async () => {

@@ -1,9 +1,10 @@
+import crypto from 'node:crypto';
 import { startStack, type Stack } from '../helpers/stack';
 import { eventually } from '../helpers/api';
-import { executeOrderUpdate } from '../../api/service-orders/workflow';
-import { acceptOrder, checkIn, checkOut, declineOrder, rateOrder, DEFAULT_ORDER_TERMS, type OrderTerms } from '../../workflows/service-order/messages';
+import { executeOrderUpdate, startOrder } from '../../api/service-orders/workflow';
+import { acceptOrder, checkIn, checkOut, declineOrder, getOrder, rateOrder, DEFAULT_ORDER_TERMS, type OrderTerms } from '../../workflows/service-order/messages';
 import { IllegalMoveError, BusinessRuleError } from '../../api/errors';
-import { dispatchToVolunteer, openTasks, placeOrder, seedOrderWorld, type OrderWorld } from './fixtures';
+import { dispatchToVolunteer, draftFor, openTasks, placeOrder, seedOrderWorld, type OrderWorld } from './fixtures';
 
 let stack: Stack;
 let w: OrderWorld;
@@ -192,6 +193,72 @@ test('when the database stays away for a while, the order\'s write waits on a se
     'workflowTaskCompleted', 'workflowExecutionUpdateAccepted', 'markerRecorded', 'timerStarted',
     'timerFired', 'workflowTaskScheduled', 'workflowTaskStarted', 'workflowTaskCompleted', 'markerRecorded', 'workflowExecutionUpdateCompleted', 'timerStarted',
   ]);
+});
+
+/** Refuses the order's event inserts of one kind as a broken constraint would (a data error: not retried). */
+async function refuseOrderEvents(orderId: string, kind: string): Promise<() => Promise<void>> {
+  await stack.db.raw(`create function refuse_order_events() returns trigger language plpgsql as $$
+    begin if new.order_id = '${orderId}' and new.kind = '${kind}' then raise exception 'refused (test)' using errcode = '23514'; end if; return new; end $$;
+    create trigger refuse_order_events before insert on service_order_events for each row execute function refuse_order_events();`);
+  return async () => {
+    await stack.db.raw('drop trigger refuse_order_events on service_order_events; drop function refuse_order_events();');
+  };
+}
+
+test('when a step\'s write is refused, the step answers 422 and the order\'s workflow keeps the status the database has, so the step can be taken again', async () => {
+  const { orderId } = await placeOrder(stack, w, terms);
+  const allow = await refuseOrderEvents(orderId, 'orderDispatched');
+  try {
+    const refused = await dispatchTo(orderId, 0).catch((e: unknown) => e);
+    // Said from the catalogue (a check the data broke), never in the database's own words.
+    expect(refused).toMatchObject({ status: 422, extensions: { sqlstate: '23514', errors: [expect.objectContaining({ field: '/body', rule: 'data-accepted' })] } });
+    expect(JSON.stringify(refused)).not.toMatch(/insert into|refused \(test\)/);
+  } finally {
+    await allow();
+  }
+  expect(await stack.client.workflow.getHandle(`service-order-${orderId}`).query(getOrder)).toMatchObject({ status: 'ordered', attempts: 0, current: null });
+  expect(await order(orderId)).toMatchObject({ status: 'ordered' });
+
+  expect(await dispatchTo(orderId, 0)).toMatchObject({ status: 'dispatched', attempts: 1 });
+  expect(await order(orderId)).toMatchObject({ status: 'dispatched' });
+});
+
+test('when placing an order is refused, the request answers 422, no order is written, and its workflow ends instead of waiting for an order that does not exist', async () => {
+  const orderId = crypto.randomUUID();
+  const input = { orderId, regionPath: w.s.communityPath, streetPath: w.streetPath, projectOrganisationId: w.s.organisationId, terms };
+  const allow = await refuseOrderEvents(orderId, 'orderPlaced');
+  try {
+    const refused = await startOrder(stack.deps, input, { actorId: w.resident.id, draft: draftFor(w, w.resident.id) }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 422, extensions: { sqlstate: '23514', errors: [expect.objectContaining({ rule: 'data-accepted' })] } });
+  } finally {
+    await allow();
+  }
+  expect(await order(orderId)).toBeUndefined();
+  const handle = stack.client.workflow.getHandle(`service-order-${orderId}`);
+  await eventually(async () => expect((await handle.describe()).status.name).toBe('COMPLETED'));
+  expect(await handle.result()).toMatchObject({ status: 'ordered', placedAt: null });
+});
+
+test('when the write of a missed acceptance deadline is refused, the order\'s workflow goes on with the order still dispatched, alerts the operator, and the assignee can still accept', async () => {
+  const { orderId } = await placeOrder(stack, w, { ...terms, acceptWithin: 'PT1S' });
+  const handle = stack.client.workflow.getHandle(`service-order-${orderId}`);
+  const allow = await refuseOrderEvents(orderId, 'dispatchTimedOut');
+  try {
+    await dispatchTo(orderId, 0);
+    await eventually(async () => {
+      expect(await stack.db('tasks').where({ kind: 'operator_alert', role: 'admin' }).where('key', 'like', `alert:service-order-${orderId}:deadline:%`)).toHaveLength(1);
+    }, 30_000);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect(await handle.query(getOrder)).toMatchObject({ status: 'dispatched', failedDispatches: 0 });
+    expect(await order(orderId)).toMatchObject({ status: 'dispatched', failed_dispatches: 0 });
+  } finally {
+    await allow();
+  }
+
+  const accepted = await executeOrderUpdate(stack.deps, orderId, acceptOrder, { actorId: w.volunteers[0].user.id, organisationId: null });
+  expect(accepted).toMatchObject({ status: 'accepted', failedDispatches: 0 });
+  expect(await order(orderId)).toMatchObject({ status: 'accepted' });
+  expect((await handle.describe()).status.name).toBe('RUNNING');
 });
 
 test('when a rating of 6 is given, it is refused and the order still waits for its rating', async () => {

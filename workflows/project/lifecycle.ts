@@ -12,6 +12,7 @@ import { evaluationMoves } from './evaluation';
 import { closureMoves } from './closure';
 import { registerCreation } from './creation';
 import { nextDeadline, processDue } from './timers';
+import { DeadlineRetry } from '../deadline-retry';
 
 /** Every update the project workflow takes, by feature (each feature's file holds its handlers). */
 const MOVES: AnyMove[] = [...designMoves, ...reviewMoves, ...contestMoves, ...deliveryMoves, ...monitoringMoves, ...evaluationMoves, ...closureMoves];
@@ -53,8 +54,10 @@ export async function projectLifecycle(input: ProjectInput): Promise<ProjectView
   const cannotContinue = () => wf.workflowInfo().continueAsNewSuggested || p.handled >= p.maxUpdates;
   const ended = () => isTerminal(p.state.stage) || p.abandoned;
   const deadline = new DeadlineTimer();
+  // A deadline's work whose write fails is put back and retried, never the end of the run (see DeadlineRetry).
+  const retry = new DeadlineRetry(() => p.alertSubject());
   while (!ended()) {
-    const next = nextDeadline(p);
+    const next = retry.next(nextDeadline(p));
     const seen = p.changes;
     const wake = () => p.changes !== seen || cannotContinue();
     if (wf.patched(DEADLINE_TIMER_KEPT)) {
@@ -63,7 +66,7 @@ export async function projectLifecycle(input: ProjectInput): Promise<ProjectView
       await wf.condition(() => wake() || deadline.fired);
     } else if (next === null) await wf.condition(wake);
     else await wf.condition(wake, Math.max(1, next - Date.now()));
-    await p.exclusive(() => processDue(p));
+    await p.exclusive(() => retry.run(p.state, () => processDue(p)));
     if (!ended() && cannotContinue()) {
       await wf.condition(wf.allHandlersFinished);
       await wf.continueAsNew<typeof projectLifecycle>({ ...input, state: p.state });

@@ -10,6 +10,7 @@ import { msg, type Message, type MessageKey, type Params } from '../../i18n/mess
 import { violation } from '../rules/violations';
 import { timeZoneOf } from '../rules/programme-rules';
 import { proxyLocalActivities } from '../activity-options';
+import { DeadlineRetry, restoreFields } from '../deadline-retry';
 
 const ORDER_RETRY: RetryPolicy = { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2, nonRetryableErrorTypes: ['BusinessRule'] };
 
@@ -20,7 +21,8 @@ const acts = wf.proxyActivities<Activities>({ startToCloseTimeout: '30 seconds',
  * until the database is back (an order's step is never dropped), but only the first few seconds of attempts run
  * inside the task: a local activity retrying longer keeps its workflow task alive with a heartbeat every 8 s (three
  * history events each, 1,350 an hour an order, and a workflow task each for the server), so past 5 s of backoff
- * each next attempt waits on a server timer instead, up to 2 minutes apart (six events an attempt: a marker, the timer and a workflow task; none between).
+ * each next attempt waits on a server timer instead, up to 2 minutes apart (six events an attempt: a marker, the
+ * timer and a workflow task; none between).
  */
 const LOCAL_ORDER_RETRY: RetryPolicy = { ...ORDER_RETRY, maximumInterval: '2 minutes' };
 const localActs = proxyLocalActivities({ startToCloseTimeout: '30 seconds', localRetryThreshold: '5 seconds', retry: LOCAL_ORDER_RETRY });
@@ -31,6 +33,9 @@ const localActs = proxyLocalActivities({ startToCloseTimeout: '30 seconds', loca
  * Asked once when the run starts, so a run recorded before keeps scheduled activities to its end.
  */
 export const ORDER_WRITES_LOCAL = 'order-writes-local';
+
+/** Marker (docs/workflows.md): a step whose write is refused puts the order's state back as it was before the step. */
+export const ORDER_STEP_FAILURE_RESTORES = 'order-step-failure-restores';
 
 export function initialOrderState(): OrderState {
   return {
@@ -70,6 +75,10 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
   const writes = wf.patched(ORDER_WRITES_LOCAL) ? localActs : acts;
   const exclusive = serialiser();
   let changes = 0;
+  /** The current step's own write landed (the step may still fail after it: a low rating's complaint). */
+  let stepWritten = false;
+  /** Placing the order was refused: the run ends with no order written. */
+  let abandoned = false;
 
   const key = (suffix: string) => `order:${orderId}:${suffix}`;
   const dispatchers = (attempt: number): OrderTaskSpec => ({ key: key(`dispatch:${attempt}`), role: 'dispatcher', regionPath, kind: 'dispatch_order', title: msg('task.order.dispatch'), dueAt: null });
@@ -80,6 +89,7 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
 
   async function record(eventKey: string, ev: Omit<OrderEventInput, 'key' | 'orderId' | 'at' | 'status'>, at = nowIso()): Promise<void> {
     await writes.applyOrderEvent({ ...ev, key: eventKey, orderId, at, status: state.status });
+    stepWritten = true;
   }
 
   function requireMove(move: OrderMove): void {
@@ -99,7 +109,22 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
         return exclusive(async () => {
           requireMove(move);
           check(a);
-          await apply(a, eventKey);
+          const before = JSON.stringify(state);
+          stepWritten = false;
+          try {
+            await apply(a, eventKey);
+          } catch (err) {
+            // A step whose write was refused leaves the order as the database has it, and a refused placing ends the
+            // run, which has no order to wait for (runs from before kept what the step had set, and waited).
+            if (!stepWritten && wf.patched(ORDER_STEP_FAILURE_RESTORES)) {
+              restoreFields(state, before);
+              if (move === 'placeOrder') {
+                abandoned = true;
+                changes++;
+              }
+            }
+            throw err;
+          }
           changes++;
           return view();
         });
@@ -242,29 +267,30 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<OrderView>
     });
   });
 
-  // The timers: the assignee's deadline while dispatched, the rating window once served.
-  while (!m.CLOSED_STATUSES.includes(state.status)) {
+  // The timers: the assignee's deadline while dispatched, the rating window once served. A timer's write that is
+  // refused puts the order back and is tried again later, never failing the run (see DeadlineRetry).
+  const retry = new DeadlineRetry(() => ({ workflowId: `service-order-${orderId}`, projectId: state.projectId, contestId: null }));
+  const untilDue = (at: string) => Math.max(0, retry.next(parseInstant(at))! - Date.now());
+  while (!m.CLOSED_STATUSES.includes(state.status) && !abandoned) {
     const seen = changes;
     if (state.status === 'dispatched' && state.current) {
       const c = state.current;
-      const left = Math.max(0, parseInstant(c.dueAt) - Date.now());
-      if (!(await wf.condition(() => changes !== seen, left))) {
-        await exclusive(async () => {
+      if (!(await wf.condition(() => changes !== seen, untilDue(c.dueAt)))) {
+        await exclusive(() => retry.run(state, async () => {
           if (state.status === 'dispatched' && state.current?.attempt === c.attempt) {
             await failDispatch(`${orderId}:timeout:${c.attempt}`, null, 'timed_out', null);
             changes++;
           }
-        });
+        }));
       }
     } else if (state.status === 'served' && state.ratingDueAt) {
-      const left = Math.max(0, parseInstant(state.ratingDueAt) - Date.now());
-      if (!(await wf.condition(() => changes !== seen, left))) {
-        await exclusive(async () => {
+      if (!(await wf.condition(() => changes !== seen, untilDue(state.ratingDueAt)))) {
+        await exclusive(() => retry.run(state, async () => {
           if (state.status !== 'served') return;
           state.status = 'unrated';
           await record(`${orderId}:unrated`, { kind: 'orderUnrated', actorId: null, data: { ratingDueAt: state.ratingDueAt }, write: { op: 'close', cancelAttempt: null, reason: null }, closeTasks: [key('rate')] });
           changes++;
-        });
+        }));
       }
     } else {
       await wf.condition(() => changes !== seen);
