@@ -16,6 +16,7 @@ import { parseCommandLine, type CreateUserArgs } from './args';
 import { startCluster } from './cluster';
 import { createHttpServer, serveMetrics } from './http';
 import { acquireDataLock } from './lock';
+import { stopLeftovers } from './leftovers';
 // Static: run from the sources (tsx's CommonJS hook), a dynamic import() of a .ts file is not resolved.
 import { ensureConsoleBuilt } from './console-build';
 import { findTemporalCli } from './temporal-cli';
@@ -205,6 +206,8 @@ async function start(config: Config, log: Logger): Promise<void> {
   const progress = (line: string) => process.stderr.write(`[fuhua] ${line}\n`);
 
   try {
+    // A start killed before its shutdown (kill -9) leaves PostgreSQL and Temporal running on this folder.
+    await stopLeftovers(config.dataDir, progress, [path.join(config.dataDir, 'cluster')]);
     await ensureConsoleBuilt({ log: progress });
     const [databaseUrl, temporal] = await Promise.all([
       (async () => {
@@ -297,6 +300,7 @@ async function clusterCommand(config: Config, log: Logger): Promise<void> {
   lastResort.push(release);
   const progress = (line: string) => process.stderr.write(`[fuhua cluster] ${line}\n`);
   try {
+    await stopLeftovers(dataDir, progress);
     const [files, urls] = await Promise.all([
       findTemporalServer({ log: progress }),
       (async () => {

@@ -78,7 +78,8 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   }
   const flags = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
   if (opts.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-  // Our own lock file guards the folder; a stale pid file from a killed run would only block the start.
+  // Our own lock file guards the folder, and a server a killed start left running on it was stopped before this
+  // (bin/leftovers.ts): a pid file left behind would only block the start.
   fs.rmSync(path.join(dataDir, 'postmaster.pid'), { force: true });
   const child = spawn(path.join(bin, 'postgres'), flags, { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
