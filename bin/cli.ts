@@ -17,6 +17,7 @@ import { startCluster } from './cluster';
 import { createHttpServer, serveMetrics } from './http';
 import { acquireDataLock } from './lock';
 import { stopLeftovers } from './leftovers';
+import { keepRunning } from './keep-running';
 // Static: run from the sources (tsx's CommonJS hook), a dynamic import() of a .ts file is not resolved.
 import { ensureConsoleBuilt } from './console-build';
 import { findTemporalCli } from './temporal-cli';
@@ -213,9 +214,11 @@ async function start(config: Config, log: Logger): Promise<void> {
       (async () => {
         if (config.databaseUrl) return config.databaseUrl;
         progress(`starting PostgreSQL (embedded) on 127.0.0.1:${config.pgPort}, data in ${path.join(config.dataDir, 'postgres')}`);
-        const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.pgPort, log: (l) => log.debug(l, { source: 'postgres' }) });
-        stops.push({ name: 'postgres', run: pg.stop });
-        lastResort.push(pg.kill);
+        const startPg = () => startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.pgPort, log: (l) => log.debug(l, { source: 'postgres' }) });
+        const pg = await startPg();
+        const kept = keepRunning('PostgreSQL', pg, startPg, progress);
+        stops.push({ name: 'postgres', run: kept.stop });
+        lastResort.push(kept.kill);
         await pg.createDatabase('fuhua');
         return pg.url('fuhua');
       })(),
@@ -223,7 +226,7 @@ async function start(config: Config, log: Logger): Promise<void> {
         if (config.temporalAddress) return { address: config.temporalAddress, uiUrl: undefined };
         const cliPath = await findTemporalCli({ log: progress });
         progress(`starting Temporal dev server on 127.0.0.1:${config.temporalPort}, data in ${path.join(config.dataDir, 'temporal.sqlite')}`);
-        const server = await startTemporalDevServer({
+        const startServer = () => startTemporalDevServer({
           cliPath,
           dbFile: path.join(config.dataDir, 'temporal.sqlite'),
           port: config.temporalPort,
@@ -231,8 +234,10 @@ async function start(config: Config, log: Logger): Promise<void> {
           namespace: config.temporalNamespace,
           log: (l) => log.debug(l, { source: 'temporal' }),
         });
-        stops.push({ name: 'temporal', run: server.stop });
-        lastResort.push(server.kill);
+        const server = await startServer();
+        const kept = keepRunning('the Temporal dev server', server, startServer, progress);
+        stops.push({ name: 'temporal', run: kept.stop });
+        lastResort.push(kept.kill);
         return { address: server.address, uiUrl: server.uiUrl };
       })(),
     ]);
@@ -306,9 +311,11 @@ async function clusterCommand(config: Config, log: Logger): Promise<void> {
       (async () => {
         if (config.databaseUrl) return { adminUrl: config.databaseUrl, fuhuaUrl: config.databaseUrl };
         progress(`starting PostgreSQL (embedded) on 127.0.0.1:${config.pgPort}, data in ${path.join(dataDir, 'postgres')}`);
-        const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.pgPort, log: (l) => log.debug(l, { source: 'postgres' }) });
-        stops.push({ name: 'postgres', run: pg.stop });
-        lastResort.push(pg.kill);
+        const startPg = () => startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.pgPort, log: (l) => log.debug(l, { source: 'postgres' }) });
+        const pg = await startPg();
+        const kept = keepRunning('PostgreSQL', pg, startPg, progress);
+        stops.push({ name: 'postgres', run: kept.stop });
+        lastResort.push(kept.kill);
         await pg.createDatabase('fuhua');
         return { adminUrl: pg.url('postgres'), fuhuaUrl: pg.url('fuhua') };
       })(),

@@ -10,6 +10,8 @@ export interface EmbeddedPg {
   stop: () => Promise<void>;
   /** Synchronous last resort when the process exits without a clean stop. */
   kill: () => void;
+  /** Settles when the server's process exits, for whatever reason (a clean stop, a crash, a kill). */
+  exited: Promise<void>;
 }
 
 const USER = 'postgres';
@@ -78,9 +80,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   }
   const flags = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
   if (opts.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-  // Our own lock file guards the folder, and a server a killed start left running on it was stopped before this
-  // (bin/leftovers.ts): a pid file left behind would only block the start.
-  fs.rmSync(path.join(dataDir, 'postmaster.pid'), { force: true });
+  removeForeignPidFile(dataDir);
   const child = spawn(path.join(bin, 'postgres'), flags, { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // A pipe read can fail with ECONNRESET as the server dies; with no listener that would crash Fuhua's own process.
@@ -119,7 +119,34 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGQUIT');
     },
+    exited,
   };
+}
+
+/**
+ * A pid file left by a server that is gone. When the process it names is dead, PostgreSQL itself checks that no
+ * process of the old server still holds its shared memory (backends outlive a postmaster killed with SIGKILL for a
+ * moment) and then replaces the file: so it stays. Only when that process id now belongs to another program (reused
+ * after a reboot, or in a container) is the file removed, since PostgreSQL would take it for a running server.
+ * Our own lock guards the folder, and a server a killed start left running on it was stopped before this
+ * (bin/leftovers.ts).
+ */
+function removeForeignPidFile(dataDir: string): void {
+  const file = path.join(dataDir, 'postmaster.pid');
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(file, 'utf8').split('\n')[0]);
+  } catch {
+    return; // none
+  }
+  let command: string;
+  try {
+    process.kill(pid, 0);
+    command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return; // dead, or nothing to read it from: PostgreSQL decides
+  }
+  if (!path.basename(command.split('\0')[0] ?? '').startsWith('postgres')) fs.rmSync(file, { force: true });
 }
 
 /** Adds search (x) permission for others on `dir` and every folder above it that lacks it; nothing is made readable. */

@@ -7,6 +7,8 @@ export interface TemporalDevServer {
   uiUrl: string;
   stop: () => Promise<void>;
   kill: () => void;
+  /** Settles when the server's process exits, for whatever reason. */
+  exited: Promise<void>;
 }
 
 const DEV_DYNAMIC_CONFIG = ['matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1'];
@@ -83,6 +85,7 @@ export async function startTemporalDevServer(opts: {
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
+    exited: exited.then(() => undefined),
   };
 }
 

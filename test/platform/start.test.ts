@@ -1,13 +1,15 @@
 // `npm start`'s own command (`fuhua start`: its PostgreSQL, its Temporal dev server, worker and API), run as a user
 // runs it and killed as a machine kills it: SIGKILL leaves no time for its shutdown, and its PostgreSQL and Temporal
 // server (each in its own process group) outlive it. Started again on the same folder, it stops what was left and
-// comes up with the data kept; Ctrl-C (SIGINT) then stops everything.
+// comes up with the data kept; when its PostgreSQL or Temporal server is killed under it, it starts them again;
+// Ctrl-C (SIGINT) then stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { findLeftovers, stopLeftovers } from '../../bin/leftovers';
+import { eventually } from '../helpers/api';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PASSWORD = 'start-test-password';
@@ -87,7 +89,7 @@ async function api(method: string, route: string, token?: string, body?: unknown
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-test('killed with SIGKILL, `fuhua start` is started again on the same folder: it stops the PostgreSQL and Temporal server left running, and comes up with the data kept', async () => {
+test('killed with SIGKILL, `fuhua start` is started again on the same folder: it stops the PostgreSQL and Temporal server left running, comes up with the data kept, and starts its own servers again when they are killed under it', async () => {
   const first = start();
   await first.ready;
   const login = await api('POST', '/api/v1/auth/login', undefined, { login: 'admin', password: PASSWORD });
@@ -107,6 +109,18 @@ test('killed with SIGKILL, `fuhua start` is started again on the same folder: it
   // The data is kept: the session made before the kill still signs the admin in, and every check is ready.
   expect(await api('GET', '/api/v1/me', token)).toMatchObject({ status: 200, body: { login: 'admin' } });
   expect(await api('GET', '/readyz')).toMatchObject({ status: 200, body: { status: 'ready' } });
+
+  // Its own servers killed under it (SIGKILL), it starts them again; the API answers again, with the data kept.
+  for (const [name, server] of [['PostgreSQL', 'postgres'], ['the Temporal dev server', 'temporal']] as const) {
+    const [victim] = findLeftovers(env.FUHUA_DATA_DIR!).filter((l) => path.basename(l.argv[0]) === server);
+    process.kill(victim.pid, 'SIGKILL');
+    await eventually(async () => {
+      expect(second.output()).toContain(`${name} is running again`);
+      expect(await api('GET', '/readyz')).toMatchObject({ status: 200, body: { status: 'ready' } });
+    }, 90_000);
+    expect(second.output()).toContain(`${name} stopped unexpectedly; starting it again`);
+    expect(await api('GET', '/api/v1/me', token)).toMatchObject({ status: 200, body: { login: 'admin' } });
+  }
 
   // Ctrl-C stops everything, leaving nothing running on the folder.
   second.child.kill('SIGINT');
