@@ -99,7 +99,10 @@ function requireExternal(config: Config, what: string): { databaseUrl: string; t
   return { databaseUrl: config.databaseUrl, temporalAddress: config.temporalAddress };
 }
 
-/** Graceful shutdown on SIGINT/SIGTERM: the steps run in reverse order of start; a second signal forces exit. */
+/**
+ * Graceful shutdown on SIGINT/SIGTERM, and SIGHUP (the terminal closed: by default Node would die at once, leaving
+ * the local servers running): the steps run in reverse order of start; a second signal forces exit.
+ */
 function onShutdown(log: Logger, stops: Stop[], lastResort: (() => void)[] = []): void {
   let stoppingSince = 0;
   const shutdown = async (signal: string) => {
@@ -124,6 +127,7 @@ function onShutdown(log: Logger, stops: Stop[], lastResort: (() => void)[] = [])
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGHUP', () => void shutdown('SIGHUP'));
   process.on('exit', () => lastResort.forEach((k) => k()));
 }
 
