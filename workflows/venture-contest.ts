@@ -246,7 +246,7 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
       }
     } catch (err) {
       await alertIfExhausted(subject, `${contestId}:deadline:${state.phase}:${state.currentRound ?? ''}`, err);
-      if (wf.patched(CONTEST_DEADLINE_RETRY)) throw err;
+      if (err instanceof wf.ActivityFailure && wf.patched(CONTEST_DEADLINE_RETRY)) throw err;
       // Runs from before the marker: logged, and the deadline's work dropped (entries then closed by hand).
       wf.log.warn('contest deadline handling failed', { contestId, error: String(err) });
       if (state.phase === 'open') state.entriesCloseAt = null;
