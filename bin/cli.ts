@@ -246,7 +246,7 @@ async function start(config: Config, log: Logger): Promise<void> {
       })(),
     ]);
 
-    const db = createDb({ url: databaseUrl, poolMax: config.dbPoolMax });
+    const db = createDb({ url: databaseUrl, poolMax: config.dbPoolMax, log });
     stops.push({ name: 'database pool', run: () => db.destroy() });
     const applied = await migrateLatest(db);
     if (applied.length) progress(`applied migrations: ${applied.join(', ')}`);
@@ -382,7 +382,7 @@ async function connectExternal(config: Config, log: Logger, what: string): Promi
   const { databaseUrl, temporalAddress } = requireExternal(config, what);
   const stops: Stop[] = [];
   onShutdown(log, stops);
-  const db = createDb({ url: databaseUrl, poolMax: config.dbPoolMax });
+  const db = createDb({ url: databaseUrl, poolMax: config.dbPoolMax, log });
   stops.push({ name: 'database pool', run: () => db.destroy() });
   const { client, connection } = await connectTemporal(temporalAddress, config.temporalNamespace);
   stops.push({ name: 'temporal client', run: () => connection.close() });
