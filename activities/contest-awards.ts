@@ -159,7 +159,7 @@ export function createContestAwardActivities({ db, temporal, log, clock }: Activ
      * cancelled → back to approved) and records each outcome on the entry, so a retried or repeated call only
      * does what is left. Ten project updates run at a time.
      */
-    async moveContestProjects(i: { contestId: string; actorId: string; reason: string; batch: number }): Promise<{ moved: number; failures: { entryId: string; error: string }[]; remaining: number }> {
+    async moveContestProjects(i: { contestId: string; actorId: string; reason: string; batch: number }): Promise<{ moved: number; failures: { entryId: string; error: string }[]; remaining: number; totals: { moved: number; failures: { entryId: string; error: string }[] } }> {
       const pending = (await db('contest_entries')
         .where({ contest_id: i.contestId })
         .whereIn('status', ['awarded', 'not_awarded', 'cancelled'])
@@ -193,14 +193,19 @@ export function createContestAwardActivities({ db, temporal, log, clock }: Activ
       };
       await Promise.all(Array.from({ length: Math.min(10, pending.length) }, worker));
       if (transient) throw transient;
-      const left = await db('contest_entries')
+      // Every decided entry's outcome so far, this call's and the earlier ones' (a workflow resuming moves after a
+      // failure takes its figures from here, not from calls whose answers it never got).
+      const decided = (await db('contest_entries')
         .where({ contest_id: i.contestId })
         .whereIn('status', ['awarded', 'not_awarded', 'cancelled'])
-        .whereNull('project_moved_at')
-        .whereNull('project_move_error')
-        .count({ n: '*' })
-        .first();
-      return { moved, failures, remaining: Number(left?.n ?? 0) };
+        .orderBy('id')
+        .select('id', 'project_moved_at', 'project_move_error')) as Pick<ContestEntryRow, 'id' | 'project_moved_at' | 'project_move_error'>[];
+      const remaining = decided.filter((e) => !e.project_moved_at && !e.project_move_error).length;
+      const totals = {
+        moved: decided.filter((e) => e.project_moved_at).length,
+        failures: decided.filter((e) => !e.project_moved_at && e.project_move_error).map((e) => ({ entryId: e.id, error: e.project_move_error! })),
+      };
+      return { moved, failures, remaining, totals };
     },
   };
 }

@@ -265,9 +265,14 @@ export interface ContestState {
     projectMoveFailures: { entryId: string; error: string }[];
   } | null;
   cancelled: { at: string; reason: string } | null;
+  /**
+   * The decided entries' projects still to move after the moves failed past their retries (marker
+   * `contest-moves-resume`): the timer loop moves them from `retryAt` on. Absent in runs from before.
+   */
+  movesPending?: { actorId: string; reason: string; retryAt: string } | null;
 }
 
-export interface ContestView extends ContestState {
+export interface ContestView extends Omit<ContestState, 'movesPending'> {
   contestId: string;
   allowedMoves: ContestMove[];
   openDeadlines: { kind: string; dueAt: string }[];

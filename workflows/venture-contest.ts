@@ -7,7 +7,7 @@ import { allowedMoves, nextPhase, type ContestMove, type ContestPhase } from './
 import { addDuration, durationMs, isIsoDate, parseInstant } from './rules/duration';
 import { violation, type RuleViolation } from './contest-rules/violations';
 import { businessRule, conflict, illegal as refuseIllegal } from './refusals';
-import { alertIfExhausted, contestActivities, contestMoveActivities } from './activity-options';
+import { alertIfExhausted, contestActivities, contestMoveActivities, raiseAlert } from './activity-options';
 import { serialiser } from './serialise';
 import { DeadlineRetry } from './deadline-retry';
 import { msg } from '../i18n/message';
@@ -20,6 +20,12 @@ const moves = contestMoveActivities;
  * tried again later (DeadlineRetry). Before it, the failure was logged and the work dropped.
  */
 export const CONTEST_DEADLINE_RETRY = 'contest-deadline-retry';
+
+/** Marker (docs/workflows.md), asked only when an award's or a cancellation's project moves fail past their retries. */
+export const CONTEST_MOVES_RESUME = 'contest-moves-resume';
+
+/** How soon the timer loop tries deferred project moves first; after that, DeadlineRetry's backoff (1 to 15 min). */
+const FIRST_MOVES_RETRY_MS = 10_000;
 
 /** Entries whose projects one activity call moves; the call repeats until none is left. */
 const MOVE_BATCH = 50;
@@ -73,7 +79,9 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
       if (round.remindAt && !round.reminded) openDeadlines.push({ kind: `judging_reminder:${round.key}`, dueAt: round.remindAt });
       openDeadlines.push({ kind: `judging_deadline:${round.key}`, dueAt: round.deadlineAt });
     }
-    return { ...state, contestId, allowedMoves: allowedMoves(state.phase), openDeadlines };
+    const { movesPending, ...shown } = state;
+    if (movesPending) openDeadlines.push({ kind: 'project_moves', dueAt: movesPending.retryAt });
+    return { ...shown, contestId, allowedMoves: allowedMoves(state.phase), openDeadlines };
   }
 
   function requireMove(move: ContestMove): void {
@@ -166,17 +174,39 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
     state.phase = 'funding';
   });
 
-  /** Moves every decided entry's project, a batch at a time, until none is left. */
-  async function moveProjects(actorId: string, reason: string): Promise<{ moved: number; failures: { entryId: string; error: string }[] }> {
+  type MoveOutcomes = { moved: number; failures: { entryId: string; error: string }[] };
+
+  /** Moves every decided entry's project, a batch at a time, until none is left; `totals` counts every call's. */
+  async function moveProjects(actorId: string, reason: string): Promise<MoveOutcomes & { totals?: MoveOutcomes }> {
     let moved = 0;
     const failures: { entryId: string; error: string }[] = [];
+    let totals: MoveOutcomes | undefined;
     for (;;) {
       const r = await moves.moveContestProjects({ contestId, actorId, reason, batch: MOVE_BATCH });
       moved += r.moved;
       failures.push(...r.failures);
+      totals = r.totals;
       if (r.remaining === 0 || r.moved + r.failures.length === 0) break;
     }
-    return { moved, failures };
+    return { moved, failures, totals };
+  }
+
+  /**
+   * The moves after an award or a cancellation, whose decision is already written. If they fail past their retries
+   * (the database or Temporal away for minutes), the update used to fail after its decision was written: the
+   * projects left stayed in the contest, and an awarded contest could never close ("awards still moving"). Now the
+   * operator is alerted, the update answers with its decision, and the timer loop moves the rest 10 s on (then with
+   * DeadlineRetry's backoff), the contest's workflow running until they are moved.
+   */
+  async function moveProjectsOrLater(actorId: string, reason: string): Promise<MoveOutcomes | null> {
+    try {
+      return await moveProjects(actorId, reason);
+    } catch (err) {
+      if (!(err instanceof wf.ActivityFailure) || !wf.patched(CONTEST_MOVES_RESUME)) throw err;
+      await raiseAlert(subject, `${contestId}:moves:${wf.currentUpdateInfo()?.id ?? ''}`, err);
+      state.movesPending = { actorId, reason, retryAt: new Date(Date.now() + FIRST_MOVES_RETRY_MS).toISOString() };
+      return null;
+    }
   }
 
   on(m.awardEntries, 'award', (a) => {
@@ -190,9 +220,11 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
     const decided = await acts.decideContestAwards({ contestId, actorId: a.actorId, at: nowIso(), startDate: a.startDate, endDate: a.endDate, finalTranchePercent: a.finalTranchePercent });
     state.phase = 'awarded';
     state.award = { decidedAt: nowIso(), ...decided, projectsMoved: 0, projectMoveFailures: [] };
-    const r = await moveProjects(a.actorId, 'not awarded in the contest; back to the project library');
-    state.award.projectsMoved = r.moved;
-    state.award.projectMoveFailures = r.failures;
+    const r = await moveProjectsOrLater(a.actorId, 'not awarded in the contest; back to the project library');
+    if (r) {
+      state.award.projectsMoved = r.moved;
+      state.award.projectMoveFailures = r.failures;
+    }
   });
 
   on(m.closeContest, 'close', () => {
@@ -208,7 +240,7 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
     await acts.cancelContestRecord({ contestId, actorId: a.actorId, at: nowIso(), reason: a.reason });
     state.phase = 'closed';
     state.cancelled = { at: nowIso(), reason: a.reason };
-    await moveProjects(a.actorId, `contest cancelled: ${a.reason}`);
+    await moveProjectsOrLater(a.actorId, `contest cancelled: ${a.reason}`);
   });
 
   // ---- timers -----------------------------------------------------------------------------------
@@ -220,6 +252,7 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
       if (round.remindAt && !round.reminded) times.push(round.remindAt);
       if (!round.lateNotified) times.push(round.deadlineAt);
     }
+    if (state.movesPending) times.push(state.movesPending.retryAt);
     return times.length ? Math.min(...times.map(parseInstant)) : null;
   }
 
@@ -232,6 +265,15 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
     const now = Date.now();
     const due = (iso: string) => parseInstant(iso) <= now;
     try {
+      const pending = state.movesPending;
+      if (pending && due(pending.retryAt)) {
+        const r = await moveProjects(pending.actorId, pending.reason);
+        state.movesPending = null;
+        if (state.award && r.totals) {
+          state.award.projectsMoved = r.totals.moved;
+          state.award.projectMoveFailures = r.totals.failures;
+        }
+      }
       if (state.phase === 'open' && state.entriesCloseAt && due(state.entriesCloseAt)) await doCloseEntries(null);
       const round = currentRound();
       if (state.phase === 'judging' && round && !round.closedAt) {
@@ -254,7 +296,7 @@ export async function ventureContest(input: ContestInput): Promise<ContestView> 
   }
 
   // A function, not an inline comparison: handlers change the phase while the loop awaits.
-  const open = () => state.phase !== 'closed';
+  const open = () => state.phase !== 'closed' || !!state.movesPending;
   const retry = new DeadlineRetry(() => subject);
   while (open()) {
     const next = retry.next(nextDeadline());

@@ -373,6 +373,72 @@ test('cancelling before judging sends every entered project back to the library;
   expect(await stageOf(projects[0])).toBe('in_contest');
 });
 
+test('when the projects\' moves after a cancellation fail, the cancellation stands, the operator is alerted, and the projects go back to the library soon after', async () => {
+  const s = await seedProgramme(stack);
+  const organiser = await createUser(stack, ['organiser'], { regionId: s.cityId });
+  const reviewer = await createUser(stack, ['reviewer', 'officer']);
+  const projects = await Promise.all([1, 2].map((n) => seedApprovedProject(stack, s, reviewer.id, { title: `Moved later ${n}` })));
+  const id = expectStatus(await as(stack, organiser).post('/api/v1/contests', contestBody(s)), 201).body.id;
+  expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/open-entries`), 200);
+  for (const projectId of projects) expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/entries`, { projectId, trackKey: 'elderly' }), 201);
+  expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/close-entries`), 200);
+  // Recording a moved project is refused as a broken constraint would be (a data error: the moves fail at once).
+  await stack.db.raw(`create function refuse_moved() returns trigger language plpgsql as $$
+    begin if new.contest_id = '${id}' and new.project_moved_at is not null then raise exception 'refused (test)' using errcode = '23514'; end if; return new; end $$;
+    create trigger refuse_moved before update on contest_entries for each row execute function refuse_moved();`);
+  const handle = stack.client.workflow.getHandle(`contest-${id}`);
+  try {
+    const cancelled = expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/cancel`, { reason: '场地取消 venue withdrawn' }), 200).body;
+    expect(cancelled).toMatchObject({ phase: 'closed', cancelled: { reason: '场地取消 venue withdrawn' }, openDeadlines: [{ kind: 'project_moves', dueAt: expect.any(String) }] });
+    expect(await stack.db('tasks').where({ kind: 'operator_alert', role: 'admin' }).where('key', 'like', `alert:${id}:moves:%`)).toHaveLength(1);
+    expect((await stack.db('contests').where({ id }).first()).cancel_reason).toBe('场地取消 venue withdrawn');
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect(await stack.db('contest_entries').where({ contest_id: id }).whereNotNull('project_moved_at')).toEqual([]);
+  } finally {
+    await stack.db.raw('drop trigger refuse_moved on contest_entries; drop function refuse_moved();');
+  }
+  // The timer loop moves them 10 s on; then the contest's workflow ends.
+  await eventually(async () => {
+    expect(await stack.db('contest_entries').where({ contest_id: id }).whereNull('project_moved_at')).toEqual([]);
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+  }, 60_000);
+  for (const p of projects) expect(await stageOf(p)).toBe('approved');
+});
+
+test('when the projects\' moves after an award fail, the award stands and the contest cannot close yet; once the moves land it closes', async () => {
+  const s = await seedProgramme(stack);
+  const [organiser, reviewer, judge] = await Promise.all([createUser(stack, ['organiser'], { regionId: s.cityId }), createUser(stack, ['reviewer', 'officer']), createUser(stack, ['reviewer'])]);
+  const projects = await Promise.all([1, 2].map((n) => seedApprovedProject(stack, s, reviewer.id, { title: `Awarded later ${n}` })));
+  const id = expectStatus(await as(stack, organiser).post('/api/v1/contests', contestBody(s, { rounds: [onlineRound({ judgesPerEntry: 1 })] })), 201).body.id;
+  const org = as(stack, organiser);
+  const path = (p = '') => `/api/v1/contests/${id}${p}`;
+  expectStatus(await org.post(path('/open-entries')), 200);
+  for (const projectId of projects) expectStatus(await org.post(path('/entries'), { projectId, trackKey: 'elderly' }), 201);
+  expectStatus(await org.post(path('/close-entries')), 200);
+  expectStatus(await org.post(path('/judges'), { userIds: [judge.id] }), 200);
+  expectStatus(await org.post(path('/start-judging')), 200);
+  for (const a of await allAssignments(stack, organiser, id, 'preliminary')) expectStatus(await as(stack, judge).put(path(`/rounds/preliminary/scores/${a.entryId}`), { scores: { need: 8, design: 7 } }), 200);
+  expectStatus(await org.post(path('/close-round')), 200);
+  expectStatus(await org.post(path('/publish-ranking')), 200);
+  await stack.db.raw(`create function refuse_moved() returns trigger language plpgsql as $$
+    begin if new.contest_id = '${id}' and new.project_moved_at is not null then raise exception 'refused (test)' using errcode = '23514'; end if; return new; end $$;
+    create trigger refuse_moved before update on contest_entries for each row execute function refuse_moved();`);
+  try {
+    const awarded = expectStatus(await org.post(path('/award'), { startDate: '2027-01-01', endDate: '2027-12-31' }), 200).body;
+    expect(awarded).toMatchObject({ phase: 'awarded', award: { projectsMoved: 0, projectMoveFailures: [] }, openDeadlines: [{ kind: 'project_moves', dueAt: expect.any(String) }] });
+    expect(await stack.db('tasks').where({ kind: 'operator_alert', role: 'admin' }).where('key', 'like', `alert:${id}:moves:%`)).toHaveLength(1);
+    // Closing waits for the projects to move.
+    expect(expectStatus(await org.post(path('/close')), 409).body.currentStage).toBe('awarded');
+  } finally {
+    await stack.db.raw('drop trigger refuse_moved on contest_entries; drop function refuse_moved();');
+  }
+  await eventually(async () => {
+    expect(await stack.client.workflow.getHandle(`contest-${id}`).query(getContestState)).toMatchObject({ award: { projectsMoved: 2, projectMoveFailures: [] }, openDeadlines: [] });
+  }, 60_000);
+  expect(expectStatus(await org.post(path('/close')), 200).body.phase).toBe('closed');
+  expect(await stack.db('contest_entries').where({ contest_id: id }).whereNull('project_moved_at')).toEqual([]);
+});
+
 test('a contest cancelled before the contest row kept the cancellation reads as cancelled once migrated: when from its closing, why from its entries, no reason when none had entered', async () => {
   const s = await seedProgramme(stack);
   const organiser = await createUser(stack, ['organiser'], { regionId: s.cityId });
