@@ -416,6 +416,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       TEMPORAL_ADDRESS: frontendAddress,
       TEMPORAL_NAMESPACE: namespace,
       FUHUA_TASK_QUEUE: taskQueue,
+      // Names the cluster's folder on its Fuhua processes, so a start after a kill -9 finds them (bin/leftovers.ts).
+      FUHUA_CLUSTER_DIR: path.resolve(opts.dir),
     };
     delete fuhuaEnv.FUHUA_WORKER_METRICS_PORT;
     // The API processes serve metrics on base + 1, base + 2, ...: a free run of ports, never the default shared one.

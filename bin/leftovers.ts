@@ -3,6 +3,8 @@ import path from 'node:path';
 
 /** The servers a local stack starts in their own process groups, by the name they run under. */
 const SERVERS = new Set(['postgres', 'temporal', 'temporal-server']);
+/** Set by `fuhua cluster` on its `fuhua api` and `fuhua worker` processes: the cluster's folder. */
+export const CLUSTER_DIR_ENV = 'FUHUA_CLUSTER_DIR';
 
 export interface Leftover {
   pid: number;
@@ -14,8 +16,9 @@ export interface Leftover {
  * PostgreSQL and the Temporal server run in their own process groups (so that Ctrl-C reaches only Fuhua, which stops
  * them last), so they outlive Fuhua's own process when it dies without its shutdown. A process counts when it runs
  * as one of those servers (PostgreSQL's postmaster, not its workers) and names a path inside the folder on its
- * command line (`-D <folder>/postgres`, `--db-filename <folder>/temporal.sqlite`, `--root <folder>`). Linux only:
- * it reads /proc, and finds none elsewhere.
+ * command line (`-D <folder>/postgres`, `--db-filename <folder>/temporal.sqlite`, `--root <folder>`), or when it is
+ * one of `fuhua cluster`'s own Fuhua processes (`FUHUA_CLUSTER_DIR` in its environment names the folder). Linux
+ * only: it reads /proc, and finds none elsewhere.
  */
 export function findLeftovers(dataDir: string, except: string[] = []): Leftover[] {
   const under = (dir: string) => {
@@ -42,8 +45,19 @@ export function findLeftovers(dataDir: string, except: string[] = []): Leftover[
       continue; // gone meanwhile, or not ours to read
     }
     if (argv.length && SERVERS.has(path.basename(argv[0])) && argv.slice(1).some(inside)) found.push({ pid, argv });
+    else if (inside(clusterDirOf(pid) ?? '')) found.push({ pid, argv });
   }
   return found;
+}
+
+/** The cluster folder a `fuhua cluster` child names in its environment, or null (none, or not ours to read). */
+function clusterDirOf(pid: number): string | null {
+  try {
+    const entry = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith(`${CLUSTER_DIR_ENV}=`));
+    return entry ? entry.slice(CLUSTER_DIR_ENV.length + 1) : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -56,7 +70,8 @@ export async function stopLeftovers(dataDir: string, say: (line: string) => void
   const leftovers = findLeftovers(dataDir, except);
   await Promise.all(leftovers.map(async ({ pid, argv }) => {
     const name = path.basename(argv[0]);
-    say(`stopping ${name === 'postgres' ? 'PostgreSQL' : 'the Temporal server'} (process ${pid}) left running on ${dataDir} by an earlier start that did not shut down`);
+    const what = name === 'postgres' ? 'PostgreSQL' : SERVERS.has(name) ? 'the Temporal server' : `a Fuhua process (${argv.slice(1, 3).map((a) => path.basename(a)).join(' ')})`;
+    say(`stopping ${what} (process ${pid}) left running on ${dataDir} by an earlier start that did not shut down`);
     signal(pid, name === 'postgres' ? 'SIGINT' : 'SIGTERM');
     if (await exited(pid, 15_000)) return;
     say(`process ${pid} did not stop within 15 s: killing it`);
