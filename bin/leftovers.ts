@@ -12,7 +12,7 @@ export interface Leftover {
 }
 
 /**
- * Servers left running on a data folder by a stack that was killed (kill -9, the OOM killer, a closed terminal):
+ * Servers left running on a data folder by a stack that was killed (kill -9, the out-of-memory killer):
  * PostgreSQL and the Temporal server run in their own process groups (so that Ctrl-C reaches only Fuhua, which stops
  * them last), so they outlive Fuhua's own process when it dies without its shutdown. A process counts when it runs
  * as one of those servers (PostgreSQL's postmaster, not its workers) and names a path inside the folder on its
@@ -63,8 +63,8 @@ function clusterDirOf(pid: number): string | null {
 /**
  * Stops the servers a killed stack left on this folder before new ones start on its files and ports. Called with
  * the folder's lock held, so no live stack uses them; `except` names folders inside it with locks of their own (the
- * cluster's). Each is asked to stop (PostgreSQL's fast shutdown: open
- * transactions rolled back, a checkpoint written), and killed if it has not stopped within 15 s.
+ * cluster's). Each is asked to stop (PostgreSQL's fast shutdown: open transactions rolled back, a checkpoint
+ * written; the others SIGTERM), and killed if it has not stopped within 15 s.
  */
 export async function stopLeftovers(dataDir: string, say: (line: string) => void, except: string[] = []): Promise<number> {
   const leftovers = findLeftovers(dataDir, except);
