@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ActivityDeps } from './deps';
 import type { OrderDraft, OrderStatus } from '../workflows/service-order/messages';
@@ -64,7 +64,9 @@ export function createServiceOrderActivities({ db, log, temporal }: ActivityDeps
     /**
      * A rating of 2 or less counts as a complaint in the project's four-colour grade: it goes through the
      * project workflow's own recordComplaint update. The update id is the order's, so retries count it once.
-     * A project no longer delivering takes no complaints; that is reported, not retried.
+     * A project no longer delivering takes no complaints, and a complaint the project refuses (a rule, or data its
+     * database refuses) would be refused again: both are reported, not retried, so the rated order's workflow ends.
+     * Anything else (the project's database or Temporal away) is retried.
      */
     async reportOrderComplaint(input: OrderComplaintInput): Promise<{ recorded: boolean; reason?: string }> {
       const handle = temporal.workflow.getHandle(`project-${input.projectId}`);
@@ -77,6 +79,11 @@ export function createServiceOrderActivities({ db, log, temporal }: ActivityDeps
         if (cause instanceof ApplicationFailure && cause.type === 'IllegalMove') {
           log.warn('complaint from a low rating not recorded: the project takes no complaints now', { orderId: input.orderId, projectId: input.projectId, reason: cause.message });
           return { recorded: false, reason: cause.message };
+        }
+        const refusal = cause instanceof ActivityFailure && cause.retryState === 'NON_RETRYABLE_FAILURE' ? cause.cause : cause;
+        if (refusal instanceof ApplicationFailure && refusal.nonRetryable) {
+          log.warn('complaint from a low rating not recorded: the project refused it', { orderId: input.orderId, projectId: input.projectId, type: refusal.type, reason: refusal.message });
+          return { recorded: false, reason: refusal.message };
         }
         throw err;
       }

@@ -284,6 +284,25 @@ test('when the resident rates 2, the project lead gets a follow-up task and the 
   expect(complaints[0].description).toContain('rated 2/5');
 });
 
+test('when the project refuses the complaint of a low rating, the order still closes as rated, its workflow ends, and the follow-up task stays', async () => {
+  const orderId = await servedOrder(terms);
+  // The project's database refuses this complaint (a data error: the project's update fails at once).
+  await stack.db.raw(`create function refuse_complaint() returns trigger language plpgsql as $$
+    begin if new.description like '%${orderId}%' then raise exception 'refused (test)' using errcode = '23514'; end if; return new; end $$;
+    create trigger refuse_complaint before insert on complaints for each row execute function refuse_complaint();`);
+  const handle = stack.client.workflow.getHandle(`service-order-${orderId}`);
+  try {
+    expect(await executeOrderUpdate(stack.deps, orderId, rateOrder, { actorId: w.resident.id, rating: 1, comment: '没有来' })).toMatchObject({ status: 'rated', rating: 1 });
+    // Reported, not retried for good: the order's workflow completes.
+    await eventually(async () => expect((await handle.describe()).status.name).toBe('COMPLETED'), 30_000);
+  } finally {
+    await stack.db.raw('drop trigger refuse_complaint on complaints; drop function refuse_complaint();');
+  }
+  expect(await order(orderId)).toMatchObject({ status: 'rated', rating: 1 });
+  expect(await stack.db('complaints').where({ project_id: w.projectId }).whereLike('description', `%${orderId}%`)).toEqual([]);
+  expect(await openTasks(stack, orderId)).toEqual([`follow_up_rating->applicant@${w.s.organisationId}`]);
+});
+
 test('when the rating window passes, the order closes as unrated with no score and the rating task closes', async () => {
   const orderId = await servedOrder({ ...terms, ratingWindow: 'PT1S' });
 
