@@ -138,18 +138,29 @@ test('when the resident rates 5, the order closes as rated and no follow-up or c
   expect(await stack.db('complaints').where({ project_id: w.projectId }).whereLike('description', `%${orderId}%`)).toHaveLength(0);
 });
 
+/** The next `n` order event inserts fail as a database away would (not a data error, so the write retries). */
+async function failOrderWrites(n: number): Promise<{ attempts: () => Promise<number>; end: () => Promise<void> }> {
+  await stack.db.raw(`create sequence order_write_attempts;
+    create function fail_order_writes() returns trigger language plpgsql as $$
+    begin if nextval('order_write_attempts') <= ${n} then raise exception 'database away (test)'; end if; return new; end $$;
+    create trigger fail_order_writes before insert on service_order_events for each row execute function fail_order_writes();`);
+  return {
+    attempts: async () => Number((await stack.db.raw('select last_value from order_write_attempts')).rows[0].last_value),
+    end: async () => {
+      await stack.db.raw('drop trigger fail_order_writes on service_order_events; drop function fail_order_writes(); drop sequence order_write_attempts;');
+    },
+  };
+}
+
 test('when the database refuses an order\'s write twice, the step retries inside its own workflow task and writes once, with no scheduled activity', async () => {
   const { orderId } = await placeOrder(stack, w, terms);
   // The next two event inserts fail as a database away would (not a data error): the write retries, then lands.
-  await stack.db.raw(`create sequence order_write_failures;
-    create function fail_order_writes() returns trigger language plpgsql as $$
-    begin if nextval('order_write_failures') <= 2 then raise exception 'database away (test)'; end if; return new; end $$;
-    create trigger fail_order_writes before insert on service_order_events for each row execute function fail_order_writes();`);
+  const outage = await failOrderWrites(2);
   try {
     const view = await dispatchTo(orderId, 0);
     expect(view).toMatchObject({ status: 'dispatched', attempts: 1 });
   } finally {
-    await stack.db.raw('drop trigger fail_order_writes on service_order_events; drop function fail_order_writes(); drop sequence order_write_failures;');
+    await outage.end();
   }
   expect(await order(orderId)).toMatchObject({ status: 'dispatched' });
   expect(await stack.db('service_order_events').where({ order_id: orderId, kind: 'orderDispatched' })).toHaveLength(1);
@@ -167,16 +178,13 @@ test('when the database stays away for a while, the order\'s write waits on a se
   const { orderId } = await placeOrder(stack, w, terms);
   // Six refusals: five retries inside the task (0.2 + 0.4 + 0.8 + 1.6 + 3.2 s of backoff), then a backoff of 6.4 s,
   // past the 5 s kept inside a task, which the workflow waits out on a timer before the seventh attempt lands.
-  await stack.db.raw(`create sequence order_write_outage;
-    create function order_write_outage() returns trigger language plpgsql as $$
-    begin if nextval('order_write_outage') <= 6 then raise exception 'database away (test)'; end if; return new; end $$;
-    create trigger order_write_outage before insert on service_order_events for each row execute function order_write_outage();`);
+  const outage = await failOrderWrites(6);
   try {
     const view = await dispatchTo(orderId, 0);
     expect(view).toMatchObject({ status: 'dispatched', attempts: 1 });
-    expect(Number((await stack.db.raw(`select last_value from order_write_outage`)).rows[0].last_value)).toBe(7);
+    expect(await outage.attempts()).toBe(7);
   } finally {
-    await stack.db.raw('drop trigger order_write_outage on service_order_events; drop function order_write_outage(); drop sequence order_write_outage;');
+    await outage.end();
   }
   expect(await stack.db('service_order_events').where({ order_id: orderId, kind: 'orderDispatched' })).toHaveLength(1);
 
