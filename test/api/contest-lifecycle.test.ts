@@ -5,6 +5,7 @@ import { contestBody, expectStatus, onlineRound, seedOrganisation, allAssignment
 import { MATCHING_SOURCE_NAME } from '../../activities/contest-awards';
 import { backfillCancellations } from '../../db/migrations/20261223000100_contest_cancellation';
 import { getContestState } from '../../workflows/messages';
+import { refuseWrites } from '../helpers/refusals';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -383,9 +384,7 @@ test('when the projects\' moves after a cancellation fail, the cancellation stan
   for (const projectId of projects) expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/entries`, { projectId, trackKey: 'elderly' }), 201);
   expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/close-entries`), 200);
   // Recording a moved project is refused as a broken constraint would be (a data error: the moves fail at once).
-  await stack.db.raw(`create function refuse_moved() returns trigger language plpgsql as $$
-    begin if new.contest_id = '${id}' and new.project_moved_at is not null then raise exception 'refused (test)' using errcode = '23514'; end if; return new; end $$;
-    create trigger refuse_moved before update on contest_entries for each row execute function refuse_moved();`);
+  const allow = await refuseWrites(stack.db, { table: 'contest_entries', on: 'update', when: `new.contest_id = '${id}' and new.project_moved_at is not null`, errcode: '23514' });
   const handle = stack.client.workflow.getHandle(`contest-${id}`);
   try {
     const cancelled = expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/cancel`, { reason: '场地取消 venue withdrawn' }), 200).body;
@@ -395,7 +394,7 @@ test('when the projects\' moves after a cancellation fail, the cancellation stan
     expect((await handle.describe()).status.name).toBe('RUNNING');
     expect(await stack.db('contest_entries').where({ contest_id: id }).whereNotNull('project_moved_at')).toEqual([]);
   } finally {
-    await stack.db.raw('drop trigger refuse_moved on contest_entries; drop function refuse_moved();');
+    await allow();
   }
   // The timer loop moves them 10 s on; then the contest's workflow ends.
   await eventually(async () => {
@@ -420,9 +419,7 @@ test('when the projects\' moves after an award fail, the award stands and the co
   for (const a of await allAssignments(stack, organiser, id, 'preliminary')) expectStatus(await as(stack, judge).put(path(`/rounds/preliminary/scores/${a.entryId}`), { scores: { need: 8, design: 7 } }), 200);
   expectStatus(await org.post(path('/close-round')), 200);
   expectStatus(await org.post(path('/publish-ranking')), 200);
-  await stack.db.raw(`create function refuse_moved() returns trigger language plpgsql as $$
-    begin if new.contest_id = '${id}' and new.project_moved_at is not null then raise exception 'refused (test)' using errcode = '23514'; end if; return new; end $$;
-    create trigger refuse_moved before update on contest_entries for each row execute function refuse_moved();`);
+  const allow = await refuseWrites(stack.db, { table: 'contest_entries', on: 'update', when: `new.contest_id = '${id}' and new.project_moved_at is not null`, errcode: '23514' });
   try {
     const awarded = expectStatus(await org.post(path('/award'), { startDate: '2027-01-01', endDate: '2027-12-31' }), 200).body;
     expect(awarded).toMatchObject({ phase: 'awarded', award: { projectsMoved: 0, projectMoveFailures: [] }, openDeadlines: [{ kind: 'project_moves', dueAt: expect.any(String) }] });
@@ -430,7 +427,7 @@ test('when the projects\' moves after an award fail, the award stands and the co
     // Closing waits for the projects to move.
     expect(expectStatus(await org.post(path('/close')), 409).body.currentStage).toBe('awarded');
   } finally {
-    await stack.db.raw('drop trigger refuse_moved on contest_entries; drop function refuse_moved();');
+    await allow();
   }
   await eventually(async () => {
     expect(await stack.client.workflow.getHandle(`contest-${id}`).query(getContestState)).toMatchObject({ award: { projectsMoved: 2, projectMoveFailures: [] }, openDeadlines: [] });
@@ -469,9 +466,7 @@ test('when closing the entries at their deadline is refused, the contest goes on
   const organiser = await createUser(stack, ['organiser'], { regionId: s.cityId });
   const id = expectStatus(await as(stack, organiser).post('/api/v1/contests', contestBody(s, { entriesCloseAt: new Date(Date.now() + 2000).toISOString() })), 201).body.id;
   // Moving this contest to screening is refused as a broken constraint would be (a data error: not retried).
-  await stack.db.raw(`create function refuse_screening() returns trigger language plpgsql as $$
-    begin if new.id = '${id}' and new.phase = 'screening' then raise exception 'refused (test)' using errcode = '23514'; end if; return new; end $$;
-    create trigger refuse_screening before update on contests for each row execute function refuse_screening();`);
+  const allow = await refuseWrites(stack.db, { table: 'contests', on: 'update', when: `new.id = '${id}' and new.phase = 'screening'`, errcode: '23514' });
   try {
     expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/open-entries`), 200);
     await eventually(async () => {
@@ -483,7 +478,7 @@ test('when closing the entries at their deadline is refused, the contest goes on
     // Kept, to be tried again (before, the deadline was dropped and entries stayed open until closed by hand).
     expect(await handle.query(getContestState)).toMatchObject({ phase: 'open', openDeadlines: [{ kind: 'entries_close', dueAt: expect.any(String) }] });
   } finally {
-    await stack.db.raw('drop trigger refuse_screening on contests; drop function refuse_screening();');
+    await allow();
   }
   expect(expectStatus(await as(stack, organiser).post(`/api/v1/contests/${id}/close-entries`), 200).body.phase).toBe('screening');
 });

@@ -6,6 +6,7 @@ import { startStack, createUser, type Stack, type TestUser } from '../helpers/st
 import { seedProgramme, type Seeded } from '../helpers/projects';
 import { as } from '../helpers/api';
 import { allAssignments, contestBody, enterProjects, expectStatus, onlineRound, openContest, seedApprovedProjects, seedOrganisation, sum } from '../helpers/contests';
+import { refuseWrites } from '../helpers/refusals';
 
 let stack: Stack;
 let s: Seeded;
@@ -192,8 +193,7 @@ test('a batch whose write fails answers 500 to each of its requests, writes noth
   const pledgeId = await pledge(f.users[0], 'cash', 50_000);
   const e4Before = await fenOf('contest_entries', entries.E4, 'subscribed_fen');
   // The audit row is written last, in the batch's one write statement: refusing it fails the whole batch.
-  await stack.db.raw("create function refuse_subscribe_audit() returns trigger language plpgsql as $$ begin raise exception 'audit refused by the test'; end $$");
-  await stack.db.raw("create trigger refuse_subscribe_audit before insert on audit_log for each row when (new.action = 'subscribe') execute function refuse_subscribe_audit()");
+  const allow = await refuseWrites(stack.db, { table: 'audit_log', on: 'insert', when: "new.action = 'subscribe'", message: 'audit refused by the test' });
   try {
     const replies = await Promise.all([1, 2, 3].map(() => subscribe(f.users[0], pledgeId, entries.E4, 10_000)));
     for (const r of replies) expect(r.body).toMatchObject({ status: 500, type: expect.stringContaining('internal') });
@@ -201,8 +201,7 @@ test('a batch whose write fails answers 500 to each of its requests, writes noth
     expect(await fenOf('contest_pledges', pledgeId, 'allocated_fen')).toBe(0);
     expect(await fenOf('contest_entries', entries.E4, 'subscribed_fen')).toBe(e4Before);
   } finally {
-    await stack.db.raw('drop trigger refuse_subscribe_audit on audit_log');
-    await stack.db.raw('drop function refuse_subscribe_audit()');
+    await allow();
   }
   // The connection went back to the pool clean: the next subscription is written, and counted from zero.
   const ok = expectStatus(await subscribe(f.users[0], pledgeId, entries.E4, 10_000), 201);
@@ -219,14 +218,12 @@ test('a request of a batch that cannot be written fails alone: the batch is deci
   const e4Before = await fenOf('contest_entries', entries.E4, 'subscribed_fen');
   const req = (amountFen: number, i: number) => ({ pledgeId, entryId: entries.E4, amountFen, funderOrganisationId: f.orgId, userId: f.users[0].id, requestId: `alone-${i}` });
   // Only the audit row of the 2,222-fen subscription is refused.
-  await stack.db.raw("create function refuse_one_audit() returns trigger language plpgsql as $$ begin raise exception 'audit refused by the test'; end $$");
-  await stack.db.raw("create trigger refuse_one_audit before insert on audit_log for each row when (new.action = 'subscribe' and new.after->>'amountFen' = '2222') execute function refuse_one_audit()");
+  const allow = await refuseWrites(stack.db, { table: 'audit_log', on: 'insert', when: "new.action = 'subscribe' and new.after->>'amountFen' = '2222'", message: 'audit refused by the test' });
   let outcomes: { decision: string; sqlstate?: string; body?: { id: string; pledgeRemainingFen: number; entrySubscribedFen: number } }[];
   try {
     outcomes = (await stack.db.raw('select contest_subscribe(?::uuid, ?::jsonb) as o', [id, JSON.stringify([1_111, 2_222, 3_333].map(req))])).rows[0].o;
   } finally {
-    await stack.db.raw('drop trigger refuse_one_audit on audit_log');
-    await stack.db.raw('drop function refuse_one_audit()');
+    await allow();
   }
   expect(outcomes.map((o) => o.decision)).toEqual(['accepted', 'failed', 'accepted']);
   expect(outcomes[1].sqlstate).toBe('P0001');

@@ -5,6 +5,7 @@ import { executeOrderUpdate, startOrder } from '../../api/service-orders/workflo
 import { acceptOrder, checkIn, checkOut, declineOrder, getOrder, rateOrder, DEFAULT_ORDER_TERMS, type OrderTerms } from '../../workflows/service-order/messages';
 import { IllegalMoveError, BusinessRuleError } from '../../api/errors';
 import { dispatchToVolunteer, draftFor, openTasks, placeOrder, seedOrderWorld, type OrderWorld } from './fixtures';
+import { refuseWrites } from '../helpers/refusals';
 
 let stack: Stack;
 let w: OrderWorld;
@@ -204,13 +205,8 @@ test('when the database stays away for a while, the order\'s write waits on a se
 });
 
 /** Refuses the order's event inserts of one kind as a broken constraint would (a data error: not retried). */
-async function refuseOrderEvents(orderId: string, kind: string): Promise<() => Promise<void>> {
-  await stack.db.raw(`create function refuse_order_events() returns trigger language plpgsql as $$
-    begin if new.order_id = '${orderId}' and new.kind = '${kind}' then raise exception 'refused (test)' using errcode = '23514'; end if; return new; end $$;
-    create trigger refuse_order_events before insert on service_order_events for each row execute function refuse_order_events();`);
-  return async () => {
-    await stack.db.raw('drop trigger refuse_order_events on service_order_events; drop function refuse_order_events();');
-  };
+function refuseOrderEvents(orderId: string, kind: string): Promise<() => Promise<void>> {
+  return refuseWrites(stack.db, { table: 'service_order_events', on: 'insert', when: `new.order_id = '${orderId}' and new.kind = '${kind}'`, errcode: '23514' });
 }
 
 test('when a step\'s write is refused, the step answers 422 and the order\'s workflow keeps the status the database has, so the step can be taken again', async () => {
@@ -295,16 +291,14 @@ test('when the resident rates 2, the project lead gets a follow-up task and the 
 test('when the project refuses the complaint of a low rating, the order still closes as rated, its workflow ends, and the follow-up task stays', async () => {
   const orderId = await servedOrder(terms);
   // The project's database refuses this complaint (a data error: the project's update fails at once).
-  await stack.db.raw(`create function refuse_complaint() returns trigger language plpgsql as $$
-    begin if new.description like '%${orderId}%' then raise exception 'refused (test)' using errcode = '23514'; end if; return new; end $$;
-    create trigger refuse_complaint before insert on complaints for each row execute function refuse_complaint();`);
+  const allow = await refuseWrites(stack.db, { table: 'complaints', on: 'insert', when: `new.description like '%${orderId}%'`, errcode: '23514' });
   const handle = stack.client.workflow.getHandle(`service-order-${orderId}`);
   try {
     expect(await executeOrderUpdate(stack.deps, orderId, rateOrder, { actorId: w.resident.id, rating: 1, comment: '没有来' })).toMatchObject({ status: 'rated', rating: 1 });
     // Reported, not retried for good: the order's workflow completes.
     await eventually(async () => expect((await handle.describe()).status.name).toBe('COMPLETED'), 30_000);
   } finally {
-    await stack.db.raw('drop trigger refuse_complaint on complaints; drop function refuse_complaint();');
+    await allow();
   }
   expect(await order(orderId)).toMatchObject({ status: 'rated', rating: 1 });
   expect(await stack.db('complaints').where({ project_id: w.projectId }).whereLike('description', `%${orderId}%`)).toEqual([]);

@@ -4,6 +4,7 @@ import { eventually } from '../helpers/api';
 import { seedProgramme, testRules, type Seeded } from '../helpers/projects';
 import { createCast, createProject, driveTo, seedNeed, today, type Cast } from '../helpers/lifecycle';
 import { eventTypes, localActivityFailures } from '../helpers/histories';
+import { refuseWrites } from '../helpers/refusals';
 import { createActivities } from '../../activities';
 import { executeProjectUpdate, projectWorkflowId } from '../../api/projects/service';
 import { HttpError } from '../../api/errors';
@@ -76,9 +77,7 @@ test('a deadline whose write the database refuses does not end the project: its 
   const handle = stack.client.workflow.getHandle(projectWorkflowId(id));
   const events = (kind: string) => stack.db('project_events').where({ project_id: id, kind });
   // What the report timers write is refused as a broken constraint would be (not retried); moves still write.
-  await stack.db.raw(`create function refuse_deadlines() returns trigger language plpgsql as $$
-    begin if new.project_id = '${id}' and new.kind in ('reportOverdue', 'reportPeriodOpened', 'reportReminder') then raise exception 'refused (test)' using errcode = '23514'; end if; return new; end $$;
-    create trigger refuse_deadlines before insert on project_events for each row execute function refuse_deadlines();`);
+  const allow = await refuseWrites(stack.db, { table: 'project_events', on: 'insert', when: `new.project_id = '${id}' and new.kind in ('reportOverdue', 'reportPeriodOpened', 'reportReminder')`, errcode: '23514' });
   let reports: number;
   try {
     const alerts = await eventually(async () => {
@@ -104,7 +103,7 @@ test('a deadline whose write the database refuses does not end the project: its 
     // One alert for the streak of failures, however many retries.
     expect(await stack.db('tasks').where({ kind: 'operator_alert', role: 'admin' }).where('key', 'like', `alert:project-${id}:deadline:%`)).toHaveLength(1);
   } finally {
-    await stack.db.raw('drop trigger refuse_deadlines on project_events; drop function refuse_deadlines();');
+    await allow();
   }
 
   // The next move wakes the timer loop: the deadlines passed meanwhile are processed, each written once.
