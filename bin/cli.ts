@@ -17,7 +17,7 @@ import { startCluster } from './cluster';
 import { createHttpServer, serveMetrics } from './http';
 import { acquireDataLock } from './lock';
 import { stopLeftovers } from './leftovers';
-import { keepRunning } from './keep-running';
+import { keepRunning, type LocalServer } from './keep-running';
 // Static: run from the sources (tsx's CommonJS hook), a dynamic import() of a .ts file is not resolved.
 import { ensureConsoleBuilt } from './console-build';
 import { findTemporalCli } from './temporal-cli';
@@ -40,6 +40,14 @@ const USAGE = `usage: fuhua <command>
 
 /** Steps run in reverse order on shutdown. */
 type Stop = { name: string; run: () => Promise<void> };
+
+/** Starts one of the stack's own servers, kept running (keep-running.ts), and registers how shutdown stops it. */
+async function startKept<S extends LocalServer>(name: string, part: string, start: () => Promise<S>, stops: Stop[], lastResort: (() => void)[], say: (line: string) => void): Promise<S> {
+  const kept = await keepRunning(name, start, say);
+  stops.push({ name: part, run: kept.stop });
+  lastResort.push(kept.kill);
+  return kept.server;
+}
 
 async function main(argv: string[]): Promise<void> {
   let parsed: ReturnType<typeof parseCommandLine>;
@@ -218,11 +226,7 @@ async function start(config: Config, log: Logger): Promise<void> {
       (async () => {
         if (config.databaseUrl) return config.databaseUrl;
         progress(`starting PostgreSQL (embedded) on 127.0.0.1:${config.pgPort}, data in ${path.join(config.dataDir, 'postgres')}`);
-        const startPg = () => startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.pgPort, log: (l) => log.debug(l, { source: 'postgres' }) });
-        const pg = await startPg();
-        const kept = keepRunning('PostgreSQL', pg, startPg, progress);
-        stops.push({ name: 'postgres', run: kept.stop });
-        lastResort.push(kept.kill);
+        const pg = await startKept('PostgreSQL', 'postgres', () => startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.pgPort, log: (l) => log.debug(l, { source: 'postgres' }) }), stops, lastResort, progress);
         await pg.createDatabase('fuhua');
         return pg.url('fuhua');
       })(),
@@ -238,10 +242,7 @@ async function start(config: Config, log: Logger): Promise<void> {
           namespace: config.temporalNamespace,
           log: (l) => log.debug(l, { source: 'temporal' }),
         });
-        const server = await startServer();
-        const kept = keepRunning('the Temporal dev server', server, startServer, progress);
-        stops.push({ name: 'temporal', run: kept.stop });
-        lastResort.push(kept.kill);
+        const server = await startKept('the Temporal dev server', 'temporal', startServer, stops, lastResort, progress);
         return { address: server.address, uiUrl: server.uiUrl };
       })(),
     ]);
@@ -315,11 +316,7 @@ async function clusterCommand(config: Config, log: Logger): Promise<void> {
       (async () => {
         if (config.databaseUrl) return { adminUrl: config.databaseUrl, fuhuaUrl: config.databaseUrl };
         progress(`starting PostgreSQL (embedded) on 127.0.0.1:${config.pgPort}, data in ${path.join(dataDir, 'postgres')}`);
-        const startPg = () => startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.pgPort, log: (l) => log.debug(l, { source: 'postgres' }) });
-        const pg = await startPg();
-        const kept = keepRunning('PostgreSQL', pg, startPg, progress);
-        stops.push({ name: 'postgres', run: kept.stop });
-        lastResort.push(kept.kill);
+        const pg = await startKept('PostgreSQL', 'postgres', () => startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.pgPort, log: (l) => log.debug(l, { source: 'postgres' }) }), stops, lastResort, progress);
         await pg.createDatabase('fuhua');
         return { adminUrl: pg.url('postgres'), fuhuaUrl: pg.url('fuhua') };
       })(),

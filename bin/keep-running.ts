@@ -9,14 +9,15 @@ const FIRST_RETRY_MS = 1000;
 const LAST_RETRY_MS = 30_000;
 
 /**
- * Keeps one of the stack's own servers (its PostgreSQL, its Temporal dev server) running: if it exits while the
- * stack runs (killed, crashed, out of memory), it is started again on the same files and port, and again after 1 s
- * doubling to 30 s while starting fails (a PostgreSQL killed with SIGKILL leaves backends holding its shared memory
- * for a moment, and refuses to start until they are gone). The API answers 503 (`/readyz` not ready) meanwhile, and
- * the database pool, the worker and the Temporal clients reconnect by themselves. `stop()` stops the current one;
- * no restart follows it.
+ * Starts one of the stack's own servers (its PostgreSQL, its Temporal dev server) and keeps it running: if it exits
+ * while the stack runs (killed, crashed, out of memory), it is started again on the same files and port, and again
+ * after 1 s doubling to 30 s while starting fails (a PostgreSQL killed with SIGKILL leaves backends holding its
+ * shared memory for a moment, and refuses to start until they are gone). The API answers 503 (`/readyz` not ready)
+ * meanwhile, and the database pool, the worker and the Temporal clients reconnect by themselves. `stop()` stops the
+ * current one; no restart follows it.
  */
-export function keepRunning(name: string, first: LocalServer, start: () => Promise<LocalServer>, say: (line: string) => void): Pick<LocalServer, 'stop' | 'kill'> {
+export async function keepRunning<S extends LocalServer>(name: string, start: () => Promise<S>, say: (line: string) => void): Promise<{ server: S } & Pick<LocalServer, 'stop' | 'kill'>> {
+  const first = await start();
   let current: LocalServer | null = first;
   let stopping = false;
   let restarting: Promise<void> = Promise.resolve();
@@ -52,6 +53,7 @@ export function keepRunning(name: string, first: LocalServer, start: () => Promi
 
   watch(first);
   return {
+    server: first,
     stop: async () => {
       stopping = true;
       await restarting;
