@@ -4,6 +4,7 @@ import { answer, api, ApiError } from '../api/client';
 import { fmt, label, zh } from '../i18n';
 import type { FormInstance } from 'antd';
 import { fieldPath, problemText, showProblem } from './errors';
+import { allPages, PAGE_MOST } from './all-pages';
 
 // What the service-order pages share: the order's shape (from the generated client), its status tag, its
 // preferred window, its history and the sentence for a refused step.
@@ -11,9 +12,12 @@ import { fieldPath, problemText, showProblem } from './errors';
 export const loadOrder = (id: string) => answer(api.GET('/api/v1/service-orders/{id}', { params: { path: { id } } }));
 export type OrderDetail = Awaited<ReturnType<typeof loadOrder>>;
 export type OrderStatus = OrderDetail['status'];
-const listOrders = (query: { limit: number; status?: OrderStatus }) => answer(api.GET('/api/v1/service-orders', { params: { query } }));
+const listOrders = (query: { limit: number; status?: OrderStatus; cursor?: string }) => answer(api.GET('/api/v1/service-orders', { params: { query } }));
 export type Order = Awaited<ReturnType<typeof listOrders>>['items'][number];
-export const loadOrders = (status?: OrderStatus) => listOrders({ limit: 100, ...(status ? { status } : {}) });
+/** The newest orders I may see (one page): my own orders, and those done. */
+export const loadOrders = () => listOrders({ limit: PAGE_MOST });
+/** Every order in a status: a queue to work through, which a first page could cut. */
+export const loadAllOrders = (status: OrderStatus) => allPages((cursor) => listOrders({ limit: PAGE_MOST, status, ...(cursor ? { cursor } : {}) }));
 
 const STATUS_COLOURS: Record<string, string> = {
   ordered: 'orange', dispatched: 'gold', accepted: 'blue', in_service: 'processing', served: 'cyan', escalated: 'red', rated: 'green', unrated: 'default', cancelled: 'default',

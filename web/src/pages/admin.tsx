@@ -6,7 +6,8 @@ import { answer, api } from '../api/client';
 import type { paths } from '../api/schema';
 import { label, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
-import { regionTree, useRegions } from './library';
+import { regionPicker, regionTree, useRegions } from './library';
+import { allPages, PAGE_MOST } from '../lib/all-pages';
 
 type Json<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends { responses: { 200?: { content: { 'application/json': infer T } }; 201?: { content: { 'application/json': infer T } } } } ? T : never;
 type User = Json<'/api/v1/users', 'get'>['items'][number];
@@ -42,7 +43,7 @@ function Pager({ page, nextCursor, onNext, onPrev }: { page: number; nextCursor:
 }
 
 function useOrganisations(enabled: boolean) {
-  return useQuery({ queryKey: ['organisations', 'all'], enabled, staleTime: 60_000, queryFn: () => answer(api.GET('/api/v1/organisations', { params: { query: { limit: 100 } } })) });
+  return useQuery({ queryKey: ['organisations', 'all'], enabled, staleTime: 60_000, queryFn: () => allPages((cursor) => answer(api.GET('/api/v1/organisations', { params: { query: { limit: PAGE_MOST, cursor } } }))) });
 }
 
 const byField = (pointer: string) => {
@@ -98,7 +99,7 @@ function UserForm({ user, onDone }: { user: User | null; onDone: () => void }) {
         <Select allowClear showSearch optionFilterProp="label" options={(organisations.data?.items ?? []).map((o) => ({ value: o.id, label: o.name }))} />
       </Form.Item>
       <Form.Item name="regionId" label={zh.admin.region}>
-        <TreeSelect allowClear treeData={tree} treeDefaultExpandAll />
+        <TreeSelect allowClear {...regionPicker(tree)} />
       </Form.Item>
       <Form.Item name="disabled" valuePropName="checked">
         <Checkbox>{zh.admin.disabled}</Checkbox>
@@ -201,7 +202,7 @@ function OrganisationForm({ org, onDone }: { org: Organisation | null; onDone: (
         </Form.Item>
       </Space>
       <Form.Item name="regionId" label={zh.admin.region}>
-        <TreeSelect allowClear treeData={tree} treeDefaultExpandAll />
+        <TreeSelect allowClear {...regionPicker(tree)} />
       </Form.Item>
       <Form.Item name="contact" label={zh.admin.contact}>
         <Input maxLength={200} />
@@ -293,7 +294,7 @@ function RegionForm({ region, onDone }: { region: RegionRow | null; onDone: () =
       </Form.Item>
       {!region && (
         <Form.Item name="parentId" label={zh.admin.parent}>
-          <TreeSelect allowClear treeData={tree} treeDefaultExpandAll />
+          <TreeSelect allowClear {...regionPicker(tree)} />
         </Form.Item>
       )}
       <Button type="primary" htmlType="submit" data-testid="save-region">

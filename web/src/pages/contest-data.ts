@@ -1,11 +1,12 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { answer, api } from '../api/client';
+import { allPages, PAGE_MOST } from '../lib/all-pages';
 
 // What the contest page and its parts (judging, funding, results) share: the loaders, their types, and the live refresh.
 
 const loadContest = (id: string) => answer(api.GET('/api/v1/contests/{id}', { params: { path: { id } } }));
 export type Contest = Awaited<ReturnType<typeof loadContest>>;
-const loadEntries = (id: string) => answer(api.GET('/api/v1/contests/{id}/entries', { params: { path: { id }, query: { limit: 100 } } }));
+const loadEntries = (id: string) => allPages((cursor) => answer(api.GET('/api/v1/contests/{id}/entries', { params: { path: { id }, query: { limit: PAGE_MOST, cursor } } })));
 export type ContestEntry = Awaited<ReturnType<typeof loadEntries>>['items'][number];
 
 /** Every few seconds while the funding race is on, so funders and the organiser watch it happen. */

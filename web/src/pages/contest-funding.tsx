@@ -6,13 +6,14 @@ import { fmt, label, yuan, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
 import { byRank, live, useEntries, useInvalidateContest, type Contest } from './contest-data';
+import { allPages, PAGE_MOST } from '../lib/all-pages';
 
 // The funder's side of a contest: pledges with what is left of each, a new pledge, subscribing ranked entries, and
 // taking back what was offered (what is left of a pledge before the award; a subscription while funding is on).
 
-const loadPledges = (id: string) => answer(api.GET('/api/v1/contests/{id}/pledges', { params: { path: { id }, query: { limit: 100 } } }));
+const loadPledges = (id: string) => allPages((cursor) => answer(api.GET('/api/v1/contests/{id}/pledges', { params: { path: { id }, query: { limit: PAGE_MOST, cursor } } })));
 type Pledge = Awaited<ReturnType<typeof loadPledges>>['items'][number];
-const loadSubscriptions = (id: string) => answer(api.GET('/api/v1/contests/{id}/subscriptions', { params: { path: { id }, query: { limit: 100 } } }));
+const loadSubscriptions = (id: string) => allPages((cursor) => answer(api.GET('/api/v1/contests/{id}/subscriptions', { params: { path: { id }, query: { limit: PAGE_MOST, cursor } } })));
 type Subscription = Awaited<ReturnType<typeof loadSubscriptions>>['items'][number];
 
 /** A pledge may be taken back until the award; a subscription only while the funding race is on. */

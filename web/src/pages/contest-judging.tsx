@@ -8,13 +8,15 @@ import { problemText, showProblem } from '../lib/errors';
 import { personLabel, usePeople } from '../lib/person-select';
 import { useDebounced } from '../lib/use-debounced';
 import { useInvalidateContest, type Contest } from './contest-data';
+import { allPages } from '../lib/all-pages';
 
 // The organiser's judge pool: judges picked by name (the people directory, reviewer role: judges are 评审专家),
 // taken out before judging, and during an open round one judge replaced on one entry.
 
 const loadJudges = (id: string) => answer(api.GET('/api/v1/contests/{id}/judges', { params: { path: { id } } }));
 type Judge = Awaited<ReturnType<typeof loadJudges>>['items'][number];
-const loadAssignments = (id: string, roundKey: string) => answer(api.GET('/api/v1/contests/{id}/assignments', { params: { path: { id }, query: { roundKey, limit: 500 } } }));
+// Up to 500 a page here: a round of a hundred entries, five judges each, is one page.
+const loadAssignments = (id: string, roundKey: string) => allPages((cursor) => answer(api.GET('/api/v1/contests/{id}/assignments', { params: { path: { id }, query: { roundKey, limit: 500, cursor } } })));
 type Assignment = Awaited<ReturnType<typeof loadAssignments>>['items'][number];
 
 /**

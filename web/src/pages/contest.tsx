@@ -11,6 +11,7 @@ import { byRank, shownPhase, useContest, useEntries, useInvalidateContest, type 
 import { FundingTab } from './contest-funding';
 import { JudgesTab } from './contest-judging';
 import { ResultsTables } from './contest-results';
+import { allPages, PAGE_MOST } from '../lib/all-pages';
 
 export { useContest, type Contest } from './contest-data';
 
@@ -237,7 +238,7 @@ function EnterForm({ contest }: { contest: Contest }) {
   const projects = useQuery({
     queryKey: ['projects', 'approved'],
     enabled: open,
-    queryFn: () => answer(api.GET('/api/v1/projects', { params: { query: { stage: ['approved'], limit: 100 } } })),
+    queryFn: () => allPages((cursor) => answer(api.GET('/api/v1/projects', { params: { query: { stage: ['approved'], limit: PAGE_MOST, cursor } } }))),
   });
   const eligible = (projects.data?.items ?? []).filter((p) => contest.programmeIds.includes(p.programmeId));
   const onFinish = async (v: { projectId: string; trackKey: string }) => {

@@ -8,7 +8,7 @@ import type { paths } from '../api/schema';
 import { fmt, label, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
-import { regionTree, usePrograms, useRegions } from './library';
+import { regionPicker, regionTree, usePrograms, useRegions } from './library';
 import { shownPhase } from './contest-data';
 
 type ContestRow = paths['/api/v1/contests']['get']['responses'][200]['content']['application/json']['items'][number];
@@ -134,7 +134,7 @@ export default function ContestsPage() {
               <Input maxLength={200} />
             </Form.Item>
             <Form.Item name="regionId" label={zh.contests.region} rules={[{ required: true, message: zh.common.required }]}>
-              <TreeSelect treeData={tree} treeDefaultExpandAll loading={regions.isPending} />
+              <TreeSelect {...regionPicker(tree)} loading={regions.isPending} />
             </Form.Item>
             <Form.Item name="programmeIds" label={zh.contests.programmes} rules={[{ required: true, message: zh.common.required }]}>
               <Select mode="multiple" loading={programmes.isPending} options={(programmes.data?.items ?? []).map((p) => ({ value: p.id, label: p.name }))} />

@@ -9,7 +9,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 import { answer, api } from '../api/client';
 import { label, zh } from '../i18n';
 import { useMe } from '../session';
-import { regionTree, useRegions } from './library';
+import { regionPicker, regionTree, useRegions } from './library';
 
 echarts.use([BarChart, PieChart, GridComponent, TooltipComponent, CanvasRenderer]);
 
@@ -65,7 +65,7 @@ export default function DashboardPage() {
     [byColour],
   );
   return (
-    <Card title={zh.dashboard.title} extra={<TreeSelect treeData={tree} value={regions.data ? regionId : undefined} loading={regions.isPending} onChange={setPicked} style={{ minWidth: 180 }} treeDefaultExpandAll aria-label={zh.demand.region} />}>
+    <Card title={zh.dashboard.title} extra={<TreeSelect {...regionPicker(tree)} value={regions.data ? regionId : undefined} loading={regions.isPending} onChange={setPicked} style={{ minWidth: 180 }} aria-label={zh.demand.region} />}>
       <Statistic title={zh.dashboard.total} value={total} loading={stats.isPending} />
       <Row gutter={16}>
         <Col xs={24} md={14}>

@@ -8,14 +8,15 @@ import type { paths } from '../api/schema';
 import { label, zh } from '../i18n';
 import { fieldPath, problemText, showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
-import { regionTree, useRegions } from './library';
+import { regionPicker, regionTree, useRegions } from './library';
+import { allPages, PAGE_MOST } from '../lib/all-pages';
 
 // 需求调研: the demand list of a region and below, the needs no live project answers (naming the projects that
 // ended without delivering), the resource list (资源清单) beside it, and filing a community's survey with the needs
 // it found or a unit's resource.
 
-const loadDemand = (id: string) => answer(api.GET('/api/v1/regions/{id}/demand-list', { params: { path: { id }, query: { limit: 100 } } }));
-const loadUnanswered = (id: string) => answer(api.GET('/api/v1/regions/{id}/unanswered-needs', { params: { path: { id }, query: { limit: 100 } } }));
+const loadDemand = (id: string) => allPages((cursor) => answer(api.GET('/api/v1/regions/{id}/demand-list', { params: { path: { id }, query: { limit: PAGE_MOST, cursor } } })));
+const loadUnanswered = (id: string) => allPages((cursor) => answer(api.GET('/api/v1/regions/{id}/unanswered-needs', { params: { path: { id }, query: { limit: PAGE_MOST, cursor } } })));
 type Need = Awaited<ReturnType<typeof loadDemand>>['items'][number];
 type UnansweredNeed = Awaited<ReturnType<typeof loadUnanswered>>['items'][number];
 type ResourceKind = NonNullable<NonNullable<paths['/api/v1/regions/{id}/resource-list']['get']['parameters']['query']>['kind']>;
@@ -151,7 +152,7 @@ function ResourceForm({ tree, regionId }: { tree: ReturnType<typeof regionTree>;
       <Form form={form} layout="vertical" onFinish={onFinish} initialValues={{ regionId, kind: 'venue' }} style={{ maxWidth: 960 }}>
         <Space wrap align="start">
           <Form.Item name="regionId" label={zh.demand.resourceRegion} tooltip={zh.demand.resourceRegionHint} rules={[{ required: true, message: zh.common.required }]} style={{ minWidth: 220 }}>
-            <TreeSelect treeData={tree} treeDefaultExpandAll />
+            <TreeSelect {...regionPicker(tree)} />
           </Form.Item>
           <Form.Item name="unit" label={zh.demand.unit} rules={[{ required: true, whitespace: true, message: zh.common.required }]}>
             <Input maxLength={200} style={{ width: 200 }} />
@@ -217,7 +218,7 @@ function SurveyForm({ tree }: { tree: ReturnType<typeof regionTree> }) {
             <Input maxLength={200} style={{ width: 240 }} />
           </Form.Item>
           <Form.Item name="regionId" label={zh.demand.community} rules={[{ required: true, message: zh.common.required }]} style={{ minWidth: 220 }}>
-            <TreeSelect treeData={tree} treeDefaultExpandAll />
+            <TreeSelect {...regionPicker(tree)} />
           </Form.Item>
           <Form.Item name="conductedOn" label={zh.demand.conductedOn} rules={[{ required: true, message: zh.common.required }]}>
             <DatePicker />
@@ -280,13 +281,12 @@ export default function DemandPage() {
       <Space wrap style={{ marginBottom: 12 }}>
         {zh.demand.region}
         <TreeSelect
-          treeData={tree}
+          {...regionPicker(tree)}
           // Until the regions arrive the value would show as its raw id.
           value={regions.data ? regionId : undefined}
           onChange={setChosen}
           loading={regions.isPending}
           style={{ minWidth: 220 }}
-          treeDefaultExpandAll={tree.length < 30}
           placeholder={zh.demand.pickRegion}
           aria-label={zh.demand.region}
         />

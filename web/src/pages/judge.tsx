@@ -8,8 +8,9 @@ import type { RequestBody } from '../api/types';
 import { fmt, zh } from '../i18n';
 import { showProblem } from '../lib/errors';
 import { useContest, type Contest } from './contest-data';
+import { allPages, PAGE_MOST } from '../lib/all-pages';
 
-const loadAssignments = (id: string) => answer(api.GET('/api/v1/contests/{id}/assignments', { params: { path: { id }, query: { limit: 100 } } }));
+const loadAssignments = (id: string) => allPages((cursor) => answer(api.GET('/api/v1/contests/{id}/assignments', { params: { path: { id }, query: { limit: PAGE_MOST, cursor } } })));
 type ContestAssignment = Awaited<ReturnType<typeof loadAssignments>>['items'][number];
 
 type Values = RequestBody<'/api/v1/contests/{id}/rounds/{roundKey}/scores/{entryId}', 'put'>;

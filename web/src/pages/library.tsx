@@ -9,6 +9,7 @@ import { projectsPage, type Filters } from './library-query';
 import { fmt, label, yuan, zh } from '../i18n';
 import { problemText } from '../lib/errors';
 import { colourTag } from '../lib/tags';
+import { allPages, PAGE_MOST } from '../lib/all-pages';
 
 interface TreeNode {
   value: string;
@@ -29,12 +30,33 @@ export function regionTree(regions: Region[]): TreeNode[] {
   return roots;
 }
 
+/** Below this many regions a picker opens with every level shown; above, down to the streets, and one types a name. */
+const SMALL_TREE = 60;
+
+/**
+ * What every region picker shares: searchable by name (a city has a thousand communities, too many to scroll on a
+ * phone), and opened with every level shown when the tree is small, down to the streets when it is not.
+ */
+export function regionPicker(tree: TreeNode[]) {
+  let count = 0;
+  const upper: string[] = [];
+  const walk = (nodes: TreeNode[], depth: number) => {
+    for (const n of nodes) {
+      count++;
+      if (depth < 2 && n.children.length) upper.push(n.value);
+      walk(n.children, depth + 1);
+    }
+  };
+  walk(tree, 0);
+  return { treeData: tree, showSearch: { treeNodeFilterProp: 'title' }, ...(count <= SMALL_TREE ? { treeDefaultExpandAll: true } : { treeDefaultExpandedKeys: upper }) };
+}
+
 export function useRegions(enabled = true) {
-  return useQuery({ queryKey: ['regions'], enabled, staleTime: 300_000, queryFn: () => answer(api.GET('/api/v1/regions', { params: { query: { limit: 100 } } })) });
+  return useQuery({ queryKey: ['regions'], enabled, staleTime: 300_000, queryFn: () => allPages((cursor) => answer(api.GET('/api/v1/regions', { params: { query: { limit: PAGE_MOST, cursor } } }))) });
 }
 
 export function usePrograms(enabled = true) {
-  return useQuery({ queryKey: ['programmes'], enabled, staleTime: 60_000, queryFn: () => answer(api.GET('/api/v1/programmes', { params: { query: { limit: 100 } } })) });
+  return useQuery({ queryKey: ['programmes'], enabled, staleTime: 60_000, queryFn: () => allPages((cursor) => answer(api.GET('/api/v1/programmes', { params: { query: { limit: PAGE_MOST, cursor } } }))) });
 }
 
 const options = (table: Record<string, string>) => Object.entries(table).map(([value, text]) => ({ value, label: text }));
@@ -62,7 +84,7 @@ export default function LibraryPage() {
     <Card title={zh.library.title}>
       <Form layout="inline" onFinish={apply} style={{ rowGap: 8, marginBottom: 12 }}>
         <Form.Item name="regionId" label={zh.library.region}>
-          <TreeSelect treeData={tree} allowClear loading={regions.isFetching} onOpenChange={(open) => open && setWantRegions(true)} style={{ minWidth: 180 }} treeDefaultExpandAll={tree.length < 30} placeholder={zh.common.all} />
+          <TreeSelect {...regionPicker(tree)} allowClear loading={regions.isFetching} onOpenChange={(open) => open && setWantRegions(true)} style={{ minWidth: 180 }} placeholder={zh.common.all} />
         </Form.Item>
         <Form.Item name="stage" label={zh.library.stage}>
           <Select mode="multiple" allowClear options={options(zh.stages)} style={{ minWidth: 160 }} placeholder={zh.common.all} />

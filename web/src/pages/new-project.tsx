@@ -8,7 +8,8 @@ import { answer, api } from '../api/client';
 import type { RequestBody } from '../api/types';
 import { fmt, label, yuan, zh } from '../i18n';
 import { fieldPath, showProblem } from '../lib/errors';
-import { regionTree, usePrograms, useRegions } from './library';
+import { regionPicker, regionTree, usePrograms, useRegions } from './library';
+import { allPages, PAGE_MOST } from '../lib/all-pages';
 
 type NewProject = RequestBody<'/api/v1/programmes/{id}/projects'>;
 type Proposal = NewProject['proposal'];
@@ -75,7 +76,7 @@ export default function NewProjectPage() {
   const needs = useQuery({
     queryKey: ['needs', regionId],
     enabled: Boolean(regionId),
-    queryFn: () => answer(api.GET('/api/v1/regions/{id}/unanswered-needs', { params: { path: { id: regionId! }, query: { limit: 100 } } })),
+    queryFn: () => allPages((cursor) => answer(api.GET('/api/v1/regions/{id}/unanswered-needs', { params: { path: { id: regionId! }, query: { limit: PAGE_MOST, cursor } } }))),
   });
 
   const onFinish = async (v: Values) => {
@@ -131,7 +132,7 @@ export default function NewProjectPage() {
           <Input.TextArea rows={2} maxLength={5000} />
         </Form.Item>
         <Form.Item name="regionId" label={zh.create.region} rules={required}>
-          <TreeSelect treeData={tree} treeDefaultExpandAll onChange={() => form.setFieldValue('needIds', [])} />
+          <TreeSelect {...regionPicker(tree)} onChange={() => form.setFieldValue('needIds', [])} />
         </Form.Item>
         <Form.Item name="needIds" label={zh.create.needs} rules={required} extra={zh.create.needsHint}>
           <Select

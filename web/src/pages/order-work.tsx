@@ -7,7 +7,7 @@ import { answer, api } from '../api/client';
 import type { RequestBody } from '../api/types';
 import { fmt, zh } from '../i18n';
 import { problemText } from '../lib/errors';
-import { loadOrders, orderProblemText, OrderSummary, showOrderProblem, type Order } from '../lib/orders';
+import { loadAllOrders, loadOrders, orderProblemText, OrderSummary, showOrderProblem, type Order } from '../lib/orders';
 import { hasRole, useMe } from '../session';
 
 // 派单: the dispatcher's queue with each order's ranked candidates; 接单: the assignee answers, checks in and out.
@@ -129,7 +129,7 @@ function DispatchCard({ order }: { order: Order }) {
 }
 
 function Queue({ status, title, testId }: { status: 'ordered' | 'escalated'; title: string; testId: string }) {
-  const orders = useQuery({ queryKey: ['orders', 'queue', status], queryFn: () => loadOrders(status) });
+  const orders = useQuery({ queryKey: ['orders', 'queue', status], queryFn: () => loadAllOrders(status) });
   return (
     <div data-testid={testId}>
       <Typography.Title level={5}>{title}</Typography.Title>
@@ -245,10 +245,23 @@ function CheckOut({ order }: { order: Order }) {
   );
 }
 
+const OPEN_STATUSES = ['dispatched', 'accepted', 'in_service'] as const;
+
+/**
+ * The orders the assignments page sorts: every one still open to answer or serve (each status read whole, so an order
+ * accepted weeks ahead is not lost behind newer ones), and the newest page for those done; newest first.
+ */
+async function loadAssigned(): Promise<{ items: Order[] }> {
+  const [open, recent] = await Promise.all([Promise.all(OPEN_STATUSES.map(loadAllOrders)), loadOrders()]);
+  const byId = new Map<string, Order>();
+  for (const o of [...open.flatMap((list) => list.items), ...recent.items]) if (!byId.has(o.id)) byId.set(o.id, o);
+  return { items: [...byId.values()].sort((a, b) => b.orderedAt.localeCompare(a.orderedAt)) };
+}
+
 /** 接单: orders dispatched to me (or my organisation's team) to answer, and those I accepted to serve. */
 export function AssignmentsPage() {
   const me = useMe();
-  const orders = useQuery({ queryKey: ['orders', 'assigned'], queryFn: () => loadOrders() });
+  const orders = useQuery({ queryKey: ['orders', 'assigned'], queryFn: loadAssigned });
   const items = orders.data?.items ?? [];
   const worker = hasRole(me, 'applicant', 'dispatcher', 'officer', 'admin');
   // The API decides; these are the orders whose next step is mine to take.

@@ -8,7 +8,7 @@ import { fmt, label, zh } from '../i18n';
 import { problemText } from '../lib/errors';
 import { loadOrder, loadOrders, OrderHistory, OrderStatusTag, showOrderProblem, OrderSummary, windowText, type OrderDetail } from '../lib/orders';
 import { hasRole, useMe } from '../session';
-import { regionTree, useRegions } from './library';
+import { regionPicker, regionTree, useRegions } from './library';
 
 // 服务点单 (the region's service menu and the order form) and 我的订单 (each order's state and history, 评单).
 
@@ -90,7 +90,7 @@ function OrderForm({ onPlaced }: { onPlaced: () => void }) {
         data-testid="order-form"
       >
         <Form.Item name="communityId" label={zh.orders.community} rules={[{ required: true, message: zh.common.required }]}>
-          <TreeSelect treeData={tree} treeDefaultExpandAll loading={regions.isPending} onChange={() => form.setFieldValue('menuItemId', undefined)} />
+          <TreeSelect {...regionPicker(tree)} loading={regions.isPending} onChange={() => form.setFieldValue('menuItemId', undefined)} />
         </Form.Item>
         <Form.Item label={zh.orders.menuTitle}>
           {menu.isError ? (

@@ -7,7 +7,7 @@ import type { Programme, RequestBody } from '../api/types';
 import { label, zh } from '../i18n';
 import { showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
-import { regionTree, usePrograms, useRegions } from './library';
+import { regionPicker, regionTree, usePrograms, useRegions } from './library';
 
 type NewProgramme = RequestBody<'/api/v1/programmes'>;
 type Eligibility = NewProgramme['rules']['eligibility'];
@@ -111,7 +111,7 @@ export default function ProgrammesPage() {
               <Input maxLength={200} />
             </Form.Item>
             <Form.Item name="regionId" label={zh.programmes.region} rules={[{ required: true, message: zh.common.required }]}>
-              <TreeSelect treeData={tree} treeDefaultExpandAll />
+              <TreeSelect {...regionPicker(tree)} />
             </Form.Item>
             <Form.Item name="description" label={zh.programmes.description}>
               <Input.TextArea rows={2} maxLength={5000} />

@@ -6,6 +6,7 @@ import type { ProjectDetail } from '../api/types';
 import { label, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { hasRole, useMe } from '../session';
+import { allPages, PAGE_MOST } from '../lib/all-pages';
 
 // 服务清单 tab of the project page: the services a project in delivery offers residents, and the applicant's form to add one.
 
@@ -34,7 +35,7 @@ function MenuForm({ project }: { project: ProjectDetail }) {
   const communities = useQuery({
     queryKey: ['regions', 'communities', project.regionId],
     staleTime: 300_000,
-    queryFn: () => answer(api.GET('/api/v1/regions', { params: { query: { within: project.regionId, level: 'community', limit: 100 } } })),
+    queryFn: () => allPages((cursor) => answer(api.GET('/api/v1/regions', { params: { query: { within: project.regionId, level: 'community', limit: PAGE_MOST, cursor } } }))),
   });
   const onFinish = async (v: MenuValues) => {
     setBanner(null);

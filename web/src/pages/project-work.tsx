@@ -8,6 +8,7 @@ import { fmt, label, yuan, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { colourTag } from '../lib/tags';
 import { hasRole, useMe } from '../session';
+import { allPages, PAGE_MOST } from '../lib/all-pages';
 
 // The project page's delivery work (spending, service records), rectification and termination, the four-colour
 // history and the design versions side by side.
@@ -90,7 +91,7 @@ function ServiceForm({ project, recordName }: { project: ProjectDetail; recordNa
   const queryClient = useQueryClient();
   const [form] = Form.useForm<ServiceValues>();
   const [banner, setBanner] = useState<string | null>(null);
-  const volunteers = useQuery({ queryKey: ['volunteers'], queryFn: () => answer(api.GET('/api/v1/volunteers', { params: { query: { limit: 100 } } })) });
+  const volunteers = useQuery({ queryKey: ['volunteers'], queryFn: () => allPages((cursor) => answer(api.GET('/api/v1/volunteers', { params: { query: { limit: PAGE_MOST, cursor } } }))) });
   const onFinish = async (v: ServiceValues) => {
     setBanner(null);
     const body = {

@@ -5,6 +5,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { answer, api, ApiError } from '../api/client';
 import { fmt, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
+import { allPages, PAGE_MOST } from '../lib/all-pages';
 
 // Residents' accounts: a resident registers with a mobile number (public, from the sign-in page), a community worker
 // (dispatcher or officer over the community) opens one. Both sign in with the mobile number.
@@ -123,7 +124,7 @@ export default function OpenResidentPage() {
   const communities = useQuery({
     queryKey: ['regions', 'communities'],
     staleTime: 300_000,
-    queryFn: () => answer(api.GET('/api/v1/regions', { params: { query: { level: 'community', limit: 100 } } })),
+    queryFn: () => allPages((cursor) => answer(api.GET('/api/v1/regions', { params: { query: { level: 'community', limit: PAGE_MOST, cursor } } }))),
   });
   const onFinish = async (v: ResidentValues) => {
     setBanner(null);

@@ -10,7 +10,7 @@ import { answer, api } from '../api/client';
 import { fmt, label, zh } from '../i18n';
 import { problemText } from '../lib/errors';
 import { useMe } from '../session';
-import { regionTree, useRegions } from './library';
+import { regionPicker, regionTree, useRegions } from './library';
 
 echarts.use([BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
 
@@ -55,7 +55,7 @@ export function ServiceDashboardPage() {
   return (
     <Card
       title={zh.serviceDashboard.title}
-      extra={<TreeSelect aria-label={zh.serviceDashboard.region} treeData={tree} value={id} onChange={(r: string) => void navigate(`/regions/${r}/service-dashboard`)} style={{ minWidth: 160 }} treeDefaultExpandAll />}
+      extra={<TreeSelect aria-label={zh.serviceDashboard.region} {...regionPicker(tree)} value={id} onChange={(r: string) => void navigate(`/regions/${r}/service-dashboard`)} style={{ minWidth: 160 }} />}
     >
       {board.isError && <Typography.Text type="danger">{problemText(board.error)}</Typography.Text>}
       <Row gutter={[12, 12]}>

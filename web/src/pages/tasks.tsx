@@ -6,6 +6,7 @@ import { answer, api } from '../api/client';
 import type { Task } from '../api/types';
 import { zh } from '../i18n';
 import { problemText } from '../lib/errors';
+import { allPages, PAGE_MOST } from '../lib/all-pages';
 
 /** Where a task is done. */
 export function taskLink(t: Task): string {
@@ -50,7 +51,7 @@ export function orderTasks(tasks: Task[], now: number): Task[] {
 export function TasksPage() {
   const tasks = useQuery({
     queryKey: ['tasks'],
-    queryFn: () => answer(api.GET('/api/v1/me/tasks', { params: { query: { status: 'open', limit: 100 } } })),
+    queryFn: () => allPages((cursor) => answer(api.GET('/api/v1/me/tasks', { params: { query: { status: 'open', limit: PAGE_MOST, cursor } } }))),
   });
   const now = Date.now();
   return (

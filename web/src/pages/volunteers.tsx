@@ -7,11 +7,12 @@ import { answer, api, ApiError } from '../api/client';
 import { fmt, label, zh } from '../i18n';
 import { problemText, showProblem } from '../lib/errors';
 import { useMe } from '../session';
-import { regionTree, useRegions } from './library';
+import { regionPicker, regionTree, useRegions } from './library';
+import { allPages, PAGE_MOST } from '../lib/all-pages';
 
 // 志愿者: an organisation's volunteers and the registration form; 时间银行: a volunteer's balance, ledger and redemptions.
 
-const loadVolunteers = () => answer(api.GET('/api/v1/volunteers', { params: { query: { limit: 100 } } }));
+const loadVolunteers = () => allPages((cursor) => answer(api.GET('/api/v1/volunteers', { params: { query: { limit: PAGE_MOST, cursor } } })));
 type Volunteer = Awaited<ReturnType<typeof loadVolunteers>>['items'][number];
 
 interface VolunteerValues {
@@ -89,7 +90,7 @@ function RegisterForm({ onDone }: { onDone: () => void }) {
         <Select mode="tags" tokenSeparators={[',', '，', '、']} />
       </Form.Item>
       <Form.Item name="communityIds" label={zh.volunteers.communities}>
-        <TreeSelect treeData={tree} multiple treeDefaultExpandAll loading={regions.isPending} />
+        <TreeSelect {...regionPicker(tree)} multiple loading={regions.isPending} />
       </Form.Item>
       <div style={{ marginBottom: 8 }}>
         <Typography.Text strong>{zh.volunteers.availability}</Typography.Text>
@@ -190,7 +191,7 @@ function RedeemForm({ volunteerId }: { volunteerId: string }) {
   const resources = useQuery({
     queryKey: ['resources', regionId],
     enabled: Boolean(regionId),
-    queryFn: () => answer(api.GET('/api/v1/regions/{id}/resource-list', { params: { path: { id: regionId! }, query: { limit: 100 } } })),
+    queryFn: () => allPages((cursor) => answer(api.GET('/api/v1/regions/{id}/resource-list', { params: { path: { id: regionId! }, query: { limit: PAGE_MOST, cursor } } }))),
   });
   const onFinish = async (v: { resourceId: string; points: number; note?: string }) => {
     setBanner(null);
@@ -206,7 +207,7 @@ function RedeemForm({ volunteerId }: { volunteerId: string }) {
   return (
     <Form form={form} layout="vertical" onFinish={onFinish} style={{ maxWidth: 480 }} initialValues={{ regionId }} data-testid="redeem-form">
       <Form.Item name="regionId" label={zh.timeBank.region}>
-        <TreeSelect treeData={tree} treeDefaultExpandAll loading={regions.isPending} onChange={() => form.setFieldValue('resourceId', undefined)} />
+        <TreeSelect {...regionPicker(tree)} loading={regions.isPending} onChange={() => form.setFieldValue('resourceId', undefined)} />
       </Form.Item>
       <Form.Item name="resourceId" label={zh.timeBank.resource} rules={[{ required: true, message: zh.common.required }]}>
         <Select
